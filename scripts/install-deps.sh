@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the tests, the load tests and local runs need, and only those
+# that are missing, so a second run costs nothing. A fresh machine has none of them.
+set -euo pipefail
+
+packages=(
+  openssl          # independent ES256/SM2 implementation the token tests check against
+  redis-server     # integration tests start their own redis-server processes on loopback
+  redis-tools      # redis-cli (cluster creation) and redis-benchmark (baseline)
+  postgresql       # integration tests start a throwaway cluster on loopback
+  zbar-tools       # zbarimg decodes the QR codes we render
+  chromium         # browser tests (Playwright drives Debian's Chromium)
+  fonts-noto-cjk   # so pages with Chinese text render glyphs, not boxes
+  wrk              # load generator for loadtests/
+)
+if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged services; the tests start their own on other ports and need none of these.
+for svc in redis-server postgresql; do
+  if command -v systemctl >/dev/null 2>&1; then $sudo systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+  $sudo service "$svc" stop >/dev/null 2>&1 || true
+done

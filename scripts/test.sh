@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need, builds, runs every
+# test project, and closes with one line "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+results="TestResults/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$results"
+status=0
+dotnet test CityPass.sln --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
+
+passed=0; failed=0; skipped=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+if ((passed == 0 && status == 0)); then echo "no test ran" >&2; status=1; fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,1 @@
+namespace CityPass.Core; internal static class Placeholder { }

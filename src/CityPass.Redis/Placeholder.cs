@@ -1,0 +1,1 @@
+namespace CityPass.Redis; internal static class Placeholder { }

@@ -1,1 +1,0 @@
-namespace CityPass.Core; internal static class Placeholder { }

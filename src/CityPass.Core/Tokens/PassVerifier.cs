@@ -1,0 +1,143 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
+
+namespace CityPass.Core.Tokens;
+
+public sealed class PassVerifierOptions
+{
+    /// <summary>How far the verifier's clock may disagree with the issuer's. Small and explicit.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest life a pass may claim; a longer one is refused even if properly signed.</summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    public void Validate()
+    {
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ClockSkew), ClockSkew, "Clock skew is between 0 and 5 minutes.");
+        }
+        if (MaxLifetime <= TimeSpan.Zero || MaxLifetime > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxLifetime), MaxLifetime, "The maximum lifetime is between 1 second and 1 hour.");
+        }
+    }
+}
+
+/// <summary>
+/// Verifies passes: (text, trusted key sets, clock) -> claims, or a failure with a stable code.
+/// Bad input never throws. Passes of this city are checked by their MAC tag (with the city's own
+/// secrets, about a microsecond); passes of other cities by their public-key signature.
+/// </summary>
+public sealed class PassVerifier
+{
+    private readonly TrustStore _trust;
+    private readonly IssuerKeySet? _own;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _skew;
+    private readonly uint _maxLifetimeSeconds;
+
+    public PassVerifier(TrustStore trust, TimeProvider clock, PassVerifierOptions? options = null, IssuerKeySet? ownKeys = null)
+    {
+        options ??= new PassVerifierOptions();
+        options.Validate();
+        _own = ownKeys;
+        _trust = ownKeys is not null && trust.Find(ownKeys.Issuer) is null ? trust.With(ownKeys.PublicKeys) : trust;
+        _clock = clock;
+        _skew = options.ClockSkew;
+        _maxLifetimeSeconds = (uint)options.MaxLifetime.TotalSeconds;
+    }
+
+    /// <summary>By MAC if the pass is this city's own (and its secrets are loaded), else by signature.</summary>
+    public PassVerification Verify(ReadOnlySpan<char> text)
+    {
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        var failure = DecodeFields(text, buffer, out var fields);
+        if (failure != TokenFailure.None) return PassVerification.Fail(failure);
+        return _own is not null && fields.Issuer == _own.Issuer
+            ? CheckMac(buffer, fields, _own)
+            : CheckSignature(buffer, fields);
+    }
+
+    /// <summary>The offline check any verifier can make with public keys alone.</summary>
+    public PassVerification VerifySignature(ReadOnlySpan<char> text)
+    {
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        var failure = DecodeFields(text, buffer, out var fields);
+        return failure != TokenFailure.None ? PassVerification.Fail(failure) : CheckSignature(buffer, fields);
+    }
+
+    /// <summary>The issuer's own check by MAC tag; foreign passes answer unknown_issuer.</summary>
+    public PassVerification VerifyMac(ReadOnlySpan<char> text)
+    {
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        var failure = DecodeFields(text, buffer, out var fields);
+        if (failure != TokenFailure.None) return PassVerification.Fail(failure);
+        return _own is not null && fields.Issuer == _own.Issuer
+            ? CheckMac(buffer, fields, _own)
+            : PassVerification.Fail(TokenFailure.UnknownIssuer);
+    }
+
+    /// <summary>Decoding alone, nothing verified: for tools and benchmarks, never for decisions.</summary>
+    internal static TokenFailure DecodeUnverified(ReadOnlySpan<char> text, out PassFields fields)
+    {
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        return DecodeFields(text, buffer, out fields);
+    }
+
+    private static TokenFailure DecodeFields(ReadOnlySpan<char> text, Span<byte> buffer, out PassFields fields)
+    {
+        fields = default;
+        var failure = PassTokenFormat.Decode(text, buffer);
+        return failure != TokenFailure.None
+            ? failure
+            : PassTokenFormat.ReadBody(buffer.Slice(PassTokenFormat.BodyStart, PassTokenFormat.BodyLength), out fields);
+    }
+
+    private PassVerification CheckSignature(ReadOnlySpan<byte> buffer, in PassFields fields)
+    {
+        var keySet = _trust.Find(fields.Issuer);
+        if (keySet is null) return PassVerification.Fail(TokenFailure.UnknownIssuer);
+        var entry = keySet.Find(fields.KeyId);
+        if (entry is null) return PassVerification.Fail(TokenFailure.UnknownKey);
+        if (entry.Validity.Revoked) return PassVerification.Fail(TokenFailure.KeyRevoked);
+        if (entry.Key.Suite != fields.Suite
+            || !entry.Key.Verify(buffer[..PassTokenFormat.SignedLength], buffer.Slice(PassTokenFormat.SignedLength, PassTokenFormat.SignatureLength)))
+        {
+            return PassVerification.Fail(TokenFailure.SignatureInvalid);
+        }
+        if (!entry.Validity.CoversIssueTime(fields.IssuedAt, _skew)) return PassVerification.Fail(TokenFailure.KeyNotValidAtIssue);
+        return CheckTime(fields, pseudonym: null);
+    }
+
+    private PassVerification CheckMac(ReadOnlySpan<byte> buffer, in PassFields fields, IssuerKeySet own)
+    {
+        var secret = own.FindSecret(fields.SecretId);
+        var signing = own.FindSigningKey(fields.KeyId);
+        if (secret is null || signing is null) return PassVerification.Fail(TokenFailure.UnknownKey);
+        if (secret.Validity.Revoked || signing.Validity.Revoked) return PassVerification.Fail(TokenFailure.KeyRevoked);
+        if (signing.Key.Suite != fields.Suite
+            || !PassCrypto.TagMatches(secret.MacKey, buffer[..PassTokenFormat.TaggedLength], buffer.Slice(PassTokenFormat.TaggedLength, PassTokenFormat.TagLength)))
+        {
+            return PassVerification.Fail(TokenFailure.MacInvalid);
+        }
+        if (!secret.Validity.CoversIssueTime(fields.IssuedAt, _skew) || !signing.Validity.CoversIssueTime(fields.IssuedAt, _skew))
+        {
+            return PassVerification.Fail(TokenFailure.KeyNotValidAtIssue);
+        }
+        var pseudonym = new CitizenPseudonym(fields.EncryptedPseudonym ^ PassCrypto.Keystream(secret.PseudonymKey, fields.TokenId));
+        return CheckTime(fields, pseudonym);
+    }
+
+    // Time is judged only after the pass is authentic, so a forged pass learns nothing from the answer.
+    private PassVerification CheckTime(in PassFields fields, CitizenPseudonym? pseudonym)
+    {
+        if (fields.LifetimeSeconds > _maxLifetimeSeconds) return PassVerification.Fail(TokenFailure.LifetimeTooLong);
+        var now = _clock.GetUtcNow();
+        if (now < fields.IssuedAt - _skew) return PassVerification.Fail(TokenFailure.NotYetValid);
+        if (now >= fields.ExpiresAt + _skew) return PassVerification.Fail(TokenFailure.Expired);
+        return new PassVerification(TokenFailure.None, new PassClaims(
+            fields.Issuer, fields.Suite, fields.KeyId, fields.SecretId, fields.IssuedAt, fields.ExpiresAt,
+            fields.Colour, fields.StatusVersion, fields.Credentials, fields.TokenId, pseudonym));
+    }
+}

@@ -1,0 +1,40 @@
+using CityPass.Core.Citizens;
+
+namespace CityPass.Core.Venues;
+
+/// <summary>
+/// Who may enter a venue. The default admits green passes only, any number of people, at any
+/// time, with anti-passback (no second entry without an exit in between).
+/// </summary>
+public sealed record VenuePolicy
+{
+    public StatusColours AllowedColours { get; init; } = StatusColours.Green;
+
+    /// <summary>Credentials every visitor must hold, e.g. a social-security card at a clinic.</summary>
+    public Credentials RequiredCredentials { get; init; } = Credentials.None;
+
+    /// <summary>How many people may be inside at once; null for no limit.</summary>
+    public int? Capacity { get; init; }
+
+    /// <summary>When the venue admits people; null for always.</summary>
+    public OpeningHours? Hours { get; init; }
+
+    /// <summary>Entry needs a previous exit and exit a previous entry, so a pass can't be handed back over the barrier.</summary>
+    public bool AntiPassback { get; init; } = true;
+
+    /// <summary>Entry needs a ticket or booking for this venue (theatres, sports halls).</summary>
+    public bool RequiresBooking { get; init; }
+
+    public static VenuePolicy Default { get; } = new();
+
+    /// <summary>What is wrong with this policy, in words for the operator; empty when it is valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if ((AllowedColours & ~StatusColours.All) != 0) errors.Add("Allowed colours contain an unknown colour.");
+        if ((RequiredCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Required credentials contain an unknown credential.");
+        if (Capacity is < 0 or > 1_000_000) errors.Add("Capacity is between 0 and 1,000,000.");
+        if (Hours is not null) errors.AddRange(Hours.Validate());
+        return errors;
+    }
+}

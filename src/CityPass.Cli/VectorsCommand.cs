@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
+using CityPass.Core.Tokens;
+
+namespace CityPass.Cli;
+
+/// <summary>
+/// Prints the test vectors of docs/pass-token.md. Keys are new on every run (signatures are
+/// randomised anyway), so run it only when the format changes; the tests check the document.
+/// </summary>
+internal static class VectorsCommand
+{
+    private static readonly DateTimeOffset IssuedAt = new(2026, 11, 21, 8, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset KeysActivate = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static int Run()
+    {
+        var sb = new StringBuilder();
+        var es256 = Vector(sb, "es256-green", SignatureSuite.Es256, new IssuerId(310000), StatusColour.Green, 3,
+            Credentials.HealthRecord | Credentials.EIdVerified, "00112233445566778899aabbccddeeff", "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+        Vector(sb, "sm2-yellow", SignatureSuite.Sm2Sm3, new IssuerId(330100), StatusColour.Yellow, 7,
+            Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, "ffeeddccbbaa99887766554433221100", "a5a5a5a55a5a5a5a0123456789abcdef");
+
+        var other = IssuerKeySet.Generate(new IssuerId(320100), SignatureSuite.Es256, KeysActivate);
+        var foreign = new PassIssuer(other, TimeProvider.System).Issue(
+            new CitizenPassState(CitizenPseudonym.NewRandom(), StatusColour.Green, 1, Credentials.None), TokenId.NewRandom(), IssuedAt);
+        var t = es256.Text;
+        var flipped = t[..40] + (t[40] == '0' ? '1' : '0') + t[41..];
+        Invalid(sb, "expired", t, "both", IssuedAt.AddSeconds(65), "expired");
+        Invalid(sb, "not-yet-valid", t, "both", IssuedAt.AddSeconds(-6), "not_yet_valid");
+        Invalid(sb, "body-changed-signature", flipped, "signature", IssuedAt.AddSeconds(10), "signature_invalid");
+        Invalid(sb, "body-changed-mac", flipped, "mac", IssuedAt.AddSeconds(10), "mac_invalid");
+        Invalid(sb, "unsupported-version", "CP2:" + t[4..], "both", IssuedAt.AddSeconds(10), "unsupported_version");
+        Invalid(sb, "truncated", t[..^3], "both", IssuedAt.AddSeconds(10), "malformed");
+        Invalid(sb, "lower-case", t.ToLowerInvariant(), "both", IssuedAt.AddSeconds(10), "malformed");
+        Invalid(sb, "too-large", "CP1:" + new string('0', PassTokenFormat.MaxTextLength - 3), "both", IssuedAt.AddSeconds(10), "too_large");
+        Invalid(sb, "unknown-issuer", foreign.Text, "both", IssuedAt.AddSeconds(10), "unknown_issuer");
+        Console.Write(sb.ToString());
+        return 0;
+    }
+
+    private static IssuedPass Vector(StringBuilder sb, string name, SignatureSuite suite, IssuerId issuerId, StatusColour colour, uint version,
+        Credentials credentials, string tokenIdHex, string pseudonymHex)
+    {
+        var validity = new KeyValidity(KeysActivate);
+        var keys = new IssuerKeySet(issuerId, [new SigningKeyEntry(1, validity, SigningKey.Generate(suite))], [IssuerSecret.Generate(1, validity)]);
+        var tokenId = new TokenId(UInt128.Parse(tokenIdHex, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        if (!CitizenPseudonym.TryParse(pseudonymHex, out var pseudonym)) throw new ArgumentException("bad pseudonym", nameof(pseudonymHex));
+        var pass = new PassIssuer(keys, TimeProvider.System).Issue(new CitizenPassState(pseudonym, colour, version, credentials), tokenId, IssuedAt);
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        PassTokenFormat.Decode(pass.Text, buffer);
+        var payload = buffer[PassTokenFormat.BodyStart..];
+        var secret = keys.Secrets[0];
+
+        sb.AppendLine("```vector");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"name: {name}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"suite: {suite.ToWireName()}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"issuer: {issuerId}");
+        sb.AppendLine("key-id: 1");
+        sb.AppendLine("secret-id: 1");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"keys-activate: {KeysActivate:yyyy-MM-ddTHH:mm:ssZ}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"issued-at: {IssuedAt:yyyy-MM-ddTHH:mm:ssZ}");
+        sb.AppendLine("lifetime: 60");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"colour: {colour.ToWireName()}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"status-version: {version}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"credentials: 0x{(ushort)credentials:x4}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"token-id: {tokenIdHex}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"pseudonym: {pseudonymHex}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"signing-key-pkcs8: {Convert.ToBase64String(keys.SigningKeys[0].Key.ExportPkcs8())}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"public-key-spki: {Convert.ToBase64String(keys.SigningKeys[0].Key.PublicKey.ExportSubjectPublicKeyInfo())}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"issuer-secret: {Convert.ToHexStringLower(secret.ExportSecret())}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"mac-key: {Convert.ToHexStringLower(secret.MacKey)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"pseudonym-key: {Convert.ToHexStringLower(secret.PseudonymKey)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"body: {Convert.ToHexStringLower(payload[..PassTokenFormat.BodyLength])}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"signature: {Convert.ToHexStringLower(payload.Slice(PassTokenFormat.BodyLength, PassTokenFormat.SignatureLength))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"tag: {Convert.ToHexStringLower(payload[(PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength)..])}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"token: {pass.Text}");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        return pass;
+    }
+
+    private static void Invalid(StringBuilder sb, string name, string token, string mode, DateTimeOffset verifyAt, string code)
+    {
+        sb.AppendLine("```invalid-vector");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"name: {name}");
+        sb.AppendLine("keys: es256-green");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"mode: {mode}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"verify-at: {verifyAt:yyyy-MM-ddTHH:mm:ssZ}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"expect: {code}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"token: {token}");
+        sb.AppendLine("```");
+        sb.AppendLine();
+    }
+}

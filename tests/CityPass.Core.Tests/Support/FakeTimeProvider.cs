@@ -1,0 +1,17 @@
+namespace CityPass.Core.Tests.Support;
+
+/// <summary>A clock the test moves by hand (Microsoft.Extensions.TimeProvider.Testing is not in this registry).</summary>
+public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public static DateTimeOffset DefaultStart { get; } = new(2026, 11, 21, 8, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider() : this(DefaultStart) { }
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+
+    public void Set(DateTimeOffset to) => _now = to;
+}

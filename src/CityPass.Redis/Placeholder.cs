@@ -1,1 +1,0 @@
-namespace CityPass.Redis; internal static class Placeholder { }

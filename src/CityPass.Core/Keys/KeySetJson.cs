@@ -19,7 +19,7 @@ internal static class KeySetJson
         return new PublicKeySet(issuer, (doc.Keys ?? []).Select(k => new PublicKeyEntry(
             k.Kid,
             ToValidity(k.ActivatesAt, k.RetiresAt, k.Revoked),
-            VerificationKey.Import(ParseSuite(k.Suite), Base64(k.PublicKey, "publicKey")))));
+            ImportKey(k.Kid, () => VerificationKey.Import(ParseSuite(k.Suite), Base64(k.PublicKey, "publicKey"))))));
     }
 
     public static string WritePrivate(IssuerKeySet set)
@@ -43,7 +43,7 @@ internal static class KeySetJson
             (doc.SigningKeys ?? []).Select(k => new SigningKeyEntry(
                 k.Kid,
                 ToValidity(k.ActivatesAt, k.RetiresAt, k.Revoked),
-                SigningKey.Import(ParseSuite(k.Suite), Base64(k.PrivateKey, "privateKey")))),
+                ImportKey(k.Kid, () => SigningKey.Import(ParseSuite(k.Suite), Base64(k.PrivateKey, "privateKey"))))),
             (doc.Secrets ?? []).Select(s => new IssuerSecret(
                 s.Id,
                 ToValidity(s.ActivatesAt, s.RetiresAt, s.Revoked),
@@ -65,6 +65,19 @@ internal static class KeySetJson
         catch (JsonException e)
         {
             throw new FormatException("The key set is not valid JSON: " + e.Message, e);
+        }
+    }
+
+    // Key material that does not parse, or sits on the wrong curve, is a bad file like any other.
+    private static T ImportKey<T>(ushort kid, Func<T> import)
+    {
+        try
+        {
+            return import();
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or System.Formats.Asn1.AsnContentException or ArgumentException or IOException or InvalidCastException)
+        {
+            throw new FormatException($"Key {kid} is not a valid key of its suite: {e.Message}", e);
         }
     }
 

@@ -56,7 +56,7 @@ public sealed partial class RedisClient
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var writer = new CommandWriter("XREADGROUP"u8, 7 + (noAck ? 1 : 0));
+        var writer = new CommandWriter("XREADGROUP"u8, 8 + (noAck ? 1 : 0));
         writer.Write("GROUP"u8);
         writer.Write(group);
         writer.Write(consumer);

@@ -23,6 +23,7 @@ public sealed partial class RedisClient : IAsyncDisposable
     private ClusterRouter? _cluster;
     private SentinelMonitor? _sentinel;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private long _redirects;
 
     private RedisClient(RedisOptions options, ILogger logger)
     {
@@ -37,6 +38,9 @@ public sealed partial class RedisClient : IAsyncDisposable
 
     /// <summary>The server the shared connection is on now (standalone and Sentinel; null on a cluster).</summary>
     public RedisEndPoint? EndPoint => _connection?.EndPoint;
+
+    /// <summary>MOVED and ASK redirects followed so far; a steady rise means the slot map is stale.</summary>
+    public long Redirects => Interlocked.Read(ref _redirects);
 
     public static Task<RedisClient> ConnectAsync(string connectionString, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
         ConnectAsync(RedisOptions.Parse(connectionString), loggerFactory, cancellationToken);
@@ -219,6 +223,7 @@ public sealed partial class RedisClient : IAsyncDisposable
                 {
                     if (error.StartsWith("MOVED ", StringComparison.Ordinal))
                     {
+                        Interlocked.Increment(ref _redirects);
                         var (slot, target) = ParseRedirect(error, connection);
                         connection = await _cluster.OnMovedAsync(slot, target);
                         asking = false;
@@ -228,6 +233,7 @@ public sealed partial class RedisClient : IAsyncDisposable
                     if (error.StartsWith("ASK ", StringComparison.Ordinal))
                     {
                         // The slot is migrating: only this one command goes to the target, prefixed by ASKING.
+                        Interlocked.Increment(ref _redirects);
                         connection = await _cluster.ForEndPointAsync(ParseRedirect(error, connection).Target);
                         asking = true;
                         continue;

@@ -147,6 +147,16 @@ internal sealed class ClusterRouter : IAsyncDisposable
 
         Volatile.Write(ref _slots, slots);
         Log.ClusterMapRefreshed(_logger, primaries.Count);
+
+        // Nodes that no longer serve slots (removed, or demoted to replica) would otherwise reconnect forever.
+        if (primaries.Count == 0) return;
+        foreach (var (endPoint, lazy) in _nodes)
+        {
+            if (primaries.Contains(endPoint) || !lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
+            if (slots.Contains(lazy.Value.Result)) continue;
+            if (_nodes.TryRemove(new KeyValuePair<RedisEndPoint, Lazy<Task<RedisConnection>>>(endPoint, lazy)))
+                await lazy.Value.Result.DisposeAsync();
+        }
     }
 
     private async ValueTask<RedisConnection> AnyAsync()

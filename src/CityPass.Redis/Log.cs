@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Error, "Redis subscription handler for {Channel} threw")]
     public static partial void HandlerFailed(ILogger logger, string channel, Exception error);
 
+    [LoggerMessage(11, LogLevel.Warning, "Redis could not subscribe to +switch-master on the sentinels; failovers are followed on READONLY or disconnect only")]
+    public static partial void SentinelWatchFailed(ILogger logger, Exception error);
+
     [LoggerMessage(10, LogLevel.Information, "Redis connection to {EndPoint} closed")]
     public static partial void Closed(ILogger logger, RedisEndPoint endPoint);
 }

@@ -78,7 +78,7 @@ public sealed partial class RedisClient : IAsyncDisposable
         catch (RedisException ex)
         {
             // Without the announcement the client still follows a failover, only later (on the old primary's READONLY or disconnect).
-            Log.ReconnectFailed(_logger, 0, 0, "could not subscribe to +switch-master: " + ex.Message);
+            Log.SentinelWatchFailed(_logger, ex);
         }
     }
 

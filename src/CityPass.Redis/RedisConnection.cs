@@ -238,6 +238,8 @@ internal sealed class RedisConnection : IAsyncDisposable
         finally
         {
             Volatile.Write(ref _reconnecting, 0);
+            // A session that died between this loop's success and here found the loop still running and left it to us.
+            if (Volatile.Read(ref _session) is null && !_disposed.IsCancellationRequested) _ = ReconnectLoopAsync();
         }
     }
 

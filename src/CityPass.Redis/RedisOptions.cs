@@ -72,10 +72,15 @@ public sealed class RedisOptions
     {
         ArgumentNullException.ThrowIfNull(section);
         var options = new RedisOptions();
-        var connectionString = section["ConnectionString"];
-        if (!string.IsNullOrWhiteSpace(connectionString)) options.Apply(connectionString);
-        section.Bind(options);
+        options.BindFrom(section);
         return options;
+    }
+
+    internal void BindFrom(IConfiguration section)
+    {
+        var connectionString = section["ConnectionString"];
+        if (!string.IsNullOrWhiteSpace(connectionString)) Apply(connectionString);
+        section.Bind(this);
     }
 
     /// <summary>Every problem with these options; empty when they are usable.</summary>

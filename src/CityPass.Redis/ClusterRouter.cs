@@ -122,7 +122,8 @@ internal sealed class ClusterRouter : IAsyncDisposable
         var writer = new CommandWriter("CLUSTER"u8, 1);
         writer.Write(subcommand);
         using var command = writer.ToCommand();
-        return connection.SendAsync(command, asking: false, _options.CommandTimeout).WaitAsync(cancellationToken);
+        // Topology queries run at connect and refresh time: give them the connect budget, not a tight command timeout.
+        return connection.SendAsync(command, asking: false, _options.ConnectTimeout).WaitAsync(cancellationToken);
     }
 
     public async Task ApplyAsync(List<(int Start, int End, RedisEndPoint Primary)> topology)

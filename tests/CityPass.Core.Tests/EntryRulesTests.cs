@@ -139,6 +139,10 @@ public class EntryRulesTests
     }
 
     [Fact]
+    public void AForeignPassCanLeaveEvenUnderAntiPassback() =>
+        Assert.True(EntryRules.Decide(Pass(own: false), current: null, VenuePolicy.Default, Empty, ScanDirection.Out, Now).Allowed);
+
+    [Fact]
     public void HealthIsJudgedBeforeCapacitySoARedCitizenSeesTheHealthReason() =>
         Assert.Equal(DecisionCode.StatusNotAllowed,
             In(Pass(StatusColour.Red), Current(StatusColour.Red), new VenuePolicy { Capacity = 1 }, Empty with { Occupancy = 1, CitizenInside = true }).Code);

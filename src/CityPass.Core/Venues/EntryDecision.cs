@@ -32,10 +32,14 @@ public static class EntryRules
         // readable identity, and its own claims are all there is to judge.
         if (claims.Pseudonym is not null && current is null) return Deny(DecisionCode.CitizenUnknown);
 
+        // Anti-passback needs to know who is inside; a foreign pass hides who it is (its token id
+        // changes every minute), so for it the rule cannot apply.
+        var antiPassback = policy.AntiPassback && claims.Pseudonym is not null;
+
         if (direction == ScanDirection.Out)
         {
             // Leaving is never refused for health reasons: only anti-passback can stop an exit.
-            if (policy.AntiPassback && !situation.CitizenInside) return Deny(DecisionCode.NotInside);
+            if (antiPassback && !situation.CitizenInside) return Deny(DecisionCode.NotInside);
             return new EntryDecision(true, DecisionCode.Allowed, colour, name, Math.Max(0, situation.Occupancy - 1));
         }
 
@@ -45,7 +49,7 @@ public static class EntryRules
         if (!credentials.HasAll(policy.RequiredCredentials)) return Deny(DecisionCode.CredentialMissing);
         if (policy.RequiresBooking && !situation.HasBooking) return Deny(DecisionCode.BookingRequired);
         if (policy.Hours is { } hours && !hours.IsOpenAt(now)) return Deny(DecisionCode.VenueClosed);
-        if (policy.AntiPassback && situation.CitizenInside) return Deny(DecisionCode.AlreadyInside);
+        if (antiPassback && situation.CitizenInside) return Deny(DecisionCode.AlreadyInside);
         if (policy.Capacity is { } capacity && situation.Occupancy >= capacity) return Deny(DecisionCode.VenueFull);
         return new EntryDecision(true, DecisionCode.Allowed, colour, name, situation.Occupancy + 1);
     }

@@ -19,7 +19,10 @@ public sealed record VenuePolicy
     /// <summary>When the venue admits people; null for always.</summary>
     public OpeningHours? Hours { get; init; }
 
-    /// <summary>Entry needs a previous exit and exit a previous entry, so a pass can't be handed back over the barrier.</summary>
+    /// <summary>
+    /// Entry needs a previous exit and exit a previous entry, so a pass can't be handed back over the
+    /// barrier. It applies to this city's passes: a foreign pass hides who it is.
+    /// </summary>
     public bool AntiPassback { get; init; } = true;
 
     /// <summary>Entry needs a ticket or booking for this venue (theatres, sports halls).</summary>

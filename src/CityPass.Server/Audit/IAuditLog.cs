@@ -1,0 +1,16 @@
+namespace CityPass.Server.Audit;
+
+public sealed record AuditQuery(string? Subject = null, string? Actor = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null, long? BeforeSequence = null, int Limit = 100);
+
+/// <summary>The append-only, hash-chained audit log (PostgreSQL, or memory when embedded).</summary>
+public interface IAuditLog
+{
+    /// <summary>Appends one entry at the end of the chain. Status changes are audited by <see cref="Citizens.ICitizenStore.ChangeStatusAsync"/> in their own transaction instead.</summary>
+    Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken cancellationToken);
+
+    /// <summary>Newest first, at most <see cref="AuditQuery.Limit"/> (1..1000); page with <see cref="AuditQuery.BeforeSequence"/>.</summary>
+    Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Every entry in sequence order, to verify the chain.</summary>
+    IAsyncEnumerable<AuditEntry> ReadAllAsync(CancellationToken cancellationToken);
+}

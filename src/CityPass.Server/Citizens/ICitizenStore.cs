@@ -1,0 +1,42 @@
+using CityPass.Core.Citizens;
+
+namespace CityPass.Server.Citizens;
+
+/// <summary>The system of record for citizens, their statuses and status history (PostgreSQL, or memory when embedded).</summary>
+public interface ICitizenStore
+{
+    Task<Citizen?> GetAsync(CitizenPseudonym id, CancellationToken cancellationToken);
+
+    /// <summary>Phone numbers are unique; compared exactly as given (callers normalise).</summary>
+    Task<Citizen?> FindByPhoneAsync(string phone, CancellationToken cancellationToken);
+
+    Task<Citizen?> FindByExternalIdAsync(string externalId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates or updates citizens by external id (required on every draft), in one transaction per
+    /// call: a new external id creates a citizen (green, version 1, a new random pseudonym), a known
+    /// one updates phone, name and credentials. Results are in the order of the drafts. Status is
+    /// never changed here: that is <see cref="ChangeStatusAsync"/>, which audits.
+    /// A phone already held by another citizen throws <see cref="DuplicatePhoneException"/> and nothing of the call is kept.
+    /// </summary>
+    Task<IReadOnlyList<UpsertResult>> UpsertManyAsync(IReadOnlyList<CitizenDraft> drafts, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits the new status, its history row and its audit entry together, or nothing. Null when the
+    /// citizen does not exist. The version grows by one on every change, even to the same colour.
+    /// </summary>
+    Task<StatusChangeResult?> ChangeStatusAsync(StatusChange change, CancellationToken cancellationToken);
+
+    /// <summary>Every status the citizen has had, oldest first.</summary>
+    Task<IReadOnlyList<CitizenStatus>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken);
+
+    /// <summary>Citizens in id order after <paramref name="afterId"/>: for the reconciler and admin lists.</summary>
+    Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken);
+
+    Task<long> CountAsync(CancellationToken cancellationToken);
+}
+
+public sealed class DuplicatePhoneException(string externalId) : Exception($"The phone of citizen '{externalId}' belongs to another citizen.")
+{
+    public string ExternalId { get; } = externalId;
+}

@@ -1,0 +1,22 @@
+namespace CityPass.Server.Operators;
+
+public enum OperatorRole
+{
+    CityAdmin,
+    HealthAuthority,
+    VenueOperator,
+}
+
+/// <summary>
+/// A member of staff who signs in to the console or the API. A venue operator sees only
+/// <see cref="VenueIds"/>; the other roles are city-wide. <see cref="PasswordHash"/> is the
+/// framework's PasswordHasher format.
+/// </summary>
+public sealed record Operator(
+    Guid Id,
+    string Username,
+    string DisplayName,
+    string PasswordHash,
+    OperatorRole Role,
+    IReadOnlyList<Guid> VenueIds,
+    DateTimeOffset CreatedAt);

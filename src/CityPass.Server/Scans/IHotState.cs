@@ -1,0 +1,74 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
+
+namespace CityPass.Server.Scans;
+
+/// <summary>A verified pass at a gate, with everything needed to decide.</summary>
+public sealed record ScanAttempt(
+    Guid ScanId,
+    Guid GateId,
+    Guid VenueId,
+    ScanDirection Direction,
+    PassClaims Claims,
+    VenuePolicy Policy,
+    DateTimeOffset ScannedAt,
+    DateTimeOffset Now)
+{
+    /// <summary>
+    /// How long the mark "this pass entered this venue" must live: past the pass's expiry by more
+    /// than any verifier's clock skew, after which the pass cannot be presented anyway.
+    /// </summary>
+    public DateTimeOffset ReplayMarkUntil => Claims.ExpiresAt + TimeSpan.FromMinutes(1);
+}
+
+/// <summary>The answer to a scan. <see cref="Duplicate"/>: this ScanId was seen before and this is the first answer, unchanged.</summary>
+public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicate);
+
+public enum OtpCheck
+{
+    Valid,
+    Invalid,
+    /// <summary>No code was sent, or it expired.</summary>
+    Missing,
+    /// <summary>Too many wrong codes: the code is burnt; ask for a new one.</summary>
+    TooManyAttempts,
+}
+
+/// <summary>
+/// The hot state the scan path reads and writes in one round trip: per-citizen status, occupancy,
+/// presence (anti-passback), bookings, replay and dedupe keys, one-time codes (Redis, or memory
+/// when embedded). Redis may lose acknowledged writes on failover, so nothing here is the only copy
+/// of anything that must not be lost: citizens are reloaded from the system of record, scans are
+/// archived.
+/// </summary>
+public interface IHotState
+{
+    /// <summary>
+    /// Decides and records a scan atomically: dedupe on ScanId (a retry gets the first answer),
+    /// the citizen's current status, booking, replay rule (a pass opens a venue's entry once),
+    /// anti-passback presence, capacity check-and-increment, and the scan record queued for the
+    /// archive. Must agree with <see cref="EntryRules.Decide"/>. Returns null when the pass names
+    /// a citizen the hot state does not hold: load it (<see cref="PutCitizenAsync"/>) and retry.
+    /// </summary>
+    Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken);
+
+    /// <summary>Stores the citizen's hot copy unless a newer status version is already there.</summary>
+    Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken);
+
+    Task<CitizenHotState?> GetCitizenAsync(CitizenPseudonym id, CancellationToken cancellationToken);
+
+    Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken);
+
+    Task SetBookingAsync(Guid venueId, CitizenPseudonym citizenId, bool booked, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a venue's occupancy, presence and bookings (the venue was deleted).</summary>
+    Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
+
+    /// <summary>Keeps a one-time code's hash for <paramref name="ttl"/>, replacing any earlier one for the phone.</summary>
+    Task StoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Checks (in constant time) and, when valid, consumes the code; counts wrong tries up to <paramref name="maxAttempts"/>.</summary>
+    Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken);
+}

@@ -1,0 +1,57 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+
+namespace CityPass.Server.Scans;
+
+/// <summary>
+/// One scan as recorded: the gate's question and the answer it got. <see cref="CitizenId"/> is
+/// known for this city's passes and null for other cities' (their passes hide who it is).
+/// <see cref="ScanId"/> is chosen by the gate and makes retries idempotent.
+/// </summary>
+public sealed record ScanRecord(
+    Guid ScanId,
+    Guid GateId,
+    Guid VenueId,
+    ScanDirection Direction,
+    bool Allowed,
+    DecisionCode Code,
+    StatusColour Colour,
+    string DisplayName,
+    CitizenPseudonym? CitizenId,
+    IssuerId Issuer,
+    TokenId TokenId,
+    DateTimeOffset ScannedAt,
+    DateTimeOffset DecidedAt);
+
+/// <summary>
+/// Filters for scan logs, newest first (DecidedAt, then ScanId, descending). Page with
+/// <see cref="Before"/>: the last record of the previous page.
+/// </summary>
+public sealed record ScanQuery(
+    Guid? VenueId = null,
+    CitizenPseudonym? CitizenId = null,
+    Guid? GateId = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    bool? Allowed = null,
+    ScanCursor? Before = null,
+    int Limit = 100);
+
+/// <summary>A position in the newest-first order: records strictly older than this come next.</summary>
+public readonly record struct ScanCursor(DateTimeOffset DecidedAt, Guid ScanId)
+{
+    public static ScanCursor After(ScanRecord last) => new(last.DecidedAt, last.ScanId);
+
+    /// <summary>
+    /// Orders ScanIds as PostgreSQL orders uuid values (bytes in RFC 4122 order), which is not
+    /// Guid.CompareTo's order: every store must page the same way.
+    /// </summary>
+    public static int CompareIds(Guid a, Guid b)
+    {
+        Span<byte> x = stackalloc byte[16], y = stackalloc byte[16];
+        a.TryWriteBytes(x, bigEndian: true, out _);
+        b.TryWriteBytes(y, bigEndian: true, out _);
+        return x.SequenceCompareTo(y);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
+using CityPass.Server.Scans;
+
+namespace CityPass.Server.Stores.Embedded;
+
+/// <summary>
+/// The hot state in memory, for the embedded default. It decides with <see cref="EntryRules.Decide"/>
+/// itself, under one lock, and records scans straight into the (embedded) archive.
+/// </summary>
+public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : IHotState
+{
+    /// <summary>How long a gate may retry a scan and get the first answer.</summary>
+    public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(24);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<UInt128, CitizenHotState> _citizens = [];
+    private readonly Dictionary<Guid, VenueHot> _venues = [];
+    private readonly Dictionary<(Guid Gate, Guid Scan), (ScanOutcome Outcome, DateTimeOffset Until)> _seen = [];
+    private readonly Dictionary<string, (byte[] Hash, DateTimeOffset Until, int Failures)> _otps = new(StringComparer.Ordinal);
+
+    private sealed class VenueHot
+    {
+        public int Occupancy;
+        public readonly HashSet<UInt128> Inside = [];
+        public readonly HashSet<UInt128> Booked = [];
+        public readonly Dictionary<UInt128, DateTimeOffset> EnteredTokens = [];
+    }
+
+    public async Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken)
+    {
+        var a = attempt;
+        ScanOutcome outcome;
+        lock (_lock)
+        {
+            Expire(a.Now);
+            if (_seen.TryGetValue((a.GateId, a.ScanId), out var first)) return first.Outcome with { Duplicate = true };
+
+            CitizenHotState? citizen = null;
+            if (a.Claims.Pseudonym is { } id && !_citizens.TryGetValue(id.Value, out citizen)) return null;
+
+            var venue = Venue(a.VenueId);
+            var key = a.Claims.Pseudonym?.Value;
+            var situation = new VenueSituation(
+                venue.Occupancy,
+                CitizenInside: key is { } k1 && venue.Inside.Contains(k1),
+                HasBooking: key is { } k2 && venue.Booked.Contains(k2),
+                TokenAlreadyEntered: venue.EnteredTokens.ContainsKey(a.Claims.TokenId.Value));
+            var snapshot = citizen is null ? (CitizenSnapshot?)null : new CitizenSnapshot(citizen.Colour, citizen.StatusVersion, citizen.Credentials, null);
+            var decision = EntryRules.Decide(a.Claims, snapshot, a.Policy, situation, a.Direction, a.Now);
+
+            if (decision.Allowed)
+            {
+                venue.Occupancy = decision.OccupancyAfter;
+                if (key is { } k)
+                {
+                    if (a.Direction == ScanDirection.In) venue.Inside.Add(k);
+                    else venue.Inside.Remove(k);
+                }
+                if (a.Direction == ScanDirection.In) venue.EnteredTokens[a.Claims.TokenId.Value] = a.ReplayMarkUntil;
+            }
+
+            var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
+                citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now);
+            outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
+            _seen[(a.GateId, a.ScanId)] = (outcome, a.Now + DedupeWindow);
+        }
+        await archive.InsertAsync([outcome.Record], cancellationToken);
+        return outcome;
+    }
+
+    public Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_citizens.TryGetValue(citizen.Id.Value, out var current) || current.StatusVersion <= citizen.StatusVersion)
+            {
+                _citizens[citizen.Id.Value] = citizen;
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<CitizenHotState?> GetCitizenAsync(CitizenPseudonym id, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_citizens.GetValueOrDefault(id.Value));
+    }
+
+    public Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_venues.TryGetValue(venueId, out var v) ? v.Occupancy : 0);
+    }
+
+    public Task SetBookingAsync(Guid venueId, CitizenPseudonym citizenId, bool booked, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var venue = Venue(venueId);
+            if (booked) venue.Booked.Add(citizenId.Value);
+            else venue.Booked.Remove(citizenId.Value);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken)
+    {
+        lock (_lock) _venues.Remove(venueId);
+        return Task.CompletedTask;
+    }
+
+    public Task StoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock) _otps[phone] = (codeHash, clock.GetUtcNow() + ttl, 0);
+        return Task.CompletedTask;
+    }
+
+    public Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_otps.TryGetValue(phone, out var otp) || otp.Until <= clock.GetUtcNow()) return Task.FromResult(OtpCheck.Missing);
+            if (CryptographicOperations.FixedTimeEquals(otp.Hash, codeHash))
+            {
+                _otps.Remove(phone);
+                return Task.FromResult(OtpCheck.Valid);
+            }
+            var failures = otp.Failures + 1;
+            if (failures >= maxAttempts)
+            {
+                _otps.Remove(phone);
+                return Task.FromResult(OtpCheck.TooManyAttempts);
+            }
+            _otps[phone] = otp with { Failures = failures };
+            return Task.FromResult(OtpCheck.Invalid);
+        }
+    }
+
+    private VenueHot Venue(Guid id)
+    {
+        if (!_venues.TryGetValue(id, out var v)) _venues[id] = v = new VenueHot();
+        return v;
+    }
+
+    // Keeps memory bounded: forget dedupe answers and replay marks once their windows pass.
+    private DateTimeOffset _nextExpiry;
+
+    private void Expire(DateTimeOffset now)
+    {
+        if (now < _nextExpiry) return;
+        _nextExpiry = now + TimeSpan.FromMinutes(1);
+        foreach (var k in _seen.Where(p => p.Value.Until <= now).Select(p => p.Key).ToList()) _seen.Remove(k);
+        foreach (var v in _venues.Values)
+        {
+            foreach (var t in v.EnteredTokens.Where(p => p.Value <= now).Select(p => p.Key).ToList()) v.EnteredTokens.Remove(t);
+        }
+    }
+}

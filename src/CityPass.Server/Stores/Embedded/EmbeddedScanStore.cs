@@ -1,0 +1,73 @@
+using CityPass.Server.Scans;
+
+namespace CityPass.Server.Stores.Embedded;
+
+public sealed class EmbeddedScanStore : IScanStore
+{
+    private readonly Lock _lock = new();
+    // Newest first, like every query reads them.
+    private readonly SortedSet<ScanRecord> _records = new(Comparer<ScanRecord>.Create(static (a, b) =>
+    {
+        var byTime = b.DecidedAt.CompareTo(a.DecidedAt);
+        return byTime != 0 ? byTime : ScanCursor.CompareIds(b.ScanId, a.ScanId);
+    }));
+    private readonly Dictionary<Guid, ScanRecord> _byId = [];
+
+    public Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var added = 0;
+            foreach (var r in records)
+            {
+                if (!_byId.TryAdd(r.ScanId, r)) continue;
+                _records.Add(r);
+                added++;
+            }
+            return Task.FromResult(added);
+        }
+    }
+
+    public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IEnumerable<ScanRecord> e = _records;
+            if (query.VenueId is { } venue) e = e.Where(r => r.VenueId == venue);
+            if (query.CitizenId is { } citizen) e = e.Where(r => r.CitizenId == citizen);
+            if (query.GateId is { } gate) e = e.Where(r => r.GateId == gate);
+            if (query.From is { } from) e = e.Where(r => r.DecidedAt >= from);
+            if (query.To is { } to) e = e.Where(r => r.DecidedAt < to);
+            if (query.Allowed is { } allowed) e = e.Where(r => r.Allowed == allowed);
+            if (query.Before is { } before)
+            {
+                e = e.Where(r => r.DecidedAt < before.DecidedAt || (r.DecidedAt == before.DecidedAt && ScanCursor.CompareIds(r.ScanId, before.ScanId) < 0));
+            }
+            return Task.FromResult<IReadOnlyList<ScanRecord>>(e.Take(Math.Clamp(query.Limit, 1, 1000)).ToList());
+        }
+    }
+
+    public Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_byId.GetValueOrDefault(scanId));
+    }
+
+    public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(venueId is { } v ? _records.LongCount(r => r.VenueId == v) : _records.Count);
+    }
+
+    public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var old = _records.Where(r => r.DecidedAt < cutoff).ToList();
+            foreach (var r in old)
+            {
+                _records.Remove(r);
+                _byId.Remove(r.ScanId);
+            }
+            return Task.FromResult((long)old.Count);
+        }
+    }
+}

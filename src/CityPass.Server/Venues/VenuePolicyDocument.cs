@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
+
+namespace CityPass.Server.Venues;
+
+/// <summary>A venue policy as JSON: the API's body for PUT /v1/venues/{id}/policy and the stored form.</summary>
+public sealed record VenuePolicyDocument(
+    IReadOnlyList<string>? AllowedColours,
+    IReadOnlyList<string>? RequiredCredentials,
+    int? Capacity,
+    bool? AntiPassback,
+    bool? RequiresBooking,
+    OpeningHoursDocument? OpeningHours)
+{
+    public static VenuePolicyDocument From(VenuePolicy p) => new(
+        Enum.GetValues<StatusColour>().Where(c => p.AllowedColours.Contains(c)).Select(c => c.ToWireName()).ToList(),
+        p.RequiredCredentials.ToWireNames(),
+        p.Capacity,
+        p.AntiPassback,
+        p.RequiresBooking,
+        p.Hours is null ? null : new OpeningHoursDocument(
+            p.Hours.TimeZoneId,
+            p.Hours.Periods.Select(x => new OpeningPeriodDocument(
+                x.Day.ToString().ToLowerInvariant(), x.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), x.Closes.ToString("HH:mm", CultureInfo.InvariantCulture))).ToList()));
+
+    /// <summary>The policy, or the field-level errors (field name -> messages) that stop it.</summary>
+    public (VenuePolicy? Policy, Dictionary<string, string[]> Errors) ToPolicy()
+    {
+        var errors = new Dictionary<string, string[]>();
+        var colours = StatusColours.None;
+        foreach (var name in AllowedColours ?? ["green"])
+        {
+            if (StatusColourExtensions.TryParseWireName(name, out var c)) colours |= c.AsSet();
+            else errors["allowedColours"] = [$"'{name}' is not a colour (green, yellow, red)."];
+        }
+        var credentials = Credentials.None;
+        foreach (var name in RequiredCredentials ?? [])
+        {
+            if (CredentialsExtensions.TryParseWireName(name, out var c)) credentials |= c;
+            else errors["requiredCredentials"] = [$"'{name}' is not a credential (health_record, eid_verified, social_security_card)."];
+        }
+        OpeningHours? hours = null;
+        if (OpeningHours is { } h)
+        {
+            var periods = new List<OpeningPeriod>();
+            foreach (var p in h.Periods ?? [])
+            {
+                if (!Enum.TryParse<DayOfWeek>(p.Day, ignoreCase: true, out var day) || !Enum.IsDefined(day) || int.TryParse(p.Day, out _))
+                {
+                    errors["openingHours.periods"] = [$"'{p.Day}' is not a day of the week."];
+                    continue;
+                }
+                if (!TimeOnly.TryParseExact(p.Opens, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var opens)
+                    || !TimeOnly.TryParseExact(p.Closes, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var closes))
+                {
+                    errors["openingHours.periods"] = ["Times are HH:mm, e.g. 09:00."];
+                    continue;
+                }
+                periods.Add(new OpeningPeriod(day, opens, closes));
+            }
+            hours = new OpeningHours(string.IsNullOrWhiteSpace(h.TimeZone) ? "Asia/Shanghai" : h.TimeZone, periods);
+        }
+        var policy = new VenuePolicy
+        {
+            AllowedColours = colours,
+            RequiredCredentials = credentials,
+            Capacity = Capacity,
+            AntiPassback = AntiPassback ?? true,
+            RequiresBooking = RequiresBooking ?? false,
+            Hours = hours,
+        };
+        foreach (var problem in policy.Validate()) errors[""] = [.. errors.GetValueOrDefault("") ?? [], problem];
+        return errors.Count == 0 ? (policy, errors) : (null, errors);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ServerJson.Options);
+
+    /// <summary>Reads a stored policy; stored policies were valid when written.</summary>
+    public static VenuePolicy ParseStored(string json) =>
+        JsonSerializer.Deserialize<VenuePolicyDocument>(json, ServerJson.Options)?.ToPolicy().Policy
+        ?? throw new InvalidOperationException("A stored venue policy does not parse.");
+}
+
+public sealed record OpeningHoursDocument(string? TimeZone, IReadOnlyList<OpeningPeriodDocument>? Periods);
+
+public sealed record OpeningPeriodDocument(string Day, string Opens, string Closes);

@@ -3,7 +3,11 @@ using CityPass.Server.Citizens;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
+using CityPass.Server.Stores.Postgres;
 using CityPass.Server.Venues;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CityPass.Server.Stores;
 
@@ -11,20 +15,38 @@ public static class RecordStoresRegistration
 {
     /// <summary>
     /// The systems of record: PostgreSQL when ConnectionStrings:Postgres is set, else in memory.
+    /// Either way the scan retention worker purges old scan records every hour.
     /// </summary>
     public static IServiceCollection AddRecordStores(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException("The PostgreSQL stores are not built yet; unset ConnectionStrings:Postgres to run embedded.");
+            services.AddOptions<PostgresOptions>().Configure(o => o.ConnectionString = connectionString).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<PostgresOptions>, PostgresOptionsValidator>();
+            services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+            // The migrator runs while the host is starting, before any other hosted service starts or a request is served.
+            services.AddSingleton<PostgresMigrator>();
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresMigrator>());
+            services.AddSingleton<IAuditLog, PostgresAuditLog>();
+            services.AddSingleton<ICitizenStore, PostgresCitizenStore>();
+            services.AddSingleton<IVenueStore, PostgresVenueStore>();
+            services.AddSingleton<IOperatorStore, PostgresOperatorStore>();
+            services.AddSingleton<IScanStore, PostgresScanStore>();
         }
-        services.AddSingleton<EmbeddedAuditLog>();
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedAuditLog>());
-        services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
-        services.AddSingleton<IVenueStore, EmbeddedVenueStore>();
-        services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
-        services.AddSingleton<IScanStore, EmbeddedScanStore>();
+        else
+        {
+            services.AddSingleton<EmbeddedAuditLog>();
+            services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedAuditLog>());
+            services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
+            services.AddSingleton<IVenueStore, EmbeddedVenueStore>();
+            services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
+            services.AddSingleton<IScanStore, EmbeddedScanStore>();
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ScanRetentionOptions>().Bind(configuration.GetSection("Scans")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<ScanRetentionWorker>();
         return services;
     }
 }

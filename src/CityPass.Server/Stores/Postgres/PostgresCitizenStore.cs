@@ -1,0 +1,263 @@
+using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
+using CityPass.Server.Citizens;
+using Npgsql;
+
+namespace CityPass.Server.Stores.Postgres;
+
+/// <summary>Citizens, statuses and status history in PostgreSQL.</summary>
+public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizenStore
+{
+    /// <summary>Drafts per statement in a bulk upsert: one round trip each, small enough to keep row locks short.</summary>
+    public const int UpsertBatchSize = 1000;
+
+    private const string Columns = "id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at";
+
+    // One statement per batch: detect a phone held by someone else, insert or update by external id
+    // (skipping rows that would not change), write the initial history row of new citizens, and
+    // answer per draft with the row as it was before and as it is now. Every part reads the same
+    // snapshot, so the phone check sees the table as it was before this batch.
+    private const string UpsertSql = $"""
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::uuid[])
+                WITH ORDINALITY AS t(external_id, phone, full_name, credentials, new_id, ord)
+        ),
+        clash AS (
+            SELECT min(i.ord) AS ord FROM input i
+            JOIN citizens c ON c.phone = i.phone AND c.external_id IS DISTINCT FROM i.external_id
+        ),
+        upserted AS (
+            INSERT INTO citizens AS c ({Columns})
+            SELECT new_id, external_id, phone, full_name, 0, 1, 'initial', $6, credentials, $6
+            FROM input WHERE (SELECT ord FROM clash) IS NULL ORDER BY ord
+            ON CONFLICT (external_id) DO UPDATE
+                SET phone = EXCLUDED.phone, full_name = EXCLUDED.full_name, credentials = EXCLUDED.credentials
+                WHERE (c.phone, c.full_name, c.credentials) IS DISTINCT FROM (EXCLUDED.phone, EXCLUDED.full_name, EXCLUDED.credentials)
+            RETURNING c.*
+        ),
+        history AS (
+            INSERT INTO citizen_status_history (citizen_id, version, colour, reason, since)
+            SELECT u.id, 1, 0, 'initial', $6 FROM upserted u JOIN input i ON i.new_id = u.id
+        )
+        SELECT (SELECT ord FROM clash), i.new_id,
+               u.id, u.external_id, u.phone, u.full_name, u.status_colour, u.status_version, u.status_reason, u.status_since, u.credentials, u.created_at,
+               o.id, o.external_id, o.phone, o.full_name, o.status_colour, o.status_version, o.status_reason, o.status_since, o.credentials, o.created_at
+        FROM input i
+        LEFT JOIN upserted u ON u.external_id = i.external_id
+        LEFT JOIN citizens o ON o.external_id = i.external_id
+        ORDER BY i.ord
+        """;
+
+    public Task<Citizen?> GetAsync(CitizenPseudonym id, CancellationToken cancellationToken) =>
+        FindOneAsync("id = $1", PgValues.ToUuid(id.Value), cancellationToken);
+
+    public Task<Citizen?> FindByPhoneAsync(string phone, CancellationToken cancellationToken) =>
+        FindOneAsync("phone = $1", phone, cancellationToken);
+
+    public Task<Citizen?> FindByExternalIdAsync(string externalId, CancellationToken cancellationToken) =>
+        FindOneAsync("external_id = $1", externalId, cancellationToken);
+
+    public async Task<IReadOnlyList<UpsertResult>> UpsertManyAsync(IReadOnlyList<CitizenDraft> drafts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        // Two drafts of one call claiming one phone for different citizens never reach the database.
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var d in drafts)
+        {
+            var externalId = d.ExternalId ?? throw new ArgumentException("Every draft needs an external id.", nameof(drafts));
+            if (claimed.TryGetValue(d.Phone, out var other) && other != externalId) throw new DuplicatePhoneException(externalId);
+            claimed[d.Phone] = externalId;
+        }
+        if (drafts.Count == 0) return [];
+
+        now = PgValues.ToStored(now);
+        var results = new List<UpsertResult>(drafts.Count);
+        // Phones that an earlier batch of this call took from their holder: still that holder's as far as this call is concerned.
+        var released = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var start = 0;
+            while (start < drafts.Count)
+            {
+                var end = BatchEnd(drafts, start);
+                for (var i = start; i < end; i++)
+                {
+                    if (released.TryGetValue(drafts[i].Phone, out var holder) && holder != drafts[i].ExternalId) throw new DuplicatePhoneException(drafts[i].ExternalId!);
+                }
+                await UpsertBatchAsync(connection, transaction, drafts, start, end, now, results, released, cancellationToken);
+                start = end;
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizens_phone_key")
+        {
+            // A concurrent call took the phone between our check and our write.
+            var draft = drafts.FirstOrDefault(d => e.Detail?.Contains($"=({d.Phone})", StringComparison.Ordinal) == true) ?? drafts[0];
+            throw new DuplicatePhoneException(draft.ExternalId!);
+        }
+        return results;
+    }
+
+    /// <summary>A batch ends at the size limit or before an external id it already holds: one statement may touch a row only once.</summary>
+    private static int BatchEnd(IReadOnlyList<CitizenDraft> drafts, int start)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var end = start;
+        while (end < drafts.Count && end - start < UpsertBatchSize && seen.Add(drafts[end].ExternalId!)) end++;
+        return end;
+    }
+
+    private static async Task UpsertBatchAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<CitizenDraft> drafts, int start, int end, DateTimeOffset now,
+        List<UpsertResult> results, Dictionary<string, string> released, CancellationToken cancellationToken)
+    {
+        var count = end - start;
+        var externalIds = new string[count];
+        var phones = new string[count];
+        var names = new string[count];
+        var credentials = new int[count];
+        var newIds = new Guid[count];
+        for (var i = 0; i < count; i++)
+        {
+            var d = drafts[start + i];
+            externalIds[i] = d.ExternalId!;
+            phones[i] = d.Phone;
+            names[i] = d.FullName;
+            credentials[i] = (int)d.Credentials;
+            newIds[i] = PgValues.ToUuid(CitizenPseudonym.NewRandom().Value);
+        }
+
+        await using var command = new NpgsqlCommand(UpsertSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = externalIds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = phones });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = credentials });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = newIds });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+
+        var first = results.Count;
+        var missing = new List<int>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!reader.IsDBNull(0)) throw new DuplicatePhoneException(drafts[start + (int)reader.GetInt64(0) - 1].ExternalId!);
+                var newId = reader.GetGuid(1);
+                if (!reader.IsDBNull(2))
+                {
+                    var current = ReadCitizen(reader, 2);
+                    var created = reader.GetGuid(2) == newId;
+                    if (!created && !reader.IsDBNull(12) && reader.GetString(14) != current.Phone) released.TryAdd(reader.GetString(14), current.ExternalId!);
+                    results.Add(new UpsertResult(current, created ? UpsertOutcome.Created : UpsertOutcome.Updated));
+                }
+                else if (!reader.IsDBNull(12))
+                {
+                    results.Add(new UpsertResult(ReadCitizen(reader, 12), UpsertOutcome.Unchanged));
+                }
+                else
+                {
+                    // Another call created it after this statement's snapshot and it needed no change: read it as it is now.
+                    missing.Add(results.Count);
+                    results.Add(null!);
+                }
+            }
+        }
+        foreach (var index in missing)
+        {
+            var externalId = drafts[start + index - first].ExternalId!;
+            await using var read = new NpgsqlCommand($"SELECT {Columns} FROM citizens WHERE external_id = $1", connection, transaction);
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = externalId });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Citizen '{externalId}' vanished during an upsert.");
+            results[index] = new UpsertResult(ReadCitizen(reader, 0), UpsertOutcome.Unchanged);
+        }
+    }
+
+    public async Task<StatusChangeResult?> ChangeStatusAsync(StatusChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var id = PgValues.ToUuid(change.CitizenId.Value);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        Citizen citizen;
+        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM citizens WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            citizen = ReadCitizen(reader, 0);
+        }
+
+        var previous = citizen.Status;
+        var next = previous.ChangeTo(change.Colour, change.Reason, PgValues.ToStored(change.At));
+        await using (var write = new NpgsqlCommand("""
+            WITH history AS (
+                INSERT INTO citizen_status_history (citizen_id, version, colour, reason, since) VALUES ($1, $3, $2, $4, $5)
+            )
+            UPDATE citizens SET status_colour = $2, status_version = $3, status_reason = $4, status_since = $5 WHERE id = $1
+            """, connection, transaction))
+        {
+            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            write.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)next.Colour });
+            write.Parameters.Add(new NpgsqlParameter<long> { TypedValue = next.Version });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = next.Reason });
+            write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = next.Since });
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // Last, so the chain's lock is held only for the final two round trips of the transaction.
+        var entry = await PostgresAuditLog.AppendAsync(connection, transaction, StatusAudit.Draft(change, previous, next), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new StatusChangeResult(citizen with { Status = next }, previous, entry);
+    }
+
+    public async Task<IReadOnlyList<CitizenStatus>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT colour, version, reason, since FROM citizen_status_history WHERE citizen_id = $1 ORDER BY version");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(id.Value) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var history = new List<CitizenStatus>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            history.Add(new CitizenStatus((StatusColour)reader.GetInt16(0), checked((uint)reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return history;
+    }
+
+    public async Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM citizens {(afterId is null ? "" : "WHERE id > $2")} ORDER BY id LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Max(0, limit) });
+        if (afterId is { } after) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(after.Value) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var citizens = new List<Citizen>();
+        while (await reader.ReadAsync(cancellationToken)) citizens.Add(ReadCitizen(reader, 0));
+        return citizens;
+    }
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM citizens");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<Citizen?> FindOneAsync<T>(string condition, T value, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM citizens WHERE {condition}");
+        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadCitizen(reader, 0) : null;
+    }
+
+    private static Citizen ReadCitizen(NpgsqlDataReader r, int at) => new(
+        new CitizenPseudonym(PgValues.FromUuid(r.GetGuid(at))),
+        r.IsDBNull(at + 1) ? null : r.GetString(at + 1),
+        r.GetString(at + 2),
+        r.GetString(at + 3),
+        new CitizenStatus((StatusColour)r.GetInt16(at + 4), checked((uint)r.GetInt64(at + 5)), r.GetString(at + 6), r.GetFieldValue<DateTimeOffset>(at + 7)),
+        (Credentials)(ushort)r.GetInt32(at + 8),
+        r.GetFieldValue<DateTimeOffset>(at + 9));
+}

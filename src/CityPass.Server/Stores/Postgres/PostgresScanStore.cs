@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using CityPass.Core.Citizens;
+using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+using CityPass.Server.Scans;
+using Npgsql;
+
+namespace CityPass.Server.Stores.Postgres;
+
+/// <summary>
+/// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
+/// created before the first insert into that day and dropped whole by the retention purge.
+/// </summary>
+public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
+{
+    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id";
+    private const string PartitionPrefix = "scans_p";
+
+    private static readonly Dictionary<string, DecisionCode> CodesByName = Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
+
+    // Days whose partition this process knows to exist, so the hot insert path needs no DDL round trip.
+    private readonly ConcurrentDictionary<DateOnly, byte> _partitions = new();
+
+    public async Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0) return 0;
+        await EnsurePartitionsAsync(records, cancellationToken);
+        try
+        {
+            return await InsertRowsAsync(records, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation && e.MessageText.StartsWith("no partition", StringComparison.Ordinal))
+        {
+            // Another replica's purge dropped a day this process still had cached.
+            _partitions.Clear();
+            await EnsurePartitionsAsync(records, cancellationToken);
+            return await InsertRowsAsync(records, cancellationToken);
+        }
+    }
+
+    private async Task<int> InsertRowsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
+    {
+        var n = records.Count;
+        var scanIds = new Guid[n];
+        var decidedAt = new DateTime[n];
+        var scannedAt = new DateTime[n];
+        var gateIds = new Guid[n];
+        var venueIds = new Guid[n];
+        var directions = new short[n];
+        var allowed = new bool[n];
+        var codes = new string[n];
+        var colours = new short[n];
+        var displayNames = new string[n];
+        var citizenIds = new Guid?[n];
+        var issuers = new long[n];
+        var tokenIds = new Guid[n];
+        for (var i = 0; i < n; i++)
+        {
+            var r = records[i];
+            scanIds[i] = r.ScanId;
+            decidedAt[i] = PgValues.ToStored(r.DecidedAt).UtcDateTime;
+            scannedAt[i] = PgValues.ToStored(r.ScannedAt).UtcDateTime;
+            gateIds[i] = r.GateId;
+            venueIds[i] = r.VenueId;
+            directions[i] = (short)r.Direction;
+            allowed[i] = r.Allowed;
+            codes[i] = r.Code.ToCode();
+            colours[i] = (short)r.Colour;
+            displayNames[i] = r.DisplayName;
+            citizenIds[i] = r.CitizenId is { } c ? PgValues.ToUuid(c.Value) : null;
+            issuers[i] = r.Issuer.Code;
+            tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
+        }
+
+        // Redelivered records conflict on (scan_id, decided_at) and are skipped, also within one batch.
+        await using var command = dataSource.CreateCommand($"""
+            INSERT INTO scans ({Columns})
+            SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
+                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[])
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = decidedAt });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = scannedAt });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = gateIds });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = venueIds });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = directions });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = allowed });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = codes });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = colours });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = displayNames });
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = citizenIds });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = issuers });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokenIds });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task EnsurePartitionsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
+    {
+        var missing = records.Select(r => DayOf(r.DecidedAt)).Distinct().Where(d => !_partitions.ContainsKey(d)).ToList();
+        if (missing.Count == 0) return;
+        // Replicas may meet a new day together: the lock makes CREATE ... IF NOT EXISTS race-free.
+        var sql = new StringBuilder($"SELECT pg_advisory_xact_lock({AdvisoryLocks.ScanPartitions});");
+        foreach (var day in missing)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                CREATE TABLE IF NOT EXISTS {PartitionName(day)} PARTITION OF scans
+                    FOR VALUES FROM ('{day:yyyy-MM-dd} 00:00:00+00') TO ('{day.AddDays(1):yyyy-MM-dd} 00:00:00+00');
+                """);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(sql.ToString(), connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var day in missing) _partitions.TryAdd(day, 0);
+    }
+
+    public async Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = dataSource.CreateCommand();
+        var where = new StringBuilder("TRUE");
+        string Parameter(object value)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            return "$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        if (query.VenueId is { } venue) where.Append(" AND venue_id = ").Append(Parameter(venue));
+        if (query.CitizenId is { } citizen) where.Append(" AND citizen_id = ").Append(Parameter(PgValues.ToUuid(citizen.Value)));
+        if (query.GateId is { } gate) where.Append(" AND gate_id = ").Append(Parameter(gate));
+        if (query.From is { } from) where.Append(" AND decided_at >= ").Append(Parameter(from.ToUniversalTime()));
+        if (query.To is { } to) where.Append(" AND decided_at < ").Append(Parameter(to.ToUniversalTime()));
+        if (query.Allowed is { } allowed) where.Append(" AND allowed = ").Append(Parameter(allowed));
+        if (query.Before is { } before)
+        {
+            // uuid compares bytewise in RFC order, the same order as ScanCursor.CompareIds.
+            where.Append(" AND (decided_at, scan_id) < (").Append(Parameter(before.DecidedAt.ToUniversalTime())).Append(", ").Append(Parameter(before.ScanId)).Append(')');
+        }
+        command.CommandText = $"SELECT {Columns} FROM scans WHERE {where} ORDER BY decided_at DESC, scan_id DESC LIMIT {Math.Clamp(query.Limit, 1, 1000)}";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<ScanRecord>();
+        while (await reader.ReadAsync(cancellationToken)) records.Add(Read(reader));
+        return records;
+    }
+
+    public async Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 LIMIT 1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scanId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(venueId is null ? "SELECT count(*) FROM scans" : "SELECT count(*) FROM scans WHERE venue_id = $1");
+        if (venueId is { } v) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = v });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Drops the partitions of days that end at or before the cutoff, then deletes what is older in the cutoff's own day.</summary>
+    public async Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        cutoff = cutoff.ToUniversalTime();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var expired = new List<(DateOnly Day, string Name)>();
+        await using (var list = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock({AdvisoryLocks.ScanPartitions});
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'scans'::regclass
+            """, connection, transaction))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var name = reader.GetString(0);
+                if (TryParsePartition(name, out var day) && new DateTimeOffset(day.AddDays(1), TimeOnly.MinValue, TimeSpan.Zero) <= cutoff) expired.Add((day, name));
+            }
+        }
+
+        long removed = 0;
+        if (expired.Count > 0)
+        {
+            await using var count = new NpgsqlCommand(
+                "SELECT " + string.Join(" + ", expired.Select(p => $"(SELECT count(*) FROM {p.Name})")) + "; DROP TABLE " + string.Join(", ", expired.Select(p => p.Name)),
+                connection, transaction);
+            removed += (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await using (var delete = new NpgsqlCommand("DELETE FROM scans WHERE decided_at < $1", connection, transaction))
+        {
+            delete.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
+            removed += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var (day, _) in expired) _partitions.TryRemove(day, out _);
+        return removed;
+    }
+
+    private static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(PgValues.ToStored(at).UtcDateTime);
+
+    private static string PartitionName(DateOnly day) => PartitionPrefix + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    private static bool TryParsePartition(string name, out DateOnly day)
+    {
+        day = default;
+        return name.StartsWith(PartitionPrefix, StringComparison.Ordinal)
+            && DateOnly.TryParseExact(name.AsSpan(PartitionPrefix.Length), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+    }
+
+    private static ScanRecord Read(NpgsqlDataReader r) => new(
+        r.GetGuid(0),
+        r.GetGuid(3),
+        r.GetGuid(4),
+        (ScanDirection)r.GetInt16(5),
+        r.GetBoolean(6),
+        CodesByName[r.GetString(7)],
+        (StatusColour)r.GetInt16(8),
+        r.GetString(9),
+        r.IsDBNull(10) ? null : new CitizenPseudonym(PgValues.FromUuid(r.GetGuid(10))),
+        new IssuerId(checked((uint)r.GetInt64(11))),
+        new TokenId(PgValues.FromUuid(r.GetGuid(12))),
+        r.GetFieldValue<DateTimeOffset>(2),
+        r.GetFieldValue<DateTimeOffset>(1));
+}

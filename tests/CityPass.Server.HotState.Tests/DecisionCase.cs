@@ -1,0 +1,116 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
+using CityPass.Server.Scans;
+
+namespace CityPass.Server.HotState.Tests;
+
+public enum Booking
+{
+    NotRequired,
+    Booked,
+    NotBooked,
+}
+
+public enum Room
+{
+    Unlimited,
+    HasRoom,
+    Full,
+}
+
+/// <summary>
+/// One situation at a gate, set up through the hot state's own interface and then decided by it
+/// and by <see cref="EntryRules.Decide"/> for comparison. Own passes carry a colour that differs
+/// from the citizen's current one and opposite credentials, so the version comparison and "the
+/// city's credentials win" are visible in every case.
+/// </summary>
+public sealed record DecisionCase(
+    bool OwnPass,
+    StatusColour Current,
+    StatusColours Admitted,
+    int TokenVersionDelta,
+    bool HasCredentials,
+    Booking Booking,
+    bool Inside,
+    ScanDirection Direction,
+    bool AntiPassback,
+    Room Room,
+    bool Replayed,
+    bool Open = true)
+{
+    private const uint CurrentVersion = 5;
+    private const Credentials Required = Credentials.SocialSecurityCard;
+    private static readonly OpeningHours ClosedNow = new("UTC", [new OpeningPeriod(Passes.Now.AddDays(3).DayOfWeek, new TimeOnly(1, 0), new TimeOnly(2, 0))]);
+    private static readonly OpeningHours OpenNow = new("UTC", [new OpeningPeriod(Passes.Now.DayOfWeek, new TimeOnly(0, 0), new TimeOnly(23, 59))]);
+
+    private static readonly StatusColours[] AdmittedSets = [StatusColours.Green, StatusColours.Green | StatusColours.Yellow, StatusColours.Yellow | StatusColours.Red];
+
+    /// <summary>Every combination, minus the ones a foreign pass cannot be in (it has no identity: no version, booking or presence).</summary>
+    public static IEnumerable<DecisionCase> All() =>
+        from own in new[] { true, false }
+        from current in Enum.GetValues<StatusColour>()
+        from admitted in AdmittedSets
+        from delta in new[] { -1, 0, 1 }
+        from credentials in new[] { true, false }
+        from booking in Enum.GetValues<Booking>()
+        from inside in new[] { true, false }
+        from direction in Enum.GetValues<ScanDirection>()
+        from antiPassback in new[] { true, false }
+        from room in Enum.GetValues<Room>()
+        from replayed in new[] { true, false }
+        where own || (delta == 0 && booking != Booking.Booked && !inside)
+        select new DecisionCase(own, current, admitted, delta, credentials, booking, inside, direction, antiPassback, room, replayed);
+
+    /// <summary>Sets the case up at a fresh venue, scans, and says what differs from EntryRules.Decide (null when nothing).</summary>
+    public async Task<string?> RunAsync(IHotState hot, CancellationToken cancellationToken)
+    {
+        var venue = Guid.NewGuid();
+        var held = HasCredentials ? Required : Credentials.None;
+        var citizen = Passes.NewCitizen(Current, CurrentVersion, held);
+        var claims = OwnPass
+            ? Passes.Of(citizen, (StatusColour)(((int)Current + 1) % 3), (uint)(CurrentVersion + TokenVersionDelta), HasCredentials ? Credentials.None : Required)
+            : Passes.Foreign(Current, held);
+        if (OwnPass) await hot.PutCitizenAsync(citizen, cancellationToken);
+        if (Booking == Booking.Booked) await hot.SetBookingAsync(venue, citizen.Id, true, cancellationToken);
+
+        // Someone else inside, so an exit has something to take away.
+        if (!await SetUpAsync(hot, Passes.Attempt(venue, Passes.Foreign()), cancellationToken)) return "set-up: filler entry refused";
+        if (Replayed)
+        {
+            if (!await SetUpAsync(hot, Passes.Attempt(venue, claims), cancellationToken)) return "set-up: first entry refused";
+            var another = OwnPass ? Passes.Of(citizen) : Passes.Foreign();
+            if (!await SetUpAsync(hot, Passes.Attempt(venue, another, ScanDirection.Out), cancellationToken)) return "set-up: exit refused";
+        }
+        if (Inside && !await SetUpAsync(hot, Passes.Attempt(venue, Passes.Of(citizen)), cancellationToken)) return "set-up: entry refused";
+
+        var occupancy = await hot.GetOccupancyAsync(venue, cancellationToken);
+        var policy = new VenuePolicy
+        {
+            AllowedColours = Admitted,
+            RequiredCredentials = Required,
+            Capacity = Room switch { Room.Unlimited => null, Room.HasRoom => occupancy + 1, Room.Full => occupancy },
+            AntiPassback = AntiPassback,
+            RequiresBooking = Booking != Booking.NotRequired,
+            Hours = Open ? OpenNow : ClosedNow,
+        };
+        var snapshot = OwnPass ? new CitizenSnapshot(Current, CurrentVersion, held, null) : (CitizenSnapshot?)null;
+        var expected = EntryRules.Decide(claims, snapshot, policy,
+            new VenueSituation(occupancy, Inside, Booking == Booking.Booked, Replayed), Direction, Passes.Now);
+
+        var outcome = await hot.ScanAsync(Passes.Attempt(venue, claims, Direction, policy), cancellationToken);
+        if (outcome is null) return "no decision";
+        var record = outcome.Record;
+        var name = OwnPass ? citizen.MaskedName : "*";
+        var after = await hot.GetOccupancyAsync(venue, cancellationToken);
+        if (record.Allowed != expected.Allowed || record.Code != expected.Code || record.Colour != expected.Colour || record.DisplayName != name
+            || outcome.Occupancy != expected.OccupancyAfter || after != expected.OccupancyAfter || outcome.Duplicate)
+        {
+            return $"expected {expected.Code}/{expected.Colour}/{name}/occupancy {expected.OccupancyAfter}, " +
+                $"got {record.Code}/{record.Colour}/{record.DisplayName}/occupancy {outcome.Occupancy} (stored {after})";
+        }
+        return null;
+    }
+
+    private static async Task<bool> SetUpAsync(IHotState hot, ScanAttempt attempt, CancellationToken cancellationToken) =>
+        (await hot.ScanAsync(attempt, cancellationToken))?.Record.Allowed == true;
+}

@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
+using CityPass.Server.Scans;
+using CityPass.Testing;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace CityPass.Server.HotState.Tests;
+
+/// <summary>
+/// What every <see cref="IHotState"/> must do, written once and run against each implementation
+/// (memory, a Redis server, a Redis Cluster).
+/// </summary>
+public abstract class HotStateContract : IAsyncLifetime
+{
+    protected FakeTimeProvider Clock { get; } = new();
+
+    protected IHotState Hot { get; private set; } = null!;
+
+    protected abstract Task<IHotState> CreateAsync();
+
+    /// <summary>Lets a one-time code stored with <see cref="ShortOtpTtl"/> run out (a fake clock, or real time for Redis's TTLs).</summary>
+    protected abstract Task LetOtpExpireAsync(string phone);
+
+    protected static readonly TimeSpan ShortOtpTtl = TimeSpan.FromMilliseconds(300);
+
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    public virtual async Task InitializeAsync() => Hot = await CreateAsync();
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task EveryCombinationIsDecidedAsEntryRulesDecide()
+    {
+        var cases = DecisionCase.All().ToList();
+        var failures = new ConcurrentQueue<string>();
+        await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (c, ct) =>
+        {
+            if (await c.RunAsync(Hot, ct) is { } failure) failures.Enqueue($"{c}: {failure}");
+        });
+        Assert.True(cases.Count > 8000, "the matrix lost its combinations");
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} cases differ, e.g.\n" + string.Join("\n", failures.Take(10)));
+    }
+
+    [Fact]
+    public void RandomSituationsAreDecidedAsEntryRulesDecide()
+    {
+        var gen =
+            from own in Gen.Elements(true, false)
+            from current in Gen.Elements(Enum.GetValues<StatusColour>())
+            from admitted in Gen.Choose(0, 7).Select(m => (StatusColours)m)
+            from delta in Gen.Choose(-2, 2)
+            from credentials in Gen.Elements(true, false)
+            from booking in Gen.Elements(Enum.GetValues<Booking>())
+            from inside in Gen.Elements(true, false)
+            from direction in Gen.Elements(Enum.GetValues<ScanDirection>())
+            from antiPassback in Gen.Elements(true, false)
+            from room in Gen.Elements(Enum.GetValues<Room>())
+            from replayed in Gen.Elements(true, false)
+            from open in Gen.Elements(true, false)
+            where own || (delta == 0 && booking != Booking.Booked && !inside)
+            select new DecisionCase(own, current, admitted, delta, credentials, booking, inside, direction, antiPassback, room, replayed, open);
+
+        Prop.ForAll(gen.ToArbitrary(), c =>
+        {
+            // Off xunit's synchronisation context: blocking on it could starve the continuations.
+            var failure = Task.Run(() => c.RunAsync(Hot, None)).GetAwaiter().GetResult();
+            return failure is null;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
+    }
+
+    [Fact]
+    public async Task RetryOfAScanGetsTheFirstAnswerEvenAfterTheStateChanged()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var policy = VenuePolicy.Default with { Capacity = 10 };
+        var attempt = Passes.Attempt(venue, Passes.Of(citizen), policy: policy);
+
+        var first = await Hot.ScanAsync(attempt, None);
+        await Hot.PutCitizenAsync(citizen with { Colour = StatusColour.Red, StatusVersion = 2 }, None);
+        var retry = await Hot.ScanAsync(attempt with { Now = Passes.Now.AddSeconds(30) }, None);
+        var fresh = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: policy, gateId: attempt.GateId), None);
+
+        Assert.NotNull(first);
+        Assert.True(first.Record.Allowed);
+        Assert.False(first.Duplicate);
+        Assert.NotNull(retry);
+        Assert.True(retry.Duplicate);
+        Assert.Equal(first.Record, retry.Record);
+        Assert.Equal(1, retry.Occupancy);
+        Assert.Equal(DecisionCode.StatusNotAllowed, fresh!.Record.Code);
+        Assert.Equal(1, await Hot.GetOccupancyAsync(venue, None));
+    }
+
+    [Fact]
+    public async Task TheSameScanIdFromAnotherGateIsAnotherScan()
+    {
+        var venue = Guid.NewGuid();
+        var scanId = Guid.NewGuid();
+        var first = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        var other = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+
+        Assert.False(other!.Duplicate);
+        Assert.Equal(1, first!.Occupancy);
+        Assert.Equal(2, other.Occupancy);
+    }
+
+    [Fact]
+    public async Task ConcurrentEntriesNeverExceedTheCapacity()
+    {
+        var venue = Guid.NewGuid();
+        var citizens = Enumerable.Range(0, 300).Select(_ => Passes.NewCitizen()).ToList();
+        await Task.WhenAll(citizens.Select(c => Hot.PutCitizenAsync(c, None)));
+        var policy = VenuePolicy.Default with { Capacity = 50 };
+
+        var outcomes = await Task.WhenAll(citizens.Select(c => Task.Run(() => Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(c), policy: policy), None))));
+
+        Assert.Equal(50, outcomes.Count(o => o!.Record.Allowed));
+        Assert.Equal(250, outcomes.Count(o => o!.Record.Code == DecisionCode.VenueFull));
+        Assert.Equal(50, await Hot.GetOccupancyAsync(venue, None));
+        Assert.Equal(Enumerable.Range(1, 50), outcomes.Where(o => o!.Record.Allowed).Select(o => o!.Occupancy).Order());
+    }
+
+    [Fact]
+    public async Task ExitsDecrementTheOccupancyButNeverBelowZero()
+    {
+        var venue = Guid.NewGuid();
+        await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign()), None);
+        await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign()), None);
+        Assert.Equal(2, await Hot.GetOccupancyAsync(venue, None));
+
+        var exits = new List<ScanOutcome?>();
+        for (var i = 0; i < 3; i++) exits.Add(await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), ScanDirection.Out), None));
+
+        Assert.All(exits, e => Assert.True(e!.Record.Allowed));
+        Assert.Equal([1, 0, 0], exits.Select(e => e!.Occupancy));
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+    }
+
+    [Fact]
+    public async Task AnUnknownCitizenGetsNoDecisionUntilTheirHotCopyIsPut()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        var attempt = Passes.Attempt(venue, Passes.Of(citizen));
+
+        Assert.Null(await Hot.ScanAsync(attempt, None));
+        Assert.Null(await Hot.GetCitizenAsync(citizen.Id, None));
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+
+        await Hot.PutCitizenAsync(citizen, None);
+        var outcome = await Hot.ScanAsync(attempt, None);
+
+        Assert.NotNull(outcome);
+        Assert.False(outcome.Duplicate);
+        Assert.True(outcome.Record.Allowed);
+        Assert.Equal(citizen.MaskedName, outcome.Record.DisplayName);
+        Assert.Equal(citizen.Id, outcome.Record.CitizenId);
+    }
+
+    [Fact]
+    public async Task PutCitizenNeverGoesBackToAnOlderStatus()
+    {
+        var citizen = Passes.NewCitizen(StatusColour.Red, version: 3);
+        await Hot.PutCitizenAsync(citizen, None);
+
+        await Hot.PutCitizenAsync(citizen with { Colour = StatusColour.Green, StatusVersion = 2 }, None);
+        Assert.Equal(citizen, await Hot.GetCitizenAsync(citizen.Id, None));
+
+        // Same version: name and credentials change without a status change.
+        var renamed = citizen with { MaskedName = "张*三", Credentials = Credentials.EIdVerified };
+        await Hot.PutCitizenAsync(renamed, None);
+        Assert.Equal(renamed, await Hot.GetCitizenAsync(citizen.Id, None));
+
+        var newer = renamed with { Colour = StatusColour.Green, StatusVersion = 4 };
+        await Hot.PutCitizenAsync(newer, None);
+        Assert.Equal(newer, await Hot.GetCitizenAsync(citizen.Id, None));
+    }
+
+    [Fact]
+    public async Task APassOpensAVenuesEntryOnceButOtherVenuesStillOpen()
+    {
+        var (venue, elsewhere) = (Guid.NewGuid(), Guid.NewGuid());
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var pass = Passes.Of(citizen);
+
+        var entry = await Hot.ScanAsync(Passes.Attempt(venue, pass), None);
+        var exit = await Hot.ScanAsync(Passes.Attempt(venue, pass, ScanDirection.Out, VenuePolicy.Default), None);
+        var again = await Hot.ScanAsync(Passes.Attempt(venue, pass), None);
+        var other = await Hot.ScanAsync(Passes.Attempt(elsewhere, pass), None);
+
+        Assert.True(entry!.Record.Allowed);
+        Assert.True(exit!.Record.Allowed);
+        Assert.Equal(DecisionCode.TokenReplayed, again!.Record.Code);
+        Assert.True(other!.Record.Allowed);
+    }
+
+    [Fact]
+    public async Task ForgettingAVenueClearsItsOccupancyPresenceAndBookings()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        await Hot.SetBookingAsync(venue, citizen.Id, true, None);
+        var booked = VenuePolicy.Default with { RequiresBooking = true };
+        Assert.True((await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None))!.Record.Allowed);
+
+        await Hot.ForgetVenueAsync(venue, None);
+
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+        Assert.Equal(DecisionCode.BookingRequired, (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None))!.Record.Code);
+        // Presence is gone too: with anti-passback, leaving now is an exit without an entry.
+        Assert.Equal(DecisionCode.NotInside, (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, VenuePolicy.Default), None))!.Record.Code);
+    }
+
+    [Fact]
+    public async Task AWithdrawnBookingNoLongerAdmits()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        await Hot.SetBookingAsync(venue, citizen.Id, true, None);
+        await Hot.SetBookingAsync(venue, citizen.Id, false, None);
+
+        var outcome = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default with { RequiresBooking = true }), None);
+
+        Assert.Equal(DecisionCode.BookingRequired, outcome!.Record.Code);
+    }
+
+    private static byte[] Hash(string code) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code));
+
+    private static string NewPhone() => "+86138" + RandomNumberGenerator.GetInt32(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task TheRightCodeIsValidOnceThenConsumed()
+    {
+        var phone = NewPhone();
+        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
+    }
+
+    [Fact]
+    public async Task AWrongCodeIsInvalidAndTheRightOneStillWorksAfterIt()
+    {
+        var phone = NewPhone();
+        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("654321"), 3, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, None));
+    }
+
+    [Fact]
+    public async Task TheCodeIsBurntAfterTheLastAllowedWrongTry()
+    {
+        var phone = NewPhone();
+        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("1"), 3, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("2"), 3, None));
+        Assert.Equal(OtpCheck.TooManyAttempts, await Hot.CheckOtpAsync(phone, Hash("3"), 3, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, None));
+    }
+
+    [Fact]
+    public async Task AnExpiredCodeIsMissing()
+    {
+        var phone = NewPhone();
+        await Hot.StoreOtpAsync(phone, Hash("123456"), ShortOtpTtl, None);
+
+        await LetOtpExpireAsync(phone);
+
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
+    }
+
+    [Fact]
+    public async Task ANewCodeReplacesTheEarlierOneAndItsFailures()
+    {
+        var phone = NewPhone();
+        await Hot.StoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), None);
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("999999"), 2, None));
+        await Hot.StoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), None);
+
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("111111"), 2, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 2, None));
+    }
+
+    [Fact]
+    public async Task NoCodeStoredIsMissing() =>
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(NewPhone(), Hash("123456"), 5, None));
+}

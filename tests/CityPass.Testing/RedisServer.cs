@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Xunit;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CityPass.Testing;
+
+/// <summary>
+/// A real redis-server on a free loopback port in its own temp dir, with no persistence (a restart
+/// starts empty, like a failover that lost unreplicated writes); killed and its dir removed on dispose.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly string[] _extraArguments;
+    private Process? _process;
+
+    private RedisServer(int port, string directory, string[] extraArguments)
+    {
+        Port = port;
+        Directory = directory;
+        _extraArguments = extraArguments;
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public string EndPoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    public static async Task<RedisServer> StartAsync(params string[] extraArguments)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "citypass-redis-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(directory);
+        var server = new RedisServer(FreePort(), directory, extraArguments);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>(Re)starts the process on the same port and waits until it answers PING.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory })
+            start.ArgumentList.Add(argument);
+        foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        // Drain its output so a chatty server never blocks on a full pipe.
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await AnswersPingAsync(Port))
+        {
+            if (DateTime.UtcNow > until || _process.HasExited) throw new InvalidOperationException($"redis-server on port {Port} did not answer PING.");
+            await Task.Delay(20);
+        }
+    }
+
+    public void Kill()
+    {
+        if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        _process?.WaitForExit(5000);
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>An admin command through redis-cli, independent of the client under test.</summary>
+    public async Task<string> CliAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture) }.Concat(arguments))
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return ((await output) + (await error)).Trim();
+    }
+
+    public static async Task<bool> AnswersPingAsync(int port)
+    {
+        try
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await socket.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            await socket.SendAsync("PING\r\n"u8.ToArray(), SocketFlags.None, timeout.Token);
+            var buffer = new byte[64];
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            return read > 0 && buffer[0] == (byte)'+';
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>One redis-server shared by a test class or collection.</summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    public RedisServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}

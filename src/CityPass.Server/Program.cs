@@ -1,1 +1,50 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using CityPass.Server.Authority;
+using CityPass.Server.Citizens;
+using CityPass.Server.Hosting;
+using CityPass.Server.Keys;
+using CityPass.Server.Operators;
+using CityPass.Server.Public;
+using CityPass.Server.Scans;
+using CityPass.Server.Venues;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64 * 1024));
+builder.Services.AddCityPass(builder.Configuration, builder.Environment);
+
+var app = builder.Build();
+// Keys load now, so a missing or bad key fails the boot and not the first request.
+app.Services.GetRequiredService<KeyMaterial>();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(ui =>
+{
+    ui.SwaggerEndpoint("/openapi/v1.json", "CityPass v1");
+    ui.RoutePrefix = "docs/api";
+    ui.DocumentTitle = "CityPass API";
+});
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+
+app.MapCitizenEndpoints();
+app.MapScanEndpoints();
+app.MapVenueEndpoints();
+app.MapOperatorEndpoints();
+app.MapAuthorityEndpoints();
+app.MapPublicEndpoints();
+
+var seed = app.Configuration.GetValue("Demo:Seed", CityPassServices.IsEmbedded(app.Configuration));
+var demo = seed ? await DemoData.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) : null;
+
+await app.StartAsync();
+StartupBanner.Print(app, demo);
+await app.WaitForShutdownAsync();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

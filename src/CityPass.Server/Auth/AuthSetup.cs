@@ -1,0 +1,63 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using CityPass.Server.Problems;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CityPass.Server.Auth;
+
+public static class AuthSetup
+{
+    public static IServiceCollection AddCityPassAuth(this IServiceCollection services)
+    {
+        services.AddSingleton<SignInTokens>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null);
+
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SignInTokens>((o, tokens) =>
+        {
+            // Keep claim names as written (sub, the role URI): no legacy inbound renaming.
+            var handler = new JwtSecurityTokenHandler();
+            handler.InboundClaimTypeMap.Clear();
+            o.SecurityTokenValidators.Clear();
+            o.SecurityTokenValidators.Add(handler);
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = SignInTokens.Issuer,
+                ValidAudiences = [SignInTokens.StaffAudience, SignInTokens.CitizenAudience],
+                IssuerSigningKey = tokens.SigningKey,
+                RequireSignedTokens = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = ClaimTypes.Name,
+                RoleClaimType = ClaimTypes.Role,
+            };
+            o.Events = new JwtBearerEvents
+            {
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    var (code, title) = context.AuthenticateFailure switch
+                    {
+                        SecurityTokenExpiredException => (ProblemCodes.TokenExpired, "The sign-in token has expired: sign in again."),
+                        not null => (ProblemCodes.TokenInvalid, "The sign-in token is not valid here."),
+                        null when context.Request.Headers.Authorization.Count > 0 => (ProblemCodes.TokenInvalid, "The sign-in token is not valid here."),
+                        null => (ProblemCodes.TokenMissing, "Sign in first: a bearer token is required."),
+                    };
+                    await Problem.Of(StatusCodes.Status401Unauthorized, code, title).ExecuteAsync(context.HttpContext);
+                },
+                OnForbidden = context => Problem.Of(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "Your role may not do this.").ExecuteAsync(context.HttpContext),
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Citizen, p => p.RequireRole(Roles.Citizen).RequireClaim("aud", SignInTokens.CitizenAudience))
+            .AddPolicy(Policies.Gate, p => p.AddAuthenticationSchemes(GateAuthenticationHandler.SchemeName).RequireRole(Roles.Gate))
+            .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.VenueManagement, p => p.RequireRole(Roles.CityAdmin, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.Authority, p => p.RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.CityAdmin, p => p.RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
+        return services;
+    }
+}

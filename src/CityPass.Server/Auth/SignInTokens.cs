@@ -1,0 +1,50 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using CityPass.Core.Citizens;
+using CityPass.Server.Keys;
+using CityPass.Server.Operators;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CityPass.Server.Auth;
+
+/// <summary>Issues the bearer tokens (JWT, HS256) that staff and citizens sign in with.</summary>
+public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
+{
+    public const string Issuer = "citypass";
+    public const string StaffAudience = "citypass-staff";
+    public const string CitizenAudience = "citypass-citizen";
+    public static readonly TimeSpan StaffLifetime = TimeSpan.FromHours(8);
+    public static readonly TimeSpan CitizenLifetime = TimeSpan.FromDays(7);
+
+    public SymmetricSecurityKey SigningKey { get; } = new(keys.JwtKey);
+
+    public (string Token, DateTimeOffset ExpiresAt) ForOperator(Operator op)
+    {
+        var role = op.Role switch
+        {
+            OperatorRole.CityAdmin => Roles.CityAdmin,
+            OperatorRole.HealthAuthority => Roles.HealthAuthority,
+            OperatorRole.VenueOperator => Roles.VenueOperator,
+        };
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, op.Id.ToString()),
+            new(ClaimTypes.Name, op.Username),
+            new(ClaimTypes.Role, role),
+        };
+        claims.AddRange(op.VenueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
+        return Create(claims, StaffAudience, StaffLifetime);
+    }
+
+    public (string Token, DateTimeOffset ExpiresAt) ForCitizen(CitizenPseudonym citizen) =>
+        Create([new Claim(JwtRegisteredClaimNames.Sub, citizen.ToString()), new Claim(ClaimTypes.Role, Roles.Citizen)], CitizenAudience, CitizenLifetime);
+
+    private (string, DateTimeOffset) Create(IEnumerable<Claim> claims, string audience, TimeSpan lifetime)
+    {
+        var now = clock.GetUtcNow();
+        var expires = now + lifetime;
+        var token = new JwtSecurityToken(Issuer, audience, claims, now.UtcDateTime, expires.UtcDateTime,
+            new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256));
+        return (new JwtSecurityTokenHandler().WriteToken(token), expires);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Security.Claims;
+using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
+using CityPass.Server.Auth;
+using CityPass.Server.Citizens;
+using CityPass.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CityPass.Server.Authority;
+
+public sealed record AuditChainView(long Entries, bool Intact, long? FirstBrokenSequence);
+
+public static class AuthorityEndpoints
+{
+    /// <summary>Imports may be large; everything else keeps the small default body limit.</summary>
+    public const long MaxImportBytes = 512L * 1024 * 1024;
+
+    public static void MapAuthorityEndpoints(this IEndpointRouteBuilder app)
+    {
+        var citizens = app.MapGroup("/v1/citizens").WithTags("Health authority").RequireAuthorization(Policies.Authority);
+        citizens.MapGet("/", FindAsync).WithSummary("Look a citizen up by phone or external id.");
+        citizens.MapGet("/{id}", async Task<Results<Ok<CitizenView>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
+            CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is { } c ? TypedResults.Ok(CitizenView.From(c)) : Problem.NotFound("Citizen"));
+        citizens.MapGet("/{id}/status-history", async Task<Results<Ok<IReadOnlyList<StatusView>>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
+            CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is not null
+                ? TypedResults.Ok<IReadOnlyList<StatusView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusView.From).ToList())
+                : Problem.NotFound("Citizen"));
+        citizens.MapPut("/{id}/status", async (string id, StatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
+            (await s.ChangeAsync(u.Scope(), id, r, ct)).ToOk())
+            .WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new.");
+        citizens.MapPost("/bulk-status", async (BulkStatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
+            (await s.ChangeManyAsync(u.Scope(), r, ct)).ToOk())
+            .WithSummary("Change many citizens' statuses with one reason and case reference; audited per citizen.");
+        citizens.MapPost("/import", ImportAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
+            .Accepts<string>("text/csv", "application/x-ndjson")
+            .WithSummary("Import citizens from CSV (externalId,phone,fullName,credentials) or NDJSON, streamed; idempotent on externalId; answers a per-row report.");
+
+        var audit = app.MapGroup("/v1/audit").WithTags("Health authority").RequireAuthorization(Policies.Authority);
+        audit.MapGet("/", async (IAuditLog log, string? subject, string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, long? before, int? limit, CancellationToken ct) =>
+            TypedResults.Ok(await log.QueryAsync(new AuditQuery(subject, actor, action, from, to, before, Math.Clamp(limit ?? 100, 1, 1000)), ct)))
+            .WithSummary("Audit entries, newest first; page with 'before' = the last sequence seen.");
+        audit.MapGet("/verify", async (IAuditLog log, CancellationToken ct) =>
+        {
+            var entries = new List<AuditEntry>();
+            await foreach (var e in log.ReadAllAsync(ct)) entries.Add(e);
+            var broken = AuditChain.FindBreak(entries, AuditChain.Genesis);
+            return TypedResults.Ok(new AuditChainView(entries.Count, broken is null, broken));
+        }).WithSummary("Check the audit log's hash chain end to end.");
+    }
+
+    private static async Task<Results<Ok<CitizenView>, ProblemHttpResult>> FindAsync(ICitizenStore store, string? phone, string? externalId, CancellationToken ct)
+    {
+        Citizen? c = null;
+        if (phone is not null && PhoneNumbers.TryNormalise(phone, out var p)) c = await store.FindByPhoneAsync(p, ct);
+        else if (!string.IsNullOrWhiteSpace(externalId)) c = await store.FindByExternalIdAsync(externalId.Trim(), ct);
+        else return Problem.Validation("phone", "Give a phone or an externalId.");
+        return c is null ? Problem.NotFound("Citizen") : TypedResults.Ok(CitizenView.From(c));
+    }
+
+    private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> ImportAsync(HttpRequest request, CitizenImportService import, CancellationToken ct)
+    {
+        var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        var format = type switch
+        {
+            "text/csv" => "csv",
+            "application/x-ndjson" or "application/ndjson" or "application/jsonl" => "ndjson",
+            _ => null,
+        };
+        if (format is null) return Problem.Of(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "Send text/csv or application/x-ndjson.");
+        return (await import.ImportAsync(request.Body, format, ct)).ToOk();
+    }
+}

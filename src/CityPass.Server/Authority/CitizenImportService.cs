@@ -1,0 +1,203 @@
+using System.Text;
+using System.Text.Json;
+using CityPass.Core.Citizens;
+using CityPass.Server.Citizens;
+using CityPass.Server.Problems;
+using CityPass.Server.Scans;
+
+namespace CityPass.Server.Authority;
+
+public sealed record ImportRowError(long Line, string? ExternalId, string Field, string Message);
+
+/// <summary>The per-row result of an import. Errors list the first <see cref="CitizenImportService.MaxReportedErrors"/> rejected rows.</summary>
+public sealed record ImportReport(long Rows, int Created, int Updated, int Unchanged, int Rejected, IReadOnlyList<ImportRowError> Errors, bool ErrorsTruncated);
+
+/// <summary>One row as sent: CSV columns externalId, phone, fullName, credentials (';'-separated); or the same NDJSON fields.</summary>
+public sealed record CitizenImportRow(string? ExternalId, string? Phone, string? FullName, IReadOnlyList<string>? Credentials);
+
+/// <summary>
+/// Streams a CSV or NDJSON file of citizens into the system of record in batches, idempotent on
+/// the external id, validating each row and answering with a per-row report. Memory stays bounded
+/// by the batch size whatever the file's length.
+/// </summary>
+public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, TimeProvider clock, ILogger<CitizenImportService> logger)
+{
+    public const int BatchSize = 1000;
+    public const int MaxReportedErrors = 1000;
+    public const int MaxRows = 2_000_000;
+
+    private sealed class Tally
+    {
+        public long Rows;
+        public int Created, Updated, Unchanged, Rejected;
+        public readonly List<ImportRowError> Errors = [];
+
+        public void Reject(long line, string? externalId, string field, string message)
+        {
+            Rejected++;
+            if (Errors.Count < MaxReportedErrors) Errors.Add(new ImportRowError(line, externalId, field, message));
+        }
+    }
+
+    public async Task<Outcome<ImportReport>> ImportAsync(Stream body, string format, CancellationToken ct)
+    {
+        var tally = new Tally();
+        var batch = new List<(long Line, CitizenDraft Draft)>(BatchSize);
+        var idsInBatch = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var (line, row, error) in ReadRowsAsync(body, format, ct))
+            {
+                if (++tally.Rows > MaxRows) return Failure.Invalid("", $"At most {MaxRows:N0} rows per import; split the file.");
+                if (error is not null)
+                {
+                    tally.Reject(line, null, "", error);
+                    continue;
+                }
+                if (!TryValidate(row!, out var draft, out var field, out var message))
+                {
+                    tally.Reject(line, row!.ExternalId, field, message);
+                    continue;
+                }
+                // The same external id twice in one batch would be two writes of one row in one statement: flush first.
+                if (!idsInBatch.Add(draft.ExternalId!) || batch.Count == BatchSize)
+                {
+                    await FlushAsync(batch, tally, ct);
+                    idsInBatch.Clear();
+                    idsInBatch.Add(draft.ExternalId!);
+                }
+                batch.Add((line, draft));
+                if (tally.Rows % 10_000 == 0) logger.LogInformation("Import: {Rows} rows read, {Created} created, {Rejected} rejected", tally.Rows, tally.Created, tally.Rejected);
+            }
+            await FlushAsync(batch, tally, ct);
+        }
+        catch (FormatException e)
+        {
+            await FlushAsync(batch, tally, ct);
+            tally.Reject(0, null, "", e.Message + " The import stopped there; rows before it were imported.");
+        }
+        logger.LogInformation("Import done: {Rows} rows, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
+            tally.Rows, tally.Created, tally.Updated, tally.Unchanged, tally.Rejected);
+        return new ImportReport(tally.Rows, tally.Created, tally.Updated, tally.Unchanged, tally.Rejected, tally.Errors, tally.Rejected > tally.Errors.Count);
+    }
+
+    private async Task FlushAsync(List<(long Line, CitizenDraft Draft)> batch, Tally tally, CancellationToken ct)
+    {
+        if (batch.Count == 0) return;
+        var now = clock.GetUtcNow();
+        IReadOnlyList<UpsertResult> results;
+        try
+        {
+            results = await citizens.UpsertManyAsync(batch.Select(b => b.Draft).ToList(), now, ct);
+        }
+        catch (DuplicatePhoneException)
+        {
+            // Someone's phone is already another citizen's: find which rows, keep the rest.
+            var kept = new List<UpsertResult>();
+            foreach (var (line, draft) in batch)
+            {
+                try
+                {
+                    kept.AddRange(await citizens.UpsertManyAsync([draft], now, ct));
+                }
+                catch (DuplicatePhoneException)
+                {
+                    tally.Reject(line, draft.ExternalId, "phone", "This phone number belongs to another citizen.");
+                }
+            }
+            results = kept;
+        }
+        foreach (var r in results)
+        {
+            switch (r.Outcome)
+            {
+                case UpsertOutcome.Created: tally.Created++; break;
+                case UpsertOutcome.Updated: tally.Updated++; break;
+                case UpsertOutcome.Unchanged: tally.Unchanged++; break;
+            }
+        }
+        await Task.WhenAll(results.Where(r => r.Outcome != UpsertOutcome.Unchanged).Select(r => hot.PutCitizenAsync(r.Citizen.ToHot(), ct)));
+        batch.Clear();
+    }
+
+    private static bool TryValidate(CitizenImportRow row, out CitizenDraft draft, out string field, out string message)
+    {
+        draft = null!;
+        (field, message) = ("", "");
+        if (string.IsNullOrWhiteSpace(row.ExternalId) || row.ExternalId.Trim().Length > 64) (field, message) = ("externalId", "An external id of 1 to 64 characters is required.");
+        else if (!PhoneNumbers.TryNormalise(row.Phone, out var phone)) (field, message) = ("phone", "A phone number is 6 to 15 digits, optionally with a leading +.");
+        else if (string.IsNullOrWhiteSpace(row.FullName) || row.FullName.Trim().Length > 100) (field, message) = ("fullName", "A name of 1 to 100 characters is required.");
+        else
+        {
+            var credentials = Credentials.None;
+            foreach (var name in row.Credentials ?? [])
+            {
+                if (string.IsNullOrWhiteSpace(name)) continue;
+                if (!CredentialsExtensions.TryParseWireName(name, out var c))
+                {
+                    (field, message) = ("credentials", $"'{name}' is not a credential (health_record, eid_verified, social_security_card).");
+                    return false;
+                }
+                credentials |= c;
+            }
+            draft = new CitizenDraft(row.ExternalId.Trim(), phone, row.FullName.Trim(), credentials);
+            return true;
+        }
+        return false;
+    }
+
+    private static async IAsyncEnumerable<(long Line, CitizenImportRow? Row, string? Error)> ReadRowsAsync(Stream body, string format, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        if (format == "ndjson")
+        {
+            long line = 0;
+            while (await ReadBoundedLineAsync(text, ct) is { } json)
+            {
+                line++;
+                if (json.Length == 0) continue;
+                CitizenImportRow? row = null;
+                string? error = null;
+                try
+                {
+                    row = JsonSerializer.Deserialize<CitizenImportRow>(json, ServerJson.Options);
+                    if (row is null) error = "The line is not a JSON object.";
+                }
+                catch (JsonException)
+                {
+                    error = "The line is not valid JSON.";
+                }
+                yield return (line, row, error);
+            }
+            yield break;
+        }
+
+        var csv = new CsvReader(text);
+        var header = await csv.ReadRecordAsync(ct) ?? throw new FormatException("The file is empty: a header row (externalId,phone,fullName,credentials) is required.");
+        var columns = header.Select((h, i) => (Name: h.Trim().ToLowerInvariant(), Index: i)).ToDictionary(x => x.Name, x => x.Index);
+        foreach (var required in new[] { "externalid", "phone", "fullname" })
+        {
+            if (!columns.ContainsKey(required)) throw new FormatException($"The header has no '{required}' column (externalId,phone,fullName,credentials).");
+        }
+        while (await csv.ReadRecordAsync(ct) is { } fields)
+        {
+            if (fields.Count == 1 && fields[0].Length == 0) continue;
+            string? Field(string name) => columns.TryGetValue(name, out var i) && i < fields.Count ? fields[i] : null;
+            var credentials = Field("credentials")?.Split([';', '|'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            yield return (csv.RecordLine, new CitizenImportRow(Field("externalid"), Field("phone"), Field("fullname"), credentials), null);
+        }
+    }
+
+    private static async Task<string?> ReadBoundedLineAsync(StreamReader reader, CancellationToken ct)
+    {
+        var sb = new StringBuilder();
+        var buffer = new char[1];
+        while (await reader.ReadAsync(buffer.AsMemory(0, 1), ct) == 1)
+        {
+            if (buffer[0] == '\n') return sb.ToString().TrimEnd('\r');
+            if (sb.Length >= CsvReader.MaxRecordChars) throw new FormatException($"A line is longer than {CsvReader.MaxRecordChars} characters.");
+            sb.Append(buffer[0]);
+        }
+        return sb.Length > 0 ? sb.ToString() : null;
+    }
+}

@@ -1,0 +1,17 @@
+namespace CityPass.Server.Citizens;
+
+/// <summary>Section "Passes".</summary>
+public sealed class PassOptions
+{
+    /// <summary>How long a pass is valid; it rotates, so a photographed pass is soon worthless.</summary>
+    public int LifetimeSeconds { get; set; } = 60;
+
+    /// <summary>How much clock disagreement a verifier tolerates.</summary>
+    public int ClockSkewSeconds { get; set; } = 5;
+
+    public IEnumerable<string> Validate()
+    {
+        if (LifetimeSeconds is < 10 or > 600) yield return "Passes:LifetimeSeconds is between 10 and 600.";
+        if (ClockSkewSeconds is < 0 or > 60) yield return "Passes:ClockSkewSeconds is between 0 and 60.";
+    }
+}

@@ -1,0 +1,63 @@
+using CityPass.Core.Tokens;
+using CityPass.Server.Auth;
+using CityPass.Server.Authority;
+using CityPass.Server.Citizens;
+using CityPass.Server.Keys;
+using CityPass.Server.Operators;
+using CityPass.Server.Problems;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores;
+using CityPass.Server.Venues;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CityPass.Server.Hosting;
+
+public static class CityPassServices
+{
+    /// <summary>True when no store is configured: in-process stores, generated keys, demo data.</summary>
+    public static bool IsEmbedded(IConfiguration configuration) =>
+        string.IsNullOrWhiteSpace(configuration.GetConnectionString("Postgres")) && string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis"));
+
+    public static IServiceCollection AddCityPass(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var embedded = IsEmbedded(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddValidatedOptions<KeyOptions>(configuration.GetSection("Keys"), o => o.Validate())
+            .PostConfigure(o => o.GenerateIfMissing |= embedded || environment.IsDevelopment());
+        services.AddValidatedOptions<PassOptions>(configuration.GetSection("Passes"), o => o.Validate());
+        services.AddSingleton<KeyMaterial>();
+        services.AddSingleton(sp =>
+        {
+            var keys = sp.GetRequiredService<KeyMaterial>();
+            var passes = sp.GetRequiredService<IOptions<PassOptions>>().Value;
+            return new PassVerifier(keys.Trust, sp.GetRequiredService<TimeProvider>(),
+                new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, keys.IssuerKeys);
+        });
+
+        services.AddRecordStores(configuration);
+        services.AddHotState(configuration);
+
+        services.AddSingleton<GateDirectory>();
+        services.AddSingleton<ScanMetrics>();
+        services.AddSingleton<ScanService>();
+        services.AddSingleton<PassService>();
+        services.AddSingleton<CitizenSignIn>();
+        services.AddSingleton<VenueService>();
+        services.AddSingleton<ScanLogService>();
+        services.AddSingleton<StatusService>();
+        services.AddSingleton<CitizenImportService>();
+        services.AddSingleton<OperatorService>();
+        services.TryAddSingleton<DevelopmentSmsSender>();
+        services.TryAddSingleton<ISmsSender>(sp => sp.GetRequiredService<DevelopmentSmsSender>());
+
+        services.AddCityPassAuth();
+        services.AddCityPassRateLimits(configuration);
+        services.AddCityPassProblems();
+        services.AddCityPassTelemetry(configuration);
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<StoresHealthCheck>("stores", tags: ["ready"]);
+        return services;
+    }
+}

@@ -1,0 +1,91 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
+using CityPass.Server.Auth;
+using CityPass.Server.Citizens;
+using CityPass.Server.Operators;
+using CityPass.Server.Scans;
+using CityPass.Server.Venues;
+
+namespace CityPass.Server.Hosting;
+
+/// <summary>What the demo seeded, for the start-up banner: staff sign-ins, citizens' phones, gates' credentials.</summary>
+public sealed record DemoSummary(
+    IReadOnlyList<(string Username, string Password, string Role)> Staff,
+    IReadOnlyList<(string Name, string Phone, string Colour)> Citizens,
+    IReadOnlyList<(string Venue, string Gate, Guid GateId, string Credential)> Gates);
+
+/// <summary>
+/// Demo venues, gates, staff and citizens so that `dotnet run` shows the whole system on one
+/// machine. Runs when Demo:Seed is true (the default with the embedded stores) and no staff exist yet.
+/// </summary>
+public static class DemoData
+{
+    public static async Task<DemoSummary?> SeedAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var operators = services.GetRequiredService<IOperatorStore>();
+        if ((await operators.ListAsync(ct)).Count > 0) return null;
+        var clock = services.GetRequiredService<TimeProvider>();
+        var venues = services.GetRequiredService<IVenueStore>();
+        var citizens = services.GetRequiredService<ICitizenStore>();
+        var hot = services.GetRequiredService<IHotState>();
+        var now = clock.GetUtcNow();
+
+        var daytime = new OpeningHours("Asia/Shanghai", Enum.GetValues<DayOfWeek>().Select(d => new OpeningPeriod(d, new TimeOnly(6, 0), new TimeOnly(23, 0))).ToArray());
+        var library = new Venue(Guid.NewGuid(), "上海图书馆 Shanghai Library", "library", "1555 Huaihai Middle Rd",
+            new VenuePolicy { Capacity = 300, RequiredCredentials = Credentials.None, Hours = daytime }, now);
+        var clinic = new Venue(Guid.NewGuid(), "瑞金医院门诊 Ruijin Clinic", "clinic", "197 Ruijin 2nd Rd",
+            new VenuePolicy { AllowedColours = StatusColours.Green | StatusColours.Yellow, RequiredCredentials = Credentials.SocialSecurityCard, Capacity = 120 }, now);
+        var theatre = new Venue(Guid.NewGuid(), "上海大剧院 Grand Theatre", "theatre", "300 People's Ave",
+            new VenuePolicy { RequiresBooking = true, Capacity = 1600 }, now);
+        var estate = new Venue(Guid.NewGuid(), "阳光小区 Sunshine Estate", "housing_estate", "88 Sunshine Rd",
+            new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false }, now);
+        var gates = new List<(string, string, Guid, string)>();
+        foreach (var venue in new[] { library, clinic, theatre, estate })
+        {
+            await venues.CreateVenueAsync(venue, ct);
+            foreach (var gateName in new[] { "North entrance", "South entrance" })
+            {
+                var gate = new Gate(Guid.NewGuid(), venue.Id, gateName, now, null);
+                var (credential, hash) = GateCredentials.Create(gate.Id);
+                await venues.CreateGateAsync(gate with { Credential = new GateCredential(hash, now, null) }, ct);
+                gates.Add((venue.Name, gateName, gate.Id, credential));
+            }
+        }
+
+        var staff = new List<(string, string, string)>
+        {
+            ("admin", "demo-admin-2026", nameof(OperatorRole.CityAdmin)),
+            ("authority", "demo-authority-2026", nameof(OperatorRole.HealthAuthority)),
+            ("library", "demo-library-2026", nameof(OperatorRole.VenueOperator)),
+            ("clinic", "demo-clinic-2026", nameof(OperatorRole.VenueOperator)),
+        };
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", OperatorService.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", OperatorService.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", OperatorService.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", OperatorService.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), ct);
+
+        var people = new[]
+        {
+            ("DEMO-1", "+8613800000001", "张小三", Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, StatusColour.Green),
+            ("DEMO-2", "+8613800000002", "李四", Credentials.HealthRecord | Credentials.EIdVerified, StatusColour.Yellow),
+            ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red),
+            ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green),
+        };
+        var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4)).ToList(), now, ct);
+        var seeded = new List<(string, string, string)>();
+        for (var i = 0; i < people.Length; i++)
+        {
+            var citizen = created[i].Citizen;
+            if (people[i].Item5 != StatusColour.Green)
+            {
+                citizen = (await citizens.ChangeStatusAsync(new StatusChange(citizen.Id, people[i].Item5,
+                    people[i].Item5 == StatusColour.Red ? "Positive test result (demo)" : "Close contact (demo)", "DEMO-0001", "demo-seed", now), ct))!.Citizen;
+            }
+            await hot.PutCitizenAsync(citizen.ToHot(), ct);
+            seeded.Add((people[i].Item3, people[i].Item2, citizen.Status.Colour.ToWireName()));
+        }
+        await venues.AddBookingAsync(new Booking(theatre.Id, created[0].Citizen.Id, now), ct);
+        await hot.SetBookingAsync(theatre.Id, created[0].Citizen.Id, true, ct);
+        return new DemoSummary(staff, seeded, gates);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using CityPass.Server.Auth;
+using CityPass.Server.Hosting;
+using CityPass.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityPass.Server.Operators;
+
+public sealed record MeView(Guid Id, string Username, string Role, IReadOnlyList<Guid> VenueIds);
+
+public static class OperatorEndpoints
+{
+    public static void MapOperatorEndpoints(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/v1/auth").WithTags("Staff sign-in");
+        auth.MapPost("/token", async Task<Results<Ok<StaffToken>, ProblemHttpResult>> (SignInRequest r, OperatorService s, CancellationToken ct) =>
+        {
+            var outcome = await s.SignInAsync(r, ct);
+            return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Ok(outcome.Value.Token);
+        }).AllowAnonymous().RequireRateLimiting(RateLimits.SignIn).WithSummary("Staff sign-in: username + password -> bearer token (JWT).");
+        auth.MapGet("/me", (ClaimsPrincipal u) =>
+        {
+            var s = u.Scope();
+            return TypedResults.Ok(new MeView(s.OperatorId, s.Actor, s.Role.ToString(), [.. s.VenueIds]));
+        }).RequireAuthorization(Policies.Staff);
+
+        var ops = app.MapGroup("/v1/operators").WithTags("City admin").RequireAuthorization(Policies.CityAdmin);
+        ops.MapGet("/", async (OperatorService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)));
+        ops.MapPost("/", async Task<Results<Created<OperatorView>, ProblemHttpResult>> (OperatorDraft d, ClaimsPrincipal u, OperatorService s, CancellationToken ct) =>
+        {
+            var outcome = await s.CreateAsync(u.Scope(), d, ct);
+            return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/operators/{outcome.Value!.Id}", outcome.Value);
+        }).WithSummary("Create a staff account with a role (and venues, for venue operators).");
+        ops.MapPut("/{id:guid}", async (Guid id, OperatorDraft d, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.UpdateAsync(u.Scope(), id, d, ct)).ToOk());
+        ops.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.DeleteAsync(u.Scope(), id, ct)).ToNoContent());
+    }
+}

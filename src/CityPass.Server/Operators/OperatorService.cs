@@ -1,0 +1,96 @@
+using CityPass.Server.Auth;
+using CityPass.Server.Audit;
+using CityPass.Server.Problems;
+using Microsoft.AspNetCore.Identity;
+
+namespace CityPass.Server.Operators;
+
+public sealed record SignInRequest(string? Username, string? Password);
+
+public sealed record StaffToken(string AccessToken, string TokenType, DateTimeOffset ExpiresAt, string Role, IReadOnlyList<Guid> VenueIds);
+
+public sealed record OperatorDraft(string? Username, string? DisplayName, string? Password, string? Role, IReadOnlyList<Guid>? VenueIds);
+
+public sealed record OperatorView(Guid Id, string Username, string DisplayName, string Role, IReadOnlyList<Guid> VenueIds, DateTimeOffset CreatedAt)
+{
+    public static OperatorView From(Operator o) => new(o.Id, o.Username, o.DisplayName, o.Role.ToString(), o.VenueIds, o.CreatedAt);
+}
+
+/// <summary>Staff sign-in and staff management (city admins).</summary>
+public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, IAuditLog audit, TimeProvider clock)
+{
+    private static readonly PasswordHasher<Operator> Hasher = new();
+    // Verified against when the username is unknown, so the answer takes as long as for a wrong password.
+    private static readonly string DummyHash = Hasher.HashPassword(null!, "not a password of anyone");
+
+    public async Task<Outcome<(Operator Operator, StaffToken Token)>> SignInAsync(SignInRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password) || request.Username.Length > 100 || request.Password.Length > 200)
+        {
+            return Failure.Invalid("", "A username and a password are required.");
+        }
+        var op = await store.FindByUsernameAsync(request.Username.Trim(), ct);
+        var verdict = Hasher.VerifyHashedPassword(op!, op?.PasswordHash ?? DummyHash, request.Password);
+        if (op is null || verdict == PasswordVerificationResult.Failed)
+        {
+            return new Failure(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Wrong username or password.");
+        }
+        var (token, expiresAt) = tokens.ForOperator(op);
+        return (op, new StaffToken(token, "Bearer", expiresAt, op.Role.ToString(), op.VenueIds));
+    }
+
+    public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
+
+    public async Task<IReadOnlyList<OperatorView>> ListAsync(CancellationToken ct) => (await store.ListAsync(ct)).Select(OperatorView.From).ToList();
+
+    public async Task<Outcome<OperatorView>> CreateAsync(AccessScope scope, OperatorDraft draft, CancellationToken ct)
+    {
+        if (Validate(draft, requirePassword: true, out var role) is { } invalid) return invalid;
+        var op = new Operator(Guid.NewGuid(), draft.Username!.Trim(), (draft.DisplayName ?? draft.Username).Trim(), HashPassword(draft.Password!), role,
+            role == OperatorRole.VenueOperator ? draft.VenueIds ?? [] : [], clock.GetUtcNow());
+        if (await store.CreateAsync(op, ct) is null) return Failure.Conflict($"The username '{op.Username}' is taken.");
+        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.create", $"operator:{op.Id}", null, $"{op.Username} {op.Role}", "operator.create", null), ct);
+        return OperatorView.From(op);
+    }
+
+    public async Task<Outcome<OperatorView>> UpdateAsync(AccessScope scope, Guid id, OperatorDraft draft, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, ct) is not { } existing) return Failure.NotFound("Operator");
+        if (Validate(draft, requirePassword: false, out var role) is { } invalid) return invalid;
+        var updated = existing with
+        {
+            Username = draft.Username!.Trim(),
+            DisplayName = (draft.DisplayName ?? draft.Username).Trim(),
+            PasswordHash = string.IsNullOrEmpty(draft.Password) ? existing.PasswordHash : HashPassword(draft.Password),
+            Role = role,
+            VenueIds = role == OperatorRole.VenueOperator ? draft.VenueIds ?? [] : [],
+        };
+        if (await store.UpdateAsync(updated, ct) is null) return Failure.Conflict($"The username '{updated.Username}' is taken.");
+        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.update", $"operator:{id}",
+            $"{existing.Username} {existing.Role} [{string.Join(',', existing.VenueIds)}]", $"{updated.Username} {updated.Role} [{string.Join(',', updated.VenueIds)}]", "operator.update", null), ct);
+        return OperatorView.From(updated);
+    }
+
+    public async Task<Failure?> DeleteAsync(AccessScope scope, Guid id, CancellationToken ct)
+    {
+        if (id == scope.OperatorId) return Failure.Conflict("You cannot delete your own account.");
+        if (!await store.DeleteAsync(id, ct)) return Failure.NotFound("Operator");
+        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.delete", $"operator:{id}", null, null, "operator.delete", null), ct);
+        return null;
+    }
+
+    private static Failure? Validate(OperatorDraft d, bool requirePassword, out OperatorRole role)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(d.Username) || d.Username.Trim().Length is < 3 or > 64) errors["username"] = ["A username of 3 to 64 characters is required."];
+        if (requirePassword || !string.IsNullOrEmpty(d.Password))
+        {
+            if (d.Password is null || d.Password.Length is < 10 or > 200) errors["password"] = ["A password of 10 to 200 characters is required."];
+        }
+        if (!Enum.TryParse(d.Role, ignoreCase: true, out role) || !Enum.IsDefined(role) || int.TryParse(d.Role, out _))
+        {
+            errors["role"] = ["Role is CityAdmin, HealthAuthority or VenueOperator."];
+        }
+        return errors.Count > 0 ? Failure.Invalid(errors) : null;
+    }
+}

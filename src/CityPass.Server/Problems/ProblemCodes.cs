@@ -1,0 +1,26 @@
+namespace CityPass.Server.Problems;
+
+/// <summary>The stable machine codes of errors the API returns (ProblemDetails "code"). Clients branch on these, never on text.</summary>
+public static class ProblemCodes
+{
+    public const string ValidationFailed = "validation_failed";
+    public const string MalformedJson = "malformed_json";
+    public const string BodyTooLarge = "body_too_large";
+    public const string NotFound = "not_found";
+    public const string Conflict = "conflict";
+    public const string Unauthorized = "unauthorized";
+    public const string TokenMissing = "token_missing";
+    public const string TokenExpired = "token_expired";
+    public const string TokenInvalid = "token_invalid";
+    public const string Forbidden = "forbidden";
+    public const string RateLimited = "rate_limited";
+    public const string GateCredentialInvalid = "gate_credential_invalid";
+    public const string GateCredentialRevoked = "gate_credential_revoked";
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string OtpInvalid = "otp_invalid";
+    public const string OtpMissing = "otp_missing";
+    public const string OtpTooManyAttempts = "otp_too_many_attempts";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string Internal = "internal_error";
+    public const string Unavailable = "service_unavailable";
+}

@@ -1,0 +1,29 @@
+using System.Security.Claims;
+using CityPass.Server.Auth;
+using CityPass.Server.Hosting;
+using CityPass.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityPass.Server.Scans;
+
+public static class ScanEndpoints
+{
+    public static void MapScanEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/v1/scans").WithTags("Gates").RequireAuthorization(Policies.Gate).RequireRateLimiting(RateLimits.PerGate);
+        g.MapPost("/", ScanAsync)
+            .WithSummary("Verify a scanned pass and decide: ALLOW or DENY with a stable reason code. Idempotent on scanId.")
+            .WithDescription("A text that is not a valid pass answers 422 with the token failure code (expired, signature_invalid, malformed, ...): treat it as DENY.");
+    }
+
+    private static async Task<Results<Ok<ScanResponse>, ProblemHttpResult>> ScanAsync(ScanRequest request, ClaimsPrincipal gate, ScanService scans, CancellationToken ct)
+    {
+        var outcome = await scans.ScanAsync(gate.GateId(), request, ct);
+        if (outcome.Failure is { Status: StatusCodes.Status422UnprocessableEntity } f)
+        {
+            // Turnstiles treat an unreadable pass like any refusal; say so in the body too.
+            return Problem.Of(f.Status, f.Code, f.Title, extensions: new Dictionary<string, object?> { ["decision"] = "deny" });
+        }
+        return outcome.ToOk();
+    }
+}

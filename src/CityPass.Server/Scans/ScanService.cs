@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using CityPass.Core.Citizens;
+using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
+using CityPass.Server.Problems;
+using CityPass.Server.Venues;
+
+namespace CityPass.Server.Scans;
+
+/// <summary>What a gate sends: the scanned text, its own id for this scan (retries reuse it), the direction, and when it scanned.</summary>
+public sealed record ScanRequest(string? Text, Guid? ScanId, string? Direction, DateTimeOffset? ScannedAt);
+
+/// <summary>What the gate gets: open or not, why, and what it may show. No more about the citizen's health than the colour.</summary>
+public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate);
+
+/// <summary>
+/// The scan-verify hot path: the pass is checked in-process (MAC tag for this city's passes,
+/// signature for other cities'), then one hot-state call decides and records atomically.
+/// </summary>
+public sealed class ScanService(PassVerifier verifier, GateDirectory gates, IHotState hot, ICitizenStore citizens, IScanStore archive,
+    TimeProvider clock, ScanMetrics metrics)
+{
+    /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
+    public static readonly TimeSpan MaxScannedAtPast = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MaxScannedAtFuture = TimeSpan.FromMinutes(5);
+
+    public async Task<Outcome<ScanResponse>> ScanAsync(Guid gateId, ScanRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var now = clock.GetUtcNow();
+        var invalid = Validate(request, now, out var direction);
+        if (invalid is not null) return invalid;
+
+        var verification = verifier.Verify(request.Text);
+        if (!verification.IsValid)
+        {
+            metrics.Record("invalid", verification.Code, Stopwatch.GetElapsedTime(started));
+            return new Failure(StatusCodes.Status422UnprocessableEntity, verification.Code, TokenTitle(verification.Failure));
+        }
+
+        var entry = await gates.FindGateAsync(gateId, cancellationToken);
+        if (entry is null) return Failure.NotFound("Gate");
+        var attempt = new ScanAttempt(request.ScanId!.Value, gateId, entry.Venue.Id, direction, verification.Claims, entry.Venue.Policy,
+            request.ScannedAt ?? now, now);
+
+        var outcome = await hot.ScanAsync(attempt, cancellationToken)
+            ?? await ScanAfterLoadingCitizenAsync(attempt, cancellationToken);
+
+        var r = outcome.Record;
+        metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
+        return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate);
+    }
+
+    // The hot store lacks this citizen (new, evicted, or lost in a failover): load the hot copy
+    // from the system of record and try once more. A citizen unknown there too is denied, and the
+    // scan still goes to the archive.
+    private async Task<ScanOutcome> ScanAfterLoadingCitizenAsync(ScanAttempt attempt, CancellationToken cancellationToken)
+    {
+        var citizen = await citizens.GetAsync(attempt.Claims.Pseudonym!.Value, cancellationToken);
+        if (citizen is not null)
+        {
+            await hot.PutCitizenAsync(citizen.ToHot(), cancellationToken);
+            if (await hot.ScanAsync(attempt, cancellationToken) is { } outcome) return outcome;
+        }
+        var decision = EntryRules.Decide(attempt.Claims, null, attempt.Policy, default, attempt.Direction, attempt.Now);
+        var record = new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, decision.Allowed, decision.Code,
+            decision.Colour, decision.DisplayName, attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now);
+        await archive.InsertAsync([record], cancellationToken);
+        return new ScanOutcome(record, await hot.GetOccupancyAsync(attempt.VenueId, cancellationToken), Duplicate: false);
+    }
+
+    private static Failure? Validate(ScanRequest request, DateTimeOffset now, out ScanDirection direction)
+    {
+        direction = ScanDirection.In;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.Text)) errors["text"] = ["The scanned text is required."];
+        else if (request.Text.Length > PassTokenFormat.MaxTextLength)
+        {
+            return new Failure(StatusCodes.Status422UnprocessableEntity, TokenFailure.TooLarge.ToCode(), TokenTitle(TokenFailure.TooLarge));
+        }
+        if (request.ScanId is null || request.ScanId == Guid.Empty) errors["scanId"] = ["A scan id (UUID, new per scan, reused on retry) is required."];
+        switch (request.Direction?.ToLowerInvariant())
+        {
+            case null or "in": break;
+            case "out": direction = ScanDirection.Out; break;
+            default: errors["direction"] = ["Direction is 'in' or 'out'."]; break;
+        }
+        if (request.ScannedAt is { } at && (at < now - MaxScannedAtPast || at > now + MaxScannedAtFuture))
+        {
+            errors["scannedAt"] = ["scannedAt is too far from the server's clock."];
+        }
+        return errors.Count > 0 ? Failure.Invalid(errors) : null;
+    }
+
+    private static string TokenTitle(TokenFailure failure) => failure switch
+    {
+        TokenFailure.Expired => "The pass has expired: ask the citizen to refresh it.",
+        TokenFailure.NotYetValid => "The pass is not valid yet: check the gate's clock.",
+        TokenFailure.SignatureInvalid or TokenFailure.MacInvalid => "The pass is not authentic.",
+        TokenFailure.KeyRevoked => "The pass was signed with a revoked key.",
+        TokenFailure.UnknownIssuer => "The pass is from a city this system does not trust.",
+        TokenFailure.TooLarge => "The scanned text is too long to be a pass.",
+        _ => "The scanned text is not a valid pass.",
+    };
+}

@@ -1,0 +1,54 @@
+using System.Collections.Frozen;
+
+namespace CityPass.Server.Venues;
+
+/// <summary>A gate with the venue it belongs to, as the scan path needs them.</summary>
+public sealed record GateEntry(Gate Gate, Venue Venue);
+
+/// <summary>
+/// The in-process copy of every gate and venue that the scan path reads (no store round trip per
+/// scan). Reloaded when this process changes a venue or gate, and at least every
+/// <see cref="MaxAge"/> so changes made by other replicas arrive too.
+/// </summary>
+public sealed class GateDirectory(IVenueStore store, TimeProvider clock) : IDisposable
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    private sealed record Snapshot(FrozenDictionary<Guid, GateEntry> Gates, FrozenDictionary<Guid, Venue> Venues, DateTimeOffset LoadedAt);
+
+    public async ValueTask<GateEntry?> FindGateAsync(Guid gateId, CancellationToken cancellationToken) =>
+        (await CurrentAsync(cancellationToken)).Gates.GetValueOrDefault(gateId);
+
+    public async ValueTask<Venue?> FindVenueAsync(Guid venueId, CancellationToken cancellationToken) =>
+        (await CurrentAsync(cancellationToken)).Venues.GetValueOrDefault(venueId);
+
+    /// <summary>Forget the copy: the next read loads a fresh one. Called after every change this process makes.</summary>
+    public void Invalidate() => _snapshot = null;
+
+    public void Dispose() => _reload.Dispose();
+
+    private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var s = _snapshot;
+        if (s is not null && clock.GetUtcNow() - s.LoadedAt < MaxAge) return s;
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            s = _snapshot;
+            if (s is not null && clock.GetUtcNow() - s.LoadedAt < MaxAge) return s;
+            var loadedAt = clock.GetUtcNow();
+            var venues = (await store.ListVenuesAsync(null, cancellationToken)).ToFrozenDictionary(v => v.Id);
+            var gates = (await store.ListAllGatesAsync(cancellationToken))
+                .Where(g => venues.ContainsKey(g.VenueId))
+                .ToFrozenDictionary(g => g.Id, g => new GateEntry(g, venues[g.VenueId]));
+            _snapshot = s = new Snapshot(gates, venues, loadedAt);
+            return s;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+}

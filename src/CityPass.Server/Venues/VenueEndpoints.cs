@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using CityPass.Server.Auth;
+using CityPass.Server.Problems;
+using CityPass.Server.Scans;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityPass.Server.Venues;
+
+public static class VenueEndpoints
+{
+    public static void MapVenueEndpoints(this IEndpointRouteBuilder app)
+    {
+        var venues = app.MapGroup("/v1/venues").WithTags("Venues").RequireAuthorization(Policies.Staff);
+        venues.MapGet("/", async (ClaimsPrincipal u, VenueService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(u.Scope(), ct)))
+            .WithSummary("The venues the caller may see.");
+        venues.MapPost("/", async Task<Results<Created<VenueView>, ProblemHttpResult>> (VenueDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
+        {
+            var outcome = await s.CreateAsync(u.Scope(), d, ct);
+            return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/venues/{outcome.Value!.Id}", outcome.Value);
+        })
+            .WithSummary("Create a venue (city admins).");
+        venues.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapPut("/{id:guid}", async (Guid id, VenueDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateAsync(u.Scope(), id, d, ct)).ToOk())
+            .WithSummary("Rename or re-describe a venue.");
+        venues.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteAsync(u.Scope(), id, ct)).ToNoContent())
+            .WithSummary("Delete a venue with its gates (city admins). Scan records stay.");
+        venues.MapGet("/{id:guid}/policy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetPolicyAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapPut("/{id:guid}/policy", async (Guid id, VenuePolicyDocument p, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.SetPolicyAsync(u.Scope(), id, p, ct)).ToOk())
+            .WithSummary("Set the entry policy: allowed colours, required credentials, capacity, opening hours, anti-passback, booking.");
+        venues.MapGet("/{id:guid}/occupancy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetOccupancyAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapGet("/{id:guid}/gates", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListGatesAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapPost("/{id:guid}/gates", async Task<Results<Created<GateView>, ProblemHttpResult>> (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
+        {
+            var outcome = await s.CreateGateAsync(u.Scope(), id, d, ct);
+            return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/gates/{outcome.Value!.Id}", outcome.Value);
+        }).WithSummary("Add a gate to a venue.");
+        venues.MapGet("/{id:guid}/scans", async (Guid id, ClaimsPrincipal u, ScanLogService log, DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId,
+            string? before, int? limit, CancellationToken ct) => (await log.VenueScansAsync(u.Scope(), id, new ScanFilter(from, to, allowed, gateId, before, limit), ct)).ToOk())
+            .WithSummary("The venue's scan log, newest first; page with 'before' = the previous page's 'next'.");
+        venues.MapGet("/{id:guid}/scans.csv", ExportCsvAsync).WithSummary("The venue's scan log in the time range as CSV (streamed).");
+        venues.MapGet("/{id:guid}/bookings", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListBookingsAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapPut("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
+            (await s.SetBookingAsync(u.Scope(), id, citizenId, booked: true, ct)).ToNoContent()).WithSummary("Record a citizen's ticket or booking for the venue.");
+        venues.MapDelete("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
+            (await s.SetBookingAsync(u.Scope(), id, citizenId, booked: false, ct)).ToNoContent());
+
+        var gates = app.MapGroup("/v1/gates").WithTags("Venues").RequireAuthorization(Policies.Staff);
+        gates.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetGateAsync(u.Scope(), id, ct)).ToOk());
+        gates.MapPut("/{id:guid}", async (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateGateAsync(u.Scope(), id, d, ct)).ToOk());
+        gates.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteGateAsync(u.Scope(), id, ct)).ToNoContent());
+        gates.MapPost("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, HttpContext http, CancellationToken ct) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return (await s.IssueCredentialAsync(u.Scope(), id, ct)).ToOk();
+        }).WithSummary("Provision the gate's device credential. The secret is in this answer only; it is stored hashed. Replaces any earlier credential.");
+        gates.MapDelete("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.RevokeCredentialAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("Revoke the gate's credential: it stops working at once.");
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportCsvAsync(Guid id, ClaimsPrincipal u, ScanLogService log, HttpContext http,
+        DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId, CancellationToken ct)
+    {
+        var scope = u.Scope();
+        if (await http.RequestServices.GetRequiredService<VenueService>().VisibleAsync(scope, id, ct) is null) return Problem.NotFound("Venue");
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"scans-{id:N}.csv\"";
+        var failure = await log.WriteVenueCsvAsync(scope, id, new ScanFilter(from, to, allowed, gateId, null, 1000), http.Response.Body, ct);
+        return failure is { } f ? f.ToProblem() : TypedResults.Empty;
+    }
+}

@@ -1,0 +1,185 @@
+using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
+using CityPass.Server.Auth;
+using CityPass.Server.Problems;
+using CityPass.Server.Scans;
+
+namespace CityPass.Server.Venues;
+
+/// <summary>
+/// Venues, their gates, device credentials, policies and bookings, for the API and the console alike.
+/// Tenancy is enforced here: a venue outside the caller's scope answers "not found".
+/// </summary>
+public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog audit, GateDirectory directory, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<VenueView>> ListAsync(AccessScope scope, CancellationToken ct) =>
+        (await store.ListVenuesAsync(scope.VenueFilter, ct)).Select(VenueView.From).ToList();
+
+    public async Task<Outcome<VenueView>> GetAsync(AccessScope scope, Guid id, CancellationToken ct) =>
+        await VisibleAsync(scope, id, ct) is { } v ? VenueView.From(v) : Failure.NotFound("Venue");
+
+    public async Task<Outcome<VenueView>> CreateAsync(AccessScope scope, VenueDraft draft, CancellationToken ct)
+    {
+        if (!scope.IsCityAdmin) return Failure.Forbidden("Only city admins create venues.");
+        if (ValidateVenue(draft) is { } invalid) return invalid;
+        var venue = new Venue(Guid.NewGuid(), draft.Name!.Trim(), draft.Kind!.Trim(), draft.Address?.Trim() ?? "", Core.Venues.VenuePolicy.Default, clock.GetUtcNow());
+        await store.CreateVenueAsync(venue, ct);
+        await AuditAsync(scope, "venue.create", venue.Id, null, venue.Name, ct);
+        directory.Invalidate();
+        return VenueView.From(venue);
+    }
+
+    public async Task<Outcome<VenueView>> UpdateAsync(AccessScope scope, Guid id, VenueDraft draft, CancellationToken ct)
+    {
+        if (await ManagedAsync(scope, id, ct) is not { } existing) return Failure.NotFound("Venue");
+        if (ValidateVenue(draft) is { } invalid) return invalid;
+        var updated = await store.UpdateVenueAsync(existing with { Name = draft.Name!.Trim(), Kind = draft.Kind!.Trim(), Address = draft.Address?.Trim() ?? "" }, ct);
+        directory.Invalidate();
+        return updated is null ? Failure.NotFound("Venue") : VenueView.From(updated);
+    }
+
+    public async Task<Failure?> DeleteAsync(AccessScope scope, Guid id, CancellationToken ct)
+    {
+        if (await VisibleAsync(scope, id, ct) is not { } venue) return Failure.NotFound("Venue");
+        if (!scope.IsCityAdmin) return Failure.Forbidden("Only city admins delete venues.");
+        await store.DeleteVenueAsync(id, ct);
+        await hot.ForgetVenueAsync(id, ct);
+        await AuditAsync(scope, "venue.delete", id, venue.Name, null, ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    public async Task<Outcome<VenuePolicyDocument>> GetPolicyAsync(AccessScope scope, Guid id, CancellationToken ct) =>
+        await VisibleAsync(scope, id, ct) is { } v ? VenuePolicyDocument.From(v.Policy) : Failure.NotFound("Venue");
+
+    public async Task<Outcome<VenuePolicyDocument>> SetPolicyAsync(AccessScope scope, Guid id, VenuePolicyDocument? document, CancellationToken ct)
+    {
+        if (await ManagedAsync(scope, id, ct) is not { } venue) return Failure.NotFound("Venue");
+        if (document is null) return Failure.Invalid("", "A policy is required.");
+        var (policy, errors) = document.ToPolicy();
+        if (policy is null) return Failure.Invalid(errors);
+        await store.SetPolicyAsync(id, policy, ct);
+        var after = VenuePolicyDocument.From(policy);
+        await AuditAsync(scope, "venue.policy.set", id, VenuePolicyDocument.From(venue.Policy).ToJson(), after.ToJson(), ct);
+        directory.Invalidate();
+        return after;
+    }
+
+    public async Task<Outcome<OccupancyView>> GetOccupancyAsync(AccessScope? scope, Guid id, CancellationToken ct)
+    {
+        var venue = scope is null ? await store.GetVenueAsync(id, ct) : await VisibleAsync(scope, id, ct);
+        if (venue is null) return Failure.NotFound("Venue");
+        return new OccupancyView(id, venue.Name, await hot.GetOccupancyAsync(id, ct), venue.Policy.Capacity, clock.GetUtcNow());
+    }
+
+    /// <summary>Occupancy of every venue, for the public page: counts and capacities only.</summary>
+    public async Task<IReadOnlyList<OccupancyView>> GetAllOccupancyAsync(CancellationToken ct)
+    {
+        var venues = await store.ListVenuesAsync(null, ct);
+        var counts = await Task.WhenAll(venues.Select(v => hot.GetOccupancyAsync(v.Id, ct)));
+        var now = clock.GetUtcNow();
+        return venues.Select((v, i) => new OccupancyView(v.Id, v.Name, counts[i], v.Policy.Capacity, now)).ToList();
+    }
+
+    public async Task<Outcome<IReadOnlyList<GateView>>> ListGatesAsync(AccessScope scope, Guid venueId, CancellationToken ct)
+    {
+        if (await VisibleAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
+        return (await store.ListGatesAsync(venueId, ct)).Select(GateView.From).ToList();
+    }
+
+    public async Task<Outcome<GateView>> GetGateAsync(AccessScope scope, Guid gateId, CancellationToken ct) =>
+        await VisibleGateAsync(scope, gateId, ct) is { } g ? GateView.From(g) : Failure.NotFound("Gate");
+
+    public async Task<Outcome<GateView>> CreateGateAsync(AccessScope scope, Guid venueId, GateDraft draft, CancellationToken ct)
+    {
+        if (await ManagedAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
+        if (ValidateName(draft.Name) is { } invalid) return invalid;
+        var gate = await store.CreateGateAsync(new Gate(Guid.NewGuid(), venueId, draft.Name!.Trim(), clock.GetUtcNow(), null), ct);
+        directory.Invalidate();
+        return gate is null ? Failure.NotFound("Venue") : GateView.From(gate);
+    }
+
+    public async Task<Outcome<GateView>> UpdateGateAsync(AccessScope scope, Guid gateId, GateDraft draft, CancellationToken ct)
+    {
+        if (await ManagedGateAsync(scope, gateId, ct) is not { } gate) return Failure.NotFound("Gate");
+        if (ValidateName(draft.Name) is { } invalid) return invalid;
+        var updated = await store.UpdateGateAsync(gate with { Name = draft.Name!.Trim() }, ct);
+        directory.Invalidate();
+        return updated is null ? Failure.NotFound("Gate") : GateView.From(updated);
+    }
+
+    public async Task<Failure?> DeleteGateAsync(AccessScope scope, Guid gateId, CancellationToken ct)
+    {
+        if (await ManagedGateAsync(scope, gateId, ct) is null) return Failure.NotFound("Gate");
+        await store.DeleteGateAsync(gateId, ct);
+        await AuditAsync(scope, "gate.delete", gateId, null, null, ct);
+        directory.Invalidate();
+        return null;
+    }
+
+    /// <summary>Provisions a new device credential (replacing any earlier one, which stops working at once).</summary>
+    public async Task<Outcome<IssuedGateCredential>> IssueCredentialAsync(AccessScope scope, Guid gateId, CancellationToken ct)
+    {
+        if (await ManagedGateAsync(scope, gateId, ct) is null) return Failure.NotFound("Gate");
+        var (credential, hash) = GateCredentials.Create(gateId);
+        var issuedAt = clock.GetUtcNow();
+        await store.SetGateCredentialAsync(gateId, new GateCredential(hash, issuedAt, null), ct);
+        await AuditAsync(scope, "gate.credential.issue", gateId, null, "issued", ct);
+        directory.Invalidate();
+        return new IssuedGateCredential(gateId, credential, issuedAt);
+    }
+
+    public async Task<Outcome<GateView>> RevokeCredentialAsync(AccessScope scope, Guid gateId, CancellationToken ct)
+    {
+        if (await ManagedGateAsync(scope, gateId, ct) is not { } gate) return Failure.NotFound("Gate");
+        if (gate.Credential is not { IsActive: true } credential) return Failure.Conflict("The gate has no active credential.");
+        var revoked = await store.SetGateCredentialAsync(gateId, credential with { RevokedAt = clock.GetUtcNow() }, ct);
+        await AuditAsync(scope, "gate.credential.revoke", gateId, "active", "revoked", ct);
+        directory.Invalidate();
+        return revoked is null ? Failure.NotFound("Gate") : GateView.From(revoked);
+    }
+
+    public async Task<Outcome<IReadOnlyList<BookingView>>> ListBookingsAsync(AccessScope scope, Guid venueId, CancellationToken ct)
+    {
+        if (await VisibleAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
+        return (await store.ListBookingsAsync(venueId, ct)).Select(b => new BookingView(b.VenueId, b.CitizenId.ToString(), b.CreatedAt)).ToList();
+    }
+
+    public async Task<Failure?> SetBookingAsync(AccessScope scope, Guid venueId, string citizenId, bool booked, CancellationToken ct)
+    {
+        if (await ManagedAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
+        if (!CitizenPseudonym.TryParse(citizenId, out var citizen)) return Failure.NotFound("Citizen");
+        if (booked) await store.AddBookingAsync(new Booking(venueId, citizen, clock.GetUtcNow()), ct);
+        else await store.RemoveBookingAsync(venueId, citizen, ct);
+        await hot.SetBookingAsync(venueId, citizen, booked, ct);
+        return null;
+    }
+
+    /// <summary>The venue if the caller may see it; null otherwise (so callers answer 404, never 403).</summary>
+    public async Task<Venue?> VisibleAsync(AccessScope scope, Guid id, CancellationToken ct) =>
+        scope.CanSeeVenue(id) ? await store.GetVenueAsync(id, ct) : null;
+
+    private async Task<Venue?> ManagedAsync(AccessScope scope, Guid id, CancellationToken ct) =>
+        scope.CanManageVenue(id) ? await store.GetVenueAsync(id, ct) : null;
+
+    private async Task<Gate?> VisibleGateAsync(AccessScope scope, Guid gateId, CancellationToken ct) =>
+        await store.GetGateAsync(gateId, ct) is { } g && scope.CanSeeVenue(g.VenueId) ? g : null;
+
+    private async Task<Gate?> ManagedGateAsync(AccessScope scope, Guid gateId, CancellationToken ct) =>
+        await store.GetGateAsync(gateId, ct) is { } g && scope.CanManageVenue(g.VenueId) ? g : null;
+
+    private static Failure? ValidateVenue(VenueDraft draft)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(draft.Name) || draft.Name.Length > 200) errors["name"] = ["A name of 1 to 200 characters is required."];
+        if (string.IsNullOrWhiteSpace(draft.Kind) || draft.Kind.Length > 50) errors["kind"] = ["A kind of 1 to 50 characters is required (library, clinic, theatre...)."];
+        if (draft.Address is { Length: > 500 }) errors["address"] = ["At most 500 characters."];
+        return errors.Count > 0 ? Failure.Invalid(errors) : null;
+    }
+
+    private static Failure? ValidateName(string? name) =>
+        string.IsNullOrWhiteSpace(name) || name.Length > 200 ? Failure.Invalid("name", "A name of 1 to 200 characters is required.") : null;
+
+    private Task<AuditEntry> AuditAsync(AccessScope scope, string action, Guid subject, string? before, string? after, CancellationToken ct) =>
+        audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, action, $"{action.Split('.')[0]}:{subject}", before, after, action, null), ct);
+}

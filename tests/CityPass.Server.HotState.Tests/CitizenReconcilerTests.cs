@@ -1,0 +1,97 @@
+using CityPass.Core.Citizens;
+using CityPass.Redis;
+using CityPass.Server.Citizens;
+using CityPass.Server.Stores.Embedded;
+using CityPass.Server.Stores.Redis;
+using CityPass.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CityPass.Server.HotState.Tests;
+
+public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly EmbeddedCitizenStore _citizens = new(new EmbeddedAuditLog());
+    private RedisClient _client = null!;
+    private RedisHotState _hot = null!;
+
+    public async Task InitializeAsync()
+    {
+        _client = await RedisClient.ConnectAsync(redis.Server.EndPoint);
+        _hot = new RedisHotState(_client);
+    }
+
+    public async Task DisposeAsync() => await _client.DisposeAsync();
+
+    private CitizenReconciler Reconciler(TimeSpan? period = null) =>
+        new(_citizens, () => _hot, period ?? TimeSpan.FromMinutes(1), NullLogger<CitizenReconciler>.Instance);
+
+    private async Task<List<Citizen>> CreateAsync(int count)
+    {
+        var drafts = Enumerable.Range(0, count)
+            .Select(_ => new CitizenDraft(Guid.NewGuid().ToString("N"), "+86" + Guid.NewGuid().ToString("N")[..11], "欧阳明", Credentials.HealthRecord))
+            .ToList();
+        return [.. (await _citizens.UpsertManyAsync(drafts, Passes.Now, None)).Select(r => r.Citizen)];
+    }
+
+    private Task<StatusChangeResult?> TurnRedAsync(Citizen citizen) =>
+        _citizens.ChangeStatusAsync(new StatusChange(citizen.Id, StatusColour.Red, "contact", "CASE-1", "authority", Passes.Now), None);
+
+    [Fact]
+    public async Task AStatusChangeWhosePushWasMissedIsRepaired()
+    {
+        var citizens = await CreateAsync(3);
+        foreach (var c in citizens) await _hot.PutCitizenAsync(c.ToHot(), None);
+        var changed = (await TurnRedAsync(citizens[1]))!.Citizen;   // committed, never pushed
+        Assert.Equal(StatusColour.Green, (await _hot.GetCitizenAsync(changed.Id, None))!.Colour);
+
+        await Reconciler().ReconcileOnceAsync(None);
+
+        Assert.Equal(changed.ToHot(), await _hot.GetCitizenAsync(changed.Id, None));
+    }
+
+    [Fact]
+    public async Task EveryCitizenIsPushedAcrossManyPages()
+    {
+        var citizens = await CreateAsync(CitizenReconciler.PageSize * 2 + 17);
+
+        var pushed = await Reconciler().ReconcileOnceAsync(None);
+
+        Assert.True(pushed >= citizens.Count);
+        foreach (var c in citizens) Assert.Equal(c.ToHot(), await _hot.GetCitizenAsync(c.Id, None));
+    }
+
+    [Fact]
+    public async Task ANewerHotCopyIsNotOverwrittenByAnOlderRecord()
+    {
+        var citizen = (await CreateAsync(1))[0];
+        // A push of a later change that reached Redis before this reconciler's read of the record.
+        var newer = citizen.ToHot() with { Colour = StatusColour.Yellow, StatusVersion = 7 };
+        await _hot.PutCitizenAsync(newer, None);
+
+        await Reconciler().ReconcileOnceAsync(None);
+
+        Assert.Equal(newer, await _hot.GetCitizenAsync(citizen.Id, None));
+    }
+
+    [Fact]
+    public async Task TheRunningReconcilerRepairsAMissedPushWithinAPeriod()
+    {
+        var citizen = (await CreateAsync(1))[0];
+        using var reconciler = Reconciler(TimeSpan.FromMilliseconds(200));
+        await reconciler.StartAsync(None);
+        try
+        {
+            await Eventually.TrueAsync(async () => await _hot.GetCitizenAsync(citizen.Id, None) is not null, TimeSpan.FromSeconds(10), "the first pass pushes the citizen");
+            var changed = (await TurnRedAsync(citizen))!.Citizen;
+
+            await Eventually.TrueAsync(async () => (await _hot.GetCitizenAsync(citizen.Id, None))?.Colour == StatusColour.Red, TimeSpan.FromSeconds(10), "a later pass pushes the change");
+            Assert.Equal(changed.ToHot(), await _hot.GetCitizenAsync(citizen.Id, None));
+        }
+        finally
+        {
+            await reconciler.StopAsync(None);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Embedded;
+
+namespace CityPass.Server.HotState.Tests;
+
+/// <summary>An embedded scan store that remembers every insert call and can be told to fail.</summary>
+public sealed class RecordingScanStore : IScanStore
+{
+    private readonly EmbeddedScanStore _inner = new();
+    private int _failBefore;
+    private int _failAfter;
+
+    public ConcurrentQueue<Guid> Inserted { get; } = new();
+
+    /// <summary>The next <paramref name="calls"/> inserts throw without storing anything (the database is down).</summary>
+    public void FailBeforeInserting(int calls) => _failBefore = calls;
+
+    /// <summary>The next <paramref name="calls"/> inserts store the records and then throw (the commit's answer got lost).</summary>
+    public void FailAfterInserting(int calls) => _failAfter = calls;
+
+    public async Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Decrement(ref _failBefore) >= 0) throw new InvalidOperationException("store unavailable");
+        foreach (var r in records) Inserted.Enqueue(r.ScanId);
+        var added = await _inner.InsertAsync(records, cancellationToken);
+        if (Interlocked.Decrement(ref _failAfter) >= 0) throw new InvalidOperationException("connection lost after commit");
+        return added;
+    }
+
+    public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
+
+    public Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken) => _inner.GetAsync(scanId, cancellationToken);
+
+    public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken) => _inner.CountAsync(venueId, cancellationToken);
+
+    public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => _inner.PurgeBeforeAsync(cutoff, cancellationToken);
+}

@@ -1,0 +1,179 @@
+using CityPass.Redis;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Redis;
+using CityPass.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CityPass.Server.HotState.Tests;
+
+/// <summary>Each test gets its own redis-server: the archiver's consumer group is per stream, and one test kills its server.</summary>
+public sealed class ScanArchiverTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private RedisServer _server = null!;
+    private RedisClient _client = null!;
+    private RedisHotState _hot = null!;
+    private readonly RecordingScanStore _store = new();
+    private readonly List<ScanArchiver> _archivers = [];
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync();
+        _client = await RedisClient.ConnectAsync(_server.EndPoint + ",reconnectMaxDelay=300,commandTimeout=2000");
+        _hot = new RedisHotState(_client);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var archiver in _archivers) await archiver.StopAsync(None);
+        foreach (var archiver in _archivers) archiver.Dispose();
+        await _client.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private async Task<ScanArchiver> StartArchiverAsync(ScanArchiverOptions? options = null)
+    {
+        var archiver = new ScanArchiver(() => _client, _store, NullLogger<ScanArchiver>.Instance,
+            options ?? new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(300) });
+        _archivers.Add(archiver);
+        await archiver.StartAsync(None);
+        return archiver;
+    }
+
+    /// <summary>Scans at many venues, so most of the 16 streams get entries.</summary>
+    private async Task<List<ScanRecord>> ScanAsync(int count)
+    {
+        var venues = Enumerable.Range(0, 24).Select(_ => Guid.NewGuid()).ToArray();
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
+            _hot.ScanAsync(Passes.Attempt(venues[i % venues.Length], Passes.Foreign(), i % 3 == 0 ? Core.Venues.ScanDirection.Out : Core.Venues.ScanDirection.In), None)));
+        return [.. outcomes.Select(o => o!.Record)];
+    }
+
+    private async Task<long> PendingAsync()
+    {
+        long pending = 0;
+        foreach (var stream in RedisKeys.AllScanStreams)
+        {
+            if (!await _client.ExistsAsync(stream)) continue;
+            pending += (await _client.ExecuteAsync("XPENDING", [stream, ScanArchiver.Group], None))[0].AsInt64();
+        }
+        return pending;
+    }
+
+    private async Task<long> StreamLengthAsync()
+    {
+        long length = 0;
+        foreach (var stream in RedisKeys.AllScanStreams) length += await _client.StreamLengthAsync(stream);
+        return length;
+    }
+
+    private async Task AssertArchivedExactlyAsync(List<ScanRecord> scans)
+    {
+        await Eventually.TrueAsync(async () => await _store.CountAsync(null, None) >= scans.Count, Patience, $"{scans.Count} scans archived");
+        Assert.Equal(scans.Count, await _store.CountAsync(null, None));
+        foreach (var scan in scans) Assert.Equal(scan, await _store.GetAsync(scan.ScanId, None));
+    }
+
+    [Fact]
+    public async Task EveryScanIsArchivedOnceAndTheStreamsAreTrimmedBehindIt()
+    {
+        var scans = await ScanAsync(300);
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0 && await PendingAsync() == 0, Patience, "streams trimmed, nothing pending");
+        Assert.Equal(scans.Count, _store.Inserted.Count);
+    }
+
+    [Fact]
+    public async Task ScansMadeWhileTheArchiverRunsAreArchivedToo()
+    {
+        await StartArchiverAsync();
+        var first = await ScanAsync(50);
+        await AssertArchivedExactlyAsync(first);
+
+        var second = await ScanAsync(50);
+
+        await AssertArchivedExactlyAsync([.. first, .. second]);
+    }
+
+    [Fact]
+    public async Task EntriesADeadConsumerReadButNeverAcknowledgedAreClaimedAndArchived()
+    {
+        var scans = await ScanAsync(200);
+        // A consumer that read everything and died before acknowledging.
+        foreach (var stream in RedisKeys.AllScanStreams)
+        {
+            await _client.StreamCreateGroupAsync(stream, ScanArchiver.Group, "0");
+            await _client.StreamReadGroupAsync(stream, ScanArchiver.Group, "crashed", 1000);
+        }
+        Assert.Equal(200, await PendingAsync());
+
+        await StartArchiverAsync(new ScanArchiverOptions
+        {
+            IdlePoll = TimeSpan.FromMilliseconds(20), ClaimIdle = TimeSpan.FromMilliseconds(300), ClaimEvery = TimeSpan.FromMilliseconds(50),
+        });
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await PendingAsync() == 0 && await StreamLengthAsync() == 0, Patience, "claimed entries acknowledged and trimmed");
+    }
+
+    [Fact]
+    public async Task ACrashBetweenInsertAndAcknowledgeRedeliversAndTheDuplicateIsIgnored()
+    {
+        var scans = await ScanAsync(100);
+        _store.FailAfterInserting(3);
+
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
+        Assert.True(_store.Inserted.Count > scans.Count, "the batches whose acknowledgement was lost were delivered again");
+    }
+
+    [Fact]
+    public async Task StoreOutagesAreRetriedWithoutLosingAnEntry()
+    {
+        var scans = await ScanAsync(100);
+        _store.FailBeforeInserting(5);
+
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
+    }
+
+    [Fact]
+    public async Task TheArchiverCarriesOnAfterARedisRestart()
+    {
+        await StartArchiverAsync();
+        var before = await ScanAsync(40);
+        await AssertArchivedExactlyAsync(before);
+
+        _server.Kill();
+        await _server.StartAgainAsync();
+        // The restarted server is empty: no stream, no group. The client reconnects by itself.
+        var after = new List<ScanRecord>();
+        await Eventually.TrueAsync(async () =>
+        {
+            after.AddRange(await ScanAsync(40));
+            return true;
+        }, Patience, "scans succeed after the restart");
+
+        await AssertArchivedExactlyAsync([.. before, .. after]);
+    }
+
+    [Fact]
+    public async Task TwoArchiversShareTheWorkWithoutDuplicatesInTheArchive()
+    {
+        await StartArchiverAsync();
+        await StartArchiverAsync();
+
+        var scans = await ScanAsync(300);
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
+    }
+}

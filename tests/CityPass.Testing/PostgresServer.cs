@@ -105,8 +105,16 @@ public sealed class PostgresServer : IAsyncDisposable
     private static async Task<PostgresServer> StartSharedAsync()
     {
         var server = await StartAsync();
-        // xunit 2 has no assembly fixture: the shared cluster goes when the test process does.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        // xunit 2 has no assembly fixture: the shared cluster goes when the test process does. The
+        // runner kills the test host soon after exit begins, so the stop and the delete run in a
+        // detached shell that outlives it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+            foreach (var argument in new[] { "-f", "sh", "-c", $"runuser -u postgres -- {Bin}/pg_ctl -D '{server.Directory}' stop -m immediate >/dev/null 2>&1; rm -rf '{server.Directory}'" })
+                start.ArgumentList.Add(argument);
+            Process.Start(start)?.Dispose();
+        };
         return server;
     }
 

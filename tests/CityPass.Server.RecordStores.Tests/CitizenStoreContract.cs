@@ -1,0 +1,286 @@
+using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
+using CityPass.Server.Citizens;
+using Npgsql;
+using static CityPass.Server.RecordStores.Tests.Samples;
+
+namespace CityPass.Server.RecordStores.Tests;
+
+/// <summary>What every <see cref="ICitizenStore"/> must do, run against each implementation.</summary>
+public abstract class CitizenStoreContract : StoreContract
+{
+    private ICitizenStore Citizens => Stores.Citizens;
+
+    [Fact]
+    public async Task NewExternalIdCreatesAGreenCitizenAtVersionOneWithItsFirstHistoryRow()
+    {
+        var results = await Citizens.UpsertManyAsync([Draft("a"), Draft("b", credentials: Credentials.EIdVerified | Credentials.SocialSecurityCard)], Now, None);
+
+        Assert.All(results, r => Assert.Equal(UpsertOutcome.Created, r.Outcome));
+        Assert.NotEqual(results[0].Citizen.Id, results[1].Citizen.Id);
+        var b = results[1].Citizen;
+        Assert.Equal(new Citizen(b.Id, "b", PhoneFor("b"), "张三b", CitizenStatus.Initial(Now), Credentials.EIdVerified | Credentials.SocialSecurityCard, Now), b);
+        Assert.Equal(b, await Citizens.GetAsync(b.Id, None));
+        Assert.Equal(b, await Citizens.FindByPhoneAsync(PhoneFor("b"), None));
+        Assert.Equal(b, await Citizens.FindByExternalIdAsync("b", None));
+        Assert.Equal([CitizenStatus.Initial(Now)], await Citizens.GetStatusHistoryAsync(b.Id, None));
+        Assert.Equal(2, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task UnknownIdsPhonesAndExternalIdsFindNothing()
+    {
+        await Citizens.UpsertManyAsync([Draft("a")], Now, None);
+
+        Assert.Null(await Citizens.GetAsync(CitizenPseudonym.NewRandom(), None));
+        Assert.Null(await Citizens.FindByPhoneAsync("+86 nobody", None));
+        Assert.Null(await Citizens.FindByExternalIdAsync("nobody", None));
+        Assert.Empty(await Citizens.GetStatusHistoryAsync(CitizenPseudonym.NewRandom(), None));
+    }
+
+    [Fact]
+    public async Task UpsertingTheSameDraftsAgainChangesNothing()
+    {
+        var first = await Citizens.UpsertManyAsync([Draft("a"), Draft("b")], Now, None);
+
+        var again = await Citizens.UpsertManyAsync([Draft("a"), Draft("b")], Now.AddDays(1), None);
+
+        Assert.All(again, r => Assert.Equal(UpsertOutcome.Unchanged, r.Outcome));
+        Assert.Equal(first.Select(r => r.Citizen), again.Select(r => r.Citizen));
+        Assert.Equal(2, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task AKnownExternalIdUpdatesPhoneNameAndCredentialsButNeverIdOrStatus()
+    {
+        var created = (await Citizens.UpsertManyAsync([Draft("a", phone: "+86 old")], Now, None))[0].Citizen;
+        await Citizens.ChangeStatusAsync(Change(created.Id, StatusColour.Yellow), None);
+
+        var updated = await Citizens.UpsertManyAsync([Draft("a", phone: "+86 new", name: "李四", credentials: Credentials.None)], Now.AddDays(1), None);
+
+        Assert.Equal(UpsertOutcome.Updated, updated[0].Outcome);
+        var expected = created with { Phone = "+86 new", FullName = "李四", Credentials = Credentials.None, Status = created.Status.ChangeTo(StatusColour.Yellow, "close contact", Now.AddMinutes(5)) };
+        Assert.Equal(expected, updated[0].Citizen);
+        Assert.Equal(expected, await Citizens.GetAsync(created.Id, None));
+        Assert.Null(await Citizens.FindByPhoneAsync("+86 old", None));
+        Assert.Equal(created.Id, (await Citizens.FindByPhoneAsync("+86 new", None))?.Id);
+    }
+
+    [Fact]
+    public async Task ResultsComeInDraftOrderWithEachOutcome()
+    {
+        await Citizens.UpsertManyAsync([Draft("a"), Draft("b")], Now, None);
+
+        var results = await Citizens.UpsertManyAsync([Draft("c"), Draft("b", name: "王五"), Draft("a")], Now, None);
+
+        Assert.Equal(["c", "b", "a"], results.Select(r => r.Citizen.ExternalId));
+        Assert.Equal([UpsertOutcome.Created, UpsertOutcome.Updated, UpsertOutcome.Unchanged], results.Select(r => r.Outcome));
+        Assert.Equal("王五", results[1].Citizen.FullName);
+    }
+
+    [Fact]
+    public async Task OneExternalIdTwiceInACallIsCreatedThenUpdated()
+    {
+        var results = await Citizens.UpsertManyAsync([Draft("a", phone: "+86 1"), Draft("a", phone: "+86 2")], Now, None);
+
+        Assert.Equal([UpsertOutcome.Created, UpsertOutcome.Updated], results.Select(r => r.Outcome));
+        Assert.Equal(results[0].Citizen.Id, results[1].Citizen.Id);
+        Assert.Equal("+86 2", (await Citizens.FindByExternalIdAsync("a", None))?.Phone);
+        Assert.Equal(1, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task APhoneHeldByAnotherCitizenThrowsAndKeepsNothingOfTheCall()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a", phone: "+86 taken")], Now, None))[0].Citizen;
+
+        var e = await Assert.ThrowsAsync<DuplicatePhoneException>(() =>
+            Citizens.UpsertManyAsync([Draft("new"), Draft("a", name: "renamed"), Draft("thief", phone: "+86 taken")], Now, None));
+
+        Assert.Equal("thief", e.ExternalId);
+        Assert.Null(await Citizens.FindByExternalIdAsync("new", None));
+        Assert.Null(await Citizens.FindByExternalIdAsync("thief", None));
+        Assert.Equal(a, await Citizens.GetAsync(a.Id, None));
+        Assert.Equal(1, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task TwoDraftsOfOneCallClaimingOnePhoneThrowAndKeepNothing()
+    {
+        var e = await Assert.ThrowsAsync<DuplicatePhoneException>(() =>
+            Citizens.UpsertManyAsync([Draft("x", phone: "+86 same"), Draft("y", phone: "+86 same")], Now, None));
+
+        Assert.Equal("y", e.ExternalId);
+        Assert.Equal(0, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task ADuplicatePhoneLateInALargeImportRollsBackTheEarlierBatchesToo()
+    {
+        await Citizens.UpsertManyAsync([Draft("holder", phone: "+86 taken")], Now, None);
+        var drafts = Enumerable.Range(0, 2_500).Select(i => Draft("bulk" + i)).ToList();
+        drafts[2_200] = Draft("bulk2200", phone: "+86 taken");
+
+        var e = await Assert.ThrowsAsync<DuplicatePhoneException>(() => Citizens.UpsertManyAsync(drafts, Now, None));
+
+        Assert.Equal("bulk2200", e.ExternalId);
+        Assert.Equal(1, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task ALargeImportSpanningSeveralBatchesIsCreatedOnceAndThenUnchanged()
+    {
+        var drafts = Enumerable.Range(0, 2_500).Select(i => Draft("bulk" + i)).ToList();
+
+        var first = await Citizens.UpsertManyAsync(drafts, Now, None);
+        var second = await Citizens.UpsertManyAsync(drafts, Now, None);
+
+        Assert.Equal(drafts.Select(d => d.ExternalId), first.Select(r => r.Citizen.ExternalId));
+        Assert.All(first, r => Assert.Equal(UpsertOutcome.Created, r.Outcome));
+        Assert.All(second, r => Assert.Equal(UpsertOutcome.Unchanged, r.Outcome));
+        Assert.Equal(first.Select(r => r.Citizen.Id), second.Select(r => r.Citizen.Id));
+        Assert.Equal(2_500, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task ADraftWithoutExternalIdIsRejected()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Citizens.UpsertManyAsync([new CitizenDraft(null, "+86 1", "张三", Credentials.None)], Now, None));
+        Assert.Equal(0, await Citizens.CountAsync(None));
+    }
+
+    [Fact]
+    public async Task AStatusChangeBumpsTheVersionAndWritesHistoryAndAuditTogether()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+        var change = Change(a.Id, StatusColour.Red);
+
+        var result = await Citizens.ChangeStatusAsync(change, None);
+
+        Assert.NotNull(result);
+        var red = new CitizenStatus(StatusColour.Red, 2, "close contact", change.At);
+        Assert.Equal(a with { Status = red }, result.Citizen);
+        Assert.Equal(CitizenStatus.Initial(Now), result.Previous);
+        Assert.Equal(a with { Status = red }, await Citizens.GetAsync(a.Id, None));
+        Assert.Equal([CitizenStatus.Initial(Now), red], await Citizens.GetStatusHistoryAsync(a.Id, None));
+
+        var audit = result.Audit;
+        Assert.Equal(AuditChain.Seal(StatusAudit.Draft(change, CitizenStatus.Initial(Now), red), 1, AuditChain.Genesis), audit);
+        Assert.Equal(("citizen:" + a.Id, "green v1", "red v2", "CASE-2026-0042"), (audit.Subject, audit.Before, audit.After, audit.CaseRef));
+        Assert.Equal([audit], await Stores.Audit.QueryAsync(new AuditQuery(Subject: "citizen:" + a.Id), None));
+    }
+
+    [Fact]
+    public async Task ChangingToTheSameColourStillMovesTheVersionOn()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+
+        var result = await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Green), None);
+
+        Assert.Equal(2u, result?.Citizen.Status.Version);
+        Assert.Equal(StatusColour.Green, result?.Citizen.Status.Colour);
+        Assert.Equal(2, (await Citizens.GetStatusHistoryAsync(a.Id, None)).Count);
+    }
+
+    [Fact]
+    public async Task ChangingAnUnknownCitizenReturnsNullAndAuditsNothing()
+    {
+        Assert.Null(await Citizens.ChangeStatusAsync(Change(CitizenPseudonym.NewRandom(), StatusColour.Red), None));
+        Assert.Empty(await Stores.Audit.QueryAsync(new AuditQuery(), None));
+    }
+
+    [Fact]
+    public async Task TwentyConcurrentChangesOfOneCitizenGiveVersionsTwoToTwentyOneAndAnIntactChain()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            Task.Run(() => Citizens.ChangeStatusAsync(Change(a.Id, (StatusColour)(i % 3), Now.AddSeconds(i)), None))));
+
+        Assert.Equal(Enumerable.Range(2, 20).Select(v => (uint)v), results.Select(r => r!.Citizen.Status.Version).Order());
+        // Each change saw the one before it: previous versions are 1..20, each once.
+        Assert.Equal(Enumerable.Range(1, 20).Select(v => (uint)v), results.Select(r => r!.Previous.Version).Order());
+        Assert.Equal(Enumerable.Range(1, 21).Select(v => (uint)v), (await Citizens.GetStatusHistoryAsync(a.Id, None)).Select(s => s.Version));
+        Assert.Equal(21u, (await Citizens.GetAsync(a.Id, None))?.Status.Version);
+        var chain = await Stores.Audit.ReadAllAsync(None).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 20).Select(s => (long)s), chain.Select(e => e.Sequence));
+        Assert.Null(AuditChain.FindBreak(chain, AuditChain.Genesis));
+    }
+
+    [Fact]
+    public async Task StatusChangesAndOtherAuditEntriesShareOneChain()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            if (i % 2 == 0) await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Yellow), None);
+            else await Stores.Audit.AppendAsync(new AuditDraft(Now, "admin", "venue.create", "venue:" + i, null, "x", "new venue", null), None);
+        })));
+
+        var chain = await Stores.Audit.ReadAllAsync(None).ToListAsync();
+        Assert.Equal(10, chain.Count);
+        Assert.Equal(5, chain.Count(e => e.Action == StatusAudit.Action));
+        Assert.Null(AuditChain.FindBreak(chain, AuditChain.Genesis));
+    }
+
+    [Fact]
+    public async Task ListingPagesThroughEveryCitizenInIdOrder()
+    {
+        var created = await Citizens.UpsertManyAsync(Enumerable.Range(0, 25).Select(i => Draft("c" + i)).ToList(), Now, None);
+
+        var seen = new List<Citizen>();
+        CitizenPseudonym? after = null;
+        while (true)
+        {
+            var page = await Citizens.ListAsync(after, 10, None);
+            if (page.Count == 0) break;
+            Assert.True(page.Count <= 10);
+            seen.AddRange(page);
+            after = page[^1].Id;
+        }
+
+        Assert.Equal(created.Select(r => r.Citizen.Id.Value).Order(), seen.Select(c => c.Id.Value));
+        Assert.Equal(25, await Citizens.CountAsync(None));
+    }
+}
+
+public sealed class EmbeddedCitizenStoreTests : CitizenStoreContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => Task.FromResult(StoreSet.Embedded());
+}
+
+public sealed class PostgresCitizenStoreTests : CitizenStoreContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => StoreSet.PostgresAsync();
+
+    [Fact]
+    public async Task AStatusChangeWhoseAuditEntryFailsLeavesStatusAndHistoryUntouched()
+    {
+        var a = (await Stores.Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+        await using (var sabotage = Stores.DataSource!.CreateCommand("ALTER TABLE audit_log ADD CONSTRAINT no_red CHECK (after NOT LIKE 'red%')"))
+        {
+            await sabotage.ExecuteNonQueryAsync();
+        }
+
+        await Assert.ThrowsAsync<PostgresException>(() => Stores.Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Red), None));
+
+        Assert.Equal(a, await Stores.Citizens.GetAsync(a.Id, None));
+        Assert.Equal([a.Status], await Stores.Citizens.GetStatusHistoryAsync(a.Id, None));
+        Assert.Empty(await Stores.Audit.QueryAsync(new AuditQuery(), None));
+    }
+
+    [Fact]
+    public async Task ABulkImportOfOneHundredThousandCitizensInBatchesOfOneThousandIsIdempotent()
+    {
+        var drafts = Enumerable.Range(0, 100_000).Select(i => Draft("import" + i)).ToList();
+
+        var created = 0;
+        foreach (var batch in drafts.Chunk(1_000)) created += (await Stores.Citizens.UpsertManyAsync(batch, Now, None)).Count(r => r.Outcome == UpsertOutcome.Created);
+        var unchanged = (await Stores.Citizens.UpsertManyAsync(drafts, Now, None)).Count(r => r.Outcome == UpsertOutcome.Unchanged);
+
+        Assert.Equal(100_000, created);
+        Assert.Equal(100_000, unchanged);
+        Assert.Equal(100_000, await Stores.Citizens.CountAsync(None));
+    }
+}

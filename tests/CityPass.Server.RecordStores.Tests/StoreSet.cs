@@ -1,0 +1,113 @@
+using System.Reflection;
+using CityPass.Server.Audit;
+using CityPass.Server.Citizens;
+using CityPass.Server.Operators;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Embedded;
+using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Venues;
+using CityPass.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CityPass.Server.RecordStores.Tests;
+
+/// <summary>
+/// Every store of one backend, fresh and empty for each test: in memory, or in a new database on
+/// the shared test cluster (migrated). Also the back doors a test needs to play the attacker.
+/// </summary>
+public sealed class StoreSet : IAsyncDisposable
+{
+    private readonly Func<long, Func<AuditEntry, AuditEntry?>, Task> _rewriteAuditEntry;
+
+    private StoreSet(
+        ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans,
+        NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
+    {
+        Citizens = citizens;
+        Audit = audit;
+        Venues = venues;
+        Operators = operators;
+        Scans = scans;
+        DataSource = dataSource;
+        _rewriteAuditEntry = rewriteAuditEntry;
+    }
+
+    public ICitizenStore Citizens { get; }
+
+    public IAuditLog Audit { get; }
+
+    public IVenueStore Venues { get; }
+
+    public IOperatorStore Operators { get; }
+
+    public IScanStore Scans { get; }
+
+    /// <summary>The database behind the Postgres stores; null when embedded.</summary>
+    public NpgsqlDataSource? DataSource { get; }
+
+    public static StoreSet Embedded()
+    {
+        var audit = new EmbeddedAuditLog();
+        return new StoreSet(new EmbeddedCitizenStore(audit), audit, new EmbeddedVenueStore(), new EmbeddedOperatorStore(), new EmbeddedScanStore(), null,
+            (sequence, rewrite) =>
+            {
+                // The embedded log has no way in from outside, which is the point; the test reaches past it.
+                var entries = (List<AuditEntry>)typeof(EmbeddedAuditLog).GetField("_entries", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(audit)!;
+                var index = entries.FindIndex(e => e.Sequence == sequence);
+                if (rewrite(entries[index]) is { } changed) entries[index] = changed;
+                else entries.RemoveAt(index);
+                return Task.CompletedTask;
+            });
+    }
+
+    public static async Task<StoreSet> PostgresAsync()
+    {
+        var server = await PostgresServer.Shared;
+        var dataSource = NpgsqlDataSource.Create(await server.CreateDatabaseAsync("stores"));
+        await new PostgresMigrator(dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return new StoreSet(
+            new PostgresCitizenStore(dataSource), new PostgresAuditLog(dataSource), new PostgresVenueStore(dataSource), new PostgresOperatorStore(dataSource),
+            new PostgresScanStore(dataSource), dataSource,
+            async (sequence, rewrite) =>
+            {
+                var entry = await new PostgresAuditLog(dataSource).QueryAsync(new AuditQuery(BeforeSequence: sequence + 1, Limit: 1), CancellationToken.None);
+                await using var command = dataSource.CreateCommand();
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+                if (rewrite(entry[0]) is { } changed)
+                {
+                    command.CommandText = "UPDATE audit_log SET actor = $2, reason = $3, after = $4 WHERE sequence = $1";
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = changed.Actor });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = changed.Reason });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (object?)changed.After ?? DBNull.Value });
+                }
+                else
+                {
+                    command.CommandText = "DELETE FROM audit_log WHERE sequence = $1";
+                }
+                await command.ExecuteNonQueryAsync();
+            });
+    }
+
+    /// <summary>Changes (or, when the function returns null, deletes) a stored audit entry behind the log's back.</summary>
+    public Task RewriteAuditEntryAsync(long sequence, Func<AuditEntry, AuditEntry?> rewrite) => _rewriteAuditEntry(sequence, rewrite);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (DataSource is not null) await DataSource.DisposeAsync();
+    }
+}
+
+/// <summary>A contract suite's base: a fresh <see cref="StoreSet"/> for every test (xunit makes a new instance per test).</summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    protected StoreSet Stores { get; private set; } = null!;
+
+    protected static CancellationToken None => CancellationToken.None;
+
+    protected abstract Task<StoreSet> OpenStoresAsync();
+
+    public async Task InitializeAsync() => Stores = await OpenStoresAsync();
+
+    public async Task DisposeAsync() => await Stores.DisposeAsync();
+}

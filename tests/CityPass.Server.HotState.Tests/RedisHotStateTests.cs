@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using CityPass.Core.Venues;
 using CityPass.Redis;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Redis;
@@ -5,7 +9,7 @@ using CityPass.Testing;
 
 namespace CityPass.Server.HotState.Tests;
 
-/// <summary>The contract against a real redis-server: one script per scan.</summary>
+/// <summary>The contract against a real redis-server (one script per scan), and what only Redis has: the scan streams.</summary>
 public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContract, IClassFixture<RedisServerFixture>
 {
     private RedisClient _client = null!;
@@ -21,4 +25,128 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
         Eventually.TrueAsync(async () => !await _client.ExistsAsync(RedisKeys.Otp(phone)), TimeSpan.FromSeconds(5), "the code's key expires");
 
     public override async Task DisposeAsync() => await _client.DisposeAsync();
+
+    private async Task<Dictionary<Guid, (string Id, IReadOnlyList<KeyValuePair<string, string>> Fields)>> ReadStreamAsync(Guid venueId)
+    {
+        var reply = await _client.ExecuteAsync("XRANGE", [new RedisKeys.Venue(venueId).Stream, "-", "+"], CancellationToken.None);
+        var entries = new Dictionary<Guid, (string, IReadOnlyList<KeyValuePair<string, string>>)>();
+        foreach (var entry in reply.AsArray()!)
+        {
+            var raw = entry[1].AsArray()!;
+            var fields = Enumerable.Range(0, raw.Length / 2).Select(i => new KeyValuePair<string, string>(raw[2 * i].AsString()!, raw[2 * i + 1].AsString()!)).ToList();
+            entries[Guid.Parse(fields.Single(f => f.Key == ScanStreamFields.ScanId).Value)] = (entry[0].AsString()!, fields);
+        }
+        return entries;
+    }
+
+    [Fact]
+    public async Task EveryScanIsAppendedToItsVenueShardsStreamWithEveryField()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var attempts = new[]
+        {
+            Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default),
+            Passes.Attempt(venue, Passes.Foreign(Core.Citizens.StatusColour.Red), policy: VenuePolicy.Default),
+            Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, VenuePolicy.Default),
+        };
+        var records = new List<ScanRecord>();
+        foreach (var a in attempts) records.Add((await Hot.ScanAsync(a, CancellationToken.None))!.Record);
+
+        var stream = await ReadStreamAsync(venue);
+
+        Assert.Equal(13, stream[records[0].ScanId].Fields.Count);
+        foreach (var record in records) Assert.Equal(record, ScanStreamFields.Parse(stream[record.ScanId].Fields));
+        Assert.Equal([true, false, true], records.Select(r => r.Allowed));
+        Assert.Null(records[1].CitizenId);
+        Assert.Equal(Passes.Now, records[0].DecidedAt);
+    }
+
+    [Fact]
+    public async Task ARetriedScanIsNotAppendedAgain()
+    {
+        var venue = Guid.NewGuid();
+        var attempt = Passes.Attempt(venue, Passes.Foreign());
+
+        await Hot.ScanAsync(attempt, CancellationToken.None);
+        await Hot.ScanAsync(attempt, CancellationToken.None);
+
+        Assert.Single((await ReadStreamAsync(venue)).Keys, attempt.ScanId);
+    }
+
+    [Fact]
+    public async Task AScanIsOneCommandOnTheWire()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = await RedisClient.ConnectAsync(server.EndPoint);
+        var hot = new RedisHotState(client);
+        var citizen = Passes.NewCitizen();
+        await hot.PutCitizenAsync(citizen, CancellationToken.None);
+        await hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen)), CancellationToken.None); // loads the script
+
+        // MONITOR shows every command a client sends, and the script's own calls marked "lua".
+        var start = new ProcessStartInfo("redis-cli", ["-p", server.Port.ToString(CultureInfo.InvariantCulture), "MONITOR"]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var monitor = Process.Start(start)!;
+        var lines = new ConcurrentQueue<string>();
+        monitor.OutputDataReceived += (_, e) => { if (e.Data is { } line) lines.Enqueue(line); };
+        monitor.BeginOutputReadLine();
+        await Eventually.TrueAsync(() => Task.FromResult(lines.Contains("OK")), TimeSpan.FromSeconds(5), "MONITOR is on");
+
+        var outcome = await hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen), policy: VenuePolicy.Default with { Capacity = 10 }), CancellationToken.None);
+        await client.ExecuteAsync("ECHO", "end-of-scan");
+        await Eventually.TrueAsync(() => Task.FromResult(lines.Any(l => l.Contains("end-of-scan", StringComparison.Ordinal))), TimeSpan.FromSeconds(5), "MONITOR saw the marker");
+        monitor.Kill();
+
+        var sent = lines.Where(l => l.Contains("[0 127.0.0.1:", StringComparison.Ordinal) && !l.Contains("end-of-scan", StringComparison.Ordinal)).ToList();
+        Assert.True(outcome!.Record.Allowed);
+        Assert.Contains("\"EVALSHA\"", Assert.Single(sent), StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("lua]", StringComparison.Ordinal) && l.Contains("\"XADD\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AVenuesKeysShareOneSlotAndCitizensSpreadByTheirOwnTag()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var venue = new RedisKeys.Venue(Guid.NewGuid());
+            var token = Core.Tokens.TokenId.NewRandom();
+            var slots = new[] { venue.Occupancy, venue.Presence, venue.Bookings, venue.ReplayMark(token), venue.Dedupe(Guid.NewGuid(), Guid.NewGuid()), venue.Stream }
+                .Select(HashSlot.Of).Distinct();
+            Assert.Equal(HashSlot.Of(RedisKeys.ScanStream(venue.Shard)), Assert.Single(slots));
+            Assert.InRange(venue.Shard, 0, RedisKeys.Shards - 1);
+        }
+        var citizen = Passes.NewCitizen().Id;
+        Assert.Equal(HashSlot.Of("c:" + citizen.ToString()), HashSlot.Of(RedisKeys.Citizen(citizen)));
+        Assert.All(RedisKeys.AllScanStreams.Append(RedisKeys.Citizen(citizen)).Append(RedisKeys.Otp("+8613800000000")), k => Assert.StartsWith("cp:", k, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheShardOfAVenueIsStableAcrossProcesses() =>
+        // Pinned: every replica, and every version of this code, must find a venue's keys in the same shard.
+        Assert.Equal(
+            [RedisKeys.ShardOf(Guid.Parse("00000000-0000-0000-0000-000000000000")), RedisKeys.ShardOf(Guid.Parse("7b0c7c1e-2f55-4b8e-9d3a-0c2f1d6f9a10"))],
+            [ExpectedShard(new byte[16]), ExpectedShard(Guid.Parse("7b0c7c1e-2f55-4b8e-9d3a-0c2f1d6f9a10").ToByteArray(bigEndian: true))]);
+
+    // FNV-1a 32 written out independently of the implementation.
+    private static int ExpectedShard(byte[] bytes)
+    {
+        uint hash = 0x811C9DC5;
+        foreach (var b in bytes) hash = unchecked((hash ^ b) * 0x01000193);
+        return (int)(hash % 16);
+    }
+
+    [Fact]
+    public async Task APassFromTheFutureOfTheHotCopyIsJudgedByItself()
+    {
+        // A missed push: the hot copy says red v1, the pass was minted green at v2.
+        var citizen = Passes.NewCitizen(Core.Citizens.StatusColour.Red, 1);
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+
+        var outcome = await Hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen, Core.Citizens.StatusColour.Green, 2), policy: VenuePolicy.Default), CancellationToken.None);
+
+        Assert.True(outcome!.Record.Allowed);
+        Assert.Equal(Core.Citizens.StatusColour.Green, outcome.Record.Colour);
+        Assert.Equal("1", await _client.HashGetAsync(RedisKeys.Citizen(citizen.Id), "version"));
+    }
 }

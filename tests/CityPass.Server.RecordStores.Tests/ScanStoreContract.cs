@@ -1,0 +1,227 @@
+using CityPass.Core.Citizens;
+using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Postgres;
+using static CityPass.Server.RecordStores.Tests.Samples;
+
+namespace CityPass.Server.RecordStores.Tests;
+
+/// <summary>What every <see cref="IScanStore"/> must do, run against each implementation.</summary>
+public abstract class ScanStoreContract : StoreContract
+{
+    private IScanStore Scans => Stores.Scans;
+
+    /// <summary>The documented order: DecidedAt, then ScanId in uuid (RFC byte) order, both descending.</summary>
+    protected static List<ScanRecord> NewestFirst(IEnumerable<ScanRecord> records) =>
+        records.Order(Comparer<ScanRecord>.Create((a, b) =>
+        {
+            var byTime = b.DecidedAt.CompareTo(a.DecidedAt);
+            return byTime != 0 ? byTime : ScanCursor.CompareIds(b.ScanId, a.ScanId);
+        })).ToList();
+
+    [Fact]
+    public async Task InsertCountsOnlyNewRecordsSoRedeliveryIsHarmless()
+    {
+        var batch = Enumerable.Range(0, 3).Select(i => Scan(Now.AddSeconds(i))).ToList();
+
+        Assert.Equal(3, await Scans.InsertAsync(batch, None));
+        Assert.Equal(1, await Scans.InsertAsync([.. batch, Scan(Now.AddSeconds(9))], None));
+        Assert.Equal(0, await Scans.InsertAsync(batch, None));
+        Assert.Equal(4, await Scans.CountAsync(null, None));
+    }
+
+    [Fact]
+    public async Task OneRecordTwiceInOneBatchIsStoredOnce()
+    {
+        var scan = Scan(Now);
+
+        Assert.Equal(1, await Scans.InsertAsync([scan, scan], None));
+        Assert.Equal(1, await Scans.CountAsync(null, None));
+    }
+
+    [Fact]
+    public async Task ARecordReadsBackExactlyAsInserted()
+    {
+        var ours = Scan(Now, citizenId: CitizenPseudonym.NewRandom()) with { Direction = ScanDirection.Out, Code = DecisionCode.NotInside, Allowed = false };
+        var foreign = Scan(Now.AddMilliseconds(1)) with { Issuer = new IssuerId(330100), Colour = StatusColour.Yellow, DisplayName = "J*** S****" };
+
+        await Scans.InsertAsync([ours, foreign], None);
+
+        Assert.Equal(ours, await Scans.GetAsync(ours.ScanId, None));
+        Assert.Equal(foreign, await Scans.GetAsync(foreign.ScanId, None));
+        Assert.Null(await Scans.GetAsync(Guid.NewGuid(), None));
+    }
+
+    [Fact]
+    public async Task PagingNewestFirstVisitsEveryRecordOnceEvenWhenManyShareATime()
+    {
+        var venue = Guid.NewGuid();
+        // 60 instants over three days, four scans at each: ties on DecidedAt everywhere.
+        var records = Enumerable.Range(0, 60).SelectMany(t => Enumerable.Range(0, 4).Select(_ => Scan(Now.AddDays(-2).AddMinutes(t * 73), venueId: venue))).ToList();
+        foreach (var part in records.OrderBy(_ => Random.Shared.Next()).Chunk(50)) await Scans.InsertAsync(part, None);
+
+        var seen = new List<ScanRecord>();
+        ScanCursor? before = null;
+        while (true)
+        {
+            var page = await Scans.QueryAsync(new ScanQuery(VenueId: venue, Before: before, Limit: 7), None);
+            if (page.Count == 0) break;
+            Assert.True(page.Count <= 7);
+            seen.AddRange(page);
+            before = ScanCursor.After(page[^1]);
+        }
+
+        Assert.Equal(NewestFirst(records).Select(r => r.ScanId), seen.Select(r => r.ScanId));
+    }
+
+    [Fact]
+    public async Task FiltersNarrowByVenueCitizenGateOutcomeAndTimeWindow()
+    {
+        Guid[] venues = [Guid.NewGuid(), Guid.NewGuid()], gates = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()];
+        CitizenPseudonym?[] citizens = [CitizenPseudonym.NewRandom(), CitizenPseudonym.NewRandom(), null];
+        var records = Enumerable.Range(0, 90).Select(i =>
+            Scan(Now.AddMinutes(-i * 17), venueId: venues[i % 2], gateId: gates[i % 3], citizenId: citizens[i / 3 % 3], allowed: i % 5 != 0)).ToList();
+        await Scans.InsertAsync(records, None);
+        var from = Now.AddMinutes(-20 * 17);
+        var to = Now.AddMinutes(-5 * 17);
+
+        await AssertQuery(new ScanQuery(VenueId: venues[0]), r => r.VenueId == venues[0]);
+        await AssertQuery(new ScanQuery(GateId: gates[1]), r => r.GateId == gates[1]);
+        await AssertQuery(new ScanQuery(CitizenId: citizens[1]), r => r.CitizenId == citizens[1]);
+        await AssertQuery(new ScanQuery(Allowed: false), r => !r.Allowed);
+        await AssertQuery(new ScanQuery(From: from, To: to), r => r.DecidedAt >= from && r.DecidedAt < to);
+        await AssertQuery(new ScanQuery(VenueId: venues[1], CitizenId: citizens[0], Allowed: true, From: from),
+            r => r.VenueId == venues[1] && r.CitizenId == citizens[0] && r.Allowed && r.DecidedAt >= from);
+        Assert.Empty(await Scans.QueryAsync(new ScanQuery(VenueId: Guid.NewGuid()), None));
+
+        async Task AssertQuery(ScanQuery query, Func<ScanRecord, bool> expected)
+        {
+            var want = NewestFirst(records.Where(expected)).Select(r => r.ScanId).ToList();
+            Assert.NotEmpty(want);
+            Assert.Equal(want, (await Scans.QueryAsync(query, None)).Select(r => r.ScanId));
+        }
+    }
+
+    [Fact]
+    public async Task TheLimitIsKeptBetweenOneAndOneThousand()
+    {
+        await Scans.InsertAsync(Enumerable.Range(0, 1_005).Select(i => Scan(Now.AddSeconds(-i))).ToList(), None);
+
+        Assert.Equal(1_000, (await Scans.QueryAsync(new ScanQuery(Limit: 5_000), None)).Count);
+        Assert.Single(await Scans.QueryAsync(new ScanQuery(Limit: 0), None));
+        Assert.Equal(3, (await Scans.QueryAsync(new ScanQuery(Limit: 3), None)).Count);
+    }
+
+    [Fact]
+    public async Task CountsAllRecordsOrOneVenues()
+    {
+        var venue = Guid.NewGuid();
+        await Scans.InsertAsync([Scan(Now, venueId: venue), Scan(Now.AddDays(-1), venueId: venue), Scan(Now)], None);
+
+        Assert.Equal(2, await Scans.CountAsync(venue, None));
+        Assert.Equal(3, await Scans.CountAsync(null, None));
+        Assert.Equal(0, await Scans.CountAsync(Guid.NewGuid(), None));
+    }
+
+    [Fact]
+    public async Task PurgeRemovesExactlyTheRecordsDecidedBeforeTheCutoffAndSaysHowMany()
+    {
+        var day = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        var cutoff = day.AddDays(-1).AddHours(12);
+        var old = new[]
+        {
+            Scan(day.AddDays(-3).AddHours(10)), Scan(day.AddDays(-3).AddHours(11)),
+            Scan(day.AddDays(-2)), Scan(day.AddDays(-2).AddHours(5)), Scan(day.AddDays(-2).AddHours(23.99)),
+            Scan(day.AddDays(-1).AddHours(8)), Scan(cutoff.AddMilliseconds(-1)),
+        };
+        var kept = new[] { Scan(cutoff), Scan(day.AddDays(-1).AddHours(13)), Scan(day.AddHours(9)) };
+        await Scans.InsertAsync([.. old, .. kept], None);
+
+        Assert.Equal(old.Length, await Scans.PurgeBeforeAsync(cutoff, None));
+
+        Assert.Equal(NewestFirst(kept), await Scans.QueryAsync(new ScanQuery(), None));
+        Assert.Equal(0, await Scans.PurgeBeforeAsync(cutoff, None));
+        Assert.Null(await Scans.GetAsync(old[0].ScanId, None));
+    }
+
+    [Fact]
+    public async Task ADayThatWasPurgedTakesRecordsAgain()
+    {
+        var old = Scan(Now.AddDays(-40));
+        await Scans.InsertAsync([old], None);
+        await Scans.PurgeBeforeAsync(Now.AddDays(-30), None);
+
+        var late = Scan(Now.AddDays(-40).AddMinutes(1));
+        Assert.Equal(1, await Scans.InsertAsync([late], None));
+        Assert.Equal(late, await Scans.GetAsync(late.ScanId, None));
+    }
+}
+
+public sealed class EmbeddedScanStoreTests : ScanStoreContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => Task.FromResult(StoreSet.Embedded());
+}
+
+public sealed class PostgresScanStoreTests : ScanStoreContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => StoreSet.PostgresAsync();
+
+    [Fact]
+    public async Task EachUtcDayGetsItsOwnPartitionAndPurgeDropsWholeDays()
+    {
+        var day = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        await Stores.Scans.InsertAsync([Scan(day.AddDays(-2).AddHours(1)), Scan(day.AddDays(-1).AddHours(23)), Scan(day.AddHours(0.5)), Scan(day.AddHours(20))], None);
+        Assert.Equal(["scans_p20261119", "scans_p20261120", "scans_p20261121"], await PartitionsAsync());
+
+        Assert.Equal(3, await Stores.Scans.PurgeBeforeAsync(day.AddHours(1), None));
+
+        Assert.Equal(["scans_p20261121"], await PartitionsAsync());
+        Assert.Equal(1, await Stores.Scans.CountAsync(null, None));
+    }
+
+    [Fact]
+    public async Task AnotherReplicasPurgeOfADayThisReplicaHadCachedDoesNotBreakInserts()
+    {
+        var replica = new PostgresScanStore(Stores.DataSource!);
+        await replica.InsertAsync([Scan(Now.AddDays(-40))], None);
+        await Stores.Scans.PurgeBeforeAsync(Now.AddDays(-30), None);
+
+        Assert.Equal(1, await replica.InsertAsync([Scan(Now.AddDays(-40).AddHours(1))], None));
+        Assert.Equal(1, await Stores.Scans.CountAsync(null, None));
+    }
+
+    [Fact]
+    public async Task LogQueriesUseTheirIndexes()
+    {
+        await Stores.Scans.InsertAsync(Enumerable.Range(0, 2_000).Select(i => Scan(Now.AddSeconds(-i))).ToList(), None);
+        await using (var analyze = Stores.DataSource!.CreateCommand("ANALYZE scans")) await analyze.ExecuteNonQueryAsync();
+
+        foreach (var column in new[] { "venue_id", "gate_id", "citizen_id" })
+        {
+            // A partition's copy of the parent's index is named after its columns.
+            var index = $"{column}_decided_at_scan_id_idx";
+            await using var explain = Stores.DataSource.CreateCommand(
+                $"EXPLAIN SELECT * FROM scans WHERE {column} = $1 AND (decided_at, scan_id) < ($2, $3) ORDER BY decided_at DESC, scan_id DESC LIMIT 100");
+            explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Guid.NewGuid() });
+            explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Now.UtcDateTime });
+            explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Guid.NewGuid() });
+            var plan = new List<string>();
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+            Assert.True(plan.Any(line => line.Contains(index, StringComparison.Ordinal)), string.Join('\n', plan));
+            // The keyset condition is applied inside the index, not by filtering what it returns.
+            Assert.True(plan.Any(line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("ROW(decided_at, scan_id) <", StringComparison.Ordinal)), string.Join('\n', plan));
+        }
+    }
+
+    private async Task<List<string>> PartitionsAsync()
+    {
+        await using var command = Stores.DataSource!.CreateCommand(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'scans'::regclass ORDER BY 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        return names;
+    }
+}

@@ -1,0 +1,93 @@
+using CityPass.Server.Citizens;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores;
+using CityPass.Server.Stores.Embedded;
+using CityPass.Server.Stores.Postgres;
+using CityPass.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using static CityPass.Server.RecordStores.Tests.Samples;
+
+namespace CityPass.Server.RecordStores.Tests;
+
+/// <summary>AddRecordStores as the host sees it: which stores, and what stops the boot.</summary>
+public sealed class RegistrationTests
+{
+    private static IHost BuildHost(params (string Key, string? Value)[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        builder.Services.AddRecordStores(builder.Configuration);
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task WithoutAConnectionStringTheEmbeddedStoresServe()
+    {
+        using var host = BuildHost();
+        await host.StartAsync();
+
+        Assert.IsType<EmbeddedCitizenStore>(host.Services.GetRequiredService<ICitizenStore>());
+        Assert.IsType<EmbeddedScanStore>(host.Services.GetRequiredService<IScanStore>());
+        Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is ScanRetentionWorker);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task WithAConnectionStringTheHostMigratesBeforeItStartsAndUsesPostgres()
+    {
+        var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("boot");
+        using var host = BuildHost(("ConnectionStrings:Postgres", connectionString));
+
+        await host.StartAsync();
+
+        var citizens = Assert.IsType<PostgresCitizenStore>(host.Services.GetRequiredService<ICitizenStore>());
+        Assert.Equal(UpsertOutcome.Created, (await citizens.UpsertManyAsync([Draft("boot")], Now, CancellationToken.None))[0].Outcome);
+        Assert.Empty(await host.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(CancellationToken.None));
+        Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is ScanRetentionWorker);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AServerThatDoesNotAnswerStopsTheBootWithAClearMessage()
+    {
+        var port = FreePort();
+        using var host = BuildHost(("ConnectionStrings:Postgres", $"Host=127.0.0.1;Port={port};Database=citypass;Username=citypass;Timeout=3"));
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains($"Cannot connect to PostgreSQL at 127.0.0.1:{port}, database 'citypass'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMalformedConnectionStringStopsTheBoot()
+    {
+        using var host = BuildHost(("ConnectionStrings:Postgres", "Hots=127.0.0.1;Database=citypass"));
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("ConnectionStrings:Postgres is not a valid Npgsql connection string", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("3651")]
+    public async Task ARetentionOutsideOneToThreeThousandSixHundredFiftyDaysStopsTheBoot(string days)
+    {
+        using var host = BuildHost(("Scans:RetentionDays", days));
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("RetentionDays", e.Message, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -3,13 +3,15 @@ using CityPass.Server.Citizens;
 using CityPass.Server.Hosting;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
+using CityPass.Server.Problems;
 using CityPass.Server.Public;
 using CityPass.Server.Scans;
 using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64 * 1024));
+var maxBody = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64L * 1024);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
 builder.Services.AddCityPass(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
@@ -18,6 +20,7 @@ app.Services.GetRequiredService<KeyMaterial>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestSizeGuard(maxBody);
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -1,0 +1,176 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using CityPass.Server.Auth;
+using CityPass.Server.Tests.Support;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CityPass.Server.Tests;
+
+/// <summary>Every bad input gets a ProblemDetails with a stable code, and never a 500.</summary>
+public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
+{
+    private static async Task<string> CodeOf(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
+    }
+
+    private HttpClient GateHttp()
+    {
+        var http = App.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Gate", App.Demo.Gates[0].Credential);
+        return http;
+    }
+
+    [Fact]
+    public async Task MalformedJsonIsRefusedWithMalformedJson()
+    {
+        var response = await GateHttp().PostAsync("/v1/scans", new StringContent("{\"text\": \"CP1:", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("malformed_json", await CodeOf(response));
+        var wrongType = await GateHttp().PostAsync("/v1/scans", new StringContent("{\"text\": 5, \"scanId\": \"nope\"}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Equal("malformed_json", await CodeOf(wrongType));
+    }
+
+    [Fact]
+    public async Task AnOversizedBodyIsRefusedWithBodyTooLarge()
+    {
+        var huge = JsonSerializer.Serialize(new { text = new string('A', 200_000), scanId = Guid.NewGuid() });
+        var response = await GateHttp().PostAsync("/v1/scans", new StringContent(huge, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("body_too_large", await CodeOf(response));
+    }
+
+    [Theory]
+    [InlineData("", "validation_failed", HttpStatusCode.BadRequest)]
+    [InlineData("hello", "malformed", HttpStatusCode.UnprocessableEntity)]
+    [InlineData("CP9:ABC", "unsupported_version", HttpStatusCode.UnprocessableEntity)]
+    public async Task TextThatIsNoPassGetsItsCode(string text, string code, HttpStatusCode status)
+    {
+        var response = await GateHttp().PostAsJsonAsync("/v1/scans", new { text, scanId = Guid.NewGuid() });
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(code, await CodeOf(response));
+    }
+
+    [Fact]
+    public async Task AnOverlongTextIsTooLargeWithoutBeingRead()
+    {
+        var response = await GateHttp().PostAsJsonAsync("/v1/scans", new { text = "CP1:" + new string('0', 600), scanId = Guid.NewGuid() });
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "too_large"), (response.StatusCode, await CodeOf(response)));
+    }
+
+    [Fact]
+    public async Task AScanWithoutScanIdOrWithABadDirectionNamesTheFields()
+    {
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var response = await GateHttp().PostAsJsonAsync("/v1/scans", new { text, direction = "sideways" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("validation_failed", body.GetProperty("code").GetString());
+        Assert.True(body.GetProperty("errors").TryGetProperty("scanId", out _));
+        Assert.True(body.GetProperty("errors").TryGetProperty("direction", out _));
+    }
+
+    [Theory]
+    [InlineData(null, "gate_credential_invalid")]
+    [InlineData("cpg_nonsense", "gate_credential_invalid")]
+    [InlineData("cpg_00000000000000000000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "gate_credential_invalid")]
+    public async Task UnknownGateCredentialsAreRefused(string? credential, string code)
+    {
+        var http = App.CreateClient();
+        if (credential is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Gate", credential);
+        var response = await http.PostAsJsonAsync("/v1/scans", new { text = "CP1:x", scanId = Guid.NewGuid() });
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(code, await CodeOf(response));
+    }
+
+    [Fact]
+    public async Task MissingExpiredAndForeignSignInTokensGetTheirCodes()
+    {
+        var http = App.CreateClient();
+        Assert.Equal("token_missing", await CodeOf(await http.GetAsync("/v1/venues")));
+
+        var expired = Jwt(App.Get<SignInTokens>().SigningKey, DateTime.UtcNow.AddHours(-10), DateTime.UtcNow.AddHours(-2));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", expired);
+        Assert.Equal("token_expired", await CodeOf(await http.GetAsync("/v1/venues")));
+
+        var foreign = Jwt(new SymmetricSecurityKey(new byte[32]), DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
+        Assert.Equal("token_invalid", await CodeOf(await http.GetAsync("/v1/venues")));
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not.a.jwt");
+        Assert.Equal("token_invalid", await CodeOf(await http.GetAsync("/v1/venues")));
+    }
+
+    [Fact]
+    public async Task WrongPasswordsAndCodesAreRefused()
+    {
+        var http = App.CreateClient();
+        var signIn = await http.PostAsJsonAsync("/v1/auth/token", new { username = "admin", password = "wrong-password" });
+        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_credentials"), (signIn.StatusCode, await CodeOf(signIn)));
+        var unknown = await http.PostAsJsonAsync("/v1/auth/token", new { username = "nobody", password = "wrong-password" });
+        Assert.Equal("invalid_credentials", await CodeOf(unknown));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = Phones.ZhangGreen })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = "+8613999999999" })).StatusCode);
+        var codes = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            codes.Add(await CodeOf(await http.PostAsJsonAsync("/v1/citizens/session", new { phone = Phones.ZhangGreen, code = "000000" })));
+        }
+        // Five wrong tries burn the code (unless 000000 happened to be it, one chance in a million).
+        Assert.Equal(["otp_invalid", "otp_invalid", "otp_invalid", "otp_invalid", "otp_too_many_attempts"], codes);
+        Assert.Equal("otp_missing", await CodeOf(await http.PostAsJsonAsync("/v1/citizens/session", new { phone = Phones.ZhangGreen, code = "000000" })));
+        Assert.Equal("validation_failed", await CodeOf(await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = "call me" })));
+    }
+
+    [Fact]
+    public async Task AStatusChangeNeedsACaseReference()
+    {
+        var authority = await App.StaffAsync("authority");
+        var id = await App.CitizenIdAsync(Phones.ZhangGreen);
+        var response = await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", new { colour = "purple", reason = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("caseRef", out _));
+        Assert.True(errors.TryGetProperty("colour", out _));
+        Assert.Equal("not_found", await CodeOf(await authority.PutAsJsonAsync("/v1/citizens/ffffffffffffffffffffffffffffffff/status", new { colour = "red", reason = "x", caseRef = "C" })));
+    }
+
+    [Fact]
+    public async Task ABadPolicyNamesItsProblems()
+    {
+        var admin = await App.StaffAsync("admin");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var response = await admin.PutAsJsonAsync($"/v1/venues/{venueId}/policy",
+            new { allowedColours = new[] { "blue" }, requiredCredentials = new[] { "passport" }, capacity = -5, openingHours = new { timeZone = "Mars/Base", periods = new[] { new { day = "funday", opens = "9", closes = "17:00" } } } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("allowedColours", out _));
+        Assert.True(errors.TryGetProperty("requiredCredentials", out _));
+        Assert.True(errors.TryGetProperty("openingHours.periods", out _));
+    }
+
+    [Fact]
+    public async Task UnknownRoutesAndMethodsAnswerProblems()
+    {
+        var http = App.CreateClient();
+        var missing = await http.GetAsync("/v1/nothing-here");
+        Assert.Equal((HttpStatusCode.NotFound, "not_found"), (missing.StatusCode, await CodeOf(missing)));
+        var wrongType = await (await App.StaffAsync("authority")).PostAsync("/v1/citizens/import", new StringContent("x", Encoding.UTF8, "application/pdf"));
+        Assert.Equal((HttpStatusCode.UnsupportedMediaType, "unsupported_media_type"), (wrongType.StatusCode, await CodeOf(wrongType)));
+    }
+
+    private static string Jwt(SecurityKey key, DateTime notBefore, DateTime expires) => new JwtSecurityTokenHandler().WriteToken(new JwtSecurityToken(
+        SignInTokens.Issuer, SignInTokens.StaffAudience,
+        [new Claim("sub", Guid.NewGuid().ToString()), new Claim(ClaimTypes.Role, Roles.CityAdmin)],
+        notBefore, expires, new SigningCredentials(key, SecurityAlgorithms.HmacSha256)));
+}
+
+public sealed class EmbeddedBadInputTests() : BadInputTests(StoreMode.Embedded);

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CityPass.Server.Tests.Support;
+
+namespace CityPass.Server.Tests;
+
+public abstract class ImportTests(StoreMode mode) : AppTest(mode)
+{
+    private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
+
+    private static string Rows(int count, int start = 0) =>
+        "externalId,phone,fullName,credentials\n" + string.Concat(Enumerable.Range(start, count).Select(i => $"EXT-{i},+86139{i:D8},Citizen {i},health_record;eid_verified\n"));
+
+    [Fact]
+    public async Task ACsvImportInManyBatchesIsIdempotentOnExternalId()
+    {
+        var authority = await App.StaffAsync("authority");
+        var first = await (await authority.PostAsync("/v1/citizens/import", Csv(Rows(2500)))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((2500, 2500, 0), (first.GetProperty("rows").GetInt32(), first.GetProperty("created").GetInt32(), first.GetProperty("rejected").GetInt32()));
+
+        var again = await (await authority.PostAsync("/v1/citizens/import", Csv(Rows(2500)))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((0, 2500), (again.GetProperty("created").GetInt32(), again.GetProperty("unchanged").GetInt32()));
+
+        var found = await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=EXT-1234");
+        Assert.Equal(("Citizen 1234", "+8613900001234"), (found.GetProperty("fullName").GetString(), found.GetProperty("phone").GetString()));
+        Assert.Equal(["health_record", "eid_verified"], found.GetProperty("credentials").EnumerateArray().Select(c => c.GetString()));
+
+        // An imported citizen can sign in and enter straight away: the hot copy was pushed.
+        var citizen = await App.SignInCitizenAsync("+8613900001234");
+        Assert.Equal("allowed", (await App.Gate("上海图书馆").DecideAsync(await citizen.PassTextAsync())).Code);
+    }
+
+    [Fact]
+    public async Task EachBadRowIsReportedWithItsLineAndTheRestIsImported()
+    {
+        var authority = await App.StaffAsync("authority");
+        const string csv = "externalId,phone,fullName,credentials\n" +
+                           "A-1,+8613700000001,\"Wang, Xiao\",health_record\n" +
+                           ",+8613700000002,No Id,\n" +
+                           "A-3,not a phone,Bad Phone,\n" +
+                           "A-4,+8613700000004,Bad Credential,passport\n" +
+                           "A-5,+8613800000001,Phone Of Zhang,\n" +
+                           "A-6,+8613700000006,\"Quote \"\"Q\"\" Name\",\n";
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((6, 2, 4), (report.GetProperty("rows").GetInt32(), report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(3L, "externalId"), (4L, "phone"), (5L, "credentials"), (6L, "phone")], errors.OrderBy(e => e.Item1));
+        var quoted = await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=A-6");
+        Assert.Equal("Quote \"Q\" Name", quoted.GetProperty("fullName").GetString());
+        Assert.Equal("Wang, Xiao", (await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=A-1")).GetProperty("fullName").GetString());
+    }
+
+    [Fact]
+    public async Task NdjsonImportsToo()
+    {
+        var authority = await App.StaffAsync("authority");
+        const string ndjson = "{\"externalId\":\"N-1\",\"phone\":\"+8613600000001\",\"fullName\":\"赵六\",\"credentials\":[\"social_security_card\"]}\n" +
+                              "{not json}\n" +
+                              "{\"externalId\":\"N-2\",\"phone\":\"+8613600000002\",\"fullName\":\"钱七\"}\n";
+        var response = await authority.PostAsync("/v1/citizens/import", new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson"));
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((3, 2, 1), (report.GetProperty("rows").GetInt32(), report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        Assert.Equal(2, report.GetProperty("errors")[0].GetProperty("line").GetInt64());
+    }
+
+    [Fact]
+    public async Task AFileWithoutTheRequiredColumnsIsRefused()
+    {
+        var authority = await App.StaffAsync("authority");
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv("name,mobile\nx,y\n"))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, report.GetProperty("created").GetInt32());
+        Assert.Contains("externalid", report.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABulkStatusChangeIsAuditedPerCitizen()
+    {
+        var authority = await App.StaffAsync("authority");
+        var ids = new[] { await App.CitizenIdAsync(Phones.ZhangGreen), await App.CitizenIdAsync(Phones.JohnGreen), "ffffffffffffffffffffffffffffffff" };
+        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = "FLIGHT-MU5101" });
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((2, 1), (result.GetProperty("changed").GetInt32(), result.GetProperty("notFound").GetInt32()));
+        foreach (var id in ids[..2])
+        {
+            var audit = await authority.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=citizen:{id}&limit=1");
+            Assert.Equal("FLIGHT-MU5101", audit[0].GetProperty("caseRef").GetString());
+        }
+        var chain = await authority.GetFromJsonAsync<JsonElement>("/v1/audit/verify");
+        Assert.True(chain.GetProperty("intact").GetBoolean());
+        Assert.True(chain.GetProperty("entries").GetInt64() >= 4);
+        Assert.Equal("status_not_allowed", (await App.Gate("上海图书馆").DecideAsync(await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync())).Code);
+    }
+}
+
+public sealed class EmbeddedImportTests() : ImportTests(StoreMode.Embedded);

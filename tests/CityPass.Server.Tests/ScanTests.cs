@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
+using CityPass.Core.Tokens;
+using CityPass.Server.Tests.Support;
+
+namespace CityPass.Server.Tests;
+
+public abstract class ScanTests(StoreMode mode) : AppTest(mode)
+{
+    [Fact]
+    public async Task ARetriedScanGetsTheFirstAnswerAndIsRecordedOnce()
+    {
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var gate = App.Gate("上海图书馆");
+        var scanId = Guid.NewGuid();
+        var first = await gate.DecideAsync(text, scanId: scanId);
+        var retry = await gate.DecideAsync(text, scanId: scanId);
+        Assert.Equal(("allow", "allowed"), (first.Decision, first.Code));
+        Assert.Equal(("allow", "allowed", 1), (retry.Decision, retry.Code, retry.Body.GetProperty("occupancy").GetInt32()));
+        Assert.True(retry.Body.GetProperty("duplicate").GetBoolean());
+
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var scans = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans"), s => s.GetProperty("items").GetArrayLength() >= 1);
+        await Task.Delay(300);
+        scans = await library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans");
+        Assert.Equal(1, scans.GetProperty("items").GetArrayLength());
+        Assert.Equal(scanId, scans.GetProperty("items")[0].GetProperty("scanId").GetGuid());
+    }
+
+    [Fact]
+    public async Task CapacityIsEnforcedAndAnExitMakesRoom()
+    {
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        (await library.PutAsJsonAsync($"/v1/venues/{venueId}/policy", new { allowedColours = new[] { "green", "yellow" }, capacity = 1 })).EnsureSuccessStatusCode();
+        var gate = App.Gate("上海图书馆");
+        var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var li = await App.SignInCitizenAsync(Phones.LiYellow);
+
+        Assert.Equal("allowed", (await gate.DecideAsync(await zhang.PassTextAsync())).Code);
+        Assert.Equal("venue_full", (await gate.DecideAsync(await li.PassTextAsync())).Code);
+        var exit = await gate.DecideAsync(await zhang.PassTextAsync(), "out");
+        Assert.Equal(("allow", 0), (exit.Decision, exit.Body.GetProperty("occupancy").GetInt32()));
+        Assert.Equal("allowed", (await gate.DecideAsync(await li.PassTextAsync())).Code);
+
+        var occupancy = await library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/occupancy");
+        Assert.Equal((1, 1), (occupancy.GetProperty("count").GetInt32(), occupancy.GetProperty("capacity").GetInt32()));
+        var pub = await App.CreateClient().GetFromJsonAsync<JsonElement>($"/v1/public/venues/{venueId}/occupancy");
+        Assert.Equal(1, pub.GetProperty("count").GetInt32());
+        Assert.Equal(4, pub.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task AntiPassbackDeniesASecondEntryAndAnExitWithoutEntry()
+    {
+        var gate = App.Gate("上海图书馆");
+        var citizen = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        Assert.Equal("not_inside", (await gate.DecideAsync(await citizen.PassTextAsync(), "out")).Code);
+        Assert.Equal("allowed", (await gate.DecideAsync(await citizen.PassTextAsync())).Code);
+        App.Clock.Advance(TimeSpan.FromSeconds(50)); // a fresh pass, so the replay rule is not what answers
+        Assert.Equal("already_inside", (await gate.DecideAsync(await citizen.PassTextAsync())).Code);
+    }
+
+    [Fact]
+    public async Task AnExpiredPassIsRefusedWithExpired()
+    {
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        App.Clock.Advance(TimeSpan.FromSeconds(66));
+        var (status, body) = await App.Gate("上海图书馆").ScanAsync(text);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal(("expired", "deny"), (body.GetProperty("code").GetString(), body.GetProperty("decision").GetString()));
+    }
+
+    [Fact]
+    public async Task ThePassRefreshesBeforeItExpires()
+    {
+        var citizen = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var first = await citizen.PassAsync();
+        Assert.Equal(first.GetProperty("text").GetString(), await citizen.PassTextAsync());
+        App.Clock.Advance(TimeSpan.FromSeconds(46));
+        var second = await citizen.PassAsync();
+        Assert.NotEqual(first.GetProperty("text").GetString(), second.GetProperty("text").GetString());
+        Assert.True(second.GetProperty("refreshAfter").GetDateTimeOffset() < second.GetProperty("expiresAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task ClinicNeedsASocialSecurityCardAndAdmitsYellow()
+    {
+        var gate = App.Gate("瑞金医院");
+        Assert.Equal("allowed", (await gate.DecideAsync(await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync())).Code);
+        Assert.Equal("credential_missing", (await gate.DecideAsync(await (await App.SignInCitizenAsync(Phones.LiYellow)).PassTextAsync())).Code);
+        Assert.Equal("status_not_allowed", (await gate.DecideAsync(await (await App.SignInCitizenAsync(Phones.WangRed)).PassTextAsync())).Code);
+    }
+
+    [Fact]
+    public async Task TheTheatreNeedsABooking()
+    {
+        var gate = App.Gate("上海大剧院");
+        Assert.Equal("allowed", (await gate.DecideAsync(await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync())).Code);
+        var john = await App.SignInCitizenAsync(Phones.JohnGreen);
+        Assert.Equal("booking_required", (await gate.DecideAsync(await john.PassTextAsync())).Code);
+
+        var clinicOperator = await App.StaffAsync("clinic");
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        (await clinicOperator.PutAsync($"/v1/venues/{theatreId}/bookings/{await App.CitizenIdAsync(Phones.JohnGreen)}", null)).EnsureSuccessStatusCode();
+        App.Clock.Advance(TimeSpan.FromSeconds(50));
+        Assert.Equal("allowed", (await gate.DecideAsync(await john.PassTextAsync())).Code);
+    }
+
+    [Fact]
+    public async Task ARevokedGateCredentialStopsAtOnce()
+    {
+        var admin = await App.StaffAsync("admin");
+        var gate = App.Gate("上海图书馆");
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        (await admin.DeleteAsync($"/v1/gates/{gate.GateId}/credentials")).EnsureSuccessStatusCode();
+        var (status, body) = await gate.ScanAsync(text);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("gate_credential_revoked", body.GetProperty("code").GetString());
+
+        // A new credential works, shown once in the answer.
+        var issued = await (await admin.PostAsync($"/v1/gates/{gate.GateId}/credentials", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var fresh = App.GateWithCredential(issued.GetProperty("credential").GetString()!);
+        Assert.Equal("allowed", (await fresh.DecideAsync(text)).Code);
+        var view = await admin.GetFromJsonAsync<JsonElement>($"/v1/gates/{gate.GateId}");
+        Assert.DoesNotContain("cpg_", view.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APassOfATrustedCityIsVerifiedBySignatureAndJudgedByItsOwnClaims()
+    {
+        var hangzhou = IssuerKeySet.Generate(new IssuerId(330100), SignatureSuite.Sm2Sm3, DateTimeOffset.UtcNow.AddDays(-1));
+        await using var app = new CityPassApp(StoreMode.Embedded, new Dictionary<string, string?> { ["Keys:TrustedKeySetFiles:0"] = WriteTemp(hangzhou.PublicKeys.ToJson()) });
+        await app.InitializeAsync();
+        var issuer = new PassIssuer(hangzhou, app.Clock);
+        var green = issuer.Issue(new CitizenPassState(CitizenPseudonym.NewRandom(), StatusColour.Green, 1, Credentials.HealthRecord));
+        var red = issuer.Issue(new CitizenPassState(CitizenPseudonym.NewRandom(), StatusColour.Red, 1, Credentials.HealthRecord));
+
+        var ok = await app.Gate("上海图书馆").DecideAsync(green.Text);
+        Assert.Equal(("allow", "*"), (ok.Decision, ok.Body.GetProperty("displayName").GetString()));
+        Assert.Equal("status_not_allowed", (await app.Gate("上海图书馆").DecideAsync(red.Text)).Code);
+
+        var untrusted = new PassIssuer(IssuerKeySet.Generate(new IssuerId(440300), SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1)), app.Clock)
+            .Issue(new CitizenPassState(CitizenPseudonym.NewRandom(), StatusColour.Green, 1, Credentials.None));
+        var (status, body) = await app.Gate("上海图书馆").ScanAsync(untrusted.Text);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "unknown_issuer"), (status, body.GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public async Task ThePublishedKeySetVerifiesOurPassesOffline()
+    {
+        var json = await App.CreateClient().GetStringAsync("/.well-known/citypass/keys.json");
+        var keys = PublicKeySet.FromJson(json);
+        Assert.DoesNotContain("secret", json, StringComparison.OrdinalIgnoreCase);
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var offline = new PassVerifier(new TrustStore([keys]), App.Clock).Verify(text);
+        Assert.True(offline.IsValid, offline.Code);
+        Assert.Null(offline.Claims.Pseudonym);
+    }
+
+    private static string WriteTemp(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"citypass-trust-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
+
+public sealed class EmbeddedScanTests() : ScanTests(StoreMode.Embedded);

@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CityPass.Server.Citizens;
+using CityPass.Server.Hosting;
+using CityPass.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CityPass.Server.Tests.Support;
+
+/// <summary>
+/// The whole server in process, driven through its real HTTP surface, with intent methods for
+/// tests: sign a citizen in, act as staff or as a gate, move the clock. Only the clock and the
+/// secrets (fresh key files per app) are swapped; the stores are the embedded ones or real
+/// Redis + PostgreSQL.
+/// </summary>
+public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly StoreMode _mode;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("citypass-app-").FullName;
+
+    public CityPassApp(StoreMode mode, IDictionary<string, string?>? settings = null)
+    {
+        _mode = mode;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Keys:KeyFile"] = Path.Combine(_dataDir, "issuer-keys.json"),
+            ["Keys:JwtKeyFile"] = Path.Combine(_dataDir, "jwt.key"),
+            ["Keys:GenerateIfMissing"] = "true",
+            ["RateLimits:PerGatePerSecond"] = "10000",
+            ["RateLimits:PerCitizenPerSecond"] = "10000",
+            ["RateLimits:SignInsPerMinute"] = "10000",
+            ["HotState:ReconcileSeconds"] = "1",
+            // The fixture seeds itself, to learn the demo gates' credentials.
+            ["Demo:Seed"] = "false",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+    }
+
+    /// <summary>Starts at the real time (sign-in tokens are checked against the real clock) and moves only when told.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public DemoSummary Demo { get; private set; } = null!;
+
+    public LogCapture Logs { get; } = new();
+
+    public StoreMode Mode => _mode;
+
+    public async Task InitializeAsync()
+    {
+        if (_mode == StoreMode.RedisAndPostgres)
+        {
+            var (redis, postgres) = await RealServers.NewStoresAsync();
+            _settings["ConnectionStrings:Redis"] = redis;
+            _settings["ConnectionStrings:Postgres"] = postgres;
+        }
+        _ = Server; // builds and starts the host
+        Demo = await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async Task<CitizenClient> SignInCitizenAsync(string phone)
+    {
+        var http = CreateClient();
+        (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone })).EnsureSuccessStatusCode();
+        var message = Get<DevelopmentSmsSender>().LastMessageTo(phone) ?? throw new InvalidOperationException("no code was sent");
+        var code = System.Text.RegularExpressions.Regex.Match(message, @"\d{6}").Value;
+        var response = await http.PostAsJsonAsync("/v1/citizens/session", new { phone, code });
+        response.EnsureSuccessStatusCode();
+        var session = (await response.Content.ReadFromJsonAsync<CitizenSession>())!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+        return new CitizenClient(http);
+    }
+
+    /// <summary>An HTTP client signed in as one of the demo staff (admin, authority, library, clinic).</summary>
+    public async Task<HttpClient> StaffAsync(string username)
+    {
+        var password = Demo.Staff.Single(s => s.Username == username).Password;
+        var http = CreateClient();
+        var response = await http.PostAsJsonAsync("/v1/auth/token", new { username, password });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    /// <summary>A demo gate, by the start of its venue's name ("上海图书馆", "瑞金医院", "上海大剧院", "阳光小区").</summary>
+    public GateClient Gate(string venue, string gate = "North entrance")
+    {
+        var g = Demo.Gates.Single(x => x.Venue.StartsWith(venue, StringComparison.Ordinal) && x.Gate == gate);
+        return GateClient.For(CreateClient(), g.Credential, g.GateId);
+    }
+
+    public GateClient GateWithCredential(string credential) => GateClient.For(CreateClient(), credential, Guid.Empty);
+
+    public async Task<Guid> VenueIdAsync(string venue) =>
+        (await Get<CityPass.Server.Venues.IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
+
+    public async Task<string> CitizenIdAsync(string phone) =>
+        (await Get<ICitizenStore>().FindByPhoneAsync(phone, CancellationToken.None))!.Id.ToString();
+}

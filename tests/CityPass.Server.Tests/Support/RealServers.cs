@@ -1,0 +1,39 @@
+using CityPass.Testing;
+
+namespace CityPass.Server.Tests.Support;
+
+/// <summary>
+/// One redis-server and one PostgreSQL cluster for the whole test run (starting them is the slow
+/// part); each app gets its own database and its own Redis database number.
+/// </summary>
+public static class RealServers
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static RedisServer? _redis;
+    private static PostgresServer? _postgres;
+    private static int _nextRedisDb;
+
+    public static async Task<(string Redis, string Postgres)> NewStoresAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            _redis ??= await RedisServer.StartAsync("--databases", "64");
+            _postgres ??= await PostgresServer.StartAsync();
+            AppDomain.CurrentDomain.ProcessExit -= StopAll;
+            AppDomain.CurrentDomain.ProcessExit += StopAll;
+            var db = Interlocked.Increment(ref _nextRedisDb) % 64;
+            return ($"{_redis.EndPoint},database={db}", _postgres.ConnectionString(await _postgres.CreateDatabaseAsync("api")));
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static void StopAll(object? sender, EventArgs e)
+    {
+        _redis?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _postgres?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}

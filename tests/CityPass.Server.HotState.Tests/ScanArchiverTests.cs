@@ -166,6 +166,23 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConsumersLongIdleWithNothingPendingAreRemovedFromTheGroup()
+    {
+        var stream = RedisKeys.ScanStream(0);
+        await _client.StreamCreateGroupAsync(stream, ScanArchiver.Group, "0");
+        await _client.ExecuteAsync("XGROUP", ["CREATECONSUMER", stream, ScanArchiver.Group, "gone-pod"], None);
+
+        var archiver = await StartArchiverAsync(new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), ForgetConsumersIdle = TimeSpan.FromMilliseconds(200) });
+
+        async Task<string> ConsumersAsync() => string.Join(",", (await _client.ExecuteAsync("XINFO", ["CONSUMERS", stream, ScanArchiver.Group], None)).AsArray()!
+            .Select(c => c.AsArray()![1].AsString()));
+        await Eventually.TrueAsync(async () => !(await ConsumersAsync()).Contains("gone-pod", StringComparison.Ordinal), Patience, "the idle consumer is removed");
+        var scans = await ScanAsync(20);
+        await AssertArchivedExactlyAsync(scans);
+        Assert.Contains(archiver.Consumer, await ConsumersAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TwoArchiversShareTheWorkWithoutDuplicatesInTheArchive()
     {
         await StartArchiverAsync();

@@ -18,6 +18,12 @@ public sealed record ScanArchiverOptions
     public TimeSpan ClaimEvery { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Consumers with nothing pending and idle this long are removed from the group: every process start
+    /// adds a consumer name, and without this the group's list would only grow.
+    /// </summary>
+    public TimeSpan ForgetConsumersIdle { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
@@ -61,6 +67,7 @@ public sealed class ScanArchiver : BackgroundService
         public string Stream { get; } = RedisKeys.ScanStream(index);
         public bool GroupReady { get; set; }
         public long NextClaim { get; set; }
+        public long NextForget { get; set; }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -122,7 +129,16 @@ public sealed class ScanArchiver : BackgroundService
                 entries = [.. claimed.Entries];
                 if (entries.Length > 0) _logger.LogInformation("Took over {Count} scan entries another archiver left unacknowledged on shard {Shard}.", entries.Length, shard.Index);
             }
-            if (entries.Length == 0) return 0;
+            if (entries.Length == 0)
+            {
+                if (_clock.GetTimestamp() >= shard.NextForget)
+                {
+                    var every = _options.ForgetConsumersIdle < TimeSpan.FromMinutes(10) ? _options.ForgetConsumersIdle : TimeSpan.FromMinutes(10);
+                    shard.NextForget = _clock.GetTimestamp() + (long)(every.TotalSeconds * _clock.TimestampFrequency);
+                    await ForgetIdleConsumersAsync(redis, shard, cancellationToken);
+                }
+                return 0;
+            }
 
             await ArchiveAsync(redis, shard, entries, cancellationToken);
             return entries.Length;
@@ -134,6 +150,29 @@ public sealed class ScanArchiver : BackgroundService
             _logger.LogWarning("The scan stream of shard {Shard} lost its consumer group; recreating it.", shard.Index);
             shard.GroupReady = false;
             return 0;
+        }
+    }
+
+    private async Task ForgetIdleConsumersAsync(RedisClient redis, Shard shard, CancellationToken cancellationToken)
+    {
+        var consumers = await redis.ExecuteAsync("XINFO", ["CONSUMERS", shard.Stream, Group], cancellationToken);
+        foreach (var consumer in consumers.AsArray() ?? [])
+        {
+            var fields = consumer.AsArray() ?? [];
+            string? name = null;
+            long pending = -1, idleMs = 0;
+            for (var i = 0; i + 1 < fields.Length; i += 2)
+            {
+                switch (fields[i].AsString())
+                {
+                    case "name": name = fields[i + 1].AsString(); break;
+                    case "pending": pending = fields[i + 1].AsInt64(); break;
+                    case "idle": idleMs = fields[i + 1].AsInt64(); break;
+                }
+            }
+            // A live archiver polls every few hundred milliseconds; if one is removed anyway, its next read recreates it.
+            if (name is null || name == Consumer || pending != 0 || idleMs < _options.ForgetConsumersIdle.TotalMilliseconds) continue;
+            await redis.ExecuteAsync("XGROUP", ["DELCONSUMER", shard.Stream, Group, name], cancellationToken);
         }
     }
 

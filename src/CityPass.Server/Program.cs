@@ -42,10 +42,10 @@ app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapPublicEndpoints();
 
+await app.StartAsync();
+// After start: the Redis client connects (and migrations run) as the host starts.
 var seed = app.Configuration.GetValue("Demo:Seed", CityPassServices.IsEmbedded(app.Configuration));
 var demo = seed ? await DemoData.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) : null;
-
-await app.StartAsync();
 StartupBanner.Print(app, demo);
 await app.WaitForShutdownAsync();
 

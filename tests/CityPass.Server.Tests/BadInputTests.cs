@@ -174,3 +174,6 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
 }
 
 public sealed class EmbeddedBadInputTests() : BadInputTests(StoreMode.Embedded);
+
+/// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
+public sealed class RedisPostgresBadInputTests() : BadInputTests(StoreMode.RedisAndPostgres);

@@ -95,3 +95,6 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
 }
 
 public sealed class EmbeddedImportTests() : ImportTests(StoreMode.Embedded);
+
+/// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
+public sealed class RedisPostgresImportTests() : ImportTests(StoreMode.RedisAndPostgres);

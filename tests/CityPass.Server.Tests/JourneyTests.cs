@@ -89,3 +89,6 @@ public abstract class JourneyTests(StoreMode mode) : AppTest(mode)
 }
 
 public sealed class EmbeddedJourneyTests() : JourneyTests(StoreMode.Embedded);
+
+/// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
+public sealed class RedisPostgresJourneyTests() : JourneyTests(StoreMode.RedisAndPostgres);

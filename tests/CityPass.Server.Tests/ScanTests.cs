@@ -171,3 +171,6 @@ public abstract class ScanTests(StoreMode mode) : AppTest(mode)
 }
 
 public sealed class EmbeddedScanTests() : ScanTests(StoreMode.Embedded);
+
+/// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
+public sealed class RedisPostgresScanTests() : ScanTests(StoreMode.RedisAndPostgres);

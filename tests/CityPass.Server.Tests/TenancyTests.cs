@@ -104,3 +104,6 @@ public abstract class TenancyTests(StoreMode mode) : AppTest(mode)
 }
 
 public sealed class EmbeddedTenancyTests() : TenancyTests(StoreMode.Embedded);
+
+/// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
+public sealed class RedisPostgresTenancyTests() : TenancyTests(StoreMode.RedisAndPostgres);

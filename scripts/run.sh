@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs CityPass on this machine with no configuration. Until the server lands (issue 4) that is
-# the command-line demo: it issues a pass, prints it as a QR code, verifies it and decides at a gate.
+# Runs CityPass with no configuration: embedded in-process stores, generated development keys and
+# demo data. Prints the URLs and the demo sign-ins when it is ready. Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec dotnet run --project src/CityPass.Cli -- demo "$@"
+exec dotnet run --project src/CityPass.Server -- "$@"

@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Tests.Support;
+using CityPass.Testing;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 

@@ -1,5 +1,6 @@
 using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
+using CityPass.Testing;
 using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Tests;

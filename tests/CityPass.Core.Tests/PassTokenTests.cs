@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
+using CityPass.Testing;
 using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Tests;

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
+using CityPass.Testing;
 using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Tests;

@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
+using CityPass.Testing;
 
 namespace CityPass.Core.Tests.Support;
 

@@ -33,6 +33,8 @@ public static class HotStateRegistration
             // Registered after the client's own hosted service, so they start once it has connected.
             services.AddHostedService(sp => new ScanArchiver(
                 () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>()));
+            services.AddHostedService(sp => new RedisDirectorySync(
+                () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.AddHostedService(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>()));

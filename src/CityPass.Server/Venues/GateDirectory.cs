@@ -7,14 +7,18 @@ public sealed record GateEntry(Gate Gate, Venue Venue);
 
 /// <summary>
 /// The in-process copy of every gate and venue that the scan path reads (no store round trip per
-/// scan). Reloaded when this process changes a venue or gate, and at least every
-/// <see cref="MaxAge"/> so changes made by other replicas arrive too.
+/// scan). Reloaded when this process changes a venue or gate; other replicas hear of the change
+/// through <see cref="Changed"/> (Redis pub/sub when Redis is configured), and every copy is
+/// reloaded after <see cref="MaxAge"/> at the latest, in case a message was lost.
 /// </summary>
-public sealed class GateDirectory(IVenueStore store, TimeProvider clock) : IDisposable
+public sealed class GateDirectory(IVenueStore store, TimeProvider clock, IConfiguration configuration) : IDisposable
 {
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _maxAge = TimeSpan.FromSeconds(configuration.GetValue("Venues:DirectoryMaxAgeSeconds", 5));
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
+
+    /// <summary>Raised after this process changed a venue or gate, to tell the other replicas.</summary>
+    public event Action? Changed;
 
     private sealed record Snapshot(FrozenDictionary<Guid, GateEntry> Gates, FrozenDictionary<Guid, Venue> Venues, DateTimeOffset LoadedAt);
 
@@ -24,20 +28,27 @@ public sealed class GateDirectory(IVenueStore store, TimeProvider clock) : IDisp
     public async ValueTask<Venue?> FindVenueAsync(Guid venueId, CancellationToken cancellationToken) =>
         (await CurrentAsync(cancellationToken)).Venues.GetValueOrDefault(venueId);
 
-    /// <summary>Forget the copy: the next read loads a fresh one. Called after every change this process makes.</summary>
-    public void Invalidate() => _snapshot = null;
+    /// <summary>Forget the copy and tell the other replicas. Called after every change this process makes.</summary>
+    public void Invalidate()
+    {
+        _snapshot = null;
+        Changed?.Invoke();
+    }
+
+    /// <summary>Forget the copy because another replica changed something.</summary>
+    public void InvalidateLocal() => _snapshot = null;
 
     public void Dispose() => _reload.Dispose();
 
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
     {
         var s = _snapshot;
-        if (s is not null && clock.GetUtcNow() - s.LoadedAt < MaxAge) return s;
+        if (s is not null && clock.GetUtcNow() - s.LoadedAt < _maxAge) return s;
         await _reload.WaitAsync(cancellationToken);
         try
         {
             s = _snapshot;
-            if (s is not null && clock.GetUtcNow() - s.LoadedAt < MaxAge) return s;
+            if (s is not null && clock.GetUtcNow() - s.LoadedAt < _maxAge) return s;
             var loadedAt = clock.GetUtcNow();
             var venues = (await store.ListVenuesAsync(null, cancellationToken)).ToFrozenDictionary(v => v.Id);
             var gates = (await store.ListAllGatesAsync(cancellationToken))

@@ -49,18 +49,21 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>For a second replica on the same stores: the first one's demo data, not seeded again.</summary>
+    public DemoSummary? SharedDemo { get; init; }
+
     public StoreMode Mode => _mode;
 
     public async Task InitializeAsync()
     {
-        if (_mode == StoreMode.RedisAndPostgres)
+        if (_mode == StoreMode.RedisAndPostgres && !_settings.ContainsKey("ConnectionStrings:Redis"))
         {
             var (redis, postgres) = await RealServers.NewStoresAsync();
             _settings["ConnectionStrings:Redis"] = redis;
             _settings["ConnectionStrings:Postgres"] = postgres;
         }
         _ = Server; // builds and starts the host
-        Demo = await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
+        Demo = SharedDemo ?? await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
     }
 
     async Task IAsyncLifetime.DisposeAsync()

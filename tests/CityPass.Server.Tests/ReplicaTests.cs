@@ -1,0 +1,50 @@
+using System.Net;
+using CityPass.Server.Tests.Support;
+
+namespace CityPass.Server.Tests;
+
+/// <summary>Two replicas of the server on the same Redis and PostgreSQL, as behind a Kubernetes Service.</summary>
+public sealed class ReplicaTests
+{
+    [Fact]
+    public async Task ARevocationOnOneReplicaStopsTheCredentialOnAnotherAtOnce()
+    {
+        var (redis, postgres) = await RealServers.NewStoresAsync();
+        var keys = Directory.CreateTempSubdirectory("citypass-replicas-").FullName;
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis,
+            ["ConnectionStrings:Postgres"] = postgres,
+            ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
+            ["Keys:JwtKeyFile"] = Path.Combine(keys, "jwt.key"),
+            // Far longer than the test: only the pub/sub message can refresh the other replica in time.
+            ["Venues:DirectoryMaxAgeSeconds"] = "600",
+        };
+        await using var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);
+        await a.InitializeAsync();
+        await using var b = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = a.Demo };
+        await b.InitializeAsync();
+
+        var gateOnB = b.Gate("上海图书馆");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await gateOnB.ScanAsync("not a pass")).Status); // authenticated; B's directory is loaded
+
+        var admin = await a.StaffAsync("admin");
+        (await admin.DeleteAsync($"/v1/gates/{gateOnB.GateId}/credentials")).EnsureSuccessStatusCode();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode status;
+        do
+        {
+            status = (await gateOnB.ScanAsync("not a pass")).Status;
+            if (status == HttpStatusCode.Unauthorized) break;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+
+        // And a pass issued by one replica scans on the other (same keys, same stores).
+        var citizen = await a.SignInCitizenAsync(Phones.ZhangGreen);
+        Assert.Equal("allowed", (await b.Gate("瑞金医院").DecideAsync(await citizen.PassTextAsync())).Code);
+        Directory.Delete(keys, recursive: true);
+    }
+}

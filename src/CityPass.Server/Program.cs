@@ -1,3 +1,4 @@
+using CityPass.Server.Admin;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
 using CityPass.Server.Hosting;
@@ -6,6 +7,7 @@ using CityPass.Server.Operators;
 using CityPass.Server.Problems;
 using CityPass.Server.Public;
 using CityPass.Server.Scans;
+using CityPass.Server.Site;
 using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -13,6 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 var maxBody = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64L * 1024);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
 builder.Services.AddCityPass(builder.Configuration, builder.Environment);
+builder.Services.AddCityPassConsole();
 
 var app = builder.Build();
 // Keys load now, so a missing or bad key fails the boot and not the first request.
@@ -21,6 +24,7 @@ app.Services.GetRequiredService<KeyMaterial>();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestSizeGuard(maxBody);
+app.UseCityPassPages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
@@ -41,6 +45,7 @@ app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapPublicEndpoints();
+app.MapRazorPages();
 
 await app.StartAsync();
 // After start: the Redis client connects (and migrations run) as the host starts.

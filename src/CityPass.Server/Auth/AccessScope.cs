@@ -20,6 +20,9 @@ public sealed record AccessScope(Guid OperatorId, string Actor, OperatorRole Rol
     /// <summary>Gates, policies, bookings of a venue: its operators and city admins (the authority reads, it does not run venues).</summary>
     public bool CanManageVenue(Guid venueId) => Role == OperatorRole.CityAdmin || (Role == OperatorRole.VenueOperator && VenueIds.Contains(venueId));
 
+    /// <summary>Citizens' statuses, imports and the audit log: the health authority and city admins.</summary>
+    public bool IsAuthority => Role is OperatorRole.CityAdmin or OperatorRole.HealthAuthority;
+
     /// <summary>Null ids mean every venue, for city-wide roles.</summary>
     public IReadOnlyCollection<Guid>? VenueFilter => IsCityWide ? null : VenueIds;
 

@@ -1,5 +1,6 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
+using CityPass.Server.Admin;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -14,7 +15,10 @@ public static class AuthSetup
         services.AddSingleton<SignInTokens>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
-            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null)
+            // The admin console's cookie. Never the default scheme: /v1 accepts bearer tokens only, so a
+            // browser's cookie can't be ridden into the API (no CSRF there), and /v1 keeps its 401/403 ProblemDetails.
+            .AddCookie(ConsoleCookie.Scheme, ConsoleCookie.Configure);
 
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SignInTokens>((o, tokens) =>
         {

@@ -29,8 +29,12 @@ public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimePro
 {
     public const int MaxBulk = 10_000;
 
+    // The API's route policy refuses other roles before this; the console relies on this check.
+    private static readonly Failure NotAuthority = Failure.Forbidden("Only the health authority and city admins change statuses.");
+
     public async Task<Outcome<StatusChangeView>> ChangeAsync(AccessScope scope, string citizenId, StatusChangeRequest request, CancellationToken ct)
     {
+        if (!scope.IsAuthority) return NotAuthority;
         if (!CitizenPseudonym.TryParse(citizenId, out var id)) return Failure.NotFound("Citizen");
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
@@ -40,6 +44,7 @@ public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimePro
 
     public async Task<Outcome<BulkStatusChangeView>> ChangeManyAsync(AccessScope scope, BulkStatusChangeRequest request, CancellationToken ct)
     {
+        if (!scope.IsAuthority) return NotAuthority;
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
         if (request.CitizenIds is not { Count: > 0 and <= MaxBulk } ids) return Failure.Invalid("citizenIds", $"Between 1 and {MaxBulk} citizen ids.");

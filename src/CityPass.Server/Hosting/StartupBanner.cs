@@ -14,10 +14,14 @@ public static class StartupBanner
         var o = Console.Out;
         o.WriteLine();
         o.WriteLine($"CityPass is running ({mode}).");
+        o.WriteLine($"  Citizen pass (H5)      {address}/citizen/");
+        o.WriteLine($"  Gate simulator         {address}/gate/");
+        o.WriteLine($"  Admin console          {address}/admin");
+        o.WriteLine($"  Public occupancy page  {address}/public/");
         o.WriteLine($"  API docs (OpenAPI UI)  {address}/docs/api");
         o.WriteLine($"  OpenAPI document       {address}/openapi/v1.json");
         o.WriteLine($"  Public key set         {address}/.well-known/citypass/keys.json");
-        o.WriteLine($"  Public occupancy       {address}/v1/public/venues");
+        o.WriteLine($"  Public occupancy API   {address}/v1/public/venues");
         o.WriteLine($"  Health                 {address}/health/ready");
         if (demo is null)
         {
@@ -25,11 +29,11 @@ public static class StartupBanner
             return;
         }
         o.WriteLine();
-        o.WriteLine("Demo staff (POST /v1/auth/token):");
+        o.WriteLine("Demo staff (admin console, or POST /v1/auth/token):");
         foreach (var (user, password, role) in demo.Staff) o.WriteLine($"  {user,-10} {password,-22} {role}");
-        o.WriteLine("Demo citizens (POST /v1/citizens/otp, then /v1/citizens/session; the one-time code appears in this log):");
+        o.WriteLine("Demo citizens (sign in on the citizen page; the one-time code appears in this log):");
         foreach (var (name, phone, colour) in demo.Citizens) o.WriteLine($"  {phone}  {name} ({colour})");
-        o.WriteLine("Demo gate credentials (Authorization: Gate <credential>), shown only now:");
+        o.WriteLine("Demo gate credentials (paste into the gate simulator, or Authorization: Gate <credential>), shown only now:");
         foreach (var (venue, gate, _, credential) in demo.Gates) o.WriteLine($"  {venue} / {gate}: {credential}");
         o.WriteLine();
     }

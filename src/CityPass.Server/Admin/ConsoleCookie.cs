@@ -1,0 +1,71 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using CityPass.Server.Auth;
+using CityPass.Server.Operators;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace CityPass.Server.Admin;
+
+/// <summary>
+/// The admin console's sign-in cookie. It carries the same claims as a staff bearer token, so
+/// <see cref="AccessScope.From"/> reads both alike and the services enforce one set of rules.
+/// </summary>
+public static class ConsoleCookie
+{
+    public const string Scheme = "Console";
+    public const string SignInPath = "/admin/signin";
+
+    public static void Configure(CookieAuthenticationOptions o)
+    {
+        o.Cookie.Name = "citypass.console";
+        // Only the console's own requests carry it.
+        o.Cookie.Path = "/admin";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Strict;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.LoginPath = SignInPath;
+        o.LogoutPath = "/admin/signout";
+        o.AccessDeniedPath = "/admin/denied";
+        o.ReturnUrlParameter = "returnUrl";
+        o.ExpireTimeSpan = SignInTokens.StaffLifetime;
+        o.SlidingExpiration = true;
+        o.Events.OnValidatePrincipal = RefreshFromStoreAsync;
+    }
+
+    public static ClaimsPrincipal PrincipalFor(Operator op)
+    {
+        var role = op.Role switch
+        {
+            OperatorRole.CityAdmin => Roles.CityAdmin,
+            OperatorRole.HealthAuthority => Roles.HealthAuthority,
+            OperatorRole.VenueOperator => Roles.VenueOperator,
+        };
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, op.Id.ToString()),
+            new(ClaimTypes.Name, op.Username),
+            new(ClaimTypes.Role, role),
+            new(JwtRegisteredClaimNames.Aud, SignInTokens.StaffAudience),
+            new("display_name", op.DisplayName),
+        };
+        claims.AddRange(op.VenueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    // A cookie lives for hours; a deleted operator or one whose venues or role changed must not keep
+    // the old rights that long, so each request rebuilds the claims from the operator as stored now.
+    private static async Task RefreshFromStoreAsync(CookieValidatePrincipalContext context)
+    {
+        var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var store = context.HttpContext.RequestServices.GetRequiredService<IOperatorStore>();
+        var op = Guid.TryParse(id, out var guid) ? await store.GetAsync(guid, context.HttpContext.RequestAborted) : null;
+        if (op is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(Scheme);
+            return;
+        }
+        context.ReplacePrincipal(PrincipalFor(op));
+    }
+}

@@ -1,0 +1,36 @@
+using CityPass.Server.Auth;
+using CityPass.Server.Hosting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace CityPass.Server.Admin;
+
+/// <summary>Policies of the admin console: the API's role sets, authenticated by the console cookie.</summary>
+public static class ConsolePolicies
+{
+    public const string Staff = "console-staff";
+    public const string Authority = "console-authority";
+}
+
+/// <summary>The admin console: Razor Pages under /admin, signed in with <see cref="ConsoleCookie"/>.</summary>
+public static class ConsoleSetup
+{
+    public static IServiceCollection AddCityPassConsole(this IServiceCollection services)
+    {
+        services.AddRazorPages(o =>
+        {
+            // Every console page needs a signed-in member of staff; authority pages need the authority's roles
+            // (the same sets as the /v1 policies). Venue tenancy is not decided here but in the services.
+            o.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Staff);
+            o.Conventions.AuthorizeFolder("/Admin/Authority", ConsolePolicies.Authority);
+            o.Conventions.AllowAnonymousToPage("/Admin/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Admin/Status");
+            o.Conventions.AddPageApplicationModelConvention("/Admin/SignIn", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.SignIn)));
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ConsolePolicies.Staff, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme)
+                .RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator))
+            .AddPolicy(ConsolePolicies.Authority, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme)
+                .RequireRole(Roles.CityAdmin, Roles.HealthAuthority));
+        return services;
+    }
+}

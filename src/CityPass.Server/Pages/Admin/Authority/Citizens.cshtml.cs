@@ -1,0 +1,55 @@
+using CityPass.Core.Citizens;
+using CityPass.Server.Authority;
+using CityPass.Server.Citizens;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CityPass.Server.Pages.Admin.Authority;
+
+/// <summary>The health authority's citizen page: find a citizen, see the status history, change the status with a reason and a case.</summary>
+public sealed class CitizensModel(ICitizenStore citizens, StatusService statuses) : ConsolePageModel
+{
+    [FromQuery(Name = "q")]
+    public string? Query { get; set; }
+
+    [FromQuery(Name = "changed")]
+    public string? Changed { get; set; }
+
+    public CitizenView? Citizen { get; private set; }
+
+    public IReadOnlyList<StatusView> History { get; private set; } = [];
+
+    public string? Colour { get; private set; }
+
+    public string? Reason { get; private set; }
+
+    public string? CaseRef { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct) => await FindAsync(ct);
+
+    public async Task<IActionResult> OnPostChangeAsync(string? citizenId, string? colour, string? reason, string? caseRef, CancellationToken ct)
+    {
+        var outcome = await statuses.ChangeAsync(Scope, citizenId ?? "", new StatusChangeRequest(colour, reason, caseRef), ct);
+        if (outcome.Failure is { } f)
+        {
+            if (FailureResult(f) is { } failed) return failed;
+            (Colour, Reason, CaseRef) = (colour, reason, caseRef);
+            await FindAsync(ct);
+            return Page();
+        }
+        // Post/redirect/get: a reload does not change the status a second time.
+        return RedirectToPage(new { q = Query ?? citizenId, changed = outcome.Value!.Current.Colour });
+    }
+
+    private async Task FindAsync(CancellationToken ct)
+    {
+        var q = Query?.Trim();
+        if (string.IsNullOrEmpty(q)) return;
+        Citizen? found = null;
+        if (CitizenPseudonym.TryParse(q, out var id)) found = await citizens.GetAsync(id, ct);
+        if (found is null && PhoneNumbers.TryNormalise(q, out var phone)) found = await citizens.FindByPhoneAsync(phone, ct);
+        found ??= await citizens.FindByExternalIdAsync(q, ct);
+        if (found is null) return;
+        Citizen = CitizenView.From(found);
+        History = (await citizens.GetStatusHistoryAsync(found.Id, ct)).Select(StatusView.From).ToList();
+    }
+}

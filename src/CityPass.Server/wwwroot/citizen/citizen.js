@@ -1,0 +1,322 @@
+// The citizen's live pass. Plain JS, no build step. Everything shown from data is set with
+// textContent (never innerHTML), and the page runs under a CSP that forbids inline script.
+//
+// The sign-in token is kept in localStorage: a citizen at a gate queue must see the pass at once,
+// not wait for a new SMS because the tab was closed. The token only reads this citizen's own pass,
+// expires after 7 days, and "Sign out" removes it; the CSP (scripts from this origin only) is what
+// keeps other code from reading it.
+'use strict';
+
+(() => {
+  const TOKEN_KEY = 'citypass.citizen.session';
+  const LANG_KEY = 'citypass.lang';
+  const POLL_MS = 2000; // a status change shows within 2-3 s; the server reuses the same pass until refreshAfter
+
+  const TEXT = {
+    zh: {
+      signOut: '退出', offline: '网络已断开：二维码可能已过期，恢复联网后自动刷新。', signedOut: '登录已失效，请重新登录。',
+      signInTitle: '登录一码通城', signInHint: '输入手机号，我们会发送一次性验证码。', phone: '手机号', sendCode: '发送验证码',
+      code: '验证码', signIn: '登录', changePhone: '换一个手机号', passTitle: '我的通行码', stale: '已过期',
+      tabHealth: '健康', tabEid: '电子身份证', tabSscard: '社保卡', tabScans: '记录',
+      reason: '原因', since: '起始时间', healthRecord: '健康档案', eidTitle: '电子身份证', eidHint: '闸机只看到“已核验”，看不到证件号码。',
+      sscardTitle: '社会保障卡', sscardHint: '在医院和诊所可作为就诊凭证。', noScans: '还没有扫码记录。', issuer: '签发城市',
+      green: '绿码', yellow: '黄码', red: '红码',
+      greenHint: '可正常通行', yellowHint: '请按要求检测', redHint: '请居家，勿出行',
+      held: '✓ 已核验', notHeld: '— 未持有', refreshIn: (s) => `二维码 ${s} 秒后自动刷新`, refreshing: '正在刷新…',
+      codeSent: '验证码已发送，请查看短信。', badPhone: '请输入正确的手机号。', badCode: '验证码不正确或已过期。',
+      tooMany: '尝试太频繁，请稍后再试。', failed: '出错了，请重试。', allow: '通过', deny: '未通过', entry: '进', exit: '出',
+      switchTo: 'EN', switchLabel: 'Switch to English',
+    },
+    en: {
+      signOut: 'Sign out', offline: 'You are offline: the code may have expired. It refreshes when you are back online.', signedOut: 'You were signed out. Please sign in again.',
+      signInTitle: 'Sign in to CityPass', signInHint: 'Enter your phone number and we will text you a one-time code.', phone: 'Phone number', sendCode: 'Send code',
+      code: 'One-time code', signIn: 'Sign in', changePhone: 'Use another number', passTitle: 'My pass', stale: 'Expired',
+      tabHealth: 'Health', tabEid: 'e-ID', tabSscard: 'Social security', tabScans: 'History',
+      reason: 'Reason', since: 'Since', healthRecord: 'Health record', eidTitle: 'Electronic ID', eidHint: 'Gates see "verified" only, never the ID number.',
+      sscardTitle: 'Social-security card', sscardHint: 'Accepted as proof of cover at hospitals and clinics.', noScans: 'No scans yet.', issuer: 'Issued by city',
+      green: 'Green code', yellow: 'Yellow code', red: 'Red code',
+      greenHint: 'You may enter venues', yellowHint: 'Please get tested as instructed', redHint: 'Please stay at home',
+      held: '✓ Verified', notHeld: '— Not held', refreshIn: (s) => `Code refreshes in ${s} s`, refreshing: 'Refreshing…',
+      codeSent: 'Code sent: check your text messages.', badPhone: 'Enter a valid phone number.', badCode: 'The code is wrong or has expired.',
+      tooMany: 'Too many attempts: try again in a minute.', failed: 'Something went wrong: try again.', allow: 'Allowed', deny: 'Refused', entry: 'in', exit: 'out',
+      switchTo: '中文', switchLabel: '切换到中文',
+    },
+  };
+  const ICON = { green: '✓', yellow: '!', red: '✕' };
+
+  const $ = (id) => document.getElementById(id);
+  let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || 'zh').toLowerCase().startsWith('zh') ? 'zh' : 'en');
+  let session = readSession();
+  let pass = null;           // the last /v1/me/pass answer
+  let shownText = null;      // the text the QR on screen encodes
+  let qrUrl = null;
+  let pollTimer = null;
+  let venueNames = new Map();
+  let phoneSent = null;
+
+  const t = (key) => TEXT[lang][key];
+
+  function readSession() {
+    try {
+      const s = JSON.parse(localStorage.getItem(TOKEN_KEY) || 'null');
+      return s && s.accessToken && new Date(s.expiresAt) > new Date() ? s : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.querySelectorAll('[data-i18n]').forEach((el) => {
+      const v = TEXT[lang][el.dataset.i18n];
+      if (typeof v === 'string') el.textContent = v;
+    });
+    $('lang-toggle').textContent = t('switchTo');
+    $('lang-toggle').setAttribute('aria-label', t('switchLabel'));
+    if (pass) renderPass(pass);
+    renderScans(lastScans);
+  }
+
+  // ---- sign-in ----
+  function showSignIn(signedOut) {
+    stopPolling();
+    pass = null;
+    shownText = null;
+    $('pass').hidden = true;
+    $('sign-out').hidden = true;
+    $('sign-in').hidden = false;
+    $('signed-out-banner').hidden = !signedOut;
+    $('phone-form').hidden = false;
+    $('code-form').hidden = true;
+    $('phone').focus();
+  }
+
+  async function sendCode(event) {
+    event.preventDefault();
+    const phone = $('phone').value.replace(/[\s-]/g, '');
+    if (!/^\+?[0-9]{6,16}$/.test(phone)) return say(t('badPhone'), true);
+    const res = await call('/v1/citizens/otp', { method: 'POST', body: { phone } });
+    if (!res) return;
+    if (res.status === 202) {
+      phoneSent = phone;
+      $('phone-form').hidden = true;
+      $('code-form').hidden = false;
+      $('code').value = '';
+      $('code').focus();
+      say(t('codeSent'), false);
+    } else {
+      say(res.status === 429 ? t('tooMany') : t('badPhone'), true);
+    }
+  }
+
+  async function verifyCode(event) {
+    event.preventDefault();
+    const code = $('code').value.trim();
+    const res = await call('/v1/citizens/session', { method: 'POST', body: { phone: phoneSent, code } });
+    if (!res) return;
+    if (res.ok) {
+      session = await res.json();
+      localStorage.setItem(TOKEN_KEY, JSON.stringify(session));
+      say('', false);
+      startPass();
+    } else {
+      say(res.status === 429 ? t('tooMany') : t('badCode'), true);
+      $('code').focus();
+    }
+  }
+
+  function say(text, isError) {
+    const m = $('sign-in-message');
+    m.textContent = text;
+    m.classList.toggle('error', !!isError);
+  }
+
+  function signOut() {
+    localStorage.removeItem(TOKEN_KEY);
+    session = null;
+    showSignIn(false);
+  }
+
+  // ---- the pass ----
+  function startPass() {
+    $('sign-in').hidden = true;
+    $('signed-out-banner').hidden = true;
+    $('pass').hidden = false;
+    $('sign-out').hidden = false;
+    refresh();
+    stopPolling();
+    pollTimer = setInterval(refresh, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  async function refresh() {
+    if (!session) return;
+    const res = await call('/v1/me/pass', { auth: true });
+    if (!res) return;
+    if (res.status === 401 || res.status === 404) {
+      localStorage.removeItem(TOKEN_KEY);
+      session = null;
+      return showSignIn(true);
+    }
+    if (!res.ok) return;
+    const next = await res.json();
+    const statusChanged = !pass || pass.status.version !== next.status.version;
+    pass = next;
+    if (next.text !== shownText) await loadQr(next.text);
+    renderPass(next);
+    if (statusChanged || !$('panel-scans').hidden) loadScans();
+  }
+
+  // The QR is the server's SVG of the same pass (the server reuses one pass until refreshAfter).
+  async function loadQr(text) {
+    const res = await call('/v1/me/pass.svg', { auth: true });
+    if (!res || !res.ok) return;
+    const url = URL.createObjectURL(await res.blob());
+    const img = $('qr');
+    img.src = url;
+    if (qrUrl) URL.revokeObjectURL(qrUrl);
+    qrUrl = url;
+    shownText = text;
+  }
+
+  function renderPass(p) {
+    const colour = p.status.colour;
+    const card = $('status-card');
+    card.dataset.colour = colour;
+    document.body.dataset.colour = colour;
+    $('status-icon').textContent = ICON[colour] || '?';
+    $('status-words').textContent = `${t(colour)} · ${t(colour + 'Hint')}`;
+    $('display-name').textContent = p.displayName;
+    document.querySelectorAll('[data-field="name"]').forEach((el) => { el.textContent = p.displayName; });
+    $('qr').alt = `${t(colour)} QR`;
+    $('qr-frame').dataset.colour = colour;
+    $('status-reason').textContent = p.status.reason || '—';
+    $('status-since').textContent = formatTime(p.status.since);
+    for (const name of ['health_record', 'eid_verified', 'social_security_card']) {
+      const el = $('cred-' + name);
+      const held = p.credentials.includes(name);
+      el.textContent = held ? t('held') : t('notHeld');
+      el.classList.toggle('held', held);
+    }
+    $('issuer').textContent = p.issuer;
+    tick();
+  }
+
+  // The clock and the moving mark make a screenshot look stale next to the live page.
+  function tick() {
+    const now = new Date();
+    $('clock').textContent = formatTime(now.toISOString(), true);
+    $('clock').dateTime = now.toISOString();
+    if (!pass) return;
+    const expired = now >= new Date(pass.expiresAt);
+    $('qr-stale').hidden = !expired;
+    $('qr-frame').classList.toggle('expired', expired);
+    const seconds = Math.max(0, Math.ceil((new Date(pass.refreshAfter) - now) / 1000));
+    $('countdown').textContent = seconds > 0 ? t('refreshIn')(seconds) : t('refreshing');
+  }
+
+  function formatTime(iso, withSeconds) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, '0');
+    const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const time = `${pad(d.getHours())}:${pad(d.getMinutes())}` + (withSeconds ? `:${pad(d.getSeconds())}` : '');
+    return `${date} ${time}`;
+  }
+
+  // ---- own scan history ----
+  let lastScans = [];
+  async function loadScans() {
+    if (venueNames.size === 0) {
+      const v = await call('/v1/public/venues', {});
+      if (v && v.ok) venueNames = new Map((await v.json()).map((x) => [x.venueId, x.name]));
+    }
+    const res = await call('/v1/me/scans?limit=20', { auth: true });
+    if (!res || !res.ok) return;
+    lastScans = (await res.json()).items;
+    renderScans(lastScans);
+  }
+
+  function renderScans(items) {
+    const list = $('scan-list');
+    list.replaceChildren();
+    for (const s of items) {
+      const li = document.createElement('li');
+      li.className = s.decision === 'allow' ? 'allow' : 'deny';
+      const head = document.createElement('span');
+      head.className = 'scan-venue';
+      head.textContent = venueNames.get(s.venueId) || s.venueId.slice(0, 8);
+      const verdict = document.createElement('span');
+      verdict.className = 'scan-verdict';
+      verdict.textContent = `${s.decision === 'allow' ? '✓ ' + t('allow') : '✕ ' + t('deny')} · ${s.direction === 'in' ? t('entry') : t('exit')}`;
+      const when = document.createElement('span');
+      when.className = 'scan-time muted';
+      when.textContent = formatTime(s.decidedAt, true) + (s.decision === 'allow' ? '' : ` · ${s.code}`);
+      li.append(head, verdict, when);
+      list.append(li);
+    }
+    $('scan-empty').hidden = items.length > 0;
+  }
+
+  // ---- tabs (arrow keys move between them, as the ARIA tabs pattern says) ----
+  function selectTab(tab, focus) {
+    document.querySelectorAll('[role="tab"]').forEach((b) => {
+      const on = b === tab;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
+      $(b.getAttribute('aria-controls')).hidden = !on;
+    });
+    if (focus) tab.focus();
+    if (tab.id === 'tab-scans') loadScans();
+  }
+
+  // ---- network ----
+  async function call(url, { method = 'GET', body, auth } = {}) {
+    const headers = {};
+    if (body) headers['Content-Type'] = 'application/json';
+    if (auth && session) headers.Authorization = 'Bearer ' + session.accessToken;
+    try {
+      const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store' });
+      setOffline(false);
+      return res;
+    } catch {
+      setOffline(true);
+      return null;
+    }
+  }
+
+  function setOffline(offline) {
+    $('offline-banner').hidden = !offline && navigator.onLine;
+  }
+
+  // ---- wiring ----
+  $('phone-form').addEventListener('submit', sendCode);
+  $('code-form').addEventListener('submit', verifyCode);
+  $('change-phone').addEventListener('click', () => showSignIn(false));
+  $('sign-out').addEventListener('click', signOut);
+  $('lang-toggle').addEventListener('click', () => {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem(LANG_KEY, lang);
+    applyLanguage();
+  });
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => selectTab(tab, false));
+    tab.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowRight') selectTab(tabs[(i + 1) % tabs.length], true);
+      else if (e.key === 'ArrowLeft') selectTab(tabs[(i - 1 + tabs.length) % tabs.length], true);
+    });
+  });
+  window.addEventListener('offline', () => setOffline(true));
+  window.addEventListener('online', () => { setOffline(false); refresh(); });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
+  setInterval(tick, 250);
+
+  applyLanguage();
+  if (session) startPass();
+  else showSignIn(false);
+})();

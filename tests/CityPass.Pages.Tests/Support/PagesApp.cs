@@ -1,0 +1,150 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using CityPass.Server.Citizens;
+using CityPass.Server.Hosting;
+using CityPass.Server.Venues;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CityPass.Pages.Tests.Support;
+
+/// <summary>
+/// The real server (embedded stores, demo data) listening on a loopback port, and Debian's Chromium
+/// driven by Playwright. Intent methods open pages as the people who use them: a citizen on a phone,
+/// a gate, a member of staff at a desk.
+/// </summary>
+public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly ViewportSize Phone = new() { Width = 360, Height = 760 };
+    public static readonly ViewportSize Desk = new() { Width = 1280, Height = 860 };
+
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("citypass-pages-").FullName;
+    private IPlaywright? _playwright;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public DemoSummary Demo { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Demo = await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            // Debian's Chromium: Playwright never downloads a browser here.
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        await DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Keys:KeyFile", Path.Combine(_dataDir, "issuer-keys.json"));
+        builder.UseSetting("Keys:JwtKeyFile", Path.Combine(_dataDir, "jwt.key"));
+        builder.UseSetting("Keys:GenerateIfMissing", "true");
+        builder.UseSetting("RateLimits:SignInsPerMinute", "10000");
+        builder.UseSetting("RateLimits:PerCitizenPerSecond", "1000");
+        builder.UseSetting("RateLimits:PerGatePerSecond", "1000");
+        // The fixture seeds itself, to learn the demo gates' credentials.
+        builder.UseSetting("Demo:Seed", "false");
+    }
+
+    /// <summary>A fresh browser context (its own storage and cookies), phone-sized or desk-sized.</summary>
+    public async Task<IPage> NewPageAsync(ViewportSize size, string locale = "zh-CN")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            ViewportSize = size,
+            DeviceScaleFactor = size.Width <= 480 ? 2 : 1,
+            IsMobile = size.Width <= 480,
+            HasTouch = size.Width <= 480,
+            Locale = locale,
+            TimezoneId = "Asia/Shanghai",
+            AcceptDownloads = true,
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>The one-time code the development SMS outbox holds for the phone.</summary>
+    public string OneTimeCodeFor(string phone)
+    {
+        var message = Services.GetRequiredService<DevelopmentSmsSender>().LastMessageTo(phone) ?? throw new InvalidOperationException("no code was sent to " + phone);
+        return SixDigits().Match(message).Value;
+    }
+
+    /// <summary>Signs a citizen in on the citizen page, the way a person does, and waits for the pass.</summary>
+    public async Task<IPage> CitizenPageAsync(string phone, string locale = "zh-CN")
+    {
+        var page = await NewPageAsync(Phone, locale);
+        await page.GotoAsync("/citizen/");
+        await page.FillAsync("#phone", phone);
+        await page.ClickAsync("#phone-form button[type=submit]");
+        await page.Locator("#code").WaitForAsync();
+        await page.FillAsync("#code", OneTimeCodeFor(phone));
+        await page.ClickAsync("#code-form button[type=submit]");
+        await page.Locator("#status-card[data-colour]:not([data-colour=''])").WaitForAsync();
+        await WaitForQrAsync(page);
+        return page;
+    }
+
+    public static Task WaitForQrAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => { const i = document.getElementById('qr'); return i && i.complete && i.naturalWidth > 0; }");
+
+    /// <summary>Signs a member of staff into the admin console.</summary>
+    public async Task<IPage> ConsolePageAsync(string username, ViewportSize? size = null)
+    {
+        var page = await NewPageAsync(size ?? Desk, "en-GB");
+        await page.GotoAsync("/admin");
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", Demo.Staff.Single(s => s.Username == username).Password);
+        await page.ClickAsync("form button[type=submit]");
+        await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal));
+        return page;
+    }
+
+    /// <summary>The gate simulator set up with a demo gate's credential ("瑞金医院" → the clinic's north entrance).</summary>
+    public async Task<IPage> GatePageAsync(string venue, ViewportSize? size = null)
+    {
+        var page = await NewPageAsync(size ?? Desk, "en-GB");
+        await page.GotoAsync("/gate/");
+        await page.FillAsync("#credential", GateCredential(venue));
+        await page.ClickAsync("#setup-form button[type=submit]");
+        await page.Locator("#scan-input").WaitForAsync();
+        return page;
+    }
+
+    public string GateCredential(string venue, string gate = "North entrance") =>
+        Demo.Gates.Single(g => g.Venue.StartsWith(venue, StringComparison.Ordinal) && g.Gate == gate).Credential;
+
+    public async Task<Guid> VenueIdAsync(string venue) =>
+        (await Services.GetRequiredService<IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
+
+    [GeneratedRegex(@"\d{6}")]
+    private static partial Regex SixDigits();
+}

@@ -3,14 +3,14 @@ using CityPass.Redis.Tests.Infrastructure;
 namespace CityPass.Redis.Tests;
 
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterTests(ClusterFixture cluster)
+public sealed class ClusterTests(RedisClusterFixture cluster)
 {
     private readonly string _tag = Guid.NewGuid().ToString("N")[..8];
 
     [Fact]
     public async Task ClientDiscoversTheClusterAndRoutesByKeySlotWithoutRedirects()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         Assert.True(client.IsCluster);
 
         await Task.WhenAll(Enumerable.Range(0, 300).Select(async i =>
@@ -27,7 +27,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
     [Fact]
     public async Task EveryNodeHoldsTheKeysOfItsOwnSlots()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         var keys = Enumerable.Range(0, 30).Select(i => $"{_tag}:owned{i}").ToArray();
         foreach (var key in keys) await client.SetAsync(key, "v");
 
@@ -43,7 +43,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
     [Fact]
     public async Task CrossSlotCommandsAreRejectedBeforeSending()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         var script = new RedisScript("return redis.call('MSET', KEYS[1], ARGV[1], KEYS[2], ARGV[1])");
         string a = "alpha", b = "beta";
         Assert.NotEqual(HashSlot.Of(a), HashSlot.Of(b));
@@ -58,15 +58,15 @@ public sealed class ClusterTests(ClusterFixture cluster)
     [Fact]
     public async Task MovedRedirectIsFollowedWhenASlotChangesOwner()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         var key = $"{{{_tag}}}moved";
         var slot = HashSlot.Of(key);
         await client.SetAsync(key, "before");
         var source = await cluster.OwnerOfAsync(slot);
         var target = cluster.Nodes.First(n => n != source);
 
-        await ClusterFixture.BeginMigrationAsync(slot, source, target);
-        await ClusterFixture.MigrateKeyAsync(key, source, target);
+        await RedisClusterFixture.BeginMigrationAsync(slot, source, target);
+        await RedisClusterFixture.MigrateKeyAsync(key, source, target);
         await cluster.FinishMigrationAsync(slot, target);
 
         Assert.Equal("before", await client.GetAsync(key));
@@ -84,7 +84,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
     [Fact]
     public async Task AskRedirectIsFollowedWhileASlotMigrates()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         var moved = $"{{{_tag}}}ask-moved";
         var stayed = $"{{{_tag}}}ask-stayed";
         var slot = HashSlot.Of(moved);
@@ -93,8 +93,8 @@ public sealed class ClusterTests(ClusterFixture cluster)
         var source = await cluster.OwnerOfAsync(slot);
         var target = cluster.Nodes.First(n => n != source);
 
-        await ClusterFixture.BeginMigrationAsync(slot, source, target);
-        await ClusterFixture.MigrateKeyAsync(moved, source, target);
+        await RedisClusterFixture.BeginMigrationAsync(slot, source, target);
+        await RedisClusterFixture.MigrateKeyAsync(moved, source, target);
         try
         {
             var redirectsBefore = client.Redirects;
@@ -108,7 +108,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
         }
         finally
         {
-            await ClusterFixture.MigrateKeyAsync(stayed, source, target);
+            await RedisClusterFixture.MigrateKeyAsync(stayed, source, target);
             await cluster.FinishMigrationAsync(slot, target);
         }
     }
@@ -116,7 +116,7 @@ public sealed class ClusterTests(ClusterFixture cluster)
     [Fact]
     public async Task ScriptsAreLoadedOnTheNodeThatNeedsThem()
     {
-        await using var client = await cluster.ConnectAsync();
+        await using var client = await RedisClient.ConnectAsync(cluster.ConnectionString);
         var script = new RedisScript($"return '{_tag}' .. redis.call('INCR', KEYS[1])");
         foreach (var node in cluster.Nodes) await node.CliAsync("SCRIPT", "FLUSH");
 

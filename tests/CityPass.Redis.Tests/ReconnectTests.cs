@@ -5,9 +5,9 @@ namespace CityPass.Redis.Tests;
 /// <summary>Owns its server, since it kills it.</summary>
 public sealed class ReconnectTests : IAsyncLifetime
 {
-    private RedisServerProcess _server = null!;
+    private RedisServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await RedisServerProcess.StartAsync();
+    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

@@ -7,15 +7,15 @@ namespace CityPass.Redis.Tests;
 public sealed class SentinelTests : IAsyncLifetime
 {
     private const string ServiceName = "citymaster";
-    private RedisServerProcess _primary = null!;
-    private RedisServerProcess _replica = null!;
-    private RedisServerProcess _sentinel = null!;
+    private RedisServer _primary = null!;
+    private RedisServer _replica = null!;
+    private RedisServer _sentinel = null!;
 
     public async Task InitializeAsync()
     {
-        _primary = await RedisServerProcess.StartAsync();
-        _replica = await RedisServerProcess.StartAsync("--replicaof", "127.0.0.1", _primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _sentinel = await RedisServerProcess.StartSentinelAsync((port, directory) => $"""
+        _primary = await RedisServer.StartAsync();
+        _replica = await RedisServer.StartAsync("--replicaof", "127.0.0.1", _primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _sentinel = await RedisServer.StartSentinelAsync((port, directory) => $"""
             port {port}
             bind 127.0.0.1
             dir {directory}

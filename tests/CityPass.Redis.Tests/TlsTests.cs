@@ -9,10 +9,10 @@ namespace CityPass.Redis.Tests;
 /// <summary>A redis-server with a TLS port and a throwaway self-signed certificate.</summary>
 public sealed class TlsTests : IAsyncLifetime
 {
-    private readonly int _tlsPort = RedisServerProcess.FreePort();
+    private readonly int _tlsPort = RedisServer.FreePort();
     private readonly string _directory = Directory.CreateTempSubdirectory("citypass-redis-tls").FullName;
     private X509Certificate2 _certificate = null!;
-    private RedisServerProcess _server = null!;
+    private RedisServer _server = null!;
 
     public async Task InitializeAsync()
     {
@@ -28,7 +28,7 @@ public sealed class TlsTests : IAsyncLifetime
         await File.WriteAllTextAsync(certFile, _certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
 
-        _server = await RedisServerProcess.StartAsync(
+        _server = await RedisServer.StartAsync(
             "--tls-port", _tlsPort.ToString(CultureInfo.InvariantCulture), "--tls-cert-file", certFile, "--tls-key-file", keyFile,
             "--tls-ca-cert-file", certFile, "--tls-auth-clients", "no");
     }

@@ -1,4 +1,3 @@
-using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
@@ -17,11 +16,8 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<EmbeddedAuditLog>();
-        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedAuditLog>());
-        builder.Services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
-        builder.Services.AddSingleton<IScanStore, EmbeddedScanStore>();
-        builder.Services.AddSingleton(TimeProvider.System);
+        // The hot state archives into and reconciles from the systems of record: the embedded ones here.
+        builder.Services.AddRecordStores(builder.Configuration);
         builder.Services.AddHotState(builder.Configuration);
         return builder.Build();
     }

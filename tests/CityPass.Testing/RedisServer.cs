@@ -7,16 +7,20 @@ using System.Net.Sockets;
 namespace CityPass.Testing;
 
 /// <summary>
-/// A real redis-server on a free loopback port in its own temp dir, with no persistence (a restart
-/// starts empty, like a failover that lost unreplicated writes); killed and its dir removed on dispose.
+/// A real redis-server (or sentinel) on a free loopback port in its own temp dir, with no
+/// persistence (a restart starts empty, like a failover that lost unreplicated writes); killed and
+/// its dir removed on dispose.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string[] _extraArguments;
     private Process? _process;
 
-    private RedisServer(int port, string directory, string[] extraArguments)
+    private readonly string? _configFile;
+
+    private RedisServer(int port, string directory, string[] extraArguments, string? configFile = null)
     {
+        _configFile = configFile;
         Port = port;
         Directory = directory;
         _extraArguments = extraArguments;
@@ -30,19 +34,41 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync(params string[] extraArguments)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "citypass-redis-" + Guid.NewGuid().ToString("N")[..12]);
-        System.IO.Directory.CreateDirectory(directory);
-        var server = new RedisServer(FreePort(), directory, extraArguments);
+        var server = new RedisServer(FreePort(), NewDirectory(), extraArguments);
         await server.StartAgainAsync();
         return server;
+    }
+
+    /// <summary>Starts a sentinel from a config it writes (sentinel rewrites its config file, so each gets its own).</summary>
+    public static async Task<RedisServer> StartSentinelAsync(Func<int, string, string> config)
+    {
+        var port = FreePort();
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "sentinel.conf");
+        await File.WriteAllTextAsync(file, config(port, directory));
+        var server = new RedisServer(port, directory, ["--sentinel"], file);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    private static string NewDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "citypass-redis-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(directory);
+        return directory;
     }
 
     /// <summary>(Re)starts the process on the same port and waits until it answers PING.</summary>
     public async Task StartAgainAsync()
     {
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory })
-            start.ArgumentList.Add(argument);
+        if (_configFile is not null) start.ArgumentList.Add(_configFile);
+        else
+        {
+            // DEBUG lets fault tests make the server misbehave (e.g. DEBUG SLEEP).
+            foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory, "--enable-debug-command", "yes" })
+                start.ArgumentList.Add(argument);
+        }
         foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
         // Drain its output so a chatty server never blocks on a full pipe.
@@ -68,10 +94,13 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>An admin command through redis-cli, independent of the client under test.</summary>
-    public async Task<string> CliAsync(params string[] arguments)
+    public Task<string> CliAsync(params string[] arguments) => CliAsync(Port, arguments);
+
+    /// <summary>An admin command through redis-cli to any loopback port (e.g. a node the test did not start).</summary>
+    public static async Task<string> CliAsync(int port, params string[] arguments)
     {
         var start = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture) }.Concat(arguments))
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture) }.Concat(arguments))
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -39,7 +39,7 @@ public static class CityPassServices
         services.AddRecordStores(configuration);
         services.AddHotState(configuration);
 
-        services.AddSingleton<GateDirectory>();
+        services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<PassService>();

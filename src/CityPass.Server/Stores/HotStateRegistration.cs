@@ -3,6 +3,7 @@ using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Redis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CityPass.Server.Stores;
 
@@ -33,6 +34,7 @@ public static class HotStateRegistration
             // Registered after the client's own hosted service, so they start once it has connected.
             services.AddHostedService(sp => new ScanArchiver(
                 () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>()));
+            services.TryAddSingleton<Venues.GateDirectory>();
             services.AddHostedService(sp => new RedisDirectorySync(
                 () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.AddHostedService(sp => new CitizenReconciler(

@@ -3,13 +3,13 @@ namespace CityPass.Redis.Tests.Infrastructure;
 /// <summary>One redis-server shared by the standalone tests, plus a connected client.</summary>
 public sealed class StandaloneServerFixture : IAsyncLifetime
 {
-    public RedisServerProcess Server { get; private set; } = null!;
+    public RedisServer Server { get; private set; } = null!;
 
     public RedisClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Server = await RedisServerProcess.StartAsync();
+        Server = await RedisServer.StartAsync();
         Client = await ConnectAsync();
     }
 

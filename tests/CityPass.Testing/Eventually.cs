@@ -1,4 +1,4 @@
-namespace CityPass.Redis.Tests.Infrastructure;
+namespace CityPass.Testing;
 
 /// <summary>Waits on a condition with a bounded deadline instead of sleeping a fixed time.</summary>
 public static class Eventually

@@ -23,7 +23,6 @@ public static class ConsoleSetup
             o.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Staff);
             o.Conventions.AuthorizeFolder("/Admin/Authority", ConsolePolicies.Authority);
             o.Conventions.AllowAnonymousToPage("/Admin/SignIn");
-            o.Conventions.AllowAnonymousToPage("/Admin/Status");
             o.Conventions.AddPageApplicationModelConvention("/Admin/SignIn", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.SignIn)));
         });
         services.AddAuthorizationBuilder()

@@ -1,3 +1,4 @@
+using CityPass.Server.Admin;
 using Microsoft.Extensions.FileProviders;
 
 namespace CityPass.Server.Site;
@@ -40,7 +41,7 @@ public static class PageHosting
         });
         // The console shows its own page for 404 (another venue's pages) and other errors; the API keeps ProblemDetails.
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase),
-            console => console.UseStatusCodePagesWithReExecute("/admin/status/{0}"));
+            console => console.UseConsoleStatusPages());
 
         // /citizen -> /citizen/ -> /citizen/index.html: clean URLs for the static pages.
         app.UseDefaultFiles();

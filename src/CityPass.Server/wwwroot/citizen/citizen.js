@@ -17,7 +17,7 @@
       signOut: '退出', offline: '网络已断开：二维码可能已过期，恢复联网后自动刷新。', signedOut: '登录已失效，请重新登录。',
       signInTitle: '登录一码通城', signInHint: '输入手机号，我们会发送一次性验证码。', phone: '手机号', sendCode: '发送验证码',
       code: '验证码', signIn: '登录', changePhone: '换一个手机号', passTitle: '我的通行码', stale: '已过期',
-      tabHealth: '健康', tabEid: '电子身份证', tabSscard: '社保卡', tabScans: '记录',
+      tabHealth: '健康', tabEid: '身份证', tabSscard: '社保卡', tabScans: '记录',
       reason: '原因', since: '起始时间', healthRecord: '健康档案', eidTitle: '电子身份证', eidHint: '闸机只看到“已核验”，看不到证件号码。',
       sscardTitle: '社会保障卡', sscardHint: '在医院和诊所可作为就诊凭证。', noScans: '还没有扫码记录。', issuer: '签发城市',
       green: '绿码', yellow: '黄码', red: '红码',

@@ -1,0 +1,171 @@
+using CityPass.Pages.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CityPass.Pages.Tests;
+
+/// <summary>
+/// Every page, in the browser: none scrolls sideways on a 360 px phone, none logs a script or CSP
+/// error, and each is captured as a screenshot. With CITYPASS_SCREENSHOTS=&lt;dir&gt; the screenshots
+/// go there (scripts/screenshots.sh writes docs/screenshots/); otherwise to a temporary folder.
+/// </summary>
+public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisposable
+{
+    private const string Clinic = "瑞金医院";
+    private readonly string _shots = Environment.GetEnvironmentVariable("CITYPASS_SCREENSHOTS") is { Length: > 0 } dir
+        ? Directory.CreateDirectory(dir).FullName
+        : Directory.CreateTempSubdirectory("citypass-shots-").FullName;
+    private readonly bool _keep = Environment.GetEnvironmentVariable("CITYPASS_SCREENSHOTS") is { Length: > 0 };
+
+    [Fact]
+    public async Task NoPageScrollsSidewaysAt360Px()
+    {
+        var clinic = await app.VenueIdAsync(Clinic);
+        var pages = new List<(IPage Page, string Path)>();
+        var anonymous = await app.NewPageAsync(PagesApp.Phone);
+        foreach (var path in new[] { "/", "/citizen/", "/gate/", "/public/", "/admin/signin" }) pages.Add((anonymous, path));
+        var citizen = await app.CitizenPageAsync("+8613800000001");
+        pages.Add((citizen, "/citizen/"));
+        var gate = await app.GatePageAsync(Clinic, PagesApp.Phone);
+        pages.Add((gate, "/gate/"));
+        var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
+        foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
+                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit" })
+        {
+            pages.Add((authority, path));
+        }
+
+        var wide = new List<string>();
+        foreach (var (page, path) in pages)
+        {
+            if (!page.Url.EndsWith(path, StringComparison.Ordinal)) await page.GotoAsync(path);
+            var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+            var (scrollWidth, viewport) = (widths[0], widths[1]);
+            Assert.Equal(360, viewport);
+            if (scrollWidth > viewport) wide.Add($"{path}: {scrollWidth} px wide in a {viewport} px viewport");
+        }
+        Assert.Empty(wide);
+    }
+
+    [Fact]
+    public async Task EveryPageRendersWithoutScriptOrCspErrors()
+    {
+        var watches = new List<PageWatch>();
+        async Task<IPage> Watched(Task<IPage> opening)
+        {
+            var p = await opening;
+            watches.Add(new PageWatch(p));
+            return p;
+        }
+        var clinic = await app.VenueIdAsync(Clinic);
+
+        // Citizen, on a phone.
+        var signIn = await Watched(app.NewPageAsync(PagesApp.Phone));
+        await signIn.GotoAsync("/citizen/");
+        await Shot(signIn, "citizen-sign-in");
+
+        var green = await Watched(app.CitizenPageAsync("+8613800000001"));
+        await Expect(green.Locator("#status-card")).ToHaveAttributeAsync("data-colour", "green");
+        await Shot(green, "citizen-pass-green");
+        await green.ClickAsync("#tab-eid");
+        await Expect(green.Locator("#cred-eid_verified")).ToContainTextAsync("已核验");
+        await Shot(green, "citizen-e-id");
+        await green.ClickAsync("#tab-sscard");
+        await Expect(green.Locator("#cred-social_security_card")).ToContainTextAsync("已核验");
+        await Shot(green, "citizen-social-security-card");
+
+        var red = await Watched(app.CitizenPageAsync("+8613800000003"));
+        await Expect(red.Locator("#status-card")).ToHaveAttributeAsync("data-colour", "red");
+        await Shot(red, "citizen-pass-red");
+
+        // The gate, on a tablet-sized screen.
+        var gate = await Watched(app.GatePageAsync(Clinic, new ViewportSize { Width = 900, Height = 640 }));
+        await gate.Keyboard.TypeAsync(await QrDecoder.ReadAsync(green.Locator("#qr")));
+        await gate.Keyboard.PressAsync("Enter");
+        await Expect(gate.Locator("#verdict")).ToHaveAttributeAsync("data-decision", "allow");
+        await Shot(gate, "gate-allow", fullPage: false);
+        await gate.Keyboard.TypeAsync(await QrDecoder.ReadAsync(red.Locator("#qr")));
+        await gate.Keyboard.PressAsync("Enter");
+        await Expect(gate.Locator("#verdict")).ToHaveAttributeAsync("data-decision", "deny");
+        await Shot(gate, "gate-deny", fullPage: false);
+        await gate.ClickAsync("#verdict");
+        await Shot(gate, "gate-last-scans", fullPage: false);
+
+        await green.ClickAsync("#tab-scans");
+        await Expect(green.Locator("#scan-list li")).ToHaveCountAsync(1);
+        await Shot(green, "citizen-scan-history");
+        await green.ClickAsync("#lang-toggle");
+        await green.ClickAsync("#tab-health");
+        await Expect(green.Locator("#status-words")).ToContainTextAsync("Green code");
+        await Shot(green, "citizen-pass-english");
+
+        // The console, at a desk.
+        var console = await Watched(app.NewPageAsync(PagesApp.Desk, "en-GB"));
+        await console.GotoAsync("/admin/signin");
+        await Shot(console, "admin-sign-in");
+        var op = await Watched(app.ConsolePageAsync("clinic"));
+        await Shot(op, "admin-venues");
+        await op.GotoAsync($"/admin/venues/{clinic}/policy");
+        await op.CheckAsync("input[name='Form.AllowedColours'][value=red]");
+        await Expect(op.Locator("#preview td[data-colour=red][data-credentials='social_security_card']")).ToContainTextAsync("ALLOW");
+        await op.UncheckAsync("input[name='Form.AllowedColours'][value=red]");
+        await Expect(op.Locator("#preview td[data-colour=red][data-credentials='social_security_card']")).ToContainTextAsync("status_not_allowed");
+        await Shot(op, "admin-policy-preview");
+        await op.GotoAsync($"/admin/venues/{clinic}/occupancy");
+        await Expect(op.Locator("#occupancy-chart")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(op.Locator("[data-testid=occupancy-count]")).ToHaveTextAsync("1");
+        await Shot(op, "admin-occupancy");
+        await op.GotoAsync($"/admin/venues/{clinic}/scans");
+        await Expect(op.Locator("#scan-log tbody tr")).ToHaveCountAsync(2);
+        await Shot(op, "admin-scan-log");
+
+        // Provisioning: the secret is shown once, also as a QR that enrols a device in the gate simulator.
+        await op.GotoAsync($"/admin/venues/{clinic}/gates");
+        await op.Locator("table.grid tbody tr", new() { HasText = "South entrance" }).Locator("button", new() { HasText = "New credential" }).ClickAsync();
+        await Expect(op.Locator(".issued")).ToBeVisibleAsync();
+        await Shot(op, "admin-gate-credential");
+        var enrolUrl = await QrDecoder.ReadAsync(op.Locator(".enrol-qr"));
+        var credential = await op.Locator("#credential").InputValueAsync();
+        Assert.Equal($"{app.BaseUrl}/gate/#credential={credential}", enrolUrl);
+        var enrolled = await Watched(app.NewPageAsync(PagesApp.Desk, "en-GB"));
+        await enrolled.GotoAsync(enrolUrl);
+        await Expect(enrolled.Locator("#scan-input")).ToBeFocusedAsync();
+        await enrolled.Keyboard.TypeAsync(await QrDecoder.ReadAsync(green.Locator("#qr")));
+        await enrolled.Keyboard.PressAsync("Enter");
+        // The newly enrolled gate answers; this very pass already opened the venue once, so: no second entry on it.
+        await Expect(enrolled.Locator("#verdict")).ToHaveAttributeAsync("data-code", "token_replayed");
+
+        var authority = await Watched(app.ConsolePageAsync("authority"));
+        await authority.GotoAsync("/admin/citizens?q=%2B8613800000002");
+        await authority.CheckAsync("input[name=colour][value=green]");
+        await authority.FillAsync("#reason", "Negative test after 7 days");
+        await authority.FillAsync("#caseRef", "SH-2026-0007");
+        await authority.ClickAsync("form button.primary");
+        await Expect(authority.Locator(".notice")).ToContainTextAsync("green");
+        await Shot(authority, "admin-citizen-status");
+        await authority.GotoAsync("/admin/audit");
+        await Expect(authority.Locator("table.audit tbody")).ToContainTextAsync("SH-2026-0007");
+        await Shot(authority, "admin-audit");
+
+        var pub = await Watched(app.NewPageAsync(PagesApp.Phone));
+        await pub.GotoAsync("/public/");
+        await Expect(pub.Locator(".venue")).ToHaveCountAsync(4);
+        await Shot(pub, "public-occupancy");
+
+        var errors = watches.SelectMany(w => w.Errors).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    private async Task Shot(IPage page, string name, bool fullPage = true)
+    {
+        var file = Path.Combine(_shots, name + ".png");
+        // The moving mark would make every run's picture differ; pause animations for the picture.
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
+        Assert.True(new FileInfo(file).Length > 1000, name + " is empty");
+    }
+
+    public void Dispose()
+    {
+        if (!_keep) Directory.Delete(_shots, recursive: true);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace CityPass.LoadTests;
+
+/// <summary>The few API calls the runner makes outside wrk: sign-ins, seeding, looking up tokens.</summary>
+public sealed class CityPassApi(Uri baseAddress) : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
+    {
+        BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5),
+    };
+
+    public sealed record StaffToken(string AccessToken);
+
+    public sealed record VenueView(Guid Id);
+
+    public sealed record GateView(Guid Id);
+
+    public sealed record IssuedGateCredential(Guid GateId, string Credential);
+
+    public sealed record ImportReport(long Rows, int Created, int Updated, int Unchanged, int Rejected);
+
+    public sealed record CitizenSession(string AccessToken);
+
+    public async Task<string> StaffTokenAsync(string username, string password) =>
+        (await SendAsync<StaffToken>(HttpMethod.Post, "v1/auth/token", null, new { username, password })).AccessToken;
+
+    public Task<ImportReport> ImportCsvAsync(string token, string csv) =>
+        SendAsync<ImportReport>(HttpMethod.Post, "v1/citizens/import", token, new StringContent(csv, new MediaTypeHeaderValue("text/csv")));
+
+    public async Task<Guid> CreateVenueAsync(string token, string name, string kind, string address) =>
+        (await SendAsync<VenueView>(HttpMethod.Post, "v1/venues", token, new { name, kind, address })).Id;
+
+    public Task SetPolicyAsync(string token, Guid venue, object policy) =>
+        SendAsync<JsonElement>(HttpMethod.Put, $"v1/venues/{venue}/policy", token, policy);
+
+    public async Task<Guid> CreateGateAsync(string token, Guid venue, string name) =>
+        (await SendAsync<GateView>(HttpMethod.Post, $"v1/venues/{venue}/gates", token, new { name })).Id;
+
+    public async Task<string> IssueCredentialAsync(string token, Guid gate) =>
+        (await SendAsync<IssuedGateCredential>(HttpMethod.Post, $"v1/gates/{gate}/credentials", token, null)).Credential;
+
+    /// <summary>A citizen's sign-in the way the H5 page does it: ask for a code, read it from the development outbox, exchange it.</summary>
+    public async Task<string> CitizenSignInAsync(string phone)
+    {
+        using (var otp = await _http.PostAsJsonAsync(new Uri("v1/citizens/otp", UriKind.Relative), new { phone }, Json)) otp.EnsureSuccessStatusCode();
+        var message = await _http.GetFromJsonAsync<string>(new Uri($"v1/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}", UriKind.Relative), Json)
+            ?? throw new InvalidOperationException("No sign-in code in the outbox.");
+        var code = System.Text.RegularExpressions.Regex.Match(message, @"\b\d{6}\b").Value;
+        return (await SendAsync<CitizenSession>(HttpMethod.Post, "v1/citizens/session", null, new { phone, code })).AccessToken;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Content = body switch
+        {
+            null => null,
+            HttpContent c => c,
+            _ => JsonContent.Create(body, options: Json),
+        };
+        using var response = await _http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{method} /{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        return await response.Content.ReadFromJsonAsync<T>(Json) ?? throw new InvalidOperationException($"{method} /{path} answered no body.");
+    }
+
+    public void Dispose() => _http.Dispose();
+}

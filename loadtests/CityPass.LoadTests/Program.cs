@@ -1,0 +1,55 @@
+using CityPass.LoadTests;
+using Spectre.Console;
+
+// The scan-verify load test: loadtests/run.sh builds Release and runs this. See loadtests/README.md.
+var repoRoot = FindRepoRoot(AppContext.BaseDirectory) ?? FindRepoRoot(Environment.CurrentDirectory)
+    ?? throw new InvalidOperationException("Run from inside the CityPass repository.");
+// Re-reads a kept profile (profile.speedscope.json) without a run: citypass-loadtests analyse-profile FILE
+if (args is ["analyse-profile", var speedscope])
+{
+    var p = CpuProfile.Analyse(speedscope, speedscope);
+    Console.WriteLine($"busy {p.BusyMs / 1000:N1} s, idle {p.IdleMs / 1000:N1} s, lock wait {p.LockWaitMs / 1000:N1} s, GC wait {p.GcWaitMs / 1000:N1} s");
+    foreach (var (title, list) in new[] { ("components", p.ByComponent), ("self", p.TopSelf), ("CityPass inclusive", p.TopInclusiveCityPass), ("lock waits", p.LockWaitCallers) })
+    {
+        Console.WriteLine($"-- {title}");
+        foreach (var e in list) Console.WriteLine($"{e.Percent,6:0.0}%  {e.Name}");
+    }
+    return 0;
+}
+
+RunOptions options;
+try
+{
+    options = RunOptions.Parse(args, repoRoot);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+// Piped output (CI logs, tee) would otherwise wrap at 80 columns.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+Directory.CreateDirectory(options.OutputDirectory);
+var run = await new LoadTestRun(options).RunAsync();
+await ReportWriter.WriteAsync(run, options.OutputDirectory);
+var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
+if (options.UpdateDocs)
+{
+    var doc = Path.Combine(repoRoot, "docs", "performance.md");
+    var analysisFile = Path.Combine(repoRoot, "loadtests", "analysis.md");
+    var analysis = File.Exists(analysisFile) ? await File.ReadAllTextAsync(analysisFile) : null;
+    await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.Section(run, relative, analysis)));
+}
+AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg");
+foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+return run.Archive.Passed && run.Scenarios.Sum(s => s.Count5xx) == 0 ? 0 : 1;
+
+static string? FindRepoRoot(string start)
+{
+    for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "CityPass.sln"))) return d.FullName;
+    }
+    return null;
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Reflection;
+using CityPass.Redis;
+
+namespace CityPass.LoadTests;
+
+/// <summary>redis-benchmark's figures for one command line.</summary>
+public sealed record RedisBenchmarkResult(string Name, int Clients, int Pipeline, long Requests, double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs);
+
+/// <summary>
+/// The Redis ceiling for the scan's one round trip: redis-benchmark running the scan's own Lua script
+/// (taken from the server assembly, so it is exactly what a scan runs) on the same redis-server.
+/// Its keys are apart from the city's (<c>cpbench:{b}:...</c>), so the archiver never sees them, and the
+/// dedupe and replay keys it makes expire within a minute. Every command takes the allowed path:
+/// a new scan id, a new pass, a citizen who is not inside.
+/// </summary>
+public static class RedisBenchmark
+{
+    public static string ScanScriptLua()
+    {
+        var type = typeof(CityPass.Server.Stores.Redis.RedisKeys).Assembly.GetType("CityPass.Server.Stores.Redis.ScanScript", throwOnError: true)!;
+        var field = type.GetField("Script", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
+        return ((RedisScript)field.GetValue(null)!).Lua;
+    }
+
+    public static async Task<IReadOnlyList<RedisBenchmarkResult>> RunAsync(RedisClient redis, int port, long requests, string outputFile)
+    {
+        var lua = ScanScriptLua();
+        var sha = (await redis.ExecuteAsync("SCRIPT", "LOAD", lua)).AsString()!;
+        await redis.ExecuteAsync("HSET", "cpbench:{b}:citizen", "version", "1", "colour", "0", "credentials", "7", "name", "张*三");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        // KEYS: dedupe, occupancy, presence, bookings, replay mark, stream, citizen; ARGV as RedisHotState sends them.
+        string[] command =
+        [
+            "EVALSHA", sha, "7",
+            "cpbench:{b}:scan:__rand_int__", "cpbench:{b}:occupancy", "cpbench:{b}:inside", "cpbench:{b}:bookings",
+            "cpbench:{b}:entered:__rand_int__", "cpbench:{b}:scans", "cpbench:{b}:citizen",
+            "__rand_int__", "0", "1", "7", "in", "1", "0", "-1", "0", "1", "1", "60000",
+            "__rand_int__", "11111111-2222-3333-4444-555555555555", "66666666-7777-8888-9999-000000000000", "310000",
+            "__rand_int__", now, now, "60000", "", "", "", "",
+        ];
+        var results = new List<RedisBenchmarkResult>();
+        var log = new List<string>();
+        foreach (var (clients, pipeline) in new[] { (50, 1), (50, 16) })
+        {
+            string[] args =
+            [
+                "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
+                "-c", clients.ToString(CultureInfo.InvariantCulture), "-n", requests.ToString(CultureInfo.InvariantCulture),
+                "-P", pipeline.ToString(CultureInfo.InvariantCulture), "-r", "100000000000", "--csv", .. command,
+            ];
+            var output = await Processes.CheckedAsync("redis-benchmark", args, TimeSpan.FromMinutes(5));
+            log.Add($"redis-benchmark -c {clients} -P {pipeline}\n{output}");
+            results.Add(ParseCsv(output, $"scan script (EVALSHA), -c {clients} -P {pipeline}", clients, pipeline, requests));
+            // The stream and the presence set grow with every allowed scan; start each measurement alike.
+            await redis.ExecuteAsync("DEL", "cpbench:{b}:scans", "cpbench:{b}:inside", "cpbench:{b}:occupancy");
+        }
+        await redis.ExecuteAsync("DEL", "cpbench:{b}:citizen");
+        await File.WriteAllLinesAsync(outputFile, log);
+        return results;
+    }
+
+    /// <summary>redis-benchmark --csv: a header line, then "name","rps","avg","min","p50","p95","p99","max".</summary>
+    public static RedisBenchmarkResult ParseCsv(string csv, string name, int clients, int pipeline, long requests)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        var line = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Last(l => l.StartsWith('"') && !l.StartsWith("\"test\"", StringComparison.Ordinal));
+        var f = line.Split("\",\"").Select(x => x.Trim('"')).ToArray();
+        double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+        return new RedisBenchmarkResult(name, clients, pipeline, requests, D(1), D(4), D(6), D(7));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace CityPass.LoadTests;
+
+/// <summary>What one run does and how long each step lasts. The defaults are the documented full run.</summary>
+public sealed record RunOptions
+{
+    public required string RepoRoot { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    public int Citizens { get; init; } = 100_000;
+
+    public int Venues { get; init; } = 500;
+
+    public int Gates { get; init; } = 2_000;
+
+    /// <summary>Citizens signed in through the OTP flow whose bearer tokens drive the pass refreshes.</summary>
+    public int SignedInCitizens { get; init; } = 200;
+
+    /// <summary>wrk threads: small, because wrk and the server share the machine's two cores.</summary>
+    public int WrkThreads { get; init; } = 2;
+
+    /// <summary>The closed-loop sweep's connection counts, for the scans and the ping baseline alike.</summary>
+    public IReadOnlyList<int> SweepConnections { get; init; } = [4, 16, 64, 256];
+
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan SweepStep { get; init; } = TimeSpan.FromSeconds(15);
+
+    public IReadOnlyList<int> RatePercents { get; init; } = [25, 50, 75];
+
+    public TimeSpan RateStep { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Connections for the fixed-rate runs: enough that a free one is always there for the next slot.</summary>
+    public int RateConnections { get; init; } = 64;
+
+    public TimeSpan MixedStep { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ProfileDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public bool Profile { get; init; } = true;
+
+    public bool Soak { get; init; }
+
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Per mille of scans in the fixed-rate, mixed and soak runs that are retries of an answered scan.</summary>
+    public int RetryPermille { get; init; } = 10;
+
+    public bool UpdateDocs { get; init; } = true;
+
+    public static string Usage => """
+        citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
+          --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
+          --quick           small data and short steps, to try the runner (not a measurement)
+          --no-profile      skip the dotnet-trace CPU profile
+          --no-docs         do not update docs/performance.md
+          --out DIR         results directory (default loadtests/results/<UTC timestamp>)
+        """;
+
+    public static RunOptions Parse(string[] args, string repoRoot)
+    {
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var o = new RunOptions { RepoRoot = repoRoot, OutputDirectory = Path.Combine(repoRoot, "loadtests", "results", stamp) };
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            o = args[i] switch
+            {
+                "--soak" => o with { Soak = true },
+                "--soak-minutes" => o with { Soak = true, SoakDuration = TimeSpan.FromMinutes(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--quick" => o with
+                {
+                    Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64],
+                    WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
+                    MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false,
+                },
+                "--no-profile" => o with { Profile = false },
+                "--no-docs" => o with { UpdateDocs = false },
+                "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
+            };
+        }
+        if (o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");
+        return o;
+    }
+}

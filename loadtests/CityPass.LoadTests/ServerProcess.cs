@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net.Http.Json;
+
+namespace CityPass.LoadTests;
+
+/// <summary>
+/// The CityPass server as built in Release, started as production runs it (Production environment,
+/// Redis + PostgreSQL stores, keys given inline, warnings-only logging) on a free loopback port.
+/// The runner owns its issuer key set and sign-in key, so it can mint passes the server accepts.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+
+    private ServerProcess(ChildProcess process, int port)
+    {
+        _process = process;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>The configuration the run changes from the defaults, for the report.</summary>
+    public static IReadOnlyDictionary<string, string> Overrides { get; } = new Dictionary<string, string>
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Logging__LogLevel__Default"] = "Warning",
+        // The runner mints a pool once per scenario; ten minutes is the verifier's maximum lifetime.
+        ["Passes__LifetimeSeconds"] = "600",
+        // The demo's staff accounts (admin, authority) are the runner's way in.
+        ["Demo__Seed"] = "true",
+        // Every citizen sign-in for the refresh traffic comes from 127.0.0.1.
+        ["RateLimits__SignInsPerMinute"] = "100000",
+    };
+
+    public static async Task<ServerProcess> StartAsync(string serverDll, string redis, string postgres, string keySetJson, string jwtKey, string logFile)
+    {
+        var port = Processes.FreeLoopbackPort();
+        var env = new Dictionary<string, string>(Overrides)
+        {
+            // "Urls", not ASPNETCORE_URLS: appsettings.json sets Urls, and only app configuration overrides it.
+            ["Urls"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["ConnectionStrings__Redis"] = redis,
+            ["ConnectionStrings__Postgres"] = postgres,
+            ["Keys__KeySetJson"] = keySetJson,
+            ["Keys__JwtSigningKey"] = jwtKey,
+        };
+        var process = new ChildProcess("dotnet", [serverDll], logFile, Path.GetDirectoryName(serverDll), env);
+        var server = new ServerProcess(process, port);
+        try
+        {
+            await WaitUntilReadyAsync(server, process, logFile);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilReadyAsync(ServerProcess server, ChildProcess process, string logFile)
+    {
+        string last = "";
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The server exited at start; see {logFile}.");
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+                // The demo seed runs right after start: staff sign-in works once it is done.
+                using var signIn = await http.PostAsJsonAsync(new Uri("v1/auth/token", UriKind.Relative), new { username = "admin", password = "demo-admin-2026" });
+                if (ready.IsSuccessStatusCode && signIn.IsSuccessStatusCode) return;
+                last = $"health {(int)ready.StatusCode}, sign-in {(int)signIn.StatusCode}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            catch (TaskCanceledException)
+            {
+                last = "timeout";
+            }
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"The server did not become ready in 60 s ({last}); see {logFile}.");
+            await Task.Delay(250);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.StopAsync(TimeSpan.FromSeconds(15));
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,135 @@
+-- Shared by the CityPass wrk scripts: a microsecond clock, file loading, scan ids, pacing for fixed
+-- request rates, per-thread logs and a machine-readable summary. Loaded with dofile() by each script,
+-- in wrk's main Lua state and in every thread's own state.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } cp_timespec;
+int clock_gettime(int clk_id, cp_timespec *tp);
+]]
+
+local lib = {}
+local ts = ffi.new("cp_timespec")
+local CLOCK_MONOTONIC = 1
+
+-- wrk's Lua has no sub-second clock; latencies measured from a request's planned start need one.
+function lib.now_us()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end
+
+function lib.env(name, default)
+  local v = os.getenv(name)
+  if v == nil or v == "" then
+    if default == nil then error("wrk script: environment variable " .. name .. " is not set") end
+    return default
+  end
+  return v
+end
+
+function lib.read_lines(path)
+  local lines = {}
+  for line in io.lines(path) do
+    if line ~= "" then lines[#lines + 1] = line end
+  end
+  if #lines == 0 then error("wrk script: " .. path .. " is empty") end
+  return lines
+end
+
+-- A UUID that no other thread or run can produce: the run's tag, the thread, a counter.
+function lib.scan_id(tag, thread_id, n)
+  return string.format("%s-%04x-4000-8000-%012x", tag, thread_id, n)
+end
+
+-- setup() runs in the main state once per thread: number the threads and keep them for done().
+local threads = {}
+function lib.setup(thread)
+  thread:set("cp_thread_id", #threads + 1)
+  threads[#threads + 1] = thread
+end
+
+-- Fixed-rate pacing (open loop, as far as wrk allows). The thread owns a schedule of slots,
+-- rate/threads a second; whenever a connection is free it takes the next slot and waits for it
+-- (wrk's delay(), whole milliseconds). A request is timed from its slot when it left more than
+-- 1.5 ms late - no free connection, or the server fell behind - so a stall shows in the
+-- percentiles instead of being hidden (coordinated omission); otherwise from when it was sent.
+function lib.pacer(rate_total, thread_count)
+  local p = { interval = thread_count * 1000000 / rate_total, next_slot = nil, queue = {}, head = 1, tail = 0 }
+  function p.claim()
+    local now = lib.now_us()
+    if p.next_slot == nil then p.next_slot = now end
+    local slot = p.next_slot
+    p.next_slot = p.next_slot + p.interval
+    return slot, now
+  end
+  function p.delay_ms()
+    local slot, now = p.claim()
+    p.tail = p.tail + 1
+    p.queue[p.tail] = slot
+    local wait = (slot - now) / 1000
+    if wait <= 0 then return 0 end
+    return math.ceil(wait)
+  end
+  -- Called from request(): the start time this request is measured from.
+  function p.start()
+    local now = lib.now_us()
+    local slot
+    if p.head <= p.tail then
+      slot = p.queue[p.head]
+      p.queue[p.head] = nil
+      p.head = p.head + 1
+    else
+      slot = p.claim() -- a connection's first request: wrk sends it without asking delay()
+    end
+    if now - slot > 1500 then return slot end
+    return now
+  end
+  return p
+end
+
+-- Per-thread counters, read by done() through thread:get(). Flat ("status.200", "kind.scan",
+-- "retries"): wrk 4.1's thread:get() crashes on nested tables.
+function lib.new_counters()
+  return {}
+end
+
+function lib.bump(t, key)
+  t[key] = (t[key] or 0) + 1
+end
+
+local function json_value(v)
+  local t = type(v)
+  if t == "table" then
+    local parts = {}
+    for k, x in pairs(v) do parts[#parts + 1] = string.format("%q:%s", tostring(k), json_value(x)) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "0" end
+    return string.format("%.17g", v)
+  elseif t == "boolean" then
+    return tostring(v)
+  end
+  return string.format("%q", tostring(v))
+end
+
+local function merge(into, from)
+  for k, v in pairs(from or {}) do into[k] = (into[k] or 0) + v end
+end
+
+-- done(): one line the runner parses, prefixed CPJSON, with wrk's own figures and the threads' counters.
+function lib.done(summary, latency, requests)
+  local counters = {}
+  for _, thread in ipairs(threads) do merge(counters, thread:get("counters")) end
+  local e = summary.errors
+  local out = {
+    duration_us = summary.duration, requests = summary.requests, bytes = summary.bytes,
+    errors = { connect = e.connect, read = e.read, write = e.write, status = e.status, timeout = e.timeout },
+    latency_us = {
+      min = latency.min, max = latency.max, mean = latency.mean, stdev = latency.stdev,
+      p50 = latency:percentile(50), p90 = latency:percentile(90), p99 = latency:percentile(99), p999 = latency:percentile(99.9),
+    },
+    counters = counters,
+  }
+  io.write("CPJSON " .. json_value(out) .. "\n")
+end
+
+return lib

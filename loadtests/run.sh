@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The scan-verify load test in one command (see loadtests/README.md):
-#   loadtests/run.sh            full run (about 12 minutes): results in loadtests/results/<UTC timestamp>/
+#   loadtests/run.sh            full run (about 8 minutes): results in loadtests/results/<UTC timestamp>/
 #   loadtests/run.sh --soak     plus a 10-minute soak at 50% of the maximum (--soak-minutes N for another length)
 #   loadtests/run.sh --quick    small data, short steps: tries the runner, measures nothing
 # Installs what is missing (Debian packages, dotnet-trace), builds Release, and runs the C# runner,

@@ -26,11 +26,7 @@ public static class ArchiveCheck
         var stableSince = TimeSpan.Zero;
         while (true)
         {
-            long backlog = 0;
-            for (var shard = 0; shard < 16; shard++)
-            {
-                backlog += (await redis.ExecuteAsync("XLEN", $"cp:{{s:{shard}}}:scans")).AsInt64();
-            }
+            var backlog = await BacklogAsync(redis);
             var count = await ScalarAsync(postgres, "SELECT count(*) FROM scans");
             if (count != lastCount) (lastCount, stableSince) = (count, sw.Elapsed);
             // Drained (the archiver trims what it has inserted) and the table has stopped growing.
@@ -56,6 +52,14 @@ public static class ArchiveCheck
         var missing = logs.Answered.Where(id => !archived.Contains(id)).ToList();
         var unseen = archived.Count(id => !logs.Answered.Contains(id));
         return new ArchiveVerdict(logs.Answered.Count, rows, archived.Count, missing.Count, unseen, logs.RetriesChecked, catchUp, missing.Take(10).ToList());
+    }
+
+    /// <summary>Scan records waiting in the Redis streams for the archiver.</summary>
+    public static async Task<long> BacklogAsync(RedisClient redis)
+    {
+        long backlog = 0;
+        for (var shard = 0; shard < 16; shard++) backlog += (await redis.ExecuteAsync("XLEN", $"cp:{{s:{shard}}}:scans")).AsInt64();
+        return backlog;
     }
 
     private static async Task<long> ScalarAsync(string postgres, string sql)

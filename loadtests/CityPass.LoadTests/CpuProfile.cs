@@ -23,7 +23,7 @@ public static class CpuProfile
         "WaitForSocketEvents", "SocketAsyncEngine.EventLoop", "LowLevelLifoSemaphore", "WaitHandle.Wait", "Monitor.Wait", "Thread.Sleep",
         "WaitOneNoCheck", "WaitSubsystem", "GateThread", "TimerQueue", "LowLevelMonitor", "WaitForSignal", "Thread.Join",
         "Task.SpinThenBlockingWait", "ManualResetEventSlim.Wait", "SemaphoreSlim.Wait", "EventPipe",
-        "ConsoleStream", "Interop+Sys.Read(", "Interop+Sys.Poll", "StartupHookProvider", "WaitForExit", "Interop+Sys.WaitPid",
+        "ConsoleStream", "GC.RunFinalizers", "Interop+Sys.Read(", "Interop+Sys.Poll", "StartupHookProvider", "WaitForExit", "Interop+Sys.WaitPid",
     ];
 
     private static readonly string[] ThreadEntry =

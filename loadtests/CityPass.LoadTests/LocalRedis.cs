@@ -24,15 +24,15 @@ public sealed class LocalRedis : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task<LocalRedis> StartAsync(string workDirectory)
+    public static async Task<LocalRedis> StartAsync(string workDirectory, bool appendOnly = true)
     {
         var directory = Path.Combine(workDirectory, "redis");
         Directory.CreateDirectory(directory);
         var port = Processes.FreeLoopbackPort();
         var process = new ChildProcess("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory, "--appendonly", "yes",
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory, "--appendonly", appendOnly ? "yes" : "no",
              "--appendfsync", "everysec", "--save", "", "--protected-mode", "yes"],
-            Path.Combine(directory, "redis.log"));
+            Path.Combine(workDirectory, "redis.log"));
         var redis = new LocalRedis(process, directory, port);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)

@@ -17,6 +17,15 @@ if (args is ["analyse-profile", var speedscope])
     return 0;
 }
 
+// Rewrites a run's report.md and the docs section from its results.json, with loadtests/analysis.md (the
+// profile's reading, written by a person after the run): citypass-loadtests write-docs loadtests/results/<run>
+if (args is ["write-docs", var runDirectory])
+{
+    var results = await ReportWriter.ReadAsync(Path.GetFullPath(runDirectory));
+    await PublishAsync(results, Path.GetFullPath(runDirectory), updateDocs: true);
+    return 0;
+}
+
 RunOptions options;
 try
 {
@@ -32,18 +41,25 @@ catch (ArgumentException e)
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 Directory.CreateDirectory(options.OutputDirectory);
 var run = await new LoadTestRun(options).RunAsync();
-await ReportWriter.WriteAsync(run, options.OutputDirectory);
-var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
-if (options.UpdateDocs)
-{
-    var doc = Path.Combine(repoRoot, "docs", "performance.md");
-    var analysisFile = Path.Combine(repoRoot, "loadtests", "analysis.md");
-    var analysis = File.Exists(analysisFile) ? await File.ReadAllTextAsync(analysisFile) : null;
-    await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.Section(run, relative, analysis)));
-}
-AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg");
+await PublishAsync(run, options.OutputDirectory, options.UpdateDocs);
 foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
 return run.Archive.Passed && run.Scenarios.Sum(s => s.Count5xx) == 0 ? 0 : 1;
+
+async Task PublishAsync(RunResults results, string directory, bool updateDocs)
+{
+    var relative = Path.GetRelativePath(repoRoot, directory).Replace('\\', '/');
+    var analysisFile = Path.Combine(repoRoot, "loadtests", "analysis.md");
+    var analysis = File.Exists(analysisFile) ? await File.ReadAllTextAsync(analysisFile) : null;
+    // The analysis names the run it was written for; a newer run gets it only once someone has read that run's profile.
+    var fits = analysis is not null && analysis.Contains(Path.GetFileName(directory), StringComparison.Ordinal);
+    await ReportWriter.WriteAsync(results, directory, fits ? analysis : null);
+    if (updateDocs)
+    {
+        var doc = Path.Combine(repoRoot, "docs", "performance.md");
+        await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.Section(results, relative, fits ? analysis : null)));
+    }
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg");
+}
 
 static string? FindRepoRoot(string start)
 {

@@ -10,7 +10,9 @@ public sealed record ScenarioResult(
     LatencyStats WrkLatency,
     IReadOnlyDictionary<string, long> Statuses, IReadOnlyDictionary<string, long> Kinds, IReadOnlyDictionary<string, long> Codes,
     long Count5xx, long SocketErrors, long Retries, long RetriesAnsweredAsDuplicate, long RetriesWithChangedCode, long NewScansMarkedDuplicate,
-    CpuSplit Cpu, IReadOnlyList<WindowStats> Windows);
+    CpuSplit Cpu, IReadOnlyList<WindowStats> Windows,
+    // Scan records not yet archived when the step ended, and how long the archiver took to drain them before the next step.
+    long ArchiveBacklogAfter, double ArchiveDrainSeconds);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
 
@@ -21,6 +23,8 @@ public sealed record RunResults(
     DateTimeOffset StartedAt, double TotalMinutes, string Command, MachineInfo Machine, IReadOnlyDictionary<string, string> ServerOverrides,
     SeedResult Seed, IReadOnlyList<MintedPool> Pools,
     IReadOnlyList<ScenarioResult> Scenarios,
+    // Every round of the sweep; Scenarios keeps the better round per endpoint and connection count.
+    IReadOnlyList<ScenarioResult> SweepRounds,
     double MaxVerifyPerSecond, int MaxVerifyConnections, double MaxPingPerSecond, int MaxPingConnections,
     IReadOnlyList<RedisBenchmarkResult> RedisBenchmark,
     ArchiveVerdict Archive, ProfileResult? Profile, IReadOnlyList<TargetCheck> Targets, IReadOnlyList<string> Notes)

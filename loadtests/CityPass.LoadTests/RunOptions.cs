@@ -24,9 +24,12 @@ public sealed record RunOptions
     /// <summary>The closed-loop sweep's connection counts, for the scans and the ping baseline alike.</summary>
     public IReadOnlyList<int> SweepConnections { get; init; } = [4, 16, 64, 256];
 
+    /// <summary>Rounds of the sweep; the better round of each endpoint and level counts (the machine is shared).</summary>
+    public int SweepRounds { get; init; } = 2;
+
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan SweepStep { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan SweepStep { get; init; } = TimeSpan.FromSeconds(12);
 
     public IReadOnlyList<int> RatePercents { get; init; } = [25, 50, 75];
 
@@ -50,6 +53,12 @@ public sealed record RunOptions
 
     public bool UpdateDocs { get; init; } = true;
 
+    /// <summary>Redis persistence: the append-only file (fsync every second, as production would run it), or none (an experiment).</summary>
+    public bool RedisAppendOnly { get; init; } = true;
+
+    /// <summary>Extra server settings for an experiment (--set HotState__ReconcileSeconds=600), on top of the run's own.</summary>
+    public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
+
     public static string Usage => """
         citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
           --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
@@ -57,6 +66,8 @@ public sealed record RunOptions
           --no-profile      skip the dotnet-trace CPU profile
           --no-docs         do not update docs/performance.md
           --out DIR         results directory (default loadtests/results/<UTC timestamp>)
+          --redis-no-aof    run redis-server without its append-only file (an experiment: rewrites fork and compete for the cores)
+          --set KEY=VALUE   an extra server setting for an experiment (environment form, e.g. HotState__ReconcileSeconds=600)
         """;
 
     public static RunOptions Parse(string[] args, string repoRoot)
@@ -72,16 +83,20 @@ public sealed record RunOptions
                 "--soak-minutes" => o with { Soak = true, SoakDuration = TimeSpan.FromMinutes(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--quick" => o with
                 {
-                    Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64],
+                    Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64], SweepRounds = 1,
                     WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
                     MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false,
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },
+                "--redis-no-aof" => o with { RedisAppendOnly = false },
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
+                "--set" => o with { ServerSettings = new Dictionary<string, string>(o.ServerSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
+        static string Key(string kv) => kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : throw new ArgumentException("--set takes KEY=VALUE.");
+        static string Value(string kv) => kv[(kv.IndexOf('=', StringComparison.Ordinal) + 1)..];
         if (o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");
         return o;
     }

@@ -36,7 +36,7 @@ public static class PerformanceDoc
         sb.Append("```sh\nloadtests/run.sh            # the full run, about 8 minutes\nloadtests/run.sh --soak     # plus a 10-minute soak at 50% of the maximum\n```\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"Latest full run ({run.StartedAt:yyyy-MM-dd} on the 2-core development machine; report: [{resultsPath}/report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/report.md)):\n\n");
         sb.Append(ReportWriter.SummaryTables(run)).Append('\n');
-        if (!string.IsNullOrWhiteSpace(analysis)) sb.Append(analysis.TrimEnd('\n')).Append('\n');
+        if (!string.IsNullOrWhiteSpace(analysis)) sb.Append("### What the run shows\n\n").Append(analysis.TrimEnd('\n')).Append('\n');
         return sb.ToString();
     }
 }

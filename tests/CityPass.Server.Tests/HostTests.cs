@@ -76,7 +76,22 @@ public sealed class RateLimitTests : AppTest
 {
     public RateLimitTests() : base(StoreMode.Embedded) { }
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["RateLimits:PerGatePerSecond"] = "2" };
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["RateLimits:PerGatePerSecond"] = "2",
+        ["RateLimits:PerCitizenPerSecond"] = "2",
+    };
+
+    [Fact]
+    public async Task EachCitizenHasItsOwnBudget()
+    {
+        var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var li = await App.SignInCitizenAsync(Phones.LiYellow);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++) statuses.Add((await zhang.Http.GetAsync("/v1/me/pass")).StatusCode);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal(HttpStatusCode.OK, (await li.Http.GetAsync("/v1/me/pass")).StatusCode);
+    }
 
     [Fact]
     public async Task AGateOverItsRateGets429WithRetryAfter()

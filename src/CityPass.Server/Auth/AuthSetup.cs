@@ -13,7 +13,14 @@ public static class AuthSetup
     public static IServiceCollection AddCityPassAuth(this IServiceCollection services)
     {
         services.AddSingleton<SignInTokens>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        // No default authenticate scheme: each policy names the one scheme its callers use, so a gate's
+        // scan runs only the gate handler and a citizen's request only the JWT handler (the profile
+        // of the scan path showed the JWT handler running before every gate check).
+        services.AddAuthentication(o =>
+            {
+                o.DefaultChallengeScheme = JwtBearerDefaults.AuthenticationScheme;
+                o.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
+            })
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null)
             // The admin console's cookie. Never the default scheme: /v1 accepts bearer tokens only, so a
@@ -56,12 +63,12 @@ public static class AuthSetup
         });
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Citizen, p => p.RequireRole(Roles.Citizen).RequireClaim("aud", SignInTokens.CitizenAudience))
+            .AddPolicy(Policies.Citizen, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.Citizen).RequireClaim("aud", SignInTokens.CitizenAudience))
             .AddPolicy(Policies.Gate, p => p.AddAuthenticationSchemes(GateAuthenticationHandler.SchemeName).RequireRole(Roles.Gate))
-            .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
-            .AddPolicy(Policies.VenueManagement, p => p.RequireRole(Roles.CityAdmin, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
-            .AddPolicy(Policies.Authority, p => p.RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
-            .AddPolicy(Policies.CityAdmin, p => p.RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
+            .AddPolicy(Policies.Staff, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.VenueManagement, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.Authority, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
+            .AddPolicy(Policies.CityAdmin, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
         return services;
     }
 }

@@ -27,7 +27,8 @@ public static class RateLimits
         return services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(PerGate, http => Bucket(http.User.FindFirstValue(GateAuthenticationHandler.GateIdClaim), o.PerGatePerSecond));
-            limiter.AddPolicy(PerCitizen, http => Bucket(http.User.FindFirstValue(ClaimTypes.NameIdentifier), o.PerCitizenPerSecond));
+            // Citizen tokens name the citizen in "sub" (claim names are kept as written, see AuthSetup).
+            limiter.AddPolicy(PerCitizen, http => Bucket(http.User.FindFirstValue("sub"), o.PerCitizenPerSecond));
             limiter.AddPolicy(SignIn, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SignInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));

@@ -241,7 +241,7 @@ public abstract class HotStateContract : IAsyncLifetime
     public async Task TheRightCodeIsValidOnceThenConsumed()
     {
         var phone = NewPhone();
-        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
         Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
         Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
@@ -251,7 +251,7 @@ public abstract class HotStateContract : IAsyncLifetime
     public async Task AWrongCodeIsInvalidAndTheRightOneStillWorksAfterIt()
     {
         var phone = NewPhone();
-        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("654321"), 3, None));
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, None));
@@ -262,7 +262,7 @@ public abstract class HotStateContract : IAsyncLifetime
     public async Task TheCodeIsBurntAfterTheLastAllowedWrongTry()
     {
         var phone = NewPhone();
-        await Hot.StoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("1"), 3, None));
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("2"), 3, None));
@@ -274,7 +274,7 @@ public abstract class HotStateContract : IAsyncLifetime
     public async Task AnExpiredCodeIsMissing()
     {
         var phone = NewPhone();
-        await Hot.StoreOtpAsync(phone, Hash("123456"), ShortOtpTtl, None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), ShortOtpTtl, 10, None));
 
         await LetOtpExpireAsync(phone);
 
@@ -285,12 +285,26 @@ public abstract class HotStateContract : IAsyncLifetime
     public async Task ANewCodeReplacesTheEarlierOneAndItsFailures()
     {
         var phone = NewPhone();
-        await Hot.StoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 10, None));
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("999999"), 2, None));
-        await Hot.StoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), None);
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 10, None));
 
         Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("111111"), 2, None));
         Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 2, None));
+    }
+
+    [Fact]
+    public async Task APhoneGetsAtMostTheAllowedCodesAnHourAndTheLastOneStaysValid()
+    {
+        var phone = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 3, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 3, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("333333"), TimeSpan.FromMinutes(5), 3, None));
+        Assert.False(await Hot.TryStoreOtpAsync(phone, Hash("444444"), TimeSpan.FromMinutes(5), 3, None));
+
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("444444"), 5, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("333333"), 5, None));
+        Assert.True(await Hot.TryStoreOtpAsync(NewPhone(), Hash("555555"), TimeSpan.FromMinutes(5), 3, None));
     }
 
     [Fact]

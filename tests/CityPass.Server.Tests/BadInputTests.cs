@@ -131,6 +131,21 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task APhoneGetsAtMostFiveCodesAnHourAndTheAnswerDoesNotTell()
+    {
+        var http = App.CreateClient();
+        var sms = App.Get<CityPass.Server.Citizens.DevelopmentSmsSender>();
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = Phones.LiYellow })).StatusCode);
+        var fifth = sms.LastMessageTo(Phones.LiYellow);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = Phones.LiYellow })).StatusCode);
+        Assert.Same(fifth, sms.LastMessageTo(Phones.LiYellow));
+
+        // The fifth code still signs in: the sixth request neither sent nor replaced anything.
+        var code = System.Text.RegularExpressions.Regex.Match(fifth!, @"\d{6}").Value;
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/citizens/session", new { phone = Phones.LiYellow, code })).StatusCode);
+    }
+
+    [Fact]
     public async Task AStatusChangeNeedsACaseReference()
     {
         var authority = await App.StaffAsync("authority");

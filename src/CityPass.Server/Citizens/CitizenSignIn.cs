@@ -11,19 +11,22 @@ public sealed record CitizenSession(string AccessToken, DateTimeOffset ExpiresAt
 
 /// <summary>
 /// Citizens sign in with their phone and a one-time code. Asking for a code answers the same whether
-/// or not the phone is known (no enumeration); codes live five minutes and burn after five wrong tries.
+/// or not the phone is known (no enumeration); codes live five minutes, burn after five wrong tries,
+/// and a phone gets at most five codes an hour.
 /// </summary>
 public sealed class CitizenSignIn(ICitizenStore citizens, IHotState hot, ISmsSender sms, SignInTokens tokens, KeyMaterial keys)
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(5);
     public const int MaxAttempts = 5;
+    public const int MaxCodesPerHour = 5;
 
     public async Task<Failure?> RequestCodeAsync(string? phoneText, CancellationToken cancellationToken)
     {
         if (!PhoneNumbers.TryNormalise(phoneText, out var phone)) return Failure.Invalid("phone", "A phone number is 6 to 15 digits, optionally with a leading +.");
         if (await citizens.FindByPhoneAsync(phone, cancellationToken) is null) return null;
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        await hot.StoreOtpAsync(phone, HashCode(phone, code), CodeLifetime, cancellationToken);
+        // Over the hourly cap the answer stays the same (no enumeration, no hint): just no new code.
+        if (!await hot.TryStoreOtpAsync(phone, HashCode(phone, code), CodeLifetime, MaxCodesPerHour, cancellationToken)) return null;
         await sms.SendAsync(phone, $"CityPass sign-in code {code} (valid 5 minutes). 一码通城验证码 {code}", cancellationToken);
         return null;
     }

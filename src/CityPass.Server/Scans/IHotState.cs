@@ -66,8 +66,13 @@ public interface IHotState
     /// <summary>Forgets a venue's occupancy, presence and bookings (the venue was deleted).</summary>
     Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
 
-    /// <summary>Keeps a one-time code's hash for <paramref name="ttl"/>, replacing any earlier one for the phone.</summary>
-    Task StoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <summary>
+    /// Keeps a one-time code's hash for <paramref name="ttl"/>, replacing any earlier one for the
+    /// phone, unless the phone was given <paramref name="maxCodesPerHour"/> codes in the current hour:
+    /// then nothing changes and the answer is false. The cap bounds both guessing (a new code would
+    /// otherwise bring fresh tries) and text-message flooding of one phone.
+    /// </summary>
+    Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken);
 
     /// <summary>Checks (in constant time) and, when valid, consumes the code; counts wrong tries up to <paramref name="maxAttempts"/>.</summary>
     Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken);

@@ -20,6 +20,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
     private readonly Dictionary<Guid, VenueHot> _venues = [];
     private readonly Dictionary<(Guid Gate, Guid Scan), (ScanOutcome Outcome, DateTimeOffset Until)> _seen = [];
     private readonly Dictionary<string, (byte[] Hash, DateTimeOffset Until, int Failures)> _otps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, DateTimeOffset WindowEnds)> _otpsIssued = new(StringComparer.Ordinal);
 
     private sealed class VenueHot
     {
@@ -110,10 +111,17 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         return Task.CompletedTask;
     }
 
-    public Task StoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken)
     {
-        lock (_lock) _otps[phone] = (codeHash, clock.GetUtcNow() + ttl, 0);
-        return Task.CompletedTask;
+        lock (_lock)
+        {
+            var now = clock.GetUtcNow();
+            var issued = _otpsIssued.TryGetValue(phone, out var w) && w.WindowEnds > now ? w : (Count: 0, WindowEnds: now + TimeSpan.FromHours(1));
+            if (issued.Count >= maxCodesPerHour) return Task.FromResult(false);
+            _otpsIssued[phone] = issued with { Count = issued.Count + 1 };
+            _otps[phone] = (codeHash, now + ttl, 0);
+            return Task.FromResult(true);
+        }
     }
 
     public Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken)

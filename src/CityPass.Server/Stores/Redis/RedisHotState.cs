@@ -166,7 +166,11 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         await redis.ExecuteAsync("DEL", [venue.Occupancy, venue.Presence, venue.Bookings], cancellationToken);
     }
 
+    // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash, 2 ttl ms, 3 max codes an hour.
     private static readonly RedisScript StoreOtpScript = new("""
+        local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if issued >= tonumber(ARGV[3]) then return 0 end
+        if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], 3600000) end
         redis.call('DEL', KEYS[1])
         redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'failures', 0)
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -190,11 +194,12 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         return 'invalid'
         """);
 
-    public async Task StoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, CancellationToken cancellationToken)
+    public async Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(codeHash);
         var ms = Math.Max(1, (long)ttl.TotalMilliseconds);
-        await redis.EvaluateAsync(StoreOtpScript, [RedisKeys.Otp(phone)], [codeHash, ms], cancellationToken);
+        var reply = await redis.EvaluateAsync(StoreOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash, ms, maxCodesPerHour], cancellationToken);
+        return reply.AsInt64() == 1;
     }
 
     public async Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken)

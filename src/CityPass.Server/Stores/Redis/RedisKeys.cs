@@ -70,5 +70,8 @@ public static class RedisKeys
     /// A phone's pending one-time code. The key names the phone by its SHA-256, so phone numbers do
     /// not show up in key listings, slow logs or memory reports.
     /// </summary>
-    public static string Otp(string phone) => "cp:otp:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(phone)));
+    public static string Otp(string phone) => "cp:{otp:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(phone))) + "}";
+
+    /// <summary>How many codes the phone was given this hour; same slot as <see cref="Otp"/> (one script uses both).</summary>
+    public static string OtpIssued(string phone) => Otp(phone) + ":issued";
 }

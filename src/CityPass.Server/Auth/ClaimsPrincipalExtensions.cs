@@ -14,7 +14,4 @@ public static class ClaimsPrincipalExtensions
         CitizenPseudonym.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue("sub"), out var id)
             ? id
             : throw new InvalidOperationException("A citizen endpoint was reached without a citizen token.");
-
-    public static Guid GateId(this ClaimsPrincipal user) =>
-        Guid.Parse(user.FindFirstValue(GateAuthenticationHandler.GateIdClaim) ?? throw new InvalidOperationException("No gate claim."));
 }

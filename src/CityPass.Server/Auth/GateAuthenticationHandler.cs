@@ -19,6 +19,14 @@ public sealed class GateAuthenticationHandler(
     public const string GateIdClaim = "gate";
     public const string VenueIdClaim = "venue";
     private const string FailureKey = "citypass.gate-auth-failure";
+    private const string GateKey = "citypass.gate";
+
+    /// <summary>
+    /// The gate and venue this request's credential was checked against: the scan uses the same
+    /// directory entry instead of looking the gate up again.
+    /// </summary>
+    public static GateEntry AuthenticatedGate(HttpContext http) =>
+        http.Items[GateKey] as GateEntry ?? throw new InvalidOperationException("A gate endpoint was reached without gate authentication.");
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,6 +41,7 @@ public sealed class GateAuthenticationHandler(
         if (entry is null || credential is null || !matches) return Fail(ProblemCodes.GateCredentialInvalid);
         if (!credential.IsActive) return Fail(ProblemCodes.GateCredentialRevoked);
 
+        Context.Items[GateKey] = entry;
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.Role, Roles.Gate),

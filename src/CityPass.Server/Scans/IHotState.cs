@@ -21,6 +21,9 @@ public sealed record ScanAttempt(
     /// than any verifier's clock skew, after which the pass cannot be presented anyway.
     /// </summary>
     public DateTimeOffset ReplayMarkUntil => Claims.ExpiresAt + TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a gate may retry a scan (same gate, same ScanId) and get the first answer.</summary>
+    public static TimeSpan DedupeWindow { get; } = TimeSpan.FromHours(24);
 }
 
 /// <summary>The answer to a scan. <see cref="Duplicate"/>: this ScanId was seen before and this is the first answer, unchanged.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CityPass.Server.Auth;
 using CityPass.Server.Hosting;
 using CityPass.Server.Problems;
@@ -16,9 +15,9 @@ public static class ScanEndpoints
             .WithDescription("A text that is not a valid pass answers 422 with the token failure code (expired, signature_invalid, malformed, ...): treat it as DENY.");
     }
 
-    private static async Task<Results<Ok<ScanResponse>, ProblemHttpResult>> ScanAsync(ScanRequest request, ClaimsPrincipal gate, ScanService scans, CancellationToken ct)
+    private static async Task<Results<Ok<ScanResponse>, ProblemHttpResult>> ScanAsync(ScanRequest request, HttpContext http, ScanService scans, CancellationToken ct)
     {
-        var outcome = await scans.ScanAsync(gate.GateId(), request, ct);
+        var outcome = await scans.ScanAsync(GateAuthenticationHandler.AuthenticatedGate(http), request, ct);
         if (outcome.Failure is { Status: StatusCodes.Status422UnprocessableEntity } f)
         {
             // Turnstiles treat an unreadable pass like any refusal; say so in the body too.

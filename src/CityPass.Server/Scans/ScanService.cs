@@ -18,14 +18,15 @@ public sealed record ScanResponse(string Decision, string Code, string Colour, s
 /// The scan-verify hot path: the pass is checked in-process (MAC tag for this city's passes,
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
-public sealed class ScanService(PassVerifier verifier, GateDirectory gates, IHotState hot, ICitizenStore citizens, IScanStore archive,
+public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
     TimeProvider clock, ScanMetrics metrics)
 {
     /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
     public static readonly TimeSpan MaxScannedAtPast = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxScannedAtFuture = TimeSpan.FromMinutes(5);
 
-    public async Task<Outcome<ScanResponse>> ScanAsync(Guid gateId, ScanRequest request, CancellationToken cancellationToken)
+    /// <summary>A scan at <paramref name="gate"/>, the entry its credential was just checked against.</summary>
+    public async Task<Outcome<ScanResponse>> ScanAsync(GateEntry gate, ScanRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
@@ -39,9 +40,7 @@ public sealed class ScanService(PassVerifier verifier, GateDirectory gates, IHot
             return new Failure(StatusCodes.Status422UnprocessableEntity, verification.Code, TokenTitle(verification.Failure));
         }
 
-        var entry = await gates.FindGateAsync(gateId, cancellationToken);
-        if (entry is null) return Failure.NotFound("Gate");
-        var attempt = new ScanAttempt(request.ScanId!.Value, gateId, entry.Venue.Id, direction, verification.Claims, entry.Venue.Policy,
+        var attempt = new ScanAttempt(request.ScanId!.Value, gate.Gate.Id, gate.Venue.Id, direction, verification.Claims, gate.Venue.Policy,
             request.ScannedAt ?? now, now);
 
         var outcome = await hot.ScanAsync(attempt, cancellationToken)

@@ -12,9 +12,6 @@ namespace CityPass.Server.Stores.Embedded;
 /// </summary>
 public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : IHotState
 {
-    /// <summary>How long a gate may retry a scan and get the first answer.</summary>
-    public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(24);
-
     private readonly Lock _lock = new();
     private readonly Dictionary<UInt128, CitizenHotState> _citizens = [];
     private readonly Dictionary<Guid, VenueHot> _venues = [];
@@ -66,7 +63,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
                 citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now);
             outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
-            _seen[(a.GateId, a.ScanId)] = (outcome, a.Now + DedupeWindow);
+            _seen[(a.GateId, a.ScanId)] = (outcome, a.Now + ScanAttempt.DedupeWindow);
         }
         await archive.InsertAsync([outcome.Record], cancellationToken);
         return outcome;

@@ -17,9 +17,6 @@ namespace CityPass.Server.Stores.Redis;
 /// </summary>
 public sealed class RedisHotState(RedisClient redis) : IHotState
 {
-    /// <summary>How long a gate may retry a scan and get the first answer.</summary>
-    public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(24);
-
     private static readonly RedisValue Empty = "";
 
     public async Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken)
@@ -53,7 +50,7 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         args[16] = a.Claims.TokenId.ToString();
         args[17] = scannedAt;
         args[18] = decidedAt;
-        args[19] = (long)DedupeWindow.TotalMilliseconds;
+        args[19] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
         args[20] = args[21] = args[22] = args[23] = Empty;
 
         RedisValue[] keys;

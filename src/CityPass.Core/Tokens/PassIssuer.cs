@@ -32,8 +32,6 @@ public sealed class PassIssuer
         _lifetimeSeconds = (ushort)options.Lifetime.TotalSeconds;
     }
 
-    public TimeSpan Lifetime => TimeSpan.FromSeconds(_lifetimeSeconds);
-
     public IssuedPass Issue(CitizenPassState citizen) => Issue(citizen, TokenId.NewRandom(), _clock.GetUtcNow());
 
     /// <summary>Issue with a given token id and time: for test vectors, which must be reproducible.</summary>

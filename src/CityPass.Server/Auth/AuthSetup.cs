@@ -66,7 +66,6 @@ public static class AuthSetup
             .AddPolicy(Policies.Citizen, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.Citizen).RequireClaim("aud", SignInTokens.CitizenAudience))
             .AddPolicy(Policies.Gate, p => p.AddAuthenticationSchemes(GateAuthenticationHandler.SchemeName).RequireRole(Roles.Gate))
             .AddPolicy(Policies.Staff, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
-            .AddPolicy(Policies.VenueManagement, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
             .AddPolicy(Policies.Authority, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
             .AddPolicy(Policies.CityAdmin, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
         return services;

@@ -16,8 +16,6 @@ public static class Policies
 {
     public const string Citizen = "citizen";
     public const string Gate = "gate";
-    /// <summary>Venue management: city admins everywhere, venue operators on their venues.</summary>
-    public const string VenueManagement = "venue-management";
     /// <summary>Statuses, imports, audit: health authority and city admins.</summary>
     public const string Authority = "authority";
     public const string CityAdmin = "city-admin";

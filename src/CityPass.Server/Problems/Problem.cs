@@ -19,8 +19,6 @@ public static class Problem
 
     public static ProblemHttpResult NotFound(string what) => Of(StatusCodes.Status404NotFound, ProblemCodes.NotFound, $"{what} not found.");
 
-    public static ProblemHttpResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "Conflict.", detail);
-
     public static ProblemHttpResult Validation(IDictionary<string, string[]> errors)
     {
         var problem = new HttpValidationProblemDetails(errors)

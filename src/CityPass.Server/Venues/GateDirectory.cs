@@ -20,13 +20,10 @@ public sealed class GateDirectory(IVenueStore store, TimeProvider clock, IConfig
     /// <summary>Raised after this process changed a venue or gate, to tell the other replicas.</summary>
     public event Action? Changed;
 
-    private sealed record Snapshot(FrozenDictionary<Guid, GateEntry> Gates, FrozenDictionary<Guid, Venue> Venues, DateTimeOffset LoadedAt);
+    private sealed record Snapshot(FrozenDictionary<Guid, GateEntry> Gates, DateTimeOffset LoadedAt);
 
     public async ValueTask<GateEntry?> FindGateAsync(Guid gateId, CancellationToken cancellationToken) =>
         (await CurrentAsync(cancellationToken)).Gates.GetValueOrDefault(gateId);
-
-    public async ValueTask<Venue?> FindVenueAsync(Guid venueId, CancellationToken cancellationToken) =>
-        (await CurrentAsync(cancellationToken)).Venues.GetValueOrDefault(venueId);
 
     /// <summary>Forget the copy and tell the other replicas. Called after every change this process makes.</summary>
     public void Invalidate()
@@ -54,7 +51,7 @@ public sealed class GateDirectory(IVenueStore store, TimeProvider clock, IConfig
             var gates = (await store.ListAllGatesAsync(cancellationToken))
                 .Where(g => venues.ContainsKey(g.VenueId))
                 .ToFrozenDictionary(g => g.Id, g => new GateEntry(g, venues[g.VenueId]));
-            _snapshot = s = new Snapshot(gates, venues, loadedAt);
+            _snapshot = s = new Snapshot(gates, loadedAt);
             return s;
         }
         finally

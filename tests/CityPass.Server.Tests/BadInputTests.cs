@@ -146,6 +146,64 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task AScannedAtFarFromTheServersClockIsNamed()
+    {
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var response = await GateHttp().PostAsJsonAsync("/v1/scans", new { text, scanId = Guid.NewGuid(), scannedAt = App.Clock.GetUtcNow().AddDays(-30) });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("validation_failed", body.GetProperty("code").GetString());
+        Assert.True(body.GetProperty("errors").TryGetProperty("scannedAt", out _));
+    }
+
+    [Fact]
+    public async Task APagingCursorThisApiDidNotGiveOutIsRefused()
+    {
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var response = await library.GetAsync($"/v1/venues/{venueId}/scans?before=not-a-cursor");
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), (response.StatusCode, await CodeOf(response)));
+        var citizen = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        Assert.Equal("validation_failed", await CodeOf(await citizen.Http.GetAsync("/v1/me/scans?before=garbage")));
+    }
+
+    [Fact]
+    public async Task RevokingAGateWithoutAnActiveCredentialIsAConflict()
+    {
+        var admin = await App.StaffAsync("admin");
+        var gateId = App.Demo.Gates[0].GateId;
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/v1/gates/{gateId}/credentials")).StatusCode);
+        var again = await admin.DeleteAsync($"/v1/gates/{gateId}/credentials");
+        Assert.Equal((HttpStatusCode.Conflict, "conflict"), (again.StatusCode, await CodeOf(again)));
+    }
+
+    [Fact]
+    public async Task StaffAccountsRefuseBadDraftsTakenNamesAndSelfDeletion()
+    {
+        var admin = await App.StaffAsync("admin");
+        var invalid = await admin.PostAsJsonAsync("/v1/operators", new { username = "x", password = "short", role = "Emperor" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("username", out _) && errors.TryGetProperty("password", out _) && errors.TryGetProperty("role", out _));
+
+        var taken = await admin.PostAsJsonAsync("/v1/operators", new { username = "LIBRARY", password = "long-enough-password", role = "VenueOperator" });
+        Assert.Equal((HttpStatusCode.Conflict, "conflict"), (taken.StatusCode, await CodeOf(taken)));
+
+        var me = await admin.GetFromJsonAsync<JsonElement>("/v1/auth/me");
+        var self = await admin.DeleteAsync($"/v1/operators/{me.GetProperty("id").GetGuid()}");
+        Assert.Equal((HttpStatusCode.Conflict, "conflict"), (self.StatusCode, await CodeOf(self)));
+    }
+
+    [Fact]
+    public async Task ABulkStatusChangeNeedsCitizens()
+    {
+        var authority = await App.StaffAsync("authority");
+        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = Array.Empty<string>(), colour = "red", reason = "x", caseRef = "C" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("citizenIds", out _));
+    }
+
+    [Fact]
     public async Task AStatusChangeNeedsACaseReference()
     {
         var authority = await App.StaffAsync("authority");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
@@ -37,6 +38,14 @@ internal static class VectorsCommand
         Invalid(sb, "lower-case", t.ToLowerInvariant(), "both", IssuedAt.AddSeconds(10), "malformed");
         Invalid(sb, "too-large", "CP1:" + new string('0', PassTokenFormat.MaxTextLength - 3), "both", IssuedAt.AddSeconds(10), "too_large");
         Invalid(sb, "unknown-issuer", foreign.Text, "both", IssuedAt.AddSeconds(10), "unknown_issuer");
+        var twin = HighSTwin(es256.Text);
+        Invalid(sb, "high-s-twin-mac", twin, "mac", IssuedAt.AddSeconds(10), "mac_invalid");
+        sb.AppendLine("```signature-twin");
+        sb.AppendLine("name: es256-green-twin");
+        sb.AppendLine("of: es256-green");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"signature: {Convert.ToHexStringLower(Payload(twin).AsSpan(PassTokenFormat.BodyLength, PassTokenFormat.SignatureLength))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"token: {twin}");
+        sb.AppendLine("```");
         Console.Write(sb.ToString());
         return 0;
     }
@@ -80,6 +89,24 @@ internal static class VectorsCommand
         sb.AppendLine("```");
         sb.AppendLine();
         return pass;
+    }
+
+    // ECDSA's (r, n − s) twin of a pass; the document explains why it is accepted by signature.
+    private static string HighSTwin(string text)
+    {
+        var payload = Payload(text);
+        var order = BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var s = payload.AsSpan(PassTokenFormat.BodyLength + 32, 32);
+        var twin = order - new BigInteger(s, isUnsigned: true, isBigEndian: true);
+        s.Clear();
+        twin.TryWriteBytes(s[(32 - twin.GetByteCount(isUnsigned: true))..], out _, isUnsigned: true, isBigEndian: true);
+        return PassTokenFormat.Prefix + Base45.Encode(payload);
+    }
+
+    private static byte[] Payload(string text)
+    {
+        var payload = new byte[PassTokenFormat.PayloadLength];
+        return Base45.TryDecode(text.AsSpan(PassTokenFormat.Prefix.Length), payload, out _) ? payload : throw new ArgumentException("not a pass", nameof(text));
     }
 
     private static void Invalid(StringBuilder sb, string name, string token, string mode, DateTimeOffset verifyAt, string code)

@@ -105,6 +105,29 @@ public partial class TestVectorTests
         }
     }
 
+    [Fact]
+    public void TheSignatureTwinVerifiesBySignatureToTheSameClaimsAndFailsTheTag()
+    {
+        var twin = Blocks("signature-twin").Single();
+        var v = Valid(twin["of"]);
+        var keys = PrivateKeys(v);
+        var clock = new FakeTimeProvider(Time(v["issued-at"]).AddSeconds(10));
+
+        // It really is the twin: same r, s' = n − s, and one of the two in the high half (the published one is high-S).
+        Assert.Equal(SignatureTwin.Of(v["token"]), twin["token"]);
+        Assert.Equal(v["signature"][..64], twin["signature"][..64]);
+        Assert.Equal(SignatureTwin.P256Order - SignatureTwin.S(v["token"]), SignatureTwin.S(twin["token"]));
+        Assert.NotEqual(SignatureTwin.S(v["token"]) > SignatureTwin.P256Order / 2, SignatureTwin.S(twin["token"]) > SignatureTwin.P256Order / 2);
+
+        var original = new PassVerifier(new TrustStore([keys.PublicKeys]), clock).VerifySignature(v["token"]);
+        var bySignature = new PassVerifier(new TrustStore([keys.PublicKeys]), clock).VerifySignature(twin["token"]);
+        var byMac = new PassVerifier(new TrustStore([]), clock, ownKeys: keys).VerifyMac(twin["token"]);
+
+        Assert.True(bySignature.IsValid, bySignature.Code);
+        Assert.Equal(original.Claims, bySignature.Claims);
+        Assert.Equal("mac_invalid", byMac.Code);
+    }
+
     private static Dictionary<string, string> Valid(string name) => Blocks("vector").Single(b => b["name"] == name);
 
     private static IssuerKeySet PrivateKeys(Dictionary<string, string> v)
@@ -138,6 +161,6 @@ public partial class TestVectorTests
                 .ToDictionary(kv => kv[0].Trim(), kv => kv[1].TrimEnd('\r')))
             .ToList();
 
-    [GeneratedRegex("```(?<kind>vector|invalid-vector)\\n(?<body>.*?)```", RegexOptions.Singleline)]
+    [GeneratedRegex("```(?<kind>vector|invalid-vector|signature-twin)\\n(?<body>.*?)```", RegexOptions.Singleline)]
     private static partial Regex BlockPattern();
 }

@@ -3,6 +3,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
+using CityPass.Server.Validation;
 
 namespace CityPass.Server.Authority;
 
@@ -28,6 +29,8 @@ public sealed record BulkStatusChangeView(int Changed, int NotFound, IReadOnlyLi
 public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimeProvider clock, ILogger<StatusService> logger)
 {
     public const int MaxBulk = 10_000;
+    public const int MaxReasonLength = 500;
+    public const int MaxCaseRefLength = 64;
 
     // The API's route policy refuses other roles before this; the console relies on this check.
     private static readonly Failure NotAuthority = Failure.Forbidden("Only the health authority and city admins change statuses.");
@@ -77,8 +80,8 @@ public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimePro
     {
         var errors = new Dictionary<string, string[]>();
         if (!StatusColourExtensions.TryParseWireName(colourText, out colour)) errors["colour"] = ["Colour is green, yellow or red."];
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500) errors["reason"] = ["A reason of 1 to 500 characters is required."];
-        if (string.IsNullOrWhiteSpace(caseRef) || caseRef.Length > 64) errors["caseRef"] = ["A case reference of 1 to 64 characters is required: every change belongs to a case."];
+        if (FreeText.Check(reason, MaxReasonLength, "A reason") is { } badReason) errors["reason"] = [badReason];
+        if (FreeText.Check(caseRef, MaxCaseRefLength, "A case reference") is { } badCase) errors["caseRef"] = [badCase + " Every change belongs to a case."];
         return errors.Count > 0 ? Failure.Invalid(errors) : null;
     }
 }

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Server.Keys;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Citizens;
@@ -12,12 +12,14 @@ public sealed record CitizenPass(IssuedPass Pass, DateTimeOffset RefreshAfter, C
 /// <summary>
 /// Issues citizens' passes. A pass is reused until three quarters of its life has passed (so the
 /// page's JSON, SVG and PNG show the same text, and signing stays off the hot path), and reissued
-/// at once when the status or credentials change.
+/// at once when the status or credentials change. The cache of current passes holds at most
+/// <see cref="PassOptions.MaxCachedPasses"/>: past that, passes are simply issued again (a few tens
+/// of microseconds each), so memory is bounded whatever the number of citizens asking.
 /// </summary>
-public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimeProvider clock, IOptions<PassOptions> options)
+public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimeProvider clock, IOptions<PassOptions> options) : IDisposable
 {
     private readonly PassIssuer _issuer = new(keys.IssuerKeys, clock, new PassIssuerOptions { Lifetime = TimeSpan.FromSeconds(options.Value.LifetimeSeconds) });
-    private readonly ConcurrentDictionary<UInt128, CitizenPass> _current = new();
+    private readonly MemoryCache _current = new(new MemoryCacheOptions { SizeLimit = options.Value.MaxCachedPasses, Clock = new CacheClock(clock) });
 
     public IssuerId Issuer => keys.IssuerKeys.Issuer;
 
@@ -26,7 +28,8 @@ public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimePr
         var citizen = await citizens.GetAsync(id, cancellationToken);
         if (citizen is null) return null;
         var now = clock.GetUtcNow();
-        if (_current.TryGetValue(id.Value, out var cached)
+        if (_current.TryGetValue(id.Value, out CitizenPass? cached)
+            && cached is not null
             && now < cached.RefreshAfter
             && cached.Citizen.Status.Version == citizen.Status.Version
             && cached.Citizen.Credentials == citizen.Credentials)
@@ -35,17 +38,21 @@ public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimePr
         }
         var pass = _issuer.Issue(new CitizenPassState(citizen.Id, citizen.Status.Colour, citizen.Status.Version, citizen.Credentials));
         var fresh = new CitizenPass(pass, pass.IssuedAt + (pass.ExpiresAt - pass.IssuedAt) * 0.75, citizen);
-        _current[id.Value] = fresh;
-        if (_current.Count > 200_000) Sweep(now);
+        // Size 1 per pass: the limit counts passes. When full, the cache refuses the entry and compacts
+        // in the background (oldest and soonest-expiring first); the pass is served all the same.
+        _current.Set(id.Value, fresh, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = fresh.RefreshAfter });
         return fresh;
     }
 
-    // Passes of citizens who stopped asking are dropped; bounded memory whatever the traffic.
-    private void Sweep(DateTimeOffset now)
+    /// <summary>How many current passes are cached now (bounded by <see cref="PassOptions.MaxCachedPasses"/>).</summary>
+    public int CachedPasses => _current.Count;
+
+    public void Dispose() => _current.Dispose();
+
+#pragma warning disable CS0618 // MemoryCacheOptions.Clock takes the older ISystemClock; it keeps expiry on the injected (test) clock.
+    private sealed class CacheClock(TimeProvider clock) : Microsoft.Extensions.Internal.ISystemClock
     {
-        foreach (var (key, value) in _current)
-        {
-            if (value.Pass.ExpiresAt < now) _current.TryRemove(key, out _);
-        }
+        public DateTimeOffset UtcNow => clock.GetUtcNow();
     }
+#pragma warning restore CS0618
 }

@@ -5,6 +5,7 @@ public static class ProblemCodes
 {
     public const string ValidationFailed = "validation_failed";
     public const string MalformedJson = "malformed_json";
+    public const string BodyRequired = "body_required";
     public const string BodyTooLarge = "body_too_large";
     public const string NotFound = "not_found";
     public const string Conflict = "conflict";

@@ -45,11 +45,12 @@ public static class ProblemHandling
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
         {
+            // By exception type and request state only: the framework's messages are for people and may change.
             var (status, code, title) = exception switch
             {
                 BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.BodyTooLarge, "The request body is too large."),
                 BadHttpRequestException { InnerException: JsonException } => (400, ProblemCodes.MalformedJson, "The body is not valid JSON for this request."),
-                BadHttpRequestException b when b.Message.Contains("JSON", StringComparison.OrdinalIgnoreCase) => (400, ProblemCodes.MalformedJson, "The body is not valid JSON for this request."),
+                BadHttpRequestException { StatusCode: 400 } when http.Request.ContentLength is 0 => (400, ProblemCodes.BodyRequired, "This request needs a JSON body."),
                 BadHttpRequestException b when b.StatusCode == 415 => (415, ProblemCodes.UnsupportedMediaType, "Send application/json."),
                 BadHttpRequestException b => (b.StatusCode, "bad_request", "The request could not be read."),
                 _ => (500, ProblemCodes.Internal, "Something went wrong on our side."),

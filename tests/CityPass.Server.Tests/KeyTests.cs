@@ -7,27 +7,23 @@ using CityPass.Server.Tests.Support;
 namespace CityPass.Server.Tests;
 
 /// <summary>One configured server secret; a separate key derived from it for each purpose.</summary>
-public sealed class KeyTests : IAsyncLifetime
+public sealed class KeyTests() : AppTest(StoreMode.Embedded)
 {
     private static readonly byte[] Secret = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
 
-    private readonly CityPassApp _app = new(StoreMode.Embedded, new Dictionary<string, string?> { ["Keys:ServerSecret"] = Convert.ToBase64String(Secret) });
-
-    public Task InitializeAsync() => _app.InitializeAsync();
-
-    public Task DisposeAsync() => ((IAsyncLifetime)_app).DisposeAsync();
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Keys:ServerSecret"] = Convert.ToBase64String(Secret) };
 
     // HKDF-SHA256 (RFC 5869) written out with HMAC alone, independently of the implementation: empty salt, one block.
     private static byte[] Hkdf(byte[] secret, string info)
     {
         var prk = HMACSHA256.HashData(new byte[32], secret);
-        return HMACSHA256.HashData(prk, [.. Encoding.UTF8.GetBytes(info), 1]);
+        return HMACSHA256.HashData(prk, Encoding.UTF8.GetBytes(info + "\u0001"));
     }
 
     [Fact]
     public void TheTokenKeyAndTheCodeKeyAreDerivedFromTheSecretWithTheirOwnLabels()
     {
-        var keys = _app.Get<KeyMaterial>();
+        var keys = App.Get<KeyMaterial>();
 
         Assert.Equal(Hkdf(Secret, "citypass/jwt/v1"), keys.JwtKey);
         Assert.Equal(Hkdf(Secret, "citypass/otp/v1"), keys.OtpKey);
@@ -48,10 +44,10 @@ public sealed class KeyTests : IAsyncLifetime
     [Fact]
     public void OneTimeCodesAreNoLongerHashedWithTheTokenKey()
     {
-        var keys = _app.Get<KeyMaterial>();
+        var keys = App.Get<KeyMaterial>();
         var message = Encoding.UTF8.GetBytes($"otp:{Phones.ZhangGreen}:123456");
 
-        var hash = _app.Get<CitizenSignIn>().HashCode(Phones.ZhangGreen, "123456");
+        var hash = App.Get<CitizenSignIn>().HashCode(Phones.ZhangGreen, "123456");
 
         Assert.NotEqual(HMACSHA256.HashData(keys.JwtKey, message), hash);
         Assert.Equal(HMACSHA256.HashData(keys.OtpKey, message), hash);

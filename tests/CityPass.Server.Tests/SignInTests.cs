@@ -10,7 +10,7 @@ public abstract class SignInTests(StoreMode mode) : AppTest(mode)
 {
     private const string UnknownPhone = "+8613999999999";
 
-    private async Task<(HttpStatusCode Status, string Code, string Title)> TryCodeAsync(HttpClient http, string phone, string code)
+    private static async Task<(HttpStatusCode Status, string Code, string Title)> TryCodeAsync(HttpClient http, string phone, string code)
     {
         var response = await http.PostAsJsonAsync("/v1/citizens/session", new { phone, code });
         if (response.StatusCode == HttpStatusCode.OK) return (response.StatusCode, "signed_in", "");

@@ -50,7 +50,7 @@ public sealed partial class SmsInbox : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var inbox = new SmsInbox(app);
-        app.MapPost("/sms", inbox.ReceiveAsync);
+        app.MapPost("/sms", (Func<HttpContext, Task<IResult>>)inbox.ReceiveAsync);
         await app.StartAsync();
         inbox.Url = new Uri(new Uri(app.Urls.First()), "/sms");
         return inbox;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs CityPass on real Redis and PostgreSQL servers that this script starts on loopback, with
 # their data in .data/stores (kept between runs). Stops them when the server stops.
-#   REDIS_PORT (6390), PG_PORT (5440) and any ASP.NET setting as an environment variable apply.
+#   REDIS_PORT (6390), PG_PORT (5440) and any ASP.NET setting as an environment variable apply
+#   (ASPNETCORE_URLS, http://localhost:5080 by default). Outside Development, set Sms__Gateway__Url:
+#   on real stores only Development may run without an SMS gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -39,4 +41,5 @@ export ConnectionStrings__Redis="127.0.0.1:$redis_port"
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=citypass;Database=citypass"
 export Demo__Seed="${Demo__Seed:-true}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://localhost:5080}"
 dotnet run --project src/CityPass.Server -- "$@"

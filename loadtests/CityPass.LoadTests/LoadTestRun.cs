@@ -44,14 +44,16 @@ public sealed class LoadTestRun(RunOptions options)
 
         var issuer = IssuerId.TryParse("310000", out var id) ? id : throw new InvalidOperationException();
         var keys = IssuerKeySet.Generate(issuer, SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1));
-        var jwtKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var serverSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
         Say("Starting redis-server and PostgreSQL on loopback");
         await using var redisServer = await LocalRedis.StartAsync(_tmp, options.RedisAppendOnly);
         await using var postgres = await LocalPostgres.StartAsync();
         Say($"Starting the server (Release, production stores): redis {redisServer.ConnectionString}, postgres 127.0.0.1:{postgres.Port}");
+        // The server runs as production does, so its one-time codes go out through its real SMS gateway adapter: to this inbox.
+        await using var sms = await SmsInbox.StartAsync();
         await using var server = _server = await ServerProcess.StartAsync(serverDll, redisServer.ConnectionString, postgres.ConnectionString(),
-            keys.ToPrivateJson(), jwtKey, Path.Combine(_tmp, "server.log"), options.ServerSettings);
+            keys.ToPrivateJson(), serverSecret, sms, Path.Combine(_tmp, "server.log"), options.ServerSettings);
         await using var redis = _redis = await RedisClient.ConnectAsync(redisServer.ConnectionString);
         var postmaster = postgres.PostmasterPid;
         _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
@@ -77,7 +79,7 @@ public sealed class LoadTestRun(RunOptions options)
         var tokens = new string[options.SignedInCitizens];
         var step = Math.Max(1, options.Citizens / options.SignedInCitizens);
         await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
-            async (i, _) => tokens[i] = await api.CitizenSignInAsync(Seeder.Phone(i * step)));
+            async (i, _) => tokens[i] = await api.CitizenSignInAsync(Seeder.Phone(i * step), sms));
         _tokensFile = Path.Combine(_tmp, "citizen-tokens.txt");
         await File.WriteAllLinesAsync(_tokensFile, tokens);
 

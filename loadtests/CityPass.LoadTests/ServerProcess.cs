@@ -6,7 +6,8 @@ namespace CityPass.LoadTests;
 /// <summary>
 /// The CityPass server as built in Release, started as production runs it (Production environment,
 /// Redis + PostgreSQL stores, keys given inline, warnings-only logging) on a free loopback port.
-/// The runner owns its issuer key set and sign-in key, so it can mint passes the server accepts.
+/// The runner owns its issuer key set and server secret, so it can mint passes the server accepts, and
+/// its SMS gateway (<see cref="SmsInbox"/>), where the server's one-time codes arrive.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -42,18 +43,17 @@ public sealed class ServerProcess : IAsyncDisposable
         ["RateLimits__PerCitizenPerSecond"] = "100000",
     };
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string redis, string postgres, string keySetJson, string jwtKey, string logFile,
-        IReadOnlyDictionary<string, string> extra)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string redis, string postgres, string keySetJson, string serverSecret, SmsInbox sms,
+        string logFile, IReadOnlyDictionary<string, string> extra)
     {
         var port = Processes.FreeLoopbackPort();
-        var env = new Dictionary<string, string>(Overrides.Concat(extra).GroupBy(kv => kv.Key).Select(g => g.Last()).ToDictionary())
+        var env = new Dictionary<string, string>(Overrides.Concat(sms.ServerSettings).Concat(extra).GroupBy(kv => kv.Key).Select(g => g.Last()).ToDictionary())
         {
-            // "Urls", not ASPNETCORE_URLS: appsettings.json sets Urls, and only app configuration overrides it.
-            ["Urls"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             ["ConnectionStrings__Redis"] = redis,
             ["ConnectionStrings__Postgres"] = postgres,
             ["Keys__KeySetJson"] = keySetJson,
-            ["Keys__JwtSigningKey"] = jwtKey,
+            ["Keys__ServerSecret"] = serverSecret,
         };
         var process = new ChildProcess("dotnet", [serverDll], logFile, Path.GetDirectoryName(serverDll), env);
         var server = new ServerProcess(process, port);

@@ -20,6 +20,8 @@ builder.Services.AddCityPassConsole();
 var app = builder.Build();
 // Keys load now, so a missing or bad key fails the boot and not the first request.
 app.Services.GetRequiredService<KeyMaterial>();
+// So does the SMS sender: on real stores outside Development, no gateway configured is a boot failure.
+app.Services.GetRequiredService<ISmsSender>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

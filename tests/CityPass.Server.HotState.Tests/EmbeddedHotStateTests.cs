@@ -12,4 +12,10 @@ public sealed class EmbeddedHotStateTests : HotStateContract
         Clock.Advance(ShortOtpTtl + TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
+
+    protected override Task LetGuessHourEndAsync(string phone)
+    {
+        Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
 }

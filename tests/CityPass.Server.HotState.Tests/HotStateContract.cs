@@ -24,6 +24,9 @@ public abstract class HotStateContract : IAsyncLifetime
     /// <summary>Lets a one-time code stored with <see cref="ShortOtpTtl"/> run out (a fake clock, or real time for Redis's TTLs).</summary>
     protected abstract Task LetOtpExpireAsync(string phone);
 
+    /// <summary>Ends the hour in which the phone's wrong guesses are counted (a fake clock, or the key's own TTL run short for Redis).</summary>
+    protected abstract Task LetGuessHourEndAsync(string phone);
+
     protected static readonly TimeSpan ShortOtpTtl = TimeSpan.FromMilliseconds(300);
 
     private static readonly CancellationToken None = CancellationToken.None;
@@ -243,8 +246,8 @@ public abstract class HotStateContract : IAsyncLifetime
         var phone = NewPhone();
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
-        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
-        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, 10, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, 10, None));
     }
 
     [Fact]
@@ -253,9 +256,9 @@ public abstract class HotStateContract : IAsyncLifetime
         var phone = NewPhone();
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("654321"), 3, None));
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, None));
-        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("654321"), 3, 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, 10, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, 10, None));
     }
 
     [Fact]
@@ -264,10 +267,10 @@ public abstract class HotStateContract : IAsyncLifetime
         var phone = NewPhone();
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("123456"), TimeSpan.FromMinutes(5), 10, None));
 
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("1"), 3, None));
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("2"), 3, None));
-        Assert.Equal(OtpCheck.TooManyAttempts, await Hot.CheckOtpAsync(phone, Hash("3"), 3, None));
-        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("1"), 3, 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("2"), 3, 10, None));
+        Assert.Equal(OtpCheck.TooManyAttempts, await Hot.CheckOtpAsync(phone, Hash("3"), 3, 10, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 3, 10, None));
     }
 
     [Fact]
@@ -278,7 +281,7 @@ public abstract class HotStateContract : IAsyncLifetime
 
         await LetOtpExpireAsync(phone);
 
-        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("123456"), 5, 10, None));
     }
 
     [Fact]
@@ -286,11 +289,11 @@ public abstract class HotStateContract : IAsyncLifetime
     {
         var phone = NewPhone();
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 10, None));
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("999999"), 2, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("999999"), 2, 10, None));
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 10, None));
 
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("111111"), 2, None));
-        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 2, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("111111"), 2, 10, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 2, 10, None));
     }
 
     [Fact]
@@ -302,12 +305,85 @@ public abstract class HotStateContract : IAsyncLifetime
         Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("333333"), TimeSpan.FromMinutes(5), 3, None));
         Assert.False(await Hot.TryStoreOtpAsync(phone, Hash("444444"), TimeSpan.FromMinutes(5), 3, None));
 
-        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("444444"), 5, None));
-        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("333333"), 5, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("444444"), 5, 10, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("333333"), 5, 10, None));
         Assert.True(await Hot.TryStoreOtpAsync(NewPhone(), Hash("555555"), TimeSpan.FromMinutes(5), 3, None));
     }
 
     [Fact]
     public async Task NoCodeStoredIsMissing() =>
-        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(NewPhone(), Hash("123456"), 5, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(NewPhone(), Hash("123456"), 5, 10, None));
+
+    [Fact]
+    public async Task WrongGuessesAreCountedPerPhoneAcrossItsCodesAndThenEvenTheRightCodeIsLocked()
+    {
+        var phone = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000001"), 3, 4, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000002"), 3, 4, None));
+        // A new code brings fresh tries of that code, but not fresh guesses of the phone.
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000003"), 3, 4, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000004"), 3, 4, None));
+
+        Assert.Equal(OtpCheck.Locked, await Hot.CheckOtpAsync(phone, Hash("222222"), 3, 4, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("333333"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Locked, await Hot.CheckOtpAsync(phone, Hash("333333"), 3, 4, None));
+
+        var other = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(other, Hash("444444"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(other, Hash("444444"), 3, 4, None));
+    }
+
+    [Fact]
+    public async Task ARightCodeAndAMissingCodeDoNotCountAsWrongGuesses()
+    {
+        var phone = NewPhone();
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, 2, None));
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, 2, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("111111"), 3, 2, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 3, 2, None));
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 3, 2, None));
+    }
+
+    [Fact]
+    public async Task TheGuessLockLiftsWhenItsHourEnds()
+    {
+        var phone = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromHours(2), 10, None));
+        Assert.Equal(OtpCheck.Invalid, await Hot.CheckOtpAsync(phone, Hash("000000"), 5, 1, None));
+        Assert.Equal(OtpCheck.Locked, await Hot.CheckOtpAsync(phone, Hash("111111"), 5, 1, None));
+
+        await LetGuessHourEndAsync(phone);
+
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("111111"), 5, 1, None));
+    }
+
+    [Fact]
+    public async Task AReleasedCodeIsGoneAndGivesBackItsPlaceInTheHour()
+    {
+        var phone = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 2, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 2, None));
+
+        await Hot.ReleaseOtpAsync(phone, Hash("222222"), None);
+
+        Assert.Equal(OtpCheck.Missing, await Hot.CheckOtpAsync(phone, Hash("222222"), 5, 10, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("333333"), TimeSpan.FromMinutes(5), 2, None));
+        Assert.False(await Hot.TryStoreOtpAsync(phone, Hash("444444"), TimeSpan.FromMinutes(5), 2, None));
+    }
+
+    [Fact]
+    public async Task ReleasingAnEarlierCodeLeavesTheCurrentOneAlone()
+    {
+        var phone = NewPhone();
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("111111"), TimeSpan.FromMinutes(5), 5, None));
+        Assert.True(await Hot.TryStoreOtpAsync(phone, Hash("222222"), TimeSpan.FromMinutes(5), 5, None));
+
+        await Hot.ReleaseOtpAsync(phone, Hash("111111"), None);
+
+        Assert.Equal(OtpCheck.Valid, await Hot.CheckOtpAsync(phone, Hash("222222"), 5, 10, None));
+    }
 }

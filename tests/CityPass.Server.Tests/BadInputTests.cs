@@ -134,7 +134,7 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
     public async Task APhoneGetsAtMostFiveCodesAnHourAndTheAnswerDoesNotTell()
     {
         var http = App.CreateClient();
-        var sms = App.Get<CityPass.Server.Citizens.DevelopmentSmsSender>();
+        var sms = App.Sms;
         for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = Phones.LiYellow })).StatusCode);
         var fifth = sms.LastMessageTo(Phones.LiYellow);
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone = Phones.LiYellow })).StatusCode);

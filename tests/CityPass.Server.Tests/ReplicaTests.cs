@@ -16,7 +16,7 @@ public sealed class ReplicaTests
             ["ConnectionStrings:Redis"] = redis,
             ["ConnectionStrings:Postgres"] = postgres,
             ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
-            ["Keys:JwtKeyFile"] = Path.Combine(keys, "jwt.key"),
+            ["Keys:ServerSecretFile"] = Path.Combine(keys, "server-secret.key"),
             // Far longer than the test: only the pub/sub message can refresh the other replica in time.
             ["Venues:DirectoryMaxAgeSeconds"] = "600",
         };

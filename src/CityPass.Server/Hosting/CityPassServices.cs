@@ -49,8 +49,7 @@ public static class CityPassServices
         services.AddSingleton<StatusService>();
         services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();
-        services.TryAddSingleton<DevelopmentSmsSender>();
-        services.TryAddSingleton<ISmsSender>(sp => sp.GetRequiredService<DevelopmentSmsSender>());
+        services.AddSmsSender(configuration, embedded || environment.IsDevelopment());
 
         services.AddCityPassAuth();
         services.AddCityPassRateLimits(configuration);
@@ -59,5 +58,31 @@ public static class CityPassServices
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<StoresHealthCheck>("stores", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>
+    /// A configured gateway always sends. Without one, only the embedded default and Development get the
+    /// development sender (and its outbox route); anywhere else resolving the sender fails the boot
+    /// (Program.cs resolves it at start), since codes could otherwise be read by anyone.
+    /// </summary>
+    private static void AddSmsSender(this IServiceCollection services, IConfiguration configuration, bool developmentSenderAllowed)
+    {
+        var section = configuration.GetSection(SmsGatewayOptions.Section);
+        services.AddValidatedOptions<SmsGatewayOptions>(section, o => o.Validate());
+        // The client's own logging is off: it would log the gateway URL on every message; HttpSmsGateway logs what is safe.
+        services.AddHttpClient(HttpSmsGateway.HttpClientName).RemoveAllLoggers();
+        if (!string.IsNullOrWhiteSpace(section["Url"]))
+        {
+            services.TryAddSingleton<ISmsSender, HttpSmsGateway>();
+        }
+        else if (developmentSenderAllowed)
+        {
+            services.TryAddSingleton<DevelopmentSmsSender>();
+            services.TryAddSingleton<ISmsSender>(sp => sp.GetRequiredService<DevelopmentSmsSender>());
+        }
+        else
+        {
+            services.TryAddSingleton<ISmsSender>(_ => throw new InvalidOperationException(HttpSmsGateway.NotConfigured));
+        }
     }
 }

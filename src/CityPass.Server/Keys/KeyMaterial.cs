@@ -7,8 +7,8 @@ namespace CityPass.Server.Keys;
 
 /// <summary>
 /// The city's key material, loaded once at start-up: its issuer key set (signing keys + secrets),
-/// the trust store (its own public keys and other cities'), and the sign-in token key. A missing or
-/// bad key fails the boot, not the first scan.
+/// the trust store (its own public keys and other cities'), and the symmetric keys derived from the
+/// server secret. A missing or bad key fails the boot, not the first scan.
 /// </summary>
 public sealed class KeyMaterial
 {
@@ -32,7 +32,10 @@ public sealed class KeyMaterial
         }
         var foreign = o.TrustedKeySetFiles.Select(f => PublicKeySet.FromJson(File.ReadAllText(Path.Combine(root, f)))).ToList();
         Trust = new TrustStore(foreign.Where(k => k.Issuer != issuer).Append(IssuerKeys.PublicKeys));
-        JwtKey = LoadJwtKey(o, Path.Combine(root, o.JwtKeyFile), logger);
+        var secret = LoadServerSecret(o, Path.Combine(root, o.ServerSecretFile), logger);
+        JwtKey = DeriveKey(secret, JwtPurpose);
+        OtpKey = DeriveKey(secret, OtpPurpose);
+        CryptographicOperations.ZeroMemory(secret);
         var others = foreign.Count(k => k.Issuer != issuer);
         var suiteName = suite.ToWireName();
         logger.LogInformation("Issuer {Issuer} keys loaded ({Suite}); trusting {Count} other cities", issuer, suiteName, others);
@@ -42,7 +45,22 @@ public sealed class KeyMaterial
 
     public TrustStore Trust { get; }
 
+    public const int MinServerSecretBytes = 32;
+
+    /// <summary>HKDF info labels: one key per purpose, so a key that leaks or is misused in one place says nothing about the others.</summary>
+    public const string JwtPurpose = "citypass/jwt/v1";
+
+    public const string OtpPurpose = "citypass/otp/v1";
+
+    /// <summary>HMAC-SHA256 key that signs staff and citizen sign-in tokens.</summary>
     public byte[] JwtKey { get; }
+
+    /// <summary>HMAC-SHA256 key of one-time code hashes in the hot store.</summary>
+    public byte[] OtpKey { get; }
+
+    /// <summary>A 32-byte key for one purpose, HKDF-SHA256 from the server secret (the secret is already uniformly random, so no salt).</summary>
+    public static byte[] DeriveKey(byte[] serverSecret, string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, serverSecret, 32, salt: [], info: System.Text.Encoding.UTF8.GetBytes(purpose));
 
     private static IssuerKeySet LoadIssuerKeys(KeyOptions o, IssuerId issuer, SignatureSuite suite, string file, TimeProvider clock, ILogger logger)
     {
@@ -58,15 +76,23 @@ public sealed class KeyMaterial
         return keys;
     }
 
-    private static byte[] LoadJwtKey(KeyOptions o, string file, ILogger logger)
+    private static byte[] LoadServerSecret(KeyOptions o, string file, ILogger logger)
     {
-        if (!string.IsNullOrWhiteSpace(o.JwtSigningKey)) return Convert.FromBase64String(o.JwtSigningKey);
-        if (File.Exists(file)) return Convert.FromBase64String(File.ReadAllText(file).Trim());
-        if (!o.GenerateIfMissing) throw new InvalidOperationException($"No sign-in token key: set Keys:JwtSigningKey or provide {file}.");
-        var key = RandomNumberGenerator.GetBytes(32);
-        WriteSecretFile(file, Convert.ToBase64String(key));
-        logger.LogWarning("Generated a new sign-in token key in {File}", file);
-        return key;
+        if (!string.IsNullOrWhiteSpace(o.ServerSecret)) return Convert.FromBase64String(o.ServerSecret.Trim());
+        if (File.Exists(file))
+        {
+            var text = File.ReadAllText(file).Trim();
+            if (!KeyOptions.IsServerSecret(text)) throw new InvalidOperationException($"{file} is not base64 of at least {MinServerSecretBytes} bytes.");
+            return Convert.FromBase64String(text);
+        }
+        if (!o.GenerateIfMissing)
+        {
+            throw new InvalidOperationException($"No server secret: set Keys:ServerSecret (base64 of at least {MinServerSecretBytes} random bytes) or provide {file}.");
+        }
+        var secret = RandomNumberGenerator.GetBytes(MinServerSecretBytes);
+        WriteSecretFile(file, Convert.ToBase64String(secret));
+        logger.LogWarning("Generated a new server secret in {File}", file);
+        return secret;
     }
 
     private static void WriteSecretFile(string path, string content)

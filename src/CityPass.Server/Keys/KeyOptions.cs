@@ -17,10 +17,14 @@ public sealed class KeyOptions
 
     public string KeyFile { get; set; } = ".data/issuer-keys.json";
 
-    /// <summary>Base64 HMAC key (>= 32 bytes) that signs staff and citizen sign-in tokens; generated into a file when missing and allowed.</summary>
-    public string? JwtSigningKey { get; set; }
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the master secret from which the server derives its
+    /// symmetric keys, one per purpose (sign-in tokens, one-time code hashes; see <see cref="KeyMaterial"/>).
+    /// Generated into <see cref="ServerSecretFile"/> when missing and allowed.
+    /// </summary>
+    public string? ServerSecret { get; set; }
 
-    public string JwtKeyFile { get; set; } = ".data/jwt-signing.key";
+    public string ServerSecretFile { get; set; } = ".data/server-secret.key";
 
     public bool GenerateIfMissing { get; set; }
 
@@ -31,18 +35,18 @@ public sealed class KeyOptions
     {
         if (!IssuerId.TryParse(IssuerCode, out _)) yield return $"Keys:IssuerCode '{IssuerCode}' is not a six-digit division code.";
         if (!SignatureSuiteExtensions.TryParseWireName(Suite, out _)) yield return $"Keys:Suite '{Suite}' is not ES256 or SM2.";
-        if (JwtSigningKey is not null)
+        if (ServerSecret is not null && !IsServerSecret(ServerSecret)) yield return "Keys:ServerSecret must be base64 of at least 32 bytes.";
+    }
+
+    public static bool IsServerSecret(string base64)
+    {
+        try
         {
-            var ok = true;
-            try
-            {
-                ok = Convert.FromBase64String(JwtSigningKey).Length >= 32;
-            }
-            catch (FormatException)
-            {
-                ok = false;
-            }
-            if (!ok) yield return "Keys:JwtSigningKey must be base64 of at least 32 bytes.";
+            return Convert.FromBase64String(base64.Trim()).Length >= KeyMaterial.MinServerSecretBytes;
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 }

@@ -21,6 +21,8 @@ public static class ProblemCodes
     public const string OtpInvalid = "otp_invalid";
     public const string OtpMissing = "otp_missing";
     public const string OtpTooManyAttempts = "otp_too_many_attempts";
+    public const string OtpLocked = "otp_locked";
+    public const string SmsUnavailable = "sms_unavailable";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string Internal = "internal_error";
     public const string Unavailable = "service_unavailable";

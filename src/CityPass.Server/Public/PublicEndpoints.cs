@@ -32,6 +32,8 @@ public static class PublicEndpoints
         app.MapGet("/v1/ping", () => TypedResults.Text("pong")).WithTags("Public").AllowAnonymous()
             .WithSummary("Does nothing: the load tests' baseline for this server's HTTP ceiling.");
 
+        // Only the development sender has an outbox, and it is only registered in the embedded default and
+        // Development: anywhere else this route would hand any citizen's code to anyone.
         if (app.ServiceProvider.GetService<ISmsSender>() is DevelopmentSmsSender outbox)
         {
             app.MapGet("/v1/dev/sms-outbox", Results<Ok<string>, ProblemHttpResult> (string phone) =>

@@ -37,6 +37,8 @@ public enum OtpCheck
     Missing,
     /// <summary>Too many wrong codes: the code is burnt; ask for a new one.</summary>
     TooManyAttempts,
+    /// <summary>The phone used up its wrong guesses for the hour, over all its codes: nothing is checked until the hour passes.</summary>
+    Locked,
 }
 
 /// <summary>
@@ -77,6 +79,19 @@ public interface IHotState
     /// </summary>
     Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken);
 
-    /// <summary>Checks (in constant time) and, when valid, consumes the code; counts wrong tries up to <paramref name="maxAttempts"/>.</summary>
-    Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken);
+    /// <summary>
+    /// Takes back a code whose text message could not be sent: removes it if it is still the phone's
+    /// code, and gives back the one of the hour's codes it used, so a gateway outage neither leaves a
+    /// code nobody received nor eats the citizen's allowance.
+    /// </summary>
+    Task ReleaseOtpAsync(string phone, byte[] codeHash, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks (in constant time) and, when valid, consumes the code; counts wrong tries of the code up
+    /// to <paramref name="maxAttempts"/> (then it is burnt), and wrong guesses of the phone, over all
+    /// its codes, up to <paramref name="maxWrongPerHour"/> in a fixed hour (then every check answers
+    /// <see cref="OtpCheck.Locked"/>, the right code too, until the hour ends): five codes an hour must
+    /// not mean five times the guesses.
+    /// </summary>
+    Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, int maxWrongPerHour, CancellationToken cancellationToken);
 }

@@ -65,7 +65,7 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Keys:KeyFile", Path.Combine(_dataDir, "issuer-keys.json"));
-        builder.UseSetting("Keys:JwtKeyFile", Path.Combine(_dataDir, "jwt.key"));
+        builder.UseSetting("Keys:ServerSecretFile", Path.Combine(_dataDir, "server-secret.key"));
         builder.UseSetting("Keys:GenerateIfMissing", "true");
         builder.UseSetting("RateLimits:SignInsPerMinute", "10000");
         builder.UseSetting("RateLimits:PerCitizenPerSecond", "1000");

@@ -30,7 +30,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         _settings = new Dictionary<string, string?>
         {
             ["Keys:KeyFile"] = Path.Combine(_dataDir, "issuer-keys.json"),
-            ["Keys:JwtKeyFile"] = Path.Combine(_dataDir, "jwt.key"),
+            ["Keys:ServerSecretFile"] = Path.Combine(_dataDir, "server-secret.key"),
             ["Keys:GenerateIfMissing"] = "true",
             ["RateLimits:PerGatePerSecond"] = "10000",
             ["RateLimits:PerCitizenPerSecond"] = "10000",
@@ -53,6 +53,17 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     public DemoSummary? SharedDemo { get; init; }
 
     public StoreMode Mode => _mode;
+
+    /// <summary>"Testing" unless a test needs the host as production runs it.</summary>
+    public string Environment { get; init; } = "Testing";
+
+    /// <summary>
+    /// Where one-time codes go: the fixture's <see cref="TestSmsSender"/> in place of the server's own
+    /// sender, unless <see cref="UseServerSmsSender"/> (to test the server's choice of sender itself).
+    /// </summary>
+    public TestSmsSender Sms { get; } = new();
+
+    public bool UseServerSmsSender { get; init; }
 
     public async Task InitializeAsync()
     {
@@ -80,24 +91,29 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(Environment);
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            if (!UseServerSmsSender)
+            {
+                services.RemoveAll<ISmsSender>();
+                services.AddSingleton<ISmsSender>(Sms);
+            }
         });
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public async Task<CitizenClient> SignInCitizenAsync(string phone)
+    /// <summary>Signs a citizen in with the code the fixture's sender got, or, given <paramref name="codeSentTo"/>, with the code read from there (e.g. a gateway stub).</summary>
+    public async Task<CitizenClient> SignInCitizenAsync(string phone, Func<string, string>? codeSentTo = null)
     {
         var http = CreateClient();
         (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone })).EnsureSuccessStatusCode();
-        var message = Get<DevelopmentSmsSender>().LastMessageTo(phone) ?? throw new InvalidOperationException("no code was sent");
-        var code = System.Text.RegularExpressions.Regex.Match(message, @"\d{6}").Value;
+        var code = (codeSentTo ?? Sms.CodeSentTo)(phone);
         var response = await http.PostAsJsonAsync("/v1/citizens/session", new { phone, code });
         response.EnsureSuccessStatusCode();
         var session = (await response.Content.ReadFromJsonAsync<CitizenSession>())!;

@@ -18,6 +18,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
     private readonly Dictionary<(Guid Gate, Guid Scan), (ScanOutcome Outcome, DateTimeOffset Until)> _seen = [];
     private readonly Dictionary<string, (byte[] Hash, DateTimeOffset Until, int Failures)> _otps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, DateTimeOffset WindowEnds)> _otpsIssued = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, DateTimeOffset WindowEnds)> _otpWrongGuesses = new(StringComparer.Ordinal);
 
     private sealed class VenueHot
     {
@@ -113,7 +114,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         lock (_lock)
         {
             var now = clock.GetUtcNow();
-            var issued = _otpsIssued.TryGetValue(phone, out var w) && w.WindowEnds > now ? w : (Count: 0, WindowEnds: now + TimeSpan.FromHours(1));
+            var issued = HourWindow(_otpsIssued, phone, now);
             if (issued.Count >= maxCodesPerHour) return Task.FromResult(false);
             _otpsIssued[phone] = issued with { Count = issued.Count + 1 };
             _otps[phone] = (codeHash, now + ttl, 0);
@@ -121,16 +122,30 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         }
     }
 
-    public Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken)
+    public Task ReleaseOtpAsync(string phone, byte[] codeHash, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (!_otps.TryGetValue(phone, out var otp) || otp.Until <= clock.GetUtcNow()) return Task.FromResult(OtpCheck.Missing);
+            if (_otps.TryGetValue(phone, out var otp) && CryptographicOperations.FixedTimeEquals(otp.Hash, codeHash)) _otps.Remove(phone);
+            if (_otpsIssued.TryGetValue(phone, out var issued) && issued.Count > 0) _otpsIssued[phone] = issued with { Count = issued.Count - 1 };
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, int maxWrongPerHour, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = clock.GetUtcNow();
+            var wrong = HourWindow(_otpWrongGuesses, phone, now);
+            if (wrong.Count >= maxWrongPerHour) return Task.FromResult(OtpCheck.Locked);
+            if (!_otps.TryGetValue(phone, out var otp) || otp.Until <= now) return Task.FromResult(OtpCheck.Missing);
             if (CryptographicOperations.FixedTimeEquals(otp.Hash, codeHash))
             {
                 _otps.Remove(phone);
                 return Task.FromResult(OtpCheck.Valid);
             }
+            _otpWrongGuesses[phone] = wrong with { Count = wrong.Count + 1 };
             var failures = otp.Failures + 1;
             if (failures >= maxAttempts)
             {
@@ -141,6 +156,10 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             return Task.FromResult(OtpCheck.Invalid);
         }
     }
+
+    // A fixed window that starts with the phone's first event and lasts an hour, as Redis's INCR + PEXPIRE does.
+    private static (int Count, DateTimeOffset WindowEnds) HourWindow(Dictionary<string, (int Count, DateTimeOffset WindowEnds)> windows, string phone, DateTimeOffset now) =>
+        windows.TryGetValue(phone, out var w) && w.WindowEnds > now ? w : (0, now + TimeSpan.FromHours(1));
 
     private VenueHot Venue(Guid id)
     {

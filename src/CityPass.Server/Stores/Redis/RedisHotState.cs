@@ -174,15 +174,26 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         return 1
         """);
 
+    // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash. DECR keeps the key's TTL, so the window still ends when it began to.
+    private static readonly RedisScript ReleaseOtpScript = new("""
+        if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+        return 1
+        """);
+
+    // KEYS: 1 the code, 2 wrong guesses this hour. ARGV: 1 hash, 2 max wrong tries of a code, 3 max wrong guesses an hour.
     // Lua has no constant-time comparison. Both sides are hashes of a fixed length, though, so how
     // early a comparison stops says nothing an attacker can steer towards the code itself.
     private static readonly RedisScript CheckOtpScript = new("""
+        local wrong = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if wrong >= tonumber(ARGV[3]) then return 'locked' end
         local stored = redis.call('HGET', KEYS[1], 'hash')
         if not stored then return 'missing' end
         if stored == ARGV[1] then
           redis.call('DEL', KEYS[1])
           return 'valid'
         end
+        if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], 3600000) end
         local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
         if failures >= tonumber(ARGV[2]) then
           redis.call('DEL', KEYS[1])
@@ -199,15 +210,22 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         return reply.AsInt64() == 1;
     }
 
-    public async Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, CancellationToken cancellationToken)
+    public async Task ReleaseOtpAsync(string phone, byte[] codeHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(codeHash);
-        var reply = await redis.EvaluateAsync(CheckOtpScript, [RedisKeys.Otp(phone)], [codeHash, maxAttempts], cancellationToken);
+        await redis.EvaluateAsync(ReleaseOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash], cancellationToken);
+    }
+
+    public async Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, int maxWrongPerHour, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(codeHash);
+        var reply = await redis.EvaluateAsync(CheckOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpWrongGuesses(phone)], [codeHash, maxAttempts, maxWrongPerHour], cancellationToken);
         return reply.AsString() switch
         {
             "valid" => OtpCheck.Valid,
             "invalid" => OtpCheck.Invalid,
             "burnt" => OtpCheck.TooManyAttempts,
+            "locked" => OtpCheck.Locked,
             _ => OtpCheck.Missing,
         };
     }

@@ -74,4 +74,7 @@ public static class RedisKeys
 
     /// <summary>How many codes the phone was given this hour; same slot as <see cref="Otp"/> (one script uses both).</summary>
     public static string OtpIssued(string phone) => Otp(phone) + ":issued";
+
+    /// <summary>How many wrong codes were tried for the phone this hour, whichever code they were aimed at; same slot as <see cref="Otp"/>.</summary>
+    public static string OtpWrongGuesses(string phone) => Otp(phone) + ":wrong";
 }

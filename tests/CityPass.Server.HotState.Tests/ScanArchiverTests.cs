@@ -88,6 +88,19 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScansOfTwoGatesWithTheSameScanIdAreBothArchived()
+    {
+        var venue = Guid.NewGuid();
+        var scanId = Guid.NewGuid();
+        // Same venue, same id, same instant: only the gate tells the two records apart.
+        var atA = await _hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        var atB = await _hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync([atA!.Record, atB!.Record]);
+    }
+
+    [Fact]
     public async Task ScansMadeWhileTheArchiverRunsAreArchivedToo()
     {
         await StartArchiverAsync();

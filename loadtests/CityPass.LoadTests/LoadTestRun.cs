@@ -142,7 +142,7 @@ public sealed class LoadTestRun(RunOptions options)
         // 4. Soak at 50% (behind --soak), in chunks of at most five minutes, each with its own pool minted up front.
         if (options.Soak) await SoakAsync(half);
 
-        Say("Waiting for the archive to catch up, then checking every answered scan id against PostgreSQL");
+        Say("Waiting for the archive to catch up, then checking every answered (gate, scan id) against PostgreSQL");
         var archive = await ArchiveCheck.RunAsync(redis, postgres.ConnectionString(), _logs, TimeSpan.FromMinutes(3));
         Say($"Archive: answered {archive.AnsweredScans:N0}, archived {archive.ArchivedRows:N0} rows ({archive.DistinctArchivedKeys:N0} distinct (gate, scan id)), missing {archive.Missing}, " +
             $"archived but not seen answered {archive.ArchivedButNotSeenAnswered} -> {(archive.Passed ? "PASS" : "FAIL")}");

@@ -8,8 +8,9 @@ namespace CityPass.Server.Scans;
 /// One scan as recorded: the gate's question and the answer it got. <see cref="CitizenId"/> is
 /// known for this city's passes and null for other cities' (their passes hide who it is).
 /// <see cref="ScanId"/> is chosen by the gate and makes its retries idempotent; it is unique per gate
-/// only, so a record is identified by (<see cref="GateId"/>, <see cref="ScanId"/>): another gate's
-/// id, reused by mistake or on purpose, can never stand in for this scan.
+/// only, so a scan is named by (<see cref="GateId"/>, <see cref="ScanId"/>) everywhere (the archive
+/// adds <see cref="DecidedAt"/>, see <see cref="IScanStore"/>): another gate's id, reused by mistake
+/// or on purpose, can never stand in for this scan.
 /// </summary>
 public sealed record ScanRecord(
     Guid ScanId,

@@ -1,21 +1,31 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using CityPass.Redis;
 using Npgsql;
 
 namespace CityPass.LoadTests;
 
+/// <summary>
+/// What identifies a scan record: the scan id is the gate's own, so two gates may send the same one
+/// and both scans must be in the archive.
+/// </summary>
+public readonly record struct ScanKey(Guid GateId, Guid ScanId);
+
 /// <summary>The correctness verdict: every scan answered 200 is in PostgreSQL, once.</summary>
 public sealed record ArchiveVerdict(
-    long AnsweredScans, long ArchivedRows, long DistinctArchivedIds, long Missing, long ArchivedButNotSeenAnswered,
-    long RetriesChecked, double CatchUpSeconds, IReadOnlyList<Guid> MissingSample)
+    long AnsweredScans, long ArchivedRows,
+    // Distinct (gate, scan id) pairs; the JSON name is the one older results.json files have.
+    [property: JsonPropertyName("distinctArchivedIds")] long DistinctArchivedKeys,
+    long Missing, long ArchivedButNotSeenAnswered,
+    long RetriesChecked, double CatchUpSeconds, IReadOnlyList<ScanKey> MissingSample)
 {
-    /// <summary>No answered scan missing, no scan id twice.</summary>
-    public bool Passed => Missing == 0 && ArchivedRows == DistinctArchivedIds;
+    /// <summary>No answered scan missing, no (gate, scan id) twice.</summary>
+    public bool Passed => Missing == 0 && ArchivedRows == DistinctArchivedKeys;
 }
 
 /// <summary>
 /// Waits until the scan archiver has drained every Redis stream into PostgreSQL, then compares the
-/// set of scan ids answered 200 (from wrk's logs) with <c>SELECT scan_id FROM scans</c>.
+/// set of (gate, scan id) answered 200 (from wrk's logs) with <c>SELECT gate_id, scan_id FROM scans</c>.
 /// </summary>
 public static class ArchiveCheck
 {
@@ -36,22 +46,24 @@ public static class ArchiveCheck
         }
         var catchUp = sw.Elapsed.TotalSeconds;
 
-        var archived = new HashSet<Guid>();
-        long rows = 0;
+        var archived = new List<ScanKey>();
         await using (var c = new NpgsqlConnection(postgres))
         {
             await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT scan_id FROM scans", c);
+            await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id FROM scans", c);
             await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                rows++;
-                archived.Add(r.GetGuid(0));
-            }
+            while (await r.ReadAsync()) archived.Add(new ScanKey(r.GetGuid(0), r.GetGuid(1)));
         }
-        var missing = logs.Answered.Where(id => !archived.Contains(id)).ToList();
-        var unseen = archived.Count(id => !logs.Answered.Contains(id));
-        return new ArchiveVerdict(logs.Answered.Count, rows, archived.Count, missing.Count, unseen, logs.RetriesChecked, catchUp, missing.Take(10).ToList());
+        return Compare(logs.Answered, archived, logs.RetriesChecked, catchUp);
+    }
+
+    /// <summary>The verdict on the archived rows' keys against the keys answered 200.</summary>
+    public static ArchiveVerdict Compare(IReadOnlySet<ScanKey> answered, IReadOnlyCollection<ScanKey> archivedRows, long retriesChecked, double catchUpSeconds)
+    {
+        var archived = archivedRows.ToHashSet();
+        var missing = answered.Where(key => !archived.Contains(key)).ToList();
+        var unseen = archived.Count(key => !answered.Contains(key));
+        return new ArchiveVerdict(answered.Count, archivedRows.Count, archived.Count, missing.Count, unseen, retriesChecked, catchUpSeconds, missing.Take(10).ToList());
     }
 
     /// <summary>Scan records waiting in the Redis streams for the archiver.</summary>

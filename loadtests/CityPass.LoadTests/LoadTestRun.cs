@@ -144,9 +144,9 @@ public sealed class LoadTestRun(RunOptions options)
         // 4. Soak at 50% (behind --soak), in chunks of at most five minutes, each with its own pool minted up front.
         if (options.Soak) await SoakAsync(half);
 
-        Say("Waiting for the archive to catch up, then checking every answered scan id against PostgreSQL");
+        Say("Waiting for the archive to catch up, then checking every answered (gate, scan id) against PostgreSQL");
         var archive = await ArchiveCheck.RunAsync(redis, postgres.ConnectionString(), _logs, TimeSpan.FromMinutes(3));
-        Say($"Archive: answered {archive.AnsweredScans:N0}, archived {archive.ArchivedRows:N0} rows ({archive.DistinctArchivedIds:N0} distinct), missing {archive.Missing}, " +
+        Say($"Archive: answered {archive.AnsweredScans:N0}, archived {archive.ArchivedRows:N0} rows ({archive.DistinctArchivedKeys:N0} distinct (gate, scan id)), missing {archive.Missing}, " +
             $"archived but not seen answered {archive.ArchivedButNotSeenAnswered} -> {(archive.Passed ? "PASS" : "FAIL")}");
 
         if (await ChromiumRunningAsync() && !machine.ChromiumSeenRunning) _notes.Add("Chromium was running at the end of the run: part of the run shared the machine with browser tests.");
@@ -183,12 +183,12 @@ public sealed class LoadTestRun(RunOptions options)
             new("p99 <= 5 ms at 50% of maximum", rate50 is null ? "not run" : $"p99 {rate50.Latency.P99:0.00} ms (p50 {rate50.Latency.P50:0.00}, max {rate50.Latency.Max:0.0})",
                 rate50 is not null && rate50.Latency.P99 <= 5),
             new("zero 5xx", $"{fives} 5xx, {socket} socket errors/timeouts over {all.Sum(s => s.Statuses.Values.Sum()):N0} responses", fives == 0),
-            new("every scan answered is in PostgreSQL (counts and ids match)",
-                $"{archive.AnsweredScans:N0} answered, {archive.Missing} missing; {archive.ArchivedRows:N0} rows = {archive.DistinctArchivedIds:N0} distinct ids",
+            new("every scan answered is in PostgreSQL (counts and (gate, scan id) keys match)",
+                $"{archive.AnsweredScans:N0} answered, {archive.Missing} missing; {archive.ArchivedRows:N0} rows = {archive.DistinctArchivedKeys:N0} distinct (gate, scan id)",
                 archive.Passed),
             new("a retried scan id never makes a second record",
-                $"{retries:N0} retries, {retriesDup:N0} answered as duplicate, {_scenarios.Sum(s => s.RetriesWithChangedCode)} with a changed answer; no scan id twice in the archive",
-                retries > 0 && retries == retriesDup && archive.ArchivedRows == archive.DistinctArchivedIds),
+                $"{retries:N0} retries, {retriesDup:N0} answered as duplicate, {_scenarios.Sum(s => s.RetriesWithChangedCode)} with a changed answer; no gate's scan id twice in the archive",
+                retries > 0 && retries == retriesDup && archive.ArchivedRows == archive.DistinctArchivedKeys),
             new("CPU profile of the verify path, five largest costs named", profile is null ? "not taken" : "see Profile", profile is not null),
         ];
     }

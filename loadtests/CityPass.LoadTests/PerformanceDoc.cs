@@ -32,7 +32,7 @@ public static class PerformanceDoc
         sb.Append("2,000 gates through the API's bulk paths, mints a pool of passes, and measures: verify at maximum throughput (closed loop, ");
         sb.Append("connections swept) beside `GET /v1/ping` with the same wrk settings; fixed rates at 25/50/75% of that maximum; mixed traffic ");
         sb.Append("(90% scans, 9% pass refreshes, 1% status changes); redis-benchmark running the scan's Lua script on the same Redis; then it checks ");
-        sb.Append("every answered scan id against PostgreSQL, and profiles the server with dotnet-trace. See `loadtests/README.md`.\n\n");
+        sb.Append("every answered (gate, scan id) against PostgreSQL, and profiles the server with dotnet-trace. See `loadtests/README.md`.\n\n");
         sb.Append("```sh\nloadtests/run.sh            # the full run, about 8 minutes\nloadtests/run.sh --soak     # plus a 10-minute soak at 50% of the maximum\n```\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"Latest full run ({run.StartedAt:yyyy-MM-dd} on the 2-core development machine; report: [{resultsPath}/report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/report.md)):\n\n");
         sb.Append(ReportWriter.SummaryTables(run)).Append('\n');

@@ -135,9 +135,10 @@ public static class ReportWriter
         var a = run.Archive;
         sb.Append("## Correctness under load\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"After the last scenario the runner waited {a.CatchUpSeconds:N1} s for the archiver to drain the 16 Redis streams, then read every ");
-        sb.Append("scan id from `SELECT scan_id FROM scans` and every scan id wrk saw answered 200 from its per-thread logs.\n\n");
+        sb.Append("(gate, scan id) from `SELECT gate_id, scan_id FROM scans` and every (gate, scan id) wrk saw answered 200 from its per-thread logs ");
+        sb.Append("(a scan id is the gate's own: two gates may send the same one, and both scans must be there).\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"- answered 200 (new scans): {N(a.AnsweredScans)}; missing from PostgreSQL: **{a.Missing}**\n");
-        sb.Append(CultureInfo.InvariantCulture, $"- rows in `scans`: {N(a.ArchivedRows)}; distinct scan ids: {N(a.DistinctArchivedIds)} (a scan id twice would show as a difference)\n");
+        sb.Append(CultureInfo.InvariantCulture, $"- rows in `scans`: {N(a.ArchivedRows)}; distinct (gate, scan id): {N(a.DistinctArchivedKeys)} (a gate's scan id twice would show as a difference)\n");
         sb.Append(CultureInfo.InvariantCulture, $"- archived but never seen answered by wrk: {N(a.ArchivedButNotSeenAnswered)} (requests in flight when a wrk run stopped: the server answered, wrk had closed the connection)\n");
         sb.Append(CultureInfo.InvariantCulture, $"- retries (same gate, same scan id, same body): {N(run.Scenarios.Sum(s => s.Retries))}, answered as duplicate: {N(run.Scenarios.Sum(s => s.RetriesAnsweredAsDuplicate))}, answer changed: {run.Scenarios.Sum(s => s.RetriesWithChangedCode)}\n");
         sb.Append(CultureInfo.InvariantCulture, $"- 5xx over the whole run: **{run.Scenarios.Sum(s => s.Count5xx)}**; socket errors and timeouts: {run.Scenarios.Sum(s => s.SocketErrors)}\n");

@@ -10,14 +10,14 @@ public sealed record ScanLogSummary(long ScanResponses, long Answered200, Latenc
 public sealed record WindowStats(double StartSeconds, double RequestsPerSecond, double P50, double P99, double Max);
 
 /// <summary>
-/// Reads the logs scans.lua writes (a line per response) and remembers every scan id that was
-/// answered 200, across all runs, for the archive check at the end.
+/// Reads the logs scans.lua writes (a line per response) and remembers every (gate, scan id) that
+/// was answered 200, across all runs, for the archive check at the end.
 /// </summary>
 public sealed class ScanLogs
 {
-    private readonly HashSet<Guid> _answered = [];
+    private readonly HashSet<ScanKey> _answered = [];
 
-    public IReadOnlySet<Guid> Answered => _answered;
+    public IReadOnlySet<ScanKey> Answered => _answered;
 
     public long RetriesChecked { get; private set; }
 
@@ -35,7 +35,7 @@ public sealed class ScanLogs
             foreach (var line in File.ReadLines(file))
             {
                 var f = line.Split(' ');
-                if (f.Length < 7 || f[0] == "-") continue;
+                if (f.Length < 8 || f[0] == "-") continue;
                 scans++;
                 var latency = int.Parse(f[2], CultureInfo.InvariantCulture);
                 var at = long.Parse(f[6], CultureInfo.InvariantCulture);
@@ -53,7 +53,8 @@ public sealed class ScanLogs
                     continue;
                 }
                 if (f[4] == "1") wrongDuplicates++;
-                _answered.Add(Guid.Parse(f[0], CultureInfo.InvariantCulture));
+                // "-": an answer wrk could not match to its request (counted as "unmatched"), so its gate is unknown.
+                if (Guid.TryParse(f[7], CultureInfo.InvariantCulture, out var gate)) _answered.Add(new ScanKey(gate, Guid.Parse(f[0], CultureInfo.InvariantCulture)));
             }
         }
         foreach (var (at, latency) in rows)

@@ -11,7 +11,8 @@
 --
 -- Each thread logs a line per response: scan id (or "-"), status, latency in microseconds (-1 when
 -- unknown), decision code (or the kind of request), duplicate flag, retry flag, completion time (ms,
--- monotonic). The runner checks every answered scan id against the archive from these logs.
+-- monotonic), gate id (or "-"). The runner checks every answered (gate, scan id) against the archive
+-- from these logs: a scan id is the gate's own, so the pair is what names a record.
 local lib = dofile(os.getenv("CP_WRK_DIR") .. "/lib.lua")
 
 local rate = tonumber(lib.env("CP_RATE", "0"))
@@ -21,7 +22,7 @@ local status_pm = tonumber(lib.env("CP_STATUS_PERMILLE", "0"))
 
 -- Globals: done() reads counters from each thread with thread:get().
 counters = nil
-local thread_id, tag, passes, pseudonyms, gates, citizen_tokens, authority
+local thread_id, tag, passes, pseudonyms, gates, gate_ids, citizen_tokens, authority
 local pacer, log, logged = nil, nil, 0
 local n = 0
 local pending = {}            -- scan id -> { start, gate, pass, retry, code }
@@ -42,6 +43,9 @@ function init(args)
     passes[#passes + 1] = text
   end
   gates = lib.read_lines(lib.env("CP_GATES"))
+  -- A gate credential is "cpg_<gate id, 32 hex digits>_<secret>".
+  gate_ids = {}
+  for i, credential in ipairs(gates) do gate_ids[i] = credential:sub(5, 36) end
   if refresh_pm > 0 then citizen_tokens = lib.read_lines(lib.env("CP_CITIZEN_TOKENS")) end
   if status_pm > 0 then authority = lib.env("CP_AUTHORITY_TOKEN") end
   if rate > 0 then pacer = lib.pacer(rate, tonumber(lib.env("CP_THREADS"))) end
@@ -99,7 +103,7 @@ function response(status, headers, body)
     elseif body and body:find('"auditSequence"', 1, true) then kind = "status"
     end
     lib.bump(counters, "kind." .. kind)
-    log:write("- ", status, " -1 ", kind, " 0 0 ", math.floor(lib.now_us() / 1000), "\n")
+    log:write("- ", status, " -1 ", kind, " 0 0 ", math.floor(lib.now_us() / 1000), " -\n")
     return
   end
   local now = lib.now_us()
@@ -120,7 +124,7 @@ function response(status, headers, body)
     answered[ring_next] = { id = id, gate = p.gate, pass = p.pass, code = code }
     ring_next = ring_next % ring_size + 1
   end
-  log:write(id, " ", status, " ", latency, " ", code, " ", dup, " ", retry and 1 or 0, " ", math.floor(now / 1000), "\n")
+  log:write(id, " ", status, " ", latency, " ", code, " ", dup, " ", retry and 1 or 0, " ", math.floor(now / 1000), " ", p and gate_ids[p.gate] or "-", "\n")
   logged = logged + 1
   if logged % 4096 == 0 then log:flush() end
 end

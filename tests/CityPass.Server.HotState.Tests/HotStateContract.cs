@@ -105,12 +105,18 @@ public abstract class HotStateContract : IAsyncLifetime
     {
         var venue = Guid.NewGuid();
         var scanId = Guid.NewGuid();
-        var first = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        var attempt = Passes.Attempt(venue, Passes.Foreign(), scanId: scanId);
+        var first = await Hot.ScanAsync(attempt, None);
         var other = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        var retry = await Hot.ScanAsync(attempt, None);
 
         Assert.False(other!.Duplicate);
         Assert.Equal(1, first!.Occupancy);
         Assert.Equal(2, other.Occupancy);
+        // The other gate's scan did not take the id over: the first gate's retry still gets its own answer.
+        Assert.True(retry!.Duplicate);
+        Assert.Equal((first.Record, 1), (retry.Record, retry.Occupancy));
+        Assert.NotEqual(first.Record.GateId, other.Record.GateId);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class RecordingScanStore : IScanStore
     private int _failBefore;
     private int _failAfter;
 
-    public ConcurrentQueue<Guid> Inserted { get; } = new();
+    public ConcurrentQueue<(Guid GateId, Guid ScanId)> Inserted { get; } = new();
 
     /// <summary>The next <paramref name="calls"/> inserts throw without storing anything (the database is down).</summary>
     public void FailBeforeInserting(int calls) => _failBefore = calls;
@@ -22,7 +22,7 @@ public sealed class RecordingScanStore : IScanStore
     public async Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {
         if (Interlocked.Decrement(ref _failBefore) >= 0) throw new InvalidOperationException("store unavailable");
-        foreach (var r in records) Inserted.Enqueue(r.ScanId);
+        foreach (var r in records) Inserted.Enqueue((r.GateId, r.ScanId));
         var added = await _inner.InsertAsync(records, cancellationToken);
         if (Interlocked.Decrement(ref _failAfter) >= 0) throw new InvalidOperationException("connection lost after commit");
         return added;
@@ -30,7 +30,7 @@ public sealed class RecordingScanStore : IScanStore
 
     public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
 
-    public Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken) => _inner.GetAsync(scanId, cancellationToken);
+    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken) => _inner.GetAsync(gateId, scanId, cancellationToken);
 
     public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken) => _inner.CountAsync(venueId, cancellationToken);
 

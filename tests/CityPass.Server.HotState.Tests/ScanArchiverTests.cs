@@ -73,7 +73,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     {
         await Eventually.TrueAsync(async () => await _store.CountAsync(null, None) >= scans.Count, Patience, $"{scans.Count} scans archived");
         Assert.Equal(scans.Count, await _store.CountAsync(null, None));
-        foreach (var scan in scans) Assert.Equal(scan, await _store.GetAsync(scan.ScanId, None));
+        foreach (var scan in scans) Assert.Equal(scan, await _store.GetAsync(scan.GateId, scan.ScanId, None));
     }
 
     [Fact]
@@ -85,6 +85,19 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await AssertArchivedExactlyAsync(scans);
         await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0 && await PendingAsync() == 0, Patience, "streams trimmed, nothing pending");
         Assert.Equal(scans.Count, _store.Inserted.Count);
+    }
+
+    [Fact]
+    public async Task ScansOfTwoGatesWithTheSameScanIdAreBothArchived()
+    {
+        var venue = Guid.NewGuid();
+        var scanId = Guid.NewGuid();
+        // Same venue, same id, same instant: only the gate tells the two records apart.
+        var atA = await _hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        var atB = await _hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign(), scanId: scanId), None);
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync([atA!.Record, atB!.Record]);
     }
 
     [Fact]

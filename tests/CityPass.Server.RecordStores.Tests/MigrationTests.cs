@@ -1,7 +1,9 @@
+using CityPass.Server.Scans;
 using CityPass.Server.Stores.Postgres;
 using CityPass.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using static CityPass.Server.RecordStores.Tests.Samples;
 
 namespace CityPass.Server.RecordStores.Tests;
 
@@ -60,5 +62,63 @@ public sealed class MigrationTests
         {
             foreach (var replica in replicas) await replica.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task ScansArchivedBeforeTheKeyNamedTheGateMigrateAndOtherGatesRecordsWithTheirIdsAreKept()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 3);
+        var before = new PostgresScanStore(dataSource);
+        var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddDays(-1)) };
+        await before.InsertAsync(old, CancellationToken.None);
+        var otherGate = Scan(Now, scanId: old[0].ScanId, citizenId: Core.Citizens.CitizenPseudonym.NewRandom());
+        Assert.Equal(0, await before.InsertAsync([otherGate], CancellationToken.None)); // what the old key did
+
+        Assert.Contains("0004_scan_key_per_gate.sql", await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        var after = new PostgresScanStore(dataSource);
+        Assert.Equal(old.OrderByDescending(r => r.DecidedAt).ThenByDescending(r => r.ScanId, Comparer<Guid>.Create(ScanCursor.CompareIds)),
+            await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+        Assert.Equal(1, await after.InsertAsync([otherGate, .. old], CancellationToken.None));
+        Assert.Equal(otherGate, await after.GetAsync(otherGate.GateId, otherGate.ScanId, CancellationToken.None));
+        Assert.Equal(old[0], await after.GetAsync(old[0].GateId, old[0].ScanId, CancellationToken.None));
+        Assert.Equal(
+            [("scans", "scan_id,gate_id,decided_at"), ("scans_p20261120", "scan_id,gate_id,decided_at"), ("scans_p20261121", "scan_id,gate_id,decided_at")],
+            await PrimaryKeysAsync(dataSource));
+    }
+
+    /// <summary>A database as a release that knew the scripts up to <paramref name="version"/> left it.</summary>
+    private static async Task ApplyScriptsUpToAsync(NpgsqlDataSource dataSource, int version)
+    {
+        await using var create = dataSource.CreateCommand(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        await create.ExecuteNonQueryAsync();
+        foreach (var (v, name, sql) in PostgresMigrator.Scripts.Where(s => s.Version <= version))
+        {
+            await using (var apply = dataSource.CreateCommand(sql)) await apply.ExecuteNonQueryAsync();
+            await using var record = dataSource.CreateCommand("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)");
+            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = v });
+            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            await record.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>The primary key columns, in order, of scans and of each of its partitions.</summary>
+    private static async Task<List<(string, string)>> PrimaryKeysAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.relname, string_agg(a.attname, ',' ORDER BY k.ord)
+            FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indrelid
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indisprimary AND c.relname LIKE 'scans%'
+            GROUP BY c.relname ORDER BY c.relname
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var keys = new List<(string, string)>();
+        while (await reader.ReadAsync()) keys.Add((reader.GetString(0), reader.GetString(1)));
+        return keys;
     }
 }

@@ -199,7 +199,7 @@ public abstract class VenueStoreContract : StoreContract
         Assert.Empty(await Venues.ListBookingsAsync(venue.Id, None));
         Assert.Equal([kept.Id], (await Venues.ListAllGatesAsync(None)).Select(g => g.Id));
         Assert.Single(await Venues.ListBookingsAsync(keep.Id, None));
-        Assert.Equal(scan, await Stores.Scans.GetAsync(scan.ScanId, None));
+        Assert.Equal(scan, await Stores.Scans.GetAsync(scan.GateId, scan.ScanId, None));
     }
 }
 

@@ -32,6 +32,46 @@ public abstract class ScanTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task TheSameScanIdAtOtherGatesIsAnotherScanDecidedAndRecorded()
+    {
+        var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var john = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var li = await App.SignInCitizenAsync(Phones.LiYellow);
+        var north = App.Gate("上海图书馆");
+        var south = App.Gate("上海图书馆", "South entrance");
+        var estate = App.Gate("阳光小区");
+        var scanId = Guid.NewGuid();
+        var zhangText = await zhang.PassTextAsync();
+
+        var first = await north.DecideAsync(zhangText, scanId: scanId);
+        var otherGate = await south.DecideAsync(await john.PassTextAsync(), scanId: scanId);
+        var otherVenue = await estate.DecideAsync(await li.PassTextAsync(), scanId: scanId);
+        var retry = await north.DecideAsync(zhangText, scanId: scanId);
+
+        Assert.Equal(("allowed", 1, false), (first.Code, first.Body.GetProperty("occupancy").GetInt32(), first.Body.GetProperty("duplicate").GetBoolean()));
+        Assert.Equal(("allowed", 2, false), (otherGate.Code, otherGate.Body.GetProperty("occupancy").GetInt32(), otherGate.Body.GetProperty("duplicate").GetBoolean()));
+        Assert.Equal(("allowed", 1, false), (otherVenue.Code, otherVenue.Body.GetProperty("occupancy").GetInt32(), otherVenue.Body.GetProperty("duplicate").GetBoolean()));
+        Assert.True(retry.Body.GetProperty("duplicate").GetBoolean());
+        Assert.Equal((first.Code, 1, first.Body.GetProperty("displayName").GetString()),
+            (retry.Code, retry.Body.GetProperty("occupancy").GetInt32(), retry.Body.GetProperty("displayName").GetString()));
+
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans"), s => s.GetProperty("items").GetArrayLength() >= 2);
+        await EventuallyAsync(li.ScansAsync, s => s.GetProperty("items").GetArrayLength() >= 1);
+        await Task.Delay(300); // the retry must not add a record: give it time to show up if it would
+        var log = (await library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([(scanId, north.GateId), (scanId, south.GateId)],
+            log.Select(i => (i.GetProperty("scanId").GetGuid(), i.GetProperty("gateId").GetGuid())).OrderBy(k => k.Item2 == south.GateId));
+        foreach (var (citizen, gate) in new[] { (zhang, north), (john, south), (li, estate) })
+        {
+            var history = (await citizen.ScansAsync()).GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal([(scanId, gate.GateId, "allow")],
+                history.Select(i => (i.GetProperty("scanId").GetGuid(), i.GetProperty("gateId").GetGuid(), i.GetProperty("decision").GetString())));
+        }
+    }
+
+    [Fact]
     public async Task CapacityIsEnforcedAndAnExitMakesRoom()
     {
         var library = await App.StaffAsync("library");

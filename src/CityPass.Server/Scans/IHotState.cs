@@ -26,7 +26,7 @@ public sealed record ScanAttempt(
     public static TimeSpan DedupeWindow { get; } = TimeSpan.FromHours(24);
 }
 
-/// <summary>The answer to a scan. <see cref="Duplicate"/>: this ScanId was seen before and this is the first answer, unchanged.</summary>
+/// <summary>The answer to a scan. <see cref="Duplicate"/>: this gate sent this ScanId before and this is the first answer, unchanged.</summary>
 public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicate);
 
 public enum OtpCheck
@@ -51,7 +51,8 @@ public enum OtpCheck
 public interface IHotState
 {
     /// <summary>
-    /// Decides and records a scan atomically: dedupe on ScanId (a retry gets the first answer),
+    /// Decides and records a scan atomically: dedupe on (GateId, ScanId) (a retry gets the first
+    /// answer; another gate's scan with the same id is another scan),
     /// the citizen's current status, booking, replay rule (a pass opens a venue's entry once),
     /// anti-passback presence, capacity check-and-increment, and the scan record queued for the
     /// archive. Must agree with <see cref="EntryRules.Decide"/>. Returns null when the pass names

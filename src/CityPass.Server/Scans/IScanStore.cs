@@ -2,17 +2,21 @@ namespace CityPass.Server.Scans;
 
 /// <summary>
 /// The scan archive (PostgreSQL partitioned by day, or memory when embedded). Records arrive at
-/// least once (from the Redis stream), so inserts are idempotent on ScanId.
+/// least once (from the Redis stream), so inserts are idempotent: a record is identified by its
+/// GateId, ScanId and DecidedAt (a redelivered record is identical). A scan id is the gate's own: the
+/// same id from another gate is another scan and is kept, and so is the same gate's id decided
+/// again once the hot state's dedupe window has passed (the gate was answered twice).
 /// </summary>
 public interface IScanStore
 {
-    /// <summary>Inserts the records not already present (by ScanId); returns how many were new.</summary>
+    /// <summary>Inserts the records not already present (by GateId, ScanId and DecidedAt); returns how many were new.</summary>
     Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken);
 
-    /// <summary>Newest first; <see cref="ScanQuery.From"/> inclusive, <see cref="ScanQuery.To"/> exclusive, on DecidedAt; Limit 1..1000.</summary>
+    /// <summary>Newest first (<see cref="ScanCursor.NewestFirst"/>); <see cref="ScanQuery.From"/> inclusive, <see cref="ScanQuery.To"/> exclusive, on DecidedAt; Limit 1..1000.</summary>
     Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken);
 
-    Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken);
+    /// <summary>The record of <paramref name="gateId"/>'s scan <paramref name="scanId"/> (the newest, if it was decided again).</summary>
+    Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken);
 
     Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken);
 

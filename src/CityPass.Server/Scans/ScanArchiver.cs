@@ -28,8 +28,9 @@ public sealed record ScanArchiverOptions
 
 /// <summary>
 /// Drains the 16 scan streams into the scan store through the consumer group <see cref="Group"/>,
-/// at least once: a batch is inserted (idempotent on ScanId) and only then acknowledged, so a crash
-/// between the two redelivers the batch and the insert ignores what it already has. Entries a dead
+/// at least once: a batch is inserted (idempotent on each record's gate, scan id and decision time)
+/// and only then acknowledged, so a crash between the two redelivers the batch and the insert
+/// ignores what it already has; another gate's record with the same scan id is kept. Entries a dead
 /// consumer left unacknowledged are claimed after <see cref="ScanArchiverOptions.ClaimIdle"/>. The
 /// stream is trimmed below its oldest unacknowledged entry, so acknowledged entries go and nothing
 /// unarchived does. Any number of replicas can run one each.

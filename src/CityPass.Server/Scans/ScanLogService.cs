@@ -81,7 +81,7 @@ public sealed class ScanLogService(IScanStore scans, VenueService venues)
     }
 
     private static string Cursor(ScanCursor c) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{c.DecidedAt.UtcTicks}:{c.ScanId:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{c.DecidedAt.UtcTicks}:{c.ScanId:N}:{c.GateId:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static bool TryParseCursor(string text, out ScanCursor cursor)
     {
@@ -91,9 +91,10 @@ public sealed class ScanLogService(IScanStore scans, VenueService venues)
             var padded = text.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.ASCII.GetString(Convert.FromBase64String(padded)).Split(':');
-            if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || !Guid.TryParseExact(parts[1], "N", out var id)) return false;
+            if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                || !Guid.TryParseExact(parts[1], "N", out var scanId) || !Guid.TryParseExact(parts[2], "N", out var gateId)) return false;
             if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks) return false;
-            cursor = new ScanCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id);
+            cursor = new ScanCursor(new DateTimeOffset(ticks, TimeSpan.Zero), scanId, gateId);
             return true;
         }
         catch (FormatException)

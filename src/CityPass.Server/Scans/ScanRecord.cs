@@ -7,7 +7,10 @@ namespace CityPass.Server.Scans;
 /// <summary>
 /// One scan as recorded: the gate's question and the answer it got. <see cref="CitizenId"/> is
 /// known for this city's passes and null for other cities' (their passes hide who it is).
-/// <see cref="ScanId"/> is chosen by the gate and makes retries idempotent.
+/// <see cref="ScanId"/> is chosen by the gate and makes its retries idempotent; it is unique per gate
+/// only, so a scan is named by (<see cref="GateId"/>, <see cref="ScanId"/>) everywhere (the archive
+/// adds <see cref="DecidedAt"/>, see <see cref="IScanStore"/>): another gate's id, reused by mistake
+/// or on purpose, can never stand in for this scan.
 /// </summary>
 public sealed record ScanRecord(
     Guid ScanId,
@@ -25,7 +28,7 @@ public sealed record ScanRecord(
     DateTimeOffset DecidedAt);
 
 /// <summary>
-/// Filters for scan logs, newest first (DecidedAt, then ScanId, descending). Page with
+/// Filters for scan logs, newest first (DecidedAt, then ScanId, then GateId, descending). Page with
 /// <see cref="Before"/>: the last record of the previous page.
 /// </summary>
 public sealed record ScanQuery(
@@ -38,13 +41,33 @@ public sealed record ScanQuery(
     ScanCursor? Before = null,
     int Limit = 100);
 
-/// <summary>A position in the newest-first order: records strictly older than this come next.</summary>
-public readonly record struct ScanCursor(DateTimeOffset DecidedAt, Guid ScanId)
+/// <summary>
+/// A position in the newest-first order: records strictly older than this come next. GateId is part
+/// of it because two gates may send the same ScanId, even within one millisecond.
+/// </summary>
+public readonly record struct ScanCursor(DateTimeOffset DecidedAt, Guid ScanId, Guid GateId)
 {
-    public static ScanCursor After(ScanRecord last) => new(last.DecidedAt, last.ScanId);
+    public static ScanCursor After(ScanRecord last) => new(last.DecidedAt, last.ScanId, last.GateId);
+
+    /// <summary>The newest-first order of records: DecidedAt, ScanId, GateId, each descending, ids as <see cref="CompareIds"/> orders them.</summary>
+    public static int NewestFirst(ScanRecord a, ScanRecord b)
+    {
+        var byTime = b.DecidedAt.CompareTo(a.DecidedAt);
+        if (byTime != 0) return byTime;
+        var byScan = CompareIds(b.ScanId, a.ScanId);
+        return byScan != 0 ? byScan : CompareIds(b.GateId, a.GateId);
+    }
+
+    /// <summary>True when <paramref name="record"/> is strictly older than this position, so on a later page.</summary>
+    public bool Precedes(ScanRecord record)
+    {
+        if (record.DecidedAt != DecidedAt) return record.DecidedAt < DecidedAt;
+        var byScan = CompareIds(record.ScanId, ScanId);
+        return byScan != 0 ? byScan < 0 : CompareIds(record.GateId, GateId) < 0;
+    }
 
     /// <summary>
-    /// Orders ScanIds as PostgreSQL orders uuid values (bytes in RFC 4122 order), which is not
+    /// Orders ids (scan and gate) as PostgreSQL orders uuid values (bytes in RFC 4122 order), which is not
     /// Guid.CompareTo's order: every store must page the same way.
     /// </summary>
     public static int CompareIds(Guid a, Guid b)

@@ -5,13 +5,9 @@ namespace CityPass.Server.Stores.Embedded;
 public sealed class EmbeddedScanStore : IScanStore
 {
     private readonly Lock _lock = new();
-    // Newest first, like every query reads them.
-    private readonly SortedSet<ScanRecord> _records = new(Comparer<ScanRecord>.Create(static (a, b) =>
-    {
-        var byTime = b.DecidedAt.CompareTo(a.DecidedAt);
-        return byTime != 0 ? byTime : ScanCursor.CompareIds(b.ScanId, a.ScanId);
-    }));
-    private readonly Dictionary<Guid, ScanRecord> _byId = [];
+    // Newest first, like every query reads them. The order is total on (DecidedAt, ScanId, GateId),
+    // which is also the identity of a record, so the set itself skips what it already holds.
+    private readonly SortedSet<ScanRecord> _records = new(Comparer<ScanRecord>.Create(ScanCursor.NewestFirst));
 
     public Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {
@@ -20,9 +16,7 @@ public sealed class EmbeddedScanStore : IScanStore
             var added = 0;
             foreach (var r in records)
             {
-                if (!_byId.TryAdd(r.ScanId, r)) continue;
-                _records.Add(r);
-                added++;
+                if (_records.Add(r)) added++;
             }
             return Task.FromResult(added);
         }
@@ -39,17 +33,14 @@ public sealed class EmbeddedScanStore : IScanStore
             if (query.From is { } from) e = e.Where(r => r.DecidedAt >= from);
             if (query.To is { } to) e = e.Where(r => r.DecidedAt < to);
             if (query.Allowed is { } allowed) e = e.Where(r => r.Allowed == allowed);
-            if (query.Before is { } before)
-            {
-                e = e.Where(r => r.DecidedAt < before.DecidedAt || (r.DecidedAt == before.DecidedAt && ScanCursor.CompareIds(r.ScanId, before.ScanId) < 0));
-            }
+            if (query.Before is { } before) e = e.Where(before.Precedes);
             return Task.FromResult<IReadOnlyList<ScanRecord>>(e.Take(Math.Clamp(query.Limit, 1, 1000)).ToList());
         }
     }
 
-    public Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken)
+    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken)
     {
-        lock (_lock) return Task.FromResult(_byId.GetValueOrDefault(scanId));
+        lock (_lock) return Task.FromResult(_records.FirstOrDefault(r => r.GateId == gateId && r.ScanId == scanId));
     }
 
     public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken)
@@ -59,15 +50,6 @@ public sealed class EmbeddedScanStore : IScanStore
 
     public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            var old = _records.Where(r => r.DecidedAt < cutoff).ToList();
-            foreach (var r in old)
-            {
-                _records.Remove(r);
-                _byId.Remove(r.ScanId);
-            }
-            return Task.FromResult((long)old.Count);
-        }
+        lock (_lock) return Task.FromResult((long)_records.RemoveWhere(r => r.DecidedAt < cutoff));
     }
 }

@@ -75,7 +75,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
         }
 
-        // Redelivered records conflict on (scan_id, decided_at) and are skipped, also within one batch.
+        // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped, also
+        // within one batch; another gate's record with the same scan id does not conflict.
         await using var command = dataSource.CreateCommand($"""
             INSERT INTO scans ({Columns})
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
@@ -140,19 +141,21 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         if (query.Before is { } before)
         {
             // uuid compares bytewise in RFC order, the same order as ScanCursor.CompareIds.
-            where.Append(" AND (decided_at, scan_id) < (").Append(Parameter(before.DecidedAt.ToUniversalTime())).Append(", ").Append(Parameter(before.ScanId)).Append(')');
+            where.Append(" AND (decided_at, scan_id, gate_id) < (").Append(Parameter(before.DecidedAt.ToUniversalTime())).Append(", ")
+                .Append(Parameter(before.ScanId)).Append(", ").Append(Parameter(before.GateId)).Append(')');
         }
-        command.CommandText = $"SELECT {Columns} FROM scans WHERE {where} ORDER BY decided_at DESC, scan_id DESC LIMIT {Math.Clamp(query.Limit, 1, 1000)}";
+        command.CommandText = $"SELECT {Columns} FROM scans WHERE {where} ORDER BY decided_at DESC, scan_id DESC, gate_id DESC LIMIT {Math.Clamp(query.Limit, 1, 1000)}";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<ScanRecord>();
         while (await reader.ReadAsync(cancellationToken)) records.Add(Read(reader));
         return records;
     }
 
-    public async Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken)
+    public async Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 LIMIT 1");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 AND gate_id = $2 ORDER BY decided_at DESC LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scanId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = gateId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }

@@ -32,7 +32,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         {
             return await InsertRowsAsync(records, cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation && e.MessageText.StartsWith("no partition", StringComparison.Ordinal))
+        catch (PostgresException e) when (IsMissingPartition(e))
         {
             // Another replica's purge dropped a day this process still had cached.
             _partitions.Clear();
@@ -40,6 +40,11 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             return await InsertRowsAsync(records, cancellationToken);
         }
     }
+
+    // Routing a row to no partition is a check violation on the parent table with no constraint named
+    // (a CHECK constraint's violation names its constraint): told apart by fields, not by message text.
+    private static bool IsMissingPartition(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.CheckViolation && e.ConstraintName is null && e.TableName == "scans";
 
     private async Task<int> InsertRowsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {

@@ -167,6 +167,12 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(("library", "console"), (failed.Actor, failed.After));
         Assert.DoesNotContain("not-the-password", $"{failed.Before}{failed.After}{failed.Reason}", StringComparison.Ordinal);
 
+        // An unknown username is recorded without what was typed (it may be someone's password).
+        head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await console.SignInAsync("demo-library-2026", "x")).StatusCode);
+        var unknown = await SingleNewEntryAsync(head, "operator.signin.failed");
+        Assert.Equal(("(unknown)", "operator:unknown"), (unknown.Actor, unknown.Subject));
+
         head = await App.AuditHeadAsync();
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await console.SignInAsync("library", App.Demo.Staff.Single(s => s.Username == "library").Password)).StatusCode);
         var signedIn = await SingleNewEntryAsync(head, "operator.signin");

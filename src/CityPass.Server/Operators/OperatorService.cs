@@ -45,8 +45,10 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         var verdict = Hasher.VerifyHashedPassword(op!, op?.PasswordHash ?? DummyHash, request.Password);
         if (op is null || verdict == PasswordVerificationResult.Failed)
         {
-            // Unknown usernames are not audited: no account was touched, and the log keeps no text a stranger typed.
-            if (op is not null) await AuditAsync(op.Username, "operator.signin.failed", op.Id, null, ChannelName(channel), ct);
+            // Unknown usernames are audited too (one write either way, so timing does not tell which usernames
+            // exist), but without the text a stranger typed: it may be someone's password.
+            await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), op?.Username ?? "(unknown)", "operator.signin.failed",
+                op is null ? "operator:unknown" : $"operator:{op.Id}", null, ChannelName(channel), "operator.signin.failed", null), ct);
             return new Failure(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Wrong username or password.");
         }
         await AuditAsync(op.Username, "operator.signin", op.Id, null, ChannelName(channel), ct);

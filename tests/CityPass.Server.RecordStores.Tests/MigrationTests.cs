@@ -27,7 +27,8 @@ public sealed class MigrationTests
     public void ScriptsAreEmbeddedAndNumberedFromOneWithoutGaps()
     {
         Assert.True(PostgresMigrator.Scripts.Count >= 3);
-        Assert.Equal(Enumerable.Range(1, PostgresMigrator.Scripts.Count), PostgresMigrator.Scripts.Select(s => s.Version));
+        var versions = PostgresMigrator.Scripts.Select(s => s.Version).ToList();
+        Assert.Equal(Enumerable.Range(1, versions[^1]), versions);
         Assert.All(PostgresMigrator.Scripts, s => Assert.EndsWith(".sql", s.Name, StringComparison.Ordinal));
     }
 
@@ -120,5 +121,27 @@ public sealed class MigrationTests
         var keys = new List<(string, string)>();
         while (await reader.ReadAsync()) keys.Add((reader.GetString(0), reader.GetString(1)));
         return keys;
+    }
+
+    [Fact]
+    public async Task OperatorsThatExistedBeforeTheSecurityStampGetOneEach()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        foreach (var (_, _, sql) in PostgresMigrator.Scripts.Where(s => s.Version < 5)) await dataSource.CreateCommand(sql).ExecuteNonQueryAsync();
+        await dataSource.CreateCommand("""
+            INSERT INTO operators (id, username, display_name, password_hash, role, venue_ids, created_at) VALUES
+                (gen_random_uuid(), 'old-one', 'Old One', 'h', 'CityAdmin', '{}', now()),
+                (gen_random_uuid(), 'old-two', 'Old Two', 'h', 'CityAdmin', '{}', now())
+            """).ExecuteNonQueryAsync();
+
+        await dataSource.CreateCommand(PostgresMigrator.Scripts.Single(s => s.Version == 5).Sql).ExecuteNonQueryAsync();
+
+        var stamps = new List<string>();
+        await using (var reader = await dataSource.CreateCommand("SELECT security_stamp FROM operators").ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) stamps.Add(reader.GetString(0));
+        }
+        Assert.Equal(2, stamps.Distinct().Count());
+        Assert.All(stamps, s => Assert.Equal(32, s.Length));
     }
 }

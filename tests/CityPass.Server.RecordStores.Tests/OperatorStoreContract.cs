@@ -70,6 +70,21 @@ public abstract class OperatorStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task TheSecurityStampIsStoredAndReplacedByAnUpdate()
+    {
+        var op = (await Operators.CreateAsync(NewOperator("zhou"), None))!;
+        Assert.Equal(32, op.SecurityStamp.Length);
+        Assert.Equal(op.SecurityStamp, (await Operators.GetAsync(op.Id, None))!.SecurityStamp);
+
+        var restamped = op with { SecurityStamp = Operator.NewStamp() };
+        Assert.NotEqual(op.SecurityStamp, restamped.SecurityStamp);
+        await Operators.UpdateAsync(restamped, None);
+        Assert.Equal(restamped.SecurityStamp, (await Operators.GetAsync(op.Id, None))!.SecurityStamp);
+        Assert.Equal(restamped.SecurityStamp, (await Operators.FindByUsernameAsync("ZHOU", None))!.SecurityStamp);
+        Assert.Equal(restamped.SecurityStamp, (await Operators.ListAsync(None)).Single().SecurityStamp);
+    }
+
+    [Fact]
     public async Task ADeletedOperatorIsGoneAndItsUsernameIsFreeAgain()
     {
         var op = (await Operators.CreateAsync(NewOperator("sun"), None))!;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CityPass.Server.Tests.Support;
 
 namespace CityPass.Server.Tests;
@@ -45,6 +47,47 @@ public sealed class ReplicaTests
         // And a pass issued by one replica scans on the other (same keys, same stores).
         var citizen = await a.SignInCitizenAsync(Phones.ZhangGreen);
         Assert.Equal("allowed", (await b.Gate("瑞金医院").DecideAsync(await citizen.PassTextAsync())).Code);
+        Directory.Delete(keys, recursive: true);
+    }
+
+    [Fact]
+    public async Task AnOperatorDeletedOnOneReplicaIsRefusedOnAnotherAtOnce()
+    {
+        var (redis, postgres) = await RealServers.NewStoresAsync();
+        var keys = Directory.CreateTempSubdirectory("citypass-replicas-").FullName;
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis,
+            ["ConnectionStrings:Postgres"] = postgres,
+            ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
+            ["Keys:JwtKeyFile"] = Path.Combine(keys, "jwt.key"),
+            // Far longer than the test: only the pub/sub message can drop the other replica's cached account.
+            ["Operators:AccountCacheSeconds"] = "600",
+        };
+        await using var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);
+        await a.InitializeAsync();
+        await using var b = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = a.Demo };
+        await b.InitializeAsync();
+
+        var libraryOnB = await b.StaffAsync("library");
+        Assert.Equal(HttpStatusCode.OK, (await libraryOnB.GetAsync("/v1/venues")).StatusCode); // B has the account cached
+
+        var admin = await a.StaffAsync("admin");
+        var id = (await admin.GetFromJsonAsync<JsonElement>("/v1/operators")).EnumerateArray()
+            .Single(o => o.GetProperty("username").GetString() == "library").GetProperty("id").GetGuid();
+        (await admin.DeleteAsync($"/v1/operators/{id}")).EnsureSuccessStatusCode();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpResponseMessage response;
+        do
+        {
+            response = await libraryOnB.GetAsync("/v1/venues");
+            if (response.StatusCode == HttpStatusCode.Unauthorized) break;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("token_revoked", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         Directory.Delete(keys, recursive: true);
     }
 }

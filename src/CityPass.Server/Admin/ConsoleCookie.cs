@@ -48,24 +48,24 @@ public static class ConsoleCookie
             new(ClaimTypes.Role, role),
             new(JwtRegisteredClaimNames.Aud, SignInTokens.StaffAudience),
             new("display_name", op.DisplayName),
+            new(Roles.StampClaim, op.SecurityStamp),
         };
         claims.AddRange(op.VenueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, ClaimTypes.Name, ClaimTypes.Role));
     }
 
-    // A cookie lives for hours; a deleted operator or one whose venues or role changed must not keep
-    // the old rights that long, so each request rebuilds the claims from the operator as stored now.
+    // A cookie lives for hours; a deleted operator, or one whose account changed since (role, venues,
+    // password, username: each replaces the security stamp), must not keep the old rights that long,
+    // so each request compares the cookie's stamp with the account's current one and signs out on a mismatch.
     private static async Task RefreshFromStoreAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var store = context.HttpContext.RequestServices.GetRequiredService<IOperatorStore>();
-        var op = Guid.TryParse(id, out var guid) ? await store.GetAsync(guid, context.HttpContext.RequestAborted) : null;
-        if (op is null)
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<OperatorCache>();
+        var op = Guid.TryParse(id, out var guid) ? await accounts.GetAsync(guid, context.HttpContext.RequestAborted) : null;
+        if (op is null || op.SecurityStamp != context.Principal!.FindFirstValue(Roles.StampClaim))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);
-            return;
         }
-        context.ReplacePrincipal(PrincipalFor(op));
     }
 }

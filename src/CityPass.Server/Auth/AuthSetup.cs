@@ -1,6 +1,7 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using CityPass.Server.Admin;
+using CityPass.Server.Operators;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -46,12 +47,14 @@ public static class AuthSetup
             };
             o.Events = new JwtBearerEvents
             {
+                OnTokenValidated = RefuseRevokedStaffTokensAsync,
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
                     var (code, title) = context.AuthenticateFailure switch
                     {
                         SecurityTokenExpiredException => (ProblemCodes.TokenExpired, "The sign-in token has expired: sign in again."),
+                        StaffTokenRevokedException => (ProblemCodes.TokenRevoked, "The account was changed or deleted since this token was issued: sign in again."),
                         not null => (ProblemCodes.TokenInvalid, "The sign-in token is not valid here."),
                         null when context.Request.Headers.Authorization.Count > 0 => (ProblemCodes.TokenInvalid, "The sign-in token is not valid here."),
                         null => (ProblemCodes.TokenMissing, "Sign in first: a bearer token is required."),
@@ -70,4 +73,19 @@ public static class AuthSetup
             .AddPolicy(Policies.CityAdmin, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
         return services;
     }
+
+    // A staff token lives for hours and carries role and venues as claims: each request checks that the
+    // account still exists with the security stamp the token was issued with (any change of the account
+    // replaces it), through the brief OperatorCache, so a deleted or changed account's token stops at once.
+    private static async Task RefuseRevokedStaffTokensAsync(TokenValidatedContext context)
+    {
+        var user = context.Principal;
+        if (user is null || !user.HasClaim("aud", SignInTokens.StaffAudience)) return;
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<OperatorCache>();
+        var op = Guid.TryParse(user.FindFirstValue("sub"), out var id) ? await accounts.GetAsync(id, context.HttpContext.RequestAborted) : null;
+        if (op is null || op.SecurityStamp != user.FindFirstValue(Roles.StampClaim)) context.Fail(new StaffTokenRevokedException());
+    }
 }
+
+/// <summary>The staff token's account was deleted or changed after the token was issued.</summary>
+public sealed class StaffTokenRevokedException() : SecurityTokenException("The staff account was deleted or changed since the token was issued.");

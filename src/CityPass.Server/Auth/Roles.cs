@@ -10,6 +10,9 @@ public static class Roles
 
     /// <summary>Claim carrying a venue a venue operator may manage (one claim per venue).</summary>
     public const string VenueClaim = "venue";
+
+    /// <summary>Claim carrying the account's security stamp at sign-in; a changed stamp refuses the token or cookie.</summary>
+    public const string StampClaim = "stamp";
 }
 
 public static class Policies

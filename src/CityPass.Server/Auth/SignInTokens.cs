@@ -31,6 +31,7 @@ public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
             new(JwtRegisteredClaimNames.Sub, op.Id.ToString()),
             new(ClaimTypes.Name, op.Username),
             new(ClaimTypes.Role, role),
+            new(Roles.StampClaim, op.SecurityStamp),
         };
         claims.AddRange(op.VenueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
         return Create(claims, StaffAudience, StaffLifetime);

@@ -59,7 +59,7 @@ public static class AuthorityEndpoints
         return c is null ? Problem.NotFound("Citizen") : TypedResults.Ok(CitizenView.From(c));
     }
 
-    private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> ImportAsync(HttpRequest request, CitizenImportService import, CancellationToken ct)
+    private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> ImportAsync(HttpRequest request, ClaimsPrincipal u, CitizenImportService import, CancellationToken ct)
     {
         var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         var format = type switch
@@ -69,6 +69,6 @@ public static class AuthorityEndpoints
             _ => null,
         };
         if (format is null) return Problem.Of(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "Send text/csv or application/x-ndjson.");
-        return (await import.ImportAsync(request.Body, format, ct)).ToOk();
+        return (await import.ImportAsync(u.Scope(), request.Body, format, ct)).ToOk();
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
+using CityPass.Server.Auth;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
@@ -18,9 +20,10 @@ public sealed record CitizenImportRow(string? ExternalId, string? Phone, string?
 /// <summary>
 /// Streams a CSV or NDJSON file of citizens into the system of record in batches, idempotent on
 /// the external id, validating each row and answering with a per-row report. Memory stays bounded
-/// by the batch size whatever the file's length.
+/// by the batch size whatever the file's length. Each import is audited once, with its counts
+/// (not per row: an import may hold millions), whether it finished or stopped part way.
 /// </summary>
-public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, TimeProvider clock, ILogger<CitizenImportService> logger)
+public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, IAuditLog audit, TimeProvider clock, ILogger<CitizenImportService> logger)
 {
     public const int BatchSize = 1000;
     public const int MaxReportedErrors = 1000;
@@ -39,9 +42,31 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
         }
     }
 
-    public async Task<Outcome<ImportReport>> ImportAsync(Stream body, string format, CancellationToken ct)
+    public const string AuditAction = "citizen.import";
+
+    public async Task<Outcome<ImportReport>> ImportAsync(AccessScope scope, Stream body, string format, CancellationToken ct)
     {
+        if (!scope.IsAuthority) return Failure.Forbidden("Only the health authority and city admins import citizens.");
         var tally = new Tally();
+        var startedAt = clock.GetUtcNow();
+        var finished = false;
+        try
+        {
+            var outcome = await ImportRowsAsync(tally, body, format, ct);
+            finished = outcome.Succeeded;
+            return outcome;
+        }
+        finally
+        {
+            // Also when it stopped part way (too many rows, a broken file, a cancelled upload): the rows before were imported.
+            await audit.AppendAsync(new AuditDraft(startedAt, scope.Actor, AuditAction, $"import:{format}", null,
+                $"rows={tally.Rows} created={tally.Created} updated={tally.Updated} unchanged={tally.Unchanged} rejected={tally.Rejected}{(finished ? "" : " stopped")}",
+                AuditAction, null), CancellationToken.None);
+        }
+    }
+
+    private async Task<Outcome<ImportReport>> ImportRowsAsync(Tally tally, Stream body, string format, CancellationToken ct)
+    {
         var batch = new List<(long Line, CitizenDraft Draft)>(BatchSize);
         var idsInBatch = new HashSet<string>(StringComparer.Ordinal);
         try

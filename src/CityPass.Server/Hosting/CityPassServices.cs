@@ -49,6 +49,7 @@ public static class CityPassServices
         services.AddSingleton<StatusService>();
         services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();
+        services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());
 
         services.AddCityPassAuth();

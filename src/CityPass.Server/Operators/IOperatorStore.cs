@@ -13,7 +13,7 @@ public interface IOperatorStore
     /// <summary>Null when the username is taken.</summary>
     Task<Operator?> CreateAsync(Operator op, CancellationToken cancellationToken);
 
-    /// <summary>Replaces display name, password hash, role and venues; null when missing or the new username is taken.</summary>
+    /// <summary>Replaces username, display name, password hash, role, venues and security stamp; null when missing or the new username is taken.</summary>
     Task<Operator?> UpdateAsync(Operator op, CancellationToken cancellationToken);
 
     Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken);

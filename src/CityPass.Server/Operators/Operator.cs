@@ -19,4 +19,13 @@ public sealed record Operator(
     string PasswordHash,
     OperatorRole Role,
     IReadOnlyList<Guid> VenueIds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>
+    /// Random, replaced on every change of the account. Sign-in tokens and console cookies carry the
+    /// stamp they were issued with; one that no longer matches (or a deleted account) is refused.
+    /// </summary>
+    public string SecurityStamp { get; init; } = NewStamp();
+
+    public static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+}

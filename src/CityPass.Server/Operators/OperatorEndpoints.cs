@@ -15,7 +15,7 @@ public static class OperatorEndpoints
         var auth = app.MapGroup("/v1/auth").WithTags("Staff sign-in");
         auth.MapPost("/token", async Task<Results<Ok<StaffToken>, ProblemHttpResult>> (SignInRequest r, OperatorService s, CancellationToken ct) =>
         {
-            var outcome = await s.SignInAsync(r, ct);
+            var outcome = await s.SignInAsync(r, SignInChannel.Api, ct);
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Ok(outcome.Value.Token);
         }).AllowAnonymous().RequireRateLimiting(RateLimits.SignIn).WithSummary("Staff sign-in: username + password -> bearer token (JWT).");
         auth.MapGet("/me", (ClaimsPrincipal u) =>

@@ -16,14 +16,26 @@ public sealed record OperatorView(Guid Id, string Username, string DisplayName, 
     public static OperatorView From(Operator o) => new(o.Id, o.Username, o.DisplayName, o.Role.ToString(), o.VenueIds, o.CreatedAt);
 }
 
-/// <summary>Staff sign-in and staff management (city admins).</summary>
-public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, IAuditLog audit, TimeProvider clock)
+/// <summary>Where a member of staff signs in, as the audit log records it.</summary>
+public enum SignInChannel
+{
+    Api,
+    Console,
+}
+
+/// <summary>
+/// Staff sign-in and staff management (city admins). Every change of an account replaces its
+/// security stamp and drops it from <see cref="OperatorCache"/>, so tokens and cookies issued
+/// before the change are refused at once.
+/// </summary>
+public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, OperatorCache accounts, IAuditLog audit, TimeProvider clock)
 {
     private static readonly PasswordHasher<Operator> Hasher = new();
     // Verified against when the username is unknown, so the answer takes as long as for a wrong password.
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not a password of anyone");
 
-    public async Task<Outcome<(Operator Operator, StaffToken Token)>> SignInAsync(SignInRequest request, CancellationToken ct)
+    /// <summary>Checks the password and issues a token; audits the sign-in, and failed attempts on an existing account (never the password).</summary>
+    public async Task<Outcome<(Operator Operator, StaffToken Token)>> SignInAsync(SignInRequest request, SignInChannel channel, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password) || request.Username.Length > 100 || request.Password.Length > 200)
         {
@@ -33,8 +45,13 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, I
         var verdict = Hasher.VerifyHashedPassword(op!, op?.PasswordHash ?? DummyHash, request.Password);
         if (op is null || verdict == PasswordVerificationResult.Failed)
         {
+            // Unknown usernames are audited too (one write either way, so timing does not tell which usernames
+            // exist), but without the text a stranger typed: it may be someone's password.
+            await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), op?.Username ?? "(unknown)", "operator.signin.failed",
+                op is null ? "operator:unknown" : $"operator:{op.Id}", null, ChannelName(channel), "operator.signin.failed", null), ct);
             return new Failure(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Wrong username or password.");
         }
+        await AuditAsync(op.Username, "operator.signin", op.Id, null, ChannelName(channel), ct);
         var (token, expiresAt) = tokens.ForOperator(op);
         return (op, new StaffToken(token, "Bearer", expiresAt, op.Role.ToString(), op.VenueIds));
     }
@@ -49,7 +66,7 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, I
         var op = new Operator(Guid.NewGuid(), draft.Username!.Trim(), (draft.DisplayName ?? draft.Username).Trim(), HashPassword(draft.Password!), role,
             role == OperatorRole.VenueOperator ? draft.VenueIds ?? [] : [], clock.GetUtcNow());
         if (await store.CreateAsync(op, ct) is null) return Failure.Conflict($"The username '{op.Username}' is taken.");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.create", $"operator:{op.Id}", null, $"{op.Username} {op.Role}", "operator.create", null), ct);
+        await AuditAsync(scope.Actor, "operator.create", op.Id, null, $"{op.Username} {op.Role}", ct);
         return OperatorView.From(op);
     }
 
@@ -64,10 +81,15 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, I
             PasswordHash = string.IsNullOrEmpty(draft.Password) ? existing.PasswordHash : HashPassword(draft.Password),
             Role = role,
             VenueIds = role == OperatorRole.VenueOperator ? draft.VenueIds ?? [] : [],
+            // Any change refuses the tokens and cookies issued before it: the operator signs in again.
+            SecurityStamp = Operator.NewStamp(),
         };
         if (await store.UpdateAsync(updated, ct) is null) return Failure.Conflict($"The username '{updated.Username}' is taken.");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.update", $"operator:{id}",
-            $"{existing.Username} {existing.Role} [{string.Join(',', existing.VenueIds)}]", $"{updated.Username} {updated.Role} [{string.Join(',', updated.VenueIds)}]", "operator.update", null), ct);
+        accounts.Invalidate(id);
+        // The password itself never goes into the log; only that it changed.
+        var password = string.IsNullOrEmpty(draft.Password) ? "" : " password changed";
+        await AuditAsync(scope.Actor, "operator.update", id,
+            $"{existing.Username} {existing.Role} [{string.Join(',', existing.VenueIds)}]", $"{updated.Username} {updated.Role} [{string.Join(',', updated.VenueIds)}]{password}", ct);
         return OperatorView.From(updated);
     }
 
@@ -75,9 +97,19 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, I
     {
         if (id == scope.OperatorId) return Failure.Conflict("You cannot delete your own account.");
         if (!await store.DeleteAsync(id, ct)) return Failure.NotFound("Operator");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "operator.delete", $"operator:{id}", null, null, "operator.delete", null), ct);
+        accounts.Invalidate(id);
+        await AuditAsync(scope.Actor, "operator.delete", id, null, null, ct);
         return null;
     }
+
+    private static string ChannelName(SignInChannel channel) => channel switch
+    {
+        SignInChannel.Api => "api",
+        SignInChannel.Console => "console",
+    };
+
+    private Task<AuditEntry> AuditAsync(string actor, string action, Guid operatorId, string? before, string? after, CancellationToken ct) =>
+        audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor, action, $"operator:{operatorId}", before, after, action, null), ct);
 
     private static Failure? Validate(OperatorDraft d, bool requirePassword, out OperatorRole role)
     {

@@ -13,6 +13,8 @@ public static class ProblemCodes
     public const string TokenMissing = "token_missing";
     public const string TokenExpired = "token_expired";
     public const string TokenInvalid = "token_invalid";
+    /// <summary>A staff token of an account deleted or changed since it was issued: sign in again.</summary>
+    public const string TokenRevoked = "token_revoked";
     public const string Forbidden = "forbidden";
     public const string RateLimited = "rate_limited";
     public const string GateCredentialInvalid = "gate_credential_invalid";

@@ -37,6 +37,9 @@ public static class HotStateRegistration
             services.TryAddSingleton<Venues.GateDirectory>();
             services.AddHostedService(sp => new RedisDirectorySync(
                 () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
+            services.TryAddSingleton<Operators.OperatorCache>();
+            services.AddHostedService(sp => new RedisOperatorSync(
+                () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Operators.OperatorCache>(), sp.GetRequiredService<ILogger<RedisOperatorSync>>()));
             services.AddHostedService(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>()));

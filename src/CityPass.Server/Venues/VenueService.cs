@@ -8,7 +8,8 @@ namespace CityPass.Server.Venues;
 
 /// <summary>
 /// Venues, their gates, device credentials, policies and bookings, for the API and the console alike.
-/// Tenancy is enforced here: a venue outside the caller's scope answers "not found".
+/// Tenancy is enforced here: a venue outside the caller's scope answers "not found". Every change
+/// is audited here, once, whether it came from the API or the console; never with a credential's secret.
 /// </summary>
 public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog audit, GateDirectory directory, TimeProvider clock)
 {
@@ -35,7 +36,9 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
         if (ValidateVenue(draft) is { } invalid) return invalid;
         var updated = await store.UpdateVenueAsync(existing with { Name = draft.Name!.Trim(), Kind = draft.Kind!.Trim(), Address = draft.Address?.Trim() ?? "" }, ct);
         directory.Invalidate();
-        return updated is null ? Failure.NotFound("Venue") : VenueView.From(updated);
+        if (updated is null) return Failure.NotFound("Venue");
+        await AuditAsync(scope, "venue.update", id, Describe(existing), Describe(updated), ct);
+        return VenueView.From(updated);
     }
 
     public async Task<Failure?> DeleteAsync(AccessScope scope, Guid id, CancellationToken ct)
@@ -96,7 +99,9 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
         if (ValidateName(draft.Name) is { } invalid) return invalid;
         var gate = await store.CreateGateAsync(new Gate(Guid.NewGuid(), venueId, draft.Name!.Trim(), clock.GetUtcNow(), null), ct);
         directory.Invalidate();
-        return gate is null ? Failure.NotFound("Venue") : GateView.From(gate);
+        if (gate is null) return Failure.NotFound("Venue");
+        await AuditAsync(scope, "gate.create", gate.Id, null, $"{gate.Name} (venue:{venueId})", ct);
+        return GateView.From(gate);
     }
 
     public async Task<Outcome<GateView>> UpdateGateAsync(AccessScope scope, Guid gateId, GateDraft draft, CancellationToken ct)
@@ -105,14 +110,16 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
         if (ValidateName(draft.Name) is { } invalid) return invalid;
         var updated = await store.UpdateGateAsync(gate with { Name = draft.Name!.Trim() }, ct);
         directory.Invalidate();
-        return updated is null ? Failure.NotFound("Gate") : GateView.From(updated);
+        if (updated is null) return Failure.NotFound("Gate");
+        await AuditAsync(scope, "gate.rename", gateId, gate.Name, updated.Name, ct);
+        return GateView.From(updated);
     }
 
     public async Task<Failure?> DeleteGateAsync(AccessScope scope, Guid gateId, CancellationToken ct)
     {
-        if (await ManagedGateAsync(scope, gateId, ct) is null) return Failure.NotFound("Gate");
+        if (await ManagedGateAsync(scope, gateId, ct) is not { } gate) return Failure.NotFound("Gate");
         await store.DeleteGateAsync(gateId, ct);
-        await AuditAsync(scope, "gate.delete", gateId, null, null, ct);
+        await AuditAsync(scope, "gate.delete", gateId, $"{gate.Name} (venue:{gate.VenueId})", null, ct);
         directory.Invalidate();
         return null;
     }
@@ -152,6 +159,8 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
         if (booked) await store.AddBookingAsync(new Booking(venueId, citizen, clock.GetUtcNow()), ct);
         else await store.RemoveBookingAsync(venueId, citizen, ct);
         await hot.SetBookingAsync(venueId, citizen, booked, ct);
+        // Subject is the venue (whose bookings changed); the citizen is named by pseudonym only.
+        await AuditAsync(scope, booked ? "venue.booking.add" : "venue.booking.remove", venueId, null, $"citizen:{citizen}", ct);
         return null;
     }
 
@@ -176,6 +185,8 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
         if (draft.Address is { Length: > 500 }) errors["address"] = ["At most 500 characters."];
         return errors.Count > 0 ? Failure.Invalid(errors) : null;
     }
+
+    private static string Describe(Venue v) => $"{v.Name} | {v.Kind} | {v.Address}";
 
     private static Failure? ValidateName(string? name) =>
         string.IsNullOrWhiteSpace(name) || name.Length > 200 ? Failure.Invalid("name", "A name of 1 to 200 characters is required.") : null;

@@ -133,6 +133,33 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         return http;
     }
 
+    /// <summary>A console client (cookies kept, redirects not followed) signed in as one of the demo staff.</summary>
+    public async Task<ConsoleClient> ConsoleAsync(string username)
+    {
+        var console = NewConsole();
+        var response = await console.SignInAsync(username, Demo.Staff.Single(s => s.Username == username).Password);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"console sign-in answered {response.StatusCode}");
+        return console;
+    }
+
+    /// <summary>A console client not signed in yet.</summary>
+    public ConsoleClient NewConsole() => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+
+    /// <summary>The audit entries appended after <paramref name="afterSequence"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<CityPass.Server.Audit.AuditEntry>> AuditSinceAsync(long afterSequence)
+    {
+        var entries = new List<CityPass.Server.Audit.AuditEntry>();
+        await foreach (var e in Get<CityPass.Server.Audit.IAuditLog>().ReadAllAsync(CancellationToken.None))
+        {
+            if (e.Sequence > afterSequence) entries.Add(e);
+        }
+        return entries;
+    }
+
+    /// <summary>The sequence of the newest audit entry (0 when there is none).</summary>
+    public async Task<long> AuditHeadAsync() =>
+        (await Get<CityPass.Server.Audit.IAuditLog>().QueryAsync(new CityPass.Server.Audit.AuditQuery(Limit: 1), CancellationToken.None)) is [var newest, ..] ? newest.Sequence : 0;
+
     /// <summary>A demo gate, by the start of its venue's name ("上海图书馆", "瑞金医院", "上海大剧院", "阳光小区").</summary>
     public GateClient Gate(string venue, string gate = "North entrance")
     {

@@ -23,7 +23,7 @@ public sealed class SignInModel(OperatorService operators) : ConsolePageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var outcome = await operators.SignInAsync(new SignInRequest(Username, Password), ct);
+        var outcome = await operators.SignInAsync(new SignInRequest(Username, Password), SignInChannel.Console, ct);
         if (outcome.Failure is { } failure)
         {
             Error = failure.Status == StatusCodes.Status401Unauthorized ? "Wrong username or password." : "Enter a username and a password.";

@@ -6,7 +6,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// <summary>Staff accounts in PostgreSQL. A unique index on upper(username) makes usernames unique ignoring case, race-free.</summary>
 public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperatorStore
 {
-    private const string Columns = "id, username, display_name, password_hash, role, venue_ids, created_at";
+    private const string Columns = "id, username, display_name, password_hash, role, venue_ids, created_at, security_stamp";
 
     public async Task<Operator?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
     {
@@ -37,10 +37,11 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         ArgumentNullException.ThrowIfNull(op);
         // DO NOTHING without a target covers both the id and the username index.
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING {Columns}");
+            $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING {Columns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
         AddFields(command, op);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(op.CreatedAt) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
         return await ReadOneAsync(command, cancellationToken);
     }
 
@@ -48,9 +49,10 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
     {
         ArgumentNullException.ThrowIfNull(op);
         await using var command = dataSource.CreateCommand(
-            $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6 WHERE id = $1 RETURNING {Columns}");
+            $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6, security_stamp = $7 WHERE id = $1 RETURNING {Columns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
         AddFields(command, op);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
         try
         {
             return await ReadOneAsync(command, cancellationToken);
@@ -90,5 +92,8 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         r.GetString(3),
         Enum.Parse<OperatorRole>(r.GetString(4)),
         r.GetFieldValue<Guid[]>(5),
-        r.GetFieldValue<DateTimeOffset>(6));
+        r.GetFieldValue<DateTimeOffset>(6))
+    {
+        SecurityStamp = r.GetString(7),
+    };
 }

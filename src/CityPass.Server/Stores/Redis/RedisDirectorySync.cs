@@ -20,7 +20,7 @@ public sealed class RedisDirectorySync(Func<RedisClient> client, GateDirectory d
         await subscriber.SubscribeAsync(Channel, message =>
         {
             // Our own announcements come back too; our copy was dropped already.
-            if (message.Payload.ToString() != _self) directory.InvalidateLocal();
+            if (message.Text != _self) directory.InvalidateLocal();
         }, stoppingToken);
         directory.Changed += Publish;
         try

@@ -11,21 +11,9 @@ public sealed class ReplicaTests
     [Fact]
     public async Task ARevocationOnOneReplicaStopsTheCredentialOnAnotherAtOnce()
     {
-        var (redis, postgres) = await RealServers.NewStoresAsync();
-        var keys = Directory.CreateTempSubdirectory("citypass-replicas-").FullName;
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = redis,
-            ["ConnectionStrings:Postgres"] = postgres,
-            ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
-            ["Keys:ServerSecretFile"] = Path.Combine(keys, "server-secret.key"),
-            // Far longer than the test: only the pub/sub message can refresh the other replica in time.
-            ["Venues:DirectoryMaxAgeSeconds"] = "600",
-        };
-        await using var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);
-        await a.InitializeAsync();
-        await using var b = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = a.Demo };
-        await b.InitializeAsync();
+        // Far longer than the test: only the pub/sub message can refresh the other replica in time.
+        await using var replicas = await Replicas.StartAsync(("Venues:DirectoryMaxAgeSeconds", "600"));
+        var (a, b) = (replicas.A, replicas.B);
 
         var gateOnB = b.Gate("上海图书馆");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await gateOnB.ScanAsync("not a pass")).Status); // authenticated; B's directory is loaded
@@ -47,27 +35,14 @@ public sealed class ReplicaTests
         // And a pass issued by one replica scans on the other (same keys, same stores).
         var citizen = await a.SignInCitizenAsync(Phones.ZhangGreen);
         Assert.Equal("allowed", (await b.Gate("瑞金医院").DecideAsync(await citizen.PassTextAsync())).Code);
-        Directory.Delete(keys, recursive: true);
     }
 
     [Fact]
     public async Task AnOperatorDeletedOnOneReplicaIsRefusedOnAnotherAtOnce()
     {
-        var (redis, postgres) = await RealServers.NewStoresAsync();
-        var keys = Directory.CreateTempSubdirectory("citypass-replicas-").FullName;
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = redis,
-            ["ConnectionStrings:Postgres"] = postgres,
-            ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
-            ["Keys:JwtKeyFile"] = Path.Combine(keys, "jwt.key"),
-            // Far longer than the test: only the pub/sub message can drop the other replica's cached account.
-            ["Operators:AccountCacheSeconds"] = "600",
-        };
-        await using var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);
-        await a.InitializeAsync();
-        await using var b = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = a.Demo };
-        await b.InitializeAsync();
+        // Far longer than the test: only the pub/sub message can drop the other replica's cached account.
+        await using var replicas = await Replicas.StartAsync(("Operators:AccountCacheSeconds", "600"));
+        var (a, b) = (replicas.A, replicas.B);
 
         var libraryOnB = await b.StaffAsync("library");
         Assert.Equal(HttpStatusCode.OK, (await libraryOnB.GetAsync("/v1/venues")).StatusCode); // B has the account cached
@@ -88,6 +63,43 @@ public sealed class ReplicaTests
         while (DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("token_revoked", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
-        Directory.Delete(keys, recursive: true);
+    }
+
+    /// <summary>Two apps on fresh Redis + PostgreSQL with the same keys; B shares A's demo data.</summary>
+    private sealed class Replicas : IAsyncDisposable
+    {
+        private readonly string _keys;
+
+        private Replicas(CityPassApp a, CityPassApp b, string keys) => (A, B, _keys) = (a, b, keys);
+
+        public CityPassApp A { get; }
+
+        public CityPassApp B { get; }
+
+        public static async Task<Replicas> StartAsync(params (string Key, string Value)[] extra)
+        {
+            var (redis, postgres) = await RealServers.NewStoresAsync();
+            var keys = Directory.CreateTempSubdirectory("citypass-replicas-").FullName;
+            var settings = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Redis"] = redis,
+                ["ConnectionStrings:Postgres"] = postgres,
+                ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
+                ["Keys:ServerSecretFile"] = Path.Combine(keys, "server-secret.key"),
+            };
+            foreach (var (k, v) in extra) settings[k] = v;
+            var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);
+            await a.InitializeAsync();
+            var b = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = a.Demo };
+            await b.InitializeAsync();
+            return new Replicas(a, b, keys);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await B.DisposeAsync();
+            await A.DisposeAsync();
+            Directory.Delete(_keys, recursive: true);
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using CityPass.Redis;
 using CityPass.Server.Stores.Redis;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Scans;
 
@@ -9,7 +9,7 @@ public sealed record ScanArchiverOptions
     /// <summary>Entries read per stream per call.</summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>The pause when every stream was empty (no BLOCK on the shared connection, so it polls).</summary>
+    /// <summary>The pause when every stream was empty (no BLOCK on the shared multiplexer, so it polls).</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Entries another consumer has held unacknowledged this long are taken over: it has probably died.</summary>
@@ -39,7 +39,7 @@ public sealed class ScanArchiver : BackgroundService
 {
     public const string Group = "archiver";
 
-    private readonly Func<RedisClient> _redis;
+    private readonly Func<IConnectionMultiplexer> _redis;
     private readonly IScanStore _store;
     private readonly ILogger<ScanArchiver> _logger;
     private readonly ScanArchiverOptions _options;
@@ -47,9 +47,9 @@ public sealed class ScanArchiver : BackgroundService
 
     /// <param name="redis">
     /// Resolved when the archiver starts, not when it is built: the host builds every hosted service
-    /// before starting any, and the client only exists once its own hosted service has connected it.
+    /// before starting any, and the multiplexer only exists once <see cref="RedisConnection"/> has started.
     /// </param>
-    public ScanArchiver(Func<RedisClient> redis, IScanStore store, ILogger<ScanArchiver> logger, ScanArchiverOptions? options = null, TimeProvider? clock = null)
+    public ScanArchiver(Func<IConnectionMultiplexer> redis, IScanStore store, ILogger<ScanArchiver> logger, ScanArchiverOptions? options = null, TimeProvider? clock = null)
     {
         _redis = redis;
         _store = store;
@@ -65,7 +65,7 @@ public sealed class ScanArchiver : BackgroundService
     private sealed class Shard(int index)
     {
         public int Index { get; } = index;
-        public string Stream { get; } = RedisKeys.ScanStream(index);
+        public RedisKey Stream { get; } = RedisKeys.ScanStream(index);
         public bool GroupReady { get; set; }
         public long NextClaim { get; set; }
         public long NextForget { get; set; }
@@ -73,7 +73,7 @@ public sealed class ScanArchiver : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var redis = _redis();
+        var redis = _redis().GetDatabase();
         var shards = Enumerable.Range(0, RedisKeys.Shards).Select(i => new Shard(i)).ToArray();
         var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
@@ -109,25 +109,24 @@ public sealed class ScanArchiver : BackgroundService
     }
 
     /// <summary>One step on one stream; returns how many entries it archived.</summary>
-    private async Task<int> DrainAsync(RedisClient redis, Shard shard, CancellationToken cancellationToken)
+    private async Task<int> DrainAsync(IDatabase redis, Shard shard, CancellationToken cancellationToken)
     {
         if (!shard.GroupReady)
         {
-            // From 0, not $: entries written before the first archiver ever ran belong in the archive too.
-            await redis.StreamCreateGroupAsync(shard.Stream, Group, "0", cancellationToken);
+            await CreateGroupAsync(redis, shard.Stream);
             shard.GroupReady = true;
         }
 
         try
         {
             // Our own unacknowledged entries first (an insert or ack failed last time), then new ones.
-            var entries = await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, _options.BatchSize, "0", cancellationToken: cancellationToken);
-            if (entries.Length == 0) entries = await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, _options.BatchSize, ">", cancellationToken: cancellationToken);
+            var entries = await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, StreamPosition.Beginning, _options.BatchSize);
+            if (entries.Length == 0) entries = await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, StreamPosition.NewMessages, _options.BatchSize);
             if (entries.Length == 0 && _clock.GetTimestamp() >= shard.NextClaim)
             {
                 shard.NextClaim = _clock.GetTimestamp() + (long)(_options.ClaimEvery.TotalSeconds * _clock.TimestampFrequency);
-                var claimed = await redis.StreamAutoClaimAsync(shard.Stream, Group, Consumer, _options.ClaimIdle, count: _options.BatchSize, cancellationToken: cancellationToken);
-                entries = [.. claimed.Entries];
+                var claimed = await redis.StreamAutoClaimAsync(shard.Stream, Group, Consumer, (long)_options.ClaimIdle.TotalMilliseconds, "0-0", _options.BatchSize);
+                entries = claimed.ClaimedEntries;
                 if (entries.Length > 0) _logger.LogInformation("Took over {Count} scan entries another archiver left unacknowledged on shard {Shard}.", entries.Length, shard.Index);
             }
             if (entries.Length == 0)
@@ -136,7 +135,7 @@ public sealed class ScanArchiver : BackgroundService
                 {
                     var every = _options.ForgetConsumersIdle < TimeSpan.FromMinutes(10) ? _options.ForgetConsumersIdle : TimeSpan.FromMinutes(10);
                     shard.NextForget = _clock.GetTimestamp() + (long)(every.TotalSeconds * _clock.TimestampFrequency);
-                    await ForgetIdleConsumersAsync(redis, shard, cancellationToken);
+                    await ForgetIdleConsumersAsync(redis, shard);
                 }
                 return 0;
             }
@@ -144,7 +143,7 @@ public sealed class ScanArchiver : BackgroundService
             await ArchiveAsync(redis, shard, entries, cancellationToken);
             return entries.Length;
         }
-        catch (RedisServerException ex) when (ex.Prefix == "NOGROUP")
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
         {
             // Redis lost the stream (a restart without persistence, a failover to a replica that never
             // had it): recreate the group and carry on with whatever the stream holds now.
@@ -154,53 +153,55 @@ public sealed class ScanArchiver : BackgroundService
         }
     }
 
-    private async Task ForgetIdleConsumersAsync(RedisClient redis, Shard shard, CancellationToken cancellationToken)
+    /// <summary>From 0, not $: entries written before the first archiver ever ran belong in the archive too.</summary>
+    private static async Task CreateGroupAsync(IDatabase redis, RedisKey stream)
     {
-        var consumers = await redis.ExecuteAsync("XINFO", ["CONSUMERS", shard.Stream, Group], cancellationToken);
-        foreach (var consumer in consumers.AsArray() ?? [])
+        try
         {
-            var fields = consumer.AsArray() ?? [];
-            string? name = null;
-            long pending = -1, idleMs = 0;
-            for (var i = 0; i + 1 < fields.Length; i += 2)
-            {
-                switch (fields[i].AsString())
-                {
-                    case "name": name = fields[i + 1].AsString(); break;
-                    case "pending": pending = fields[i + 1].AsInt64(); break;
-                    case "idle": idleMs = fields[i + 1].AsInt64(); break;
-                }
-            }
-            // A live archiver polls every few hundred milliseconds; if one is removed anyway, its next read recreates it.
-            if (name is null || name == Consumer || pending != 0 || idleMs < _options.ForgetConsumersIdle.TotalMilliseconds) continue;
-            await redis.ExecuteAsync("XGROUP", ["DELCONSUMER", shard.Stream, Group, name], cancellationToken);
+            await redis.StreamCreateConsumerGroupAsync(stream, Group, StreamPosition.Beginning, createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another archiver (or our own earlier life) made it.
         }
     }
 
-    private async Task ArchiveAsync(RedisClient redis, Shard shard, StreamEntry[] entries, CancellationToken cancellationToken)
+    private async Task ForgetIdleConsumersAsync(IDatabase redis, Shard shard)
+    {
+        foreach (var consumer in await redis.StreamConsumerInfoAsync(shard.Stream, Group))
+        {
+            // A live archiver polls every few hundred milliseconds; if one is removed anyway, its next read recreates it.
+            if (consumer.Name == Consumer || consumer.PendingMessageCount != 0 || consumer.IdleTimeInMilliseconds < _options.ForgetConsumersIdle.TotalMilliseconds) continue;
+            await redis.StreamDeleteConsumerAsync(shard.Stream, Group, consumer.Name);
+        }
+    }
+
+    private async Task ArchiveAsync(IDatabase redis, Shard shard, StreamEntry[] entries, CancellationToken cancellationToken)
     {
         var records = new List<ScanRecord>(entries.Length);
-        foreach (var entry in entries)
+        var ids = new RedisValue[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
         {
+            var entry = entries[i];
+            ids[i] = entry.Id;
             // A pending entry deleted meanwhile comes back without fields: nothing left to archive.
-            if (entry.Fields.Count == 0) continue;
+            if (entry.IsNull || entry.Values is not { Length: > 0 } fields) continue;
             try
             {
-                records.Add(ScanStreamFields.Parse(entry.Fields));
+                records.Add(ScanStreamFields.Parse(fields));
             }
             catch (FormatException)
             {
                 // A bug, not an outage: retrying would block the shard for ever, dropping would lose a
                 // scan. Park it beside the stream for a human and move on.
-                await redis.StreamAddAsync(RedisKeys.DeadScans(shard.Index), [.. entry.Fields.Select(f => (f.Key, (RedisValue)f.Value))], cancellationToken: cancellationToken);
-                _logger.LogError("Scan entry {Id} on shard {Shard} could not be read; moved to the dead-letter stream.", entry.Id, shard.Index);
+                await redis.StreamAddAsync(RedisKeys.DeadScans(shard.Index), fields);
+                _logger.LogError("Scan entry {Id} on shard {Shard} could not be read; moved to the dead-letter stream.", (string?)entry.Id, shard.Index);
             }
         }
 
         if (records.Count > 0) await _store.InsertAsync(records, cancellationToken);
-        var ids = entries.Select(e => e.Id).ToArray();
-        await redis.StreamAcknowledgeAsync(shard.Stream, Group, ids, cancellationToken);
-        await TrimAsync(redis, shard, ids[^1], cancellationToken);
+        await redis.StreamAcknowledgeAsync(shard.Stream, Group, ids);
+        await TrimAsync(redis, shard, (string)ids[^1]!);
     }
 
     /// <summary>
@@ -209,11 +210,11 @@ public sealed class ScanArchiver : BackgroundService
     /// Chosen over XDEL per entry because it costs two commands per batch instead of one per entry
     /// and leaves no tombstones; it assumes this group is the stream's only reader.
     /// </summary>
-    private static async Task TrimAsync(RedisClient redis, Shard shard, string lastAcknowledged, CancellationToken cancellationToken)
+    private static async Task TrimAsync(IDatabase redis, Shard shard, string lastAcknowledged)
     {
-        var pending = await redis.ExecuteAsync("XPENDING", [shard.Stream, Group], cancellationToken);
-        var minId = pending[0].AsInt64() > 0 ? pending[1].AsString()! : Next(lastAcknowledged);
-        await redis.StreamTrimAsync(shard.Stream, StreamTrim.ToMinId(minId, approximate: false), cancellationToken);
+        var pending = await redis.StreamPendingAsync(shard.Stream, Group);
+        var minId = pending.PendingMessageCount > 0 ? pending.LowestPendingMessageId : (RedisValue)Next(lastAcknowledged);
+        await redis.StreamTrimByMinIdAsync(shard.Stream, minId, useApproximateMaxLength: false);
     }
 
     private static string Next(string id)

@@ -1,9 +1,10 @@
-using CityPass.Redis;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Stores;
 
@@ -18,28 +19,29 @@ public static class HotStateRegistration
         var connectionString = configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            // The client's registration reads a section; the connection string comes first and a
-            // "Redis" section (timeouts, password from a secret...) may override single settings.
-            var redisSection = new ConfigurationBuilder()
-                .AddInMemoryCollection([new("ConnectionString", connectionString)])
-                .AddConfiguration(configuration.GetSection("Redis"))
-                .Build();
-            services.AddRedisClient(redisSection);
+            // The string in StackExchange.Redis's format; the "Redis" section adds what a string can't carry (certificate pins).
+            services.AddOptions<RedisConnectionOptions>()
+                .Configure(o => o.ConnectionString = connectionString)
+                .Bind(configuration.GetSection(RedisConnectionOptions.Section))
+                .ValidateOnStart();
+            services.AddSingleton<IValidateOptions<RedisConnectionOptions>, RedisConnection.Validator>();
+            // One multiplexer for the process, connected by this hosted service before the ones below start.
+            services.AddSingleton<RedisConnection>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            services.AddSingleton(sp => sp.GetRequiredService<RedisConnection>().Multiplexer);
+            Func<IConnectionMultiplexer> Redis(IServiceProvider sp) => sp.GetRequiredService<IConnectionMultiplexer>;
 
             var reconcileSeconds = configuration.GetValue("HotState:ReconcileSeconds", 60);
             if (reconcileSeconds <= 0) throw new InvalidOperationException("HotState:ReconcileSeconds must be positive.");
 
             services.AddSingleton<RedisHotState>();
             services.AddSingleton<IHotState>(sp => sp.GetRequiredService<RedisHotState>());
-            // Registered after the client's own hosted service, so they start once it has connected.
-            services.AddHostedService(sp => new ScanArchiver(
-                () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>()));
+            // Registered after RedisConnection, so they start once it has connected.
+            services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>()));
             services.TryAddSingleton<Venues.GateDirectory>();
-            services.AddHostedService(sp => new RedisDirectorySync(
-                () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
+            services.AddHostedService(sp => new RedisDirectorySync(Redis(sp), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.TryAddSingleton<Operators.OperatorCache>();
-            services.AddHostedService(sp => new RedisOperatorSync(
-                () => sp.GetRequiredService<RedisClient>(), sp.GetRequiredService<Operators.OperatorCache>(), sp.GetRequiredService<ILogger<RedisOperatorSync>>()));
+            services.AddHostedService(sp => new RedisOperatorSync(Redis(sp), sp.GetRequiredService<Operators.OperatorCache>(), sp.GetRequiredService<ILogger<RedisOperatorSync>>()));
             services.AddHostedService(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>()));

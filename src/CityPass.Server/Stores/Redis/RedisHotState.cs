@@ -1,23 +1,55 @@
 using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
-using CityPass.Redis;
+using StackExchange.Redis;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 
 namespace CityPass.Server.Stores.Redis;
 
 /// <summary>
-/// The hot state in Redis (standalone, Sentinel or Cluster). A scan is one EVALSHA of
-/// <see cref="ScanScript"/> on standalone/Sentinel. On a cluster the citizen's hash and the venue's keys
-/// live in different slots, so a scan costs two round trips: HGETALL of the citizen on its node, then
-/// the script on the venue's node with the citizen's fields as arguments. A status change landing
-/// between the two is seen by the next scan, as it would be a microsecond later on one node.
-/// Scan records go to the venue shard's stream; <see cref="ScanArchiver"/> moves them to the archive.
+/// The hot state in Redis (standalone, Sentinel or Cluster) through the process's one
+/// <see cref="IConnectionMultiplexer"/>. A scan is one EVALSHA of <see cref="ScanScript"/> on
+/// standalone/Sentinel. On a cluster the citizen's hash and the venue's keys live in different slots,
+/// so a scan costs two round trips: HMGET of the citizen on its node, then the script on the venue's
+/// node with the citizen's fields as arguments. A status change landing between the two is seen by the
+/// next scan, as it would be a microsecond later on one node. Scan records go to the venue shard's
+/// stream; <see cref="ScanArchiver"/> moves them to the archive.
 /// </summary>
-public sealed class RedisHotState(RedisClient redis) : IHotState
+public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
 {
-    private static readonly RedisValue Empty = "";
+    private static readonly RedisValue Empty = RedisValue.EmptyString;
+
+    // HMGET's order: colour, version, credentials, name.
+    private static readonly RedisValue[] CitizenFieldNames = [CitizenFields.Colour, CitizenFields.Version, CitizenFields.Credentials, CitizenFields.Name];
+
+    private readonly IDatabase _db = redis.GetDatabase();
+
+    // 0 not known yet (never connected), 1 one server (standalone or Sentinel's primary), 2 a cluster.
+    private int _topology;
+
+    /// <summary>Whether the citizen's hash is on another node than the venue's keys; known from the first connected server on.</summary>
+    internal bool IsCluster
+    {
+        get
+        {
+            var topology = Volatile.Read(ref _topology);
+            return topology == 0 ? DetectCluster() : topology == 2;
+        }
+    }
+
+    private bool DetectCluster()
+    {
+        foreach (var server in redis.GetServers())
+        {
+            if (!server.IsConnected) continue;
+            var cluster = server.ServerType == ServerType.Cluster;
+            Volatile.Write(ref _topology, cluster ? 2 : 1);
+            return cluster;
+        }
+        // Nothing connected: the call fails fast anyway.
+        return false;
+    }
 
     public async Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken)
     {
@@ -30,8 +62,9 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         // Relative to the attempt's clock, not Redis's: the two may disagree, the pass's lifetime is what counts.
         var replayMs = Math.Max(1000, (long)(a.ReplayMarkUntil - a.Now).TotalMilliseconds);
 
+        // Sized once, filled in place: the library writes them straight to the wire.
         var args = new RedisValue[ScanScript.ArgumentCount];
-        args[0] = pseudonym?.ToString() ?? "";
+        args[0] = pseudonym is { } p ? p.ToString() : Empty;
         args[1] = (int)a.Claims.Colour;
         args[2] = (long)a.Claims.StatusVersion;
         args[3] = (int)a.Claims.Credentials;
@@ -53,60 +86,80 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
         args[19] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
         args[20] = args[21] = args[22] = args[23] = Empty;
 
-        RedisValue[] keys;
-        var venueKeys = new RedisValue[]
+        var cluster = IsCluster;
+        var keys = new RedisKey[!cluster && pseudonym is not null ? ScanScript.KeyCount : ScanScript.KeyCount - 1];
+        keys[0] = venue.Dedupe(a.GateId, a.ScanId);
+        keys[1] = venue.Occupancy;
+        keys[2] = venue.Presence;
+        keys[3] = venue.Bookings;
+        keys[4] = venue.ReplayMark(a.Claims.TokenId);
+        keys[5] = venue.Stream;
+        if (pseudonym is { } id)
         {
-            venue.Dedupe(a.GateId, a.ScanId), venue.Occupancy, venue.Presence, venue.Bookings, venue.ReplayMark(a.Claims.TokenId), venue.Stream,
-        };
-        if (!redis.IsCluster)
-        {
-            keys = pseudonym is { } id ? [.. venueKeys, RedisKeys.Citizen(id)] : venueKeys;
-        }
-        else
-        {
-            keys = venueKeys;
-            if (pseudonym is { } id)
+            if (!cluster)
             {
-                var citizen = await redis.HashGetAllAsync(RedisKeys.Citizen(id), cancellationToken);
-                if (citizen.Count > 0)
+                keys[6] = RedisKeys.Citizen(id);
+            }
+            else
+            {
+                var citizen = await _db.HashGetAsync(RedisKeys.Citizen(id), CitizenFieldNames);
+                if (!citizen[0].IsNull)
                 {
-                    args[20] = citizen[CitizenFields.Colour];
-                    args[21] = citizen[CitizenFields.Version];
-                    args[22] = citizen[CitizenFields.Credentials];
-                    args[23] = citizen[CitizenFields.Name];
+                    args[20] = citizen[0];
+                    args[21] = citizen[1];
+                    args[22] = citizen[2];
+                    args[23] = citizen[3];
                 }
             }
         }
 
-        var reply = await redis.EvaluateAsync(ScanScript.Script, keys, args, cancellationToken);
-        var kind = reply[0].AsString();
-        switch (kind)
+        RedisResult reply;
+        try
         {
-            case "unknown":
+            reply = await _db.ScriptEvaluateAsync(ScanScript.Script.Sha1, keys, args);
+        }
+        catch (RedisServerException e) when (RedisScript.NothingRan(e))
+        {
+            reply = await ScanScript.Script.RecoverAsync(_db, keys, args, e);
+        }
+
+        // The script's three answers have different lengths, so no reply string is read to tell them apart.
+        switch (reply.Length)
+        {
+            case ScanScript.UnknownReplyLength:
                 return null;
-            case "dup":
-                var fields = reply[1].AsArray()!;
-                var pairs = new KeyValuePair<string, string>[fields.Length / 2];
-                var occupancy = 0;
-                for (var i = 0; i < pairs.Length; i++)
-                {
-                    pairs[i] = new(fields[2 * i].AsString()!, fields[2 * i + 1].AsString() ?? "");
-                    if (pairs[i].Key == "occupancy") occupancy = int.Parse(pairs[i].Value, CultureInfo.InvariantCulture);
-                }
-                return new ScanOutcome(ScanStreamFields.Parse(pairs), occupancy, Duplicate: true);
-            case "new":
+            case ScanScript.DuplicateReplyLength:
+                return Duplicate(reply);
+            case ScanScript.NewReplyLength:
+                var code = ScanStreamFields.ParseCode((string)reply[2]!);
                 var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction,
-                    Allowed: reply[2].Is("allowed"u8),
-                    ScanStreamFields.ParseCode(reply[2].AsString()!),
-                    ScanStreamFields.ParseColour(reply[3].AsString()!),
-                    reply[4].AsString()!,
+                    Allowed: code == DecisionCode.Allowed,
+                    code,
+                    ScanStreamFields.ParseColour((string)reply[3]!),
+                    (string)reply[4]!,
                     pseudonym, a.Claims.Issuer, a.Claims.TokenId,
                     ScanStreamFields.FromUnixMs(scannedAt), ScanStreamFields.FromUnixMs(decidedAt));
-                return new ScanOutcome(record, (int)reply[1].AsInt64(), Duplicate: false);
+                return new ScanOutcome(record, (int)reply[1], Duplicate: false);
             default:
-                throw new InvalidOperationException($"The scan script answered '{kind}'.");
+                throw UnexpectedReply(reply);
         }
     }
+
+    private static ScanOutcome Duplicate(RedisResult reply)
+    {
+        var fields = reply[1];
+        var pairs = new KeyValuePair<string, string>[fields.Length / 2];
+        var occupancy = 0;
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            pairs[i] = new((string)fields[2 * i]!, (string?)fields[2 * i + 1] ?? "");
+            if (pairs[i].Key == "occupancy") occupancy = int.Parse(pairs[i].Value, CultureInfo.InvariantCulture);
+        }
+        return new ScanOutcome(ScanStreamFields.Parse(pairs), occupancy, Duplicate: true);
+    }
+
+    private static InvalidOperationException UnexpectedReply(RedisResult reply) =>
+        new($"The scan script answered '{(reply.Length > 0 ? (string?)reply[0] : reply.ToString())}' with {reply.Length} elements.");
 
     private static class CitizenFields
     {
@@ -128,39 +181,35 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
     public async Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(citizen);
-        await redis.EvaluateAsync(PutCitizenScript, [RedisKeys.Citizen(citizen.Id)],
-            [(long)citizen.StatusVersion, (int)citizen.Colour, (int)citizen.Credentials, citizen.MaskedName], cancellationToken);
+        await PutCitizenScript.EvaluateAsync(_db, [RedisKeys.Citizen(citizen.Id)],
+            [(long)citizen.StatusVersion, (int)citizen.Colour, (int)citizen.Credentials, citizen.MaskedName]);
     }
 
     public async Task<CitizenHotState?> GetCitizenAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
-        var fields = await redis.HashGetAllAsync(RedisKeys.Citizen(id), cancellationToken);
-        if (fields.Count == 0) return null;
-        return new CitizenHotState(id,
-            (StatusColour)int.Parse(fields[CitizenFields.Colour], CultureInfo.InvariantCulture),
-            uint.Parse(fields[CitizenFields.Version], CultureInfo.InvariantCulture),
-            (Credentials)int.Parse(fields[CitizenFields.Credentials], CultureInfo.InvariantCulture),
-            fields[CitizenFields.Name]);
+        var fields = await _db.HashGetAsync(RedisKeys.Citizen(id), CitizenFieldNames);
+        if (fields[0].IsNull) return null;
+        return new CitizenHotState(id, (StatusColour)(int)fields[0], (uint)(long)fields[1], (Credentials)(int)fields[2], (string)fields[3]!);
     }
 
     public async Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken)
     {
-        var value = await redis.GetAsync(new RedisKeys.Venue(venueId).Occupancy, cancellationToken);
-        return value is null ? 0 : int.Parse(value, CultureInfo.InvariantCulture);
+        var value = await _db.StringGetAsync(new RedisKeys.Venue(venueId).Occupancy);
+        return value.IsNull ? 0 : (int)value;
     }
 
     public async Task SetBookingAsync(Guid venueId, CitizenPseudonym citizenId, bool booked, CancellationToken cancellationToken)
     {
         var key = new RedisKeys.Venue(venueId).Bookings;
-        if (booked) await redis.SetAddAsync(key, citizenId.ToString(), cancellationToken);
-        else await redis.SetRemoveAsync(key, citizenId.ToString(), cancellationToken);
+        if (booked) await _db.SetAddAsync(key, citizenId.ToString());
+        else await _db.SetRemoveAsync(key, citizenId.ToString());
     }
 
     public async Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken)
     {
         // Replay marks and dedupe answers expire by themselves within a day.
         var venue = new RedisKeys.Venue(venueId);
-        await redis.ExecuteAsync("DEL", [venue.Occupancy, venue.Presence, venue.Bookings], cancellationToken);
+        await _db.KeyDeleteAsync([venue.Occupancy, venue.Presence, venue.Bookings]);
     }
 
     // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash, 2 ttl ms, 3 max codes an hour.
@@ -206,21 +255,21 @@ public sealed class RedisHotState(RedisClient redis) : IHotState
     {
         ArgumentNullException.ThrowIfNull(codeHash);
         var ms = Math.Max(1, (long)ttl.TotalMilliseconds);
-        var reply = await redis.EvaluateAsync(StoreOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash, ms, maxCodesPerHour], cancellationToken);
-        return reply.AsInt64() == 1;
+        var reply = await StoreOtpScript.EvaluateAsync(_db, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash, ms, maxCodesPerHour]);
+        return (long)reply == 1;
     }
 
     public async Task ReleaseOtpAsync(string phone, byte[] codeHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(codeHash);
-        await redis.EvaluateAsync(ReleaseOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash], cancellationToken);
+        await ReleaseOtpScript.EvaluateAsync(_db, [RedisKeys.Otp(phone), RedisKeys.OtpIssued(phone)], [codeHash]);
     }
 
     public async Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, int maxWrongPerHour, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(codeHash);
-        var reply = await redis.EvaluateAsync(CheckOtpScript, [RedisKeys.Otp(phone), RedisKeys.OtpWrongGuesses(phone)], [codeHash, maxAttempts, maxWrongPerHour], cancellationToken);
-        return reply.AsString() switch
+        var reply = await CheckOtpScript.EvaluateAsync(_db, [RedisKeys.Otp(phone), RedisKeys.OtpWrongGuesses(phone)], [codeHash, maxAttempts, maxWrongPerHour]);
+        return (string?)reply switch
         {
             "valid" => OtpCheck.Valid,
             "invalid" => OtpCheck.Invalid,

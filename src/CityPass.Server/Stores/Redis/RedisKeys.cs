@@ -41,27 +41,37 @@ public static class RedisKeys
     public static IEnumerable<string> AllScanStreams => Enumerable.Range(0, Shards).Select(ScanStream);
 
     /// <summary>The keys of one venue; all in the venue's shard, so all in one slot.</summary>
-    public readonly record struct Venue(Guid Id)
+    public readonly struct Venue
     {
-        public int Shard => ShardOf(Id);
+        // Built once per venue value: a scan names five of these keys.
+        private readonly string _prefix;
 
-        private string Prefix => $"cp:{{s:{Shard.ToString(CultureInfo.InvariantCulture)}}}:v:{Id:N}";
+        public Venue(Guid id)
+        {
+            Id = id;
+            Shard = ShardOf(id);
+            _prefix = $"cp:{{s:{Shard.ToString(CultureInfo.InvariantCulture)}}}:v:{id:N}";
+        }
 
-        public string Occupancy => Prefix + ":occupancy";
+        public Guid Id { get; }
+
+        public int Shard { get; }
+
+        public string Occupancy => _prefix + ":occupancy";
 
         /// <summary>Set of pseudonyms inside (anti-passback).</summary>
-        public string Presence => Prefix + ":inside";
+        public string Presence => _prefix + ":inside";
 
-        public string Bookings => Prefix + ":bookings";
+        public string Bookings => _prefix + ":bookings";
 
         /// <summary>"This pass already opened this venue's entry"; expires after the pass can no longer be shown.</summary>
-        public string ReplayMark(TokenId token) => $"{Prefix}:entered:{token}";
+        public string ReplayMark(TokenId token) => $"{_prefix}:entered:{token}";
 
         /// <summary>
         /// The first answer to a gate's scan id. The gate belongs to the venue, so a retry comes back to
         /// the same shard.
         /// </summary>
-        public string Dedupe(Guid gateId, Guid scanId) => $"{Prefix}:scan:{gateId:N}:{scanId:N}";
+        public string Dedupe(Guid gateId, Guid scanId) => $"{_prefix}:scan:{gateId:N}:{scanId:N}";
 
         public string Stream => ScanStream(Shard);
     }

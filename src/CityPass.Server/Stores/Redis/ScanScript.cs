@@ -1,4 +1,3 @@
-using CityPass.Redis;
 using F = CityPass.Server.Stores.Redis.ScanStreamFields;
 
 namespace CityPass.Server.Stores.Redis;
@@ -14,7 +13,14 @@ internal static class ScanScript
     // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 bookings set, 5 replay mark, 6 scan stream,
     //       7 citizen hash (standalone and Sentinel only; on a cluster it lives on another node and
     //       its fields arrive in ARGV 21-24 instead).
+    public const int KeyCount = 7;
+
     public const int ArgumentCount = 24;
+
+    // The answers: {'unknown'}, {'dup', fields of the first answer}, {'new', occupancy, code, colour, name}.
+    public const int UnknownReplyLength = 1;
+    public const int DuplicateReplyLength = 2;
+    public const int NewReplyLength = 5;
 
     public static readonly RedisScript Script = new($$"""
         local dedupe = redis.call('HGETALL', KEYS[1])

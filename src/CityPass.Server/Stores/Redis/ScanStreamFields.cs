@@ -3,6 +3,7 @@ using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Stores.Redis;
 
@@ -47,8 +48,23 @@ public static class ScanStreamFields
     /// <summary>Rebuilds a record; throws <see cref="FormatException"/> when a field is missing or malformed.</summary>
     public static ScanRecord Parse(IReadOnlyList<KeyValuePair<string, string>> fields)
     {
+        ArgumentNullException.ThrowIfNull(fields);
         var map = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
         foreach (var (key, value) in fields) map[key] = value;
+        return Parse(map);
+    }
+
+    /// <summary>A stream entry's fields, as XREADGROUP returns them.</summary>
+    public static ScanRecord Parse(NameValueEntry[] fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var map = new Dictionary<string, string>(fields.Length, StringComparer.Ordinal);
+        foreach (var field in fields) map[(string?)field.Name ?? ""] = (string?)field.Value ?? "";
+        return Parse(map);
+    }
+
+    private static ScanRecord Parse(Dictionary<string, string> map)
+    {
         string Get(string name) => map.TryGetValue(name, out var value) ? value : throw new FormatException($"Scan record field '{name}' is missing.");
 
         var citizen = Get(CitizenId);

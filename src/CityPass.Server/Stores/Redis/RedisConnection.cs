@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CityPass.Server.Stores.Redis;
+
+/// <summary>
+/// How the process reaches its one Redis deployment. <see cref="ConnectionString"/> is
+/// <c>ConnectionStrings:Redis</c> in StackExchange.Redis's own format (<c>host:port</c>; Sentinel with
+/// <c>serviceName=</c>; a cluster is discovered; <c>ssl=true,sslHost=</c>; <c>user=,password=</c> for an ACL
+/// user). The other two keys come from the <c>Redis</c> section because a configuration string cannot
+/// carry them.
+/// </summary>
+public sealed class RedisConnectionOptions
+{
+    public const string Section = "Redis";
+
+    /// <summary>
+    /// Put in front of the configured string, so the string's own keys win. The scan path's budget:
+    /// a gate waits milliseconds, not the library's 5 s; <c>abortConnect=false</c>: see <see cref="RedisConnection"/>.
+    /// </summary>
+    public const string Defaults = "abortConnect=false,asyncTimeout=250,syncTimeout=250";
+
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// <c>Redis:TlsCertificateThumbprint</c>: pins the server's certificate by its SHA-256 fingerprint
+    /// (hex; colons and spaces ignored; several separated by <c>,</c> to roll a certificate). When set,
+    /// a certificate is accepted if and only if its fingerprint is listed: a self-signed certificate
+    /// needs nothing else.
+    /// </summary>
+    public string? TlsCertificateThumbprint { get; set; }
+
+    /// <summary><c>Redis:TlsCaCertificateFile</c>: a PEM file with the private CA that signed the server's certificate (its name must still match).</summary>
+    public string? TlsCaCertificateFile { get; set; }
+
+    /// <summary>The library's options: <see cref="Defaults"/>, then the string, then what only code can set.</summary>
+    public ConfigurationOptions ToConfiguration()
+    {
+        var configuration = ConfigurationOptions.Parse(Defaults + "," + ConnectionString);
+        // Nothing waits in a backlog for a server that may not come back: a gate gets its answer (an
+        // error) now, and a scan it has given up on is never run later behind its back.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        // Timeouts are checked on the heartbeat: beat at least twice per asyncTimeout so a late reply
+        // fails within 1.5x the budget, not a second later.
+        configuration.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(configuration.AsyncTimeout / 2, 50, 1000));
+        // Back within a fraction of a second once Redis is: 100 ms, doubling to 2 s.
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(100, 2000);
+        if (Fingerprints() is { Count: > 0 } pins)
+        {
+            configuration.CertificateValidation += (_, certificate, _, _) =>
+                certificate is not null && pins.Contains(Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())));
+        }
+        else if (!string.IsNullOrWhiteSpace(TlsCaCertificateFile))
+        {
+            configuration.TrustIssuer(TlsCaCertificateFile);
+        }
+        return configuration;
+    }
+
+    /// <summary>Every problem with these options, worded for the operator; empty when usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        try
+        {
+            var configuration = ToConfiguration();
+            if (configuration.EndPoints.Count == 0) errors.Add("ConnectionStrings:Redis names no server (host:port).");
+        }
+        catch (ArgumentException e)
+        {
+            // The library's message names the keyword, never the password.
+            errors.Add($"ConnectionStrings:Redis is not a valid StackExchange.Redis configuration string: {e.Message}");
+        }
+        if (Fingerprints() is { } pins && pins.Any(p => p.Length != 64 || !p.All(char.IsAsciiHexDigit)))
+            errors.Add("Redis:TlsCertificateThumbprint must be SHA-256 fingerprints: 64 hex digits each, separated by ','.");
+        if (!string.IsNullOrWhiteSpace(TlsCaCertificateFile) && !File.Exists(TlsCaCertificateFile))
+            errors.Add($"Redis:TlsCaCertificateFile '{TlsCaCertificateFile}' does not exist.");
+        return errors;
+    }
+
+    private HashSet<string>? Fingerprints() =>
+        string.IsNullOrWhiteSpace(TlsCertificateThumbprint)
+            ? null
+            : TlsCertificateThumbprint.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => p.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant())
+                .ToHashSet(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The process's one <see cref="IConnectionMultiplexer"/>, connected when the host starts. It connects
+/// with <c>abortConnect=false</c>: a server that starts while Redis is briefly away (a rolling
+/// restart, a failover) still starts, reports not ready on <c>/health/ready</c>, fails scans fast, and
+/// is back by itself within a second of Redis; a Redis that is away at boot is an outage to recover
+/// from, not a reason to crash-loop. A malformed string is different: it fails the boot (ValidateOnStart).
+/// </summary>
+public sealed class RedisConnection(IOptions<RedisConnectionOptions> options, ILogger<RedisConnection> logger) : IHostedService, IAsyncDisposable
+{
+    private ConnectionMultiplexer? _multiplexer;
+
+    public IConnectionMultiplexer Multiplexer =>
+        _multiplexer ?? throw new InvalidOperationException("Redis is connected when the host starts; resolve IConnectionMultiplexer after start-up.");
+
+    /// <summary>Connects as the server does (its defaults, its certificate checks); also what the tests use.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(RedisConnectionOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(options.ToConfiguration());
+        if (logger is not null)
+        {
+            // The failure type and end point only: an exception's text can quote the configuration.
+            multiplexer.ConnectionFailed += (_, e) =>
+                logger.LogWarning("Redis connection to {EndPoint} ({Kind}) failed: {Failure}.", e.EndPoint, e.ConnectionType, e.FailureType);
+            multiplexer.ConnectionRestored += (_, e) =>
+                logger.LogInformation("Redis connection to {EndPoint} ({Kind}) restored.", e.EndPoint, e.ConnectionType);
+            if (!multiplexer.IsConnected) logger.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
+        }
+        return multiplexer;
+    }
+
+    public static Task<ConnectionMultiplexer> ConnectAsync(string connectionString) =>
+        ConnectAsync(new RedisConnectionOptions { ConnectionString = connectionString });
+
+    public async Task StartAsync(CancellationToken cancellationToken) => _multiplexer ??= await ConnectAsync(options.Value, logger);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer is not null) await _multiplexer.DisposeAsync();
+    }
+
+    internal sealed class Validator : IValidateOptions<RedisConnectionOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisConnectionOptions options)
+        {
+            var errors = options.Validate();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

@@ -1,10 +1,10 @@
 using CityPass.Core.Citizens;
-using CityPass.Redis;
 using CityPass.Server.Citizens;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Redis;
 using CityPass.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace CityPass.Server.HotState.Tests;
 
@@ -13,12 +13,12 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
     private static readonly CancellationToken None = CancellationToken.None;
 
     private readonly EmbeddedCitizenStore _citizens = new(new EmbeddedAuditLog());
-    private RedisClient _client = null!;
+    private ConnectionMultiplexer _client = null!;
     private RedisHotState _hot = null!;
 
     public async Task InitializeAsync()
     {
-        _client = await RedisClient.ConnectAsync(redis.Server.EndPoint);
+        _client = await RedisConnection.ConnectAsync(redis.Server.ConnectionString);
         _hot = new RedisHotState(_client);
     }
 

@@ -25,7 +25,7 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
     [Fact]
     public async Task WithARedisConnectionStringScansAreArchivedAndCitizensReconciled()
     {
-        using var host = Build(new() { ["ConnectionStrings:Redis"] = redis.Server.EndPoint, ["HotState:ReconcileSeconds"] = "1" });
+        using var host = Build(new() { ["ConnectionStrings:Redis"] = redis.Server.ConnectionString, ["HotState:ReconcileSeconds"] = "1" });
         var citizens = host.Services.GetRequiredService<ICitizenStore>();
         var created = (await citizens.UpsertManyAsync([new CitizenDraft("reg-1", "+8613900000001", "欧阳明", default)], Passes.Now, CancellationToken.None))[0].Citizen;
 

@@ -2,48 +2,48 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using CityPass.Core.Venues;
-using CityPass.Redis;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Redis;
 using CityPass.Testing;
+using StackExchange.Redis;
 
 namespace CityPass.Server.HotState.Tests;
 
 /// <summary>The contract against a real redis-server (one script per scan), and what only Redis has: the scan streams.</summary>
 public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContract, IClassFixture<RedisServerFixture>
 {
-    private RedisClient _client = null!;
+    private ConnectionMultiplexer _client = null!;
+    private IDatabase _db = null!;
 
     protected override async Task<IHotState> CreateAsync()
     {
-        _client = await RedisClient.ConnectAsync(redis.Server.EndPoint);
+        _client = await RedisConnection.ConnectAsync(redis.Server.ConnectionString);
+        _db = _client.GetDatabase();
         return new RedisHotState(_client);
     }
 
     // Redis expires keys by its own clock: wait (bounded) until the code's key is gone.
     protected override Task LetOtpExpireAsync(string phone) =>
-        Eventually.TrueAsync(async () => !await _client.ExistsAsync(RedisKeys.Otp(phone)), TimeSpan.FromSeconds(5), "the code's key expires");
+        Eventually.TrueAsync(async () => !await _db.KeyExistsAsync(RedisKeys.Otp(phone)), TimeSpan.FromSeconds(5), "the code's key expires");
 
     // Redis counts the hour by the key's TTL: check it is the hour, then run it short and wait for the key to go.
     protected override async Task LetGuessHourEndAsync(string phone)
     {
         var key = RedisKeys.OtpWrongGuesses(phone);
-        Assert.InRange((await _client.ExecuteAsync("PTTL", key)).AsInt64(), 3_500_000, 3_600_000);
-        await _client.ExecuteAsync("PEXPIRE", key, 1);
-        await Eventually.TrueAsync(async () => !await _client.ExistsAsync(key), TimeSpan.FromSeconds(5), "the guess count's key expires");
+        Assert.InRange((await _db.KeyTimeToLiveAsync(key))!.Value.TotalMilliseconds, 3_500_000, 3_600_000);
+        await _db.KeyExpireAsync(key, TimeSpan.FromMilliseconds(1));
+        await Eventually.TrueAsync(async () => !await _db.KeyExistsAsync(key), TimeSpan.FromSeconds(5), "the guess count's key expires");
     }
 
     public override async Task DisposeAsync() => await _client.DisposeAsync();
 
     private async Task<Dictionary<Guid, (string Id, IReadOnlyList<KeyValuePair<string, string>> Fields)>> ReadStreamAsync(Guid venueId)
     {
-        var reply = await _client.ExecuteAsync("XRANGE", [new RedisKeys.Venue(venueId).Stream, "-", "+"], CancellationToken.None);
         var entries = new Dictionary<Guid, (string, IReadOnlyList<KeyValuePair<string, string>>)>();
-        foreach (var entry in reply.AsArray()!)
+        foreach (var entry in await _db.StreamRangeAsync(new RedisKeys.Venue(venueId).Stream))
         {
-            var raw = entry[1].AsArray()!;
-            var fields = Enumerable.Range(0, raw.Length / 2).Select(i => new KeyValuePair<string, string>(raw[2 * i].AsString()!, raw[2 * i + 1].AsString()!)).ToList();
-            entries[Guid.Parse(fields.Single(f => f.Key == ScanStreamFields.ScanId).Value)] = (entry[0].AsString()!, fields);
+            var fields = entry.Values.Select(f => new KeyValuePair<string, string>(f.Name!, f.Value!)).ToList();
+            entries[Guid.Parse(fields.Single(f => f.Key == ScanStreamFields.ScanId).Value)] = (entry.Id!, fields);
         }
         return entries;
     }
@@ -88,7 +88,7 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
     public async Task AScanIsOneCommandOnTheWire()
     {
         await using var server = await RedisServer.StartAsync();
-        await using var client = await RedisClient.ConnectAsync(server.EndPoint);
+        await using var client = await RedisConnection.ConnectAsync(server.ConnectionString);
         var hot = new RedisHotState(client);
         var citizen = Passes.NewCitizen();
         await hot.PutCitizenAsync(citizen, CancellationToken.None);
@@ -103,7 +103,7 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
         await Eventually.TrueAsync(() => Task.FromResult(lines.Contains("OK")), TimeSpan.FromSeconds(5), "MONITOR is on");
 
         var outcome = await hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen), policy: VenuePolicy.Default with { Capacity = 10 }), CancellationToken.None);
-        await client.ExecuteAsync("ECHO", "end-of-scan");
+        await client.GetDatabase().ExecuteAsync("ECHO", "end-of-scan");
         await Eventually.TrueAsync(() => Task.FromResult(lines.Any(l => l.Contains("end-of-scan", StringComparison.Ordinal))), TimeSpan.FromSeconds(5), "MONITOR saw the marker");
         monitor.Kill();
 
@@ -156,6 +156,6 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
 
         Assert.True(outcome!.Record.Allowed);
         Assert.Equal(Core.Citizens.StatusColour.Green, outcome.Record.Colour);
-        Assert.Equal("1", await _client.HashGetAsync(RedisKeys.Citizen(citizen.Id), "version"));
+        Assert.Equal("1", (string?)await _db.HashGetAsync(RedisKeys.Citizen(citizen.Id), "version"));
     }
 }

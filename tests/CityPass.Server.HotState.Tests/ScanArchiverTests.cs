@@ -1,8 +1,8 @@
-using CityPass.Redis;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Redis;
 using CityPass.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace CityPass.Server.HotState.Tests;
 
@@ -13,7 +13,8 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private RedisServer _server = null!;
-    private RedisClient _client = null!;
+    private ConnectionMultiplexer _client = null!;
+    private IDatabase _db = null!;
     private RedisHotState _hot = null!;
     private readonly RecordingScanStore _store = new();
     private readonly List<ScanArchiver> _archivers = [];
@@ -21,7 +22,8 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await RedisServer.StartAsync();
-        _client = await RedisClient.ConnectAsync(_server.EndPoint + ",reconnectMaxDelay=300,commandTimeout=2000");
+        _client = await RedisConnection.ConnectAsync(_server.ConnectionString);
+        _db = _client.GetDatabase();
         _hot = new RedisHotState(_client);
     }
 
@@ -56,8 +58,8 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         long pending = 0;
         foreach (var stream in RedisKeys.AllScanStreams)
         {
-            if (!await _client.ExistsAsync(stream)) continue;
-            pending += (await _client.ExecuteAsync("XPENDING", [stream, ScanArchiver.Group], None))[0].AsInt64();
+            if (!await _db.KeyExistsAsync(stream)) continue;
+            pending += (await _db.StreamPendingAsync(stream, ScanArchiver.Group)).PendingMessageCount;
         }
         return pending;
     }
@@ -65,7 +67,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     private async Task<long> StreamLengthAsync()
     {
         long length = 0;
-        foreach (var stream in RedisKeys.AllScanStreams) length += await _client.StreamLengthAsync(stream);
+        foreach (var stream in RedisKeys.AllScanStreams) length += await _db.StreamLengthAsync(stream);
         return length;
     }
 
@@ -119,8 +121,8 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         // A consumer that read everything and died before acknowledging.
         foreach (var stream in RedisKeys.AllScanStreams)
         {
-            await _client.StreamCreateGroupAsync(stream, ScanArchiver.Group, "0");
-            await _client.StreamReadGroupAsync(stream, ScanArchiver.Group, "crashed", 1000);
+            await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
+            await _db.StreamReadGroupAsync(stream, ScanArchiver.Group, "crashed", StreamPosition.NewMessages, 1000);
         }
         Assert.Equal(200, await PendingAsync());
 
@@ -182,13 +184,12 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     public async Task ConsumersLongIdleWithNothingPendingAreRemovedFromTheGroup()
     {
         var stream = RedisKeys.ScanStream(0);
-        await _client.StreamCreateGroupAsync(stream, ScanArchiver.Group, "0");
-        await _client.ExecuteAsync("XGROUP", ["CREATECONSUMER", stream, ScanArchiver.Group, "gone-pod"], None);
+        await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
+        await _db.ExecuteAsync("XGROUP", "CREATECONSUMER", stream, ScanArchiver.Group, "gone-pod");
 
         var archiver = await StartArchiverAsync(new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), ForgetConsumersIdle = TimeSpan.FromMilliseconds(200) });
 
-        async Task<string> ConsumersAsync() => string.Join(",", (await _client.ExecuteAsync("XINFO", ["CONSUMERS", stream, ScanArchiver.Group], None)).AsArray()!
-            .Select(c => c.AsArray()![1].AsString()));
+        async Task<string> ConsumersAsync() => string.Join(",", (await _db.StreamConsumerInfoAsync(stream, ScanArchiver.Group)).Select(c => c.Name));
         await Eventually.TrueAsync(async () => !(await ConsumersAsync()).Contains("gone-pod", StringComparison.Ordinal), Patience, "the idle consumer is removed");
         var scans = await ScanAsync(20);
         await AssertArchivedExactlyAsync(scans);

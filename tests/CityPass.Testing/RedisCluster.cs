@@ -13,7 +13,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     public RedisServer[] Nodes { get; private set; } = [];
 
     /// <summary>One node is enough: the client discovers the rest.</summary>
-    public string ConnectionString => Nodes[0].EndPoint;
+    public string ConnectionString => Nodes[0].ConnectionString;
 
     public async Task InitializeAsync()
     {

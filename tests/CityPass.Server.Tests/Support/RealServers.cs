@@ -23,7 +23,7 @@ public static class RealServers
             AppDomain.CurrentDomain.ProcessExit -= StopAll;
             AppDomain.CurrentDomain.ProcessExit += StopAll;
             var db = Interlocked.Increment(ref _nextRedisDb) % 64;
-            return ($"{_redis.EndPoint},database={db}", await _postgres.CreateDatabaseAsync("api"));
+            return ($"{_redis.ConnectionString},defaultDatabase={db}", await _postgres.CreateDatabaseAsync("api"));
         }
         finally
         {

@@ -106,16 +106,32 @@ public sealed class RedisConnection(IOptions<RedisConnectionOptions> options, IL
     {
         ArgumentNullException.ThrowIfNull(options);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(options.ToConfiguration());
-        if (logger is not null)
+        // The failure type and end point only: an exception's text can quote the configuration.
+        multiplexer.ConnectionFailed += (_, e) =>
+            logger?.LogWarning("Redis connection to {EndPoint} ({Kind}) failed: {Failure}.", e.EndPoint, e.ConnectionType, e.FailureType);
+        multiplexer.ConnectionRestored += (_, e) =>
         {
-            // The failure type and end point only: an exception's text can quote the configuration.
-            multiplexer.ConnectionFailed += (_, e) =>
-                logger.LogWarning("Redis connection to {EndPoint} ({Kind}) failed: {Failure}.", e.EndPoint, e.ConnectionType, e.FailureType);
-            multiplexer.ConnectionRestored += (_, e) =>
-                logger.LogInformation("Redis connection to {EndPoint} ({Kind}) restored.", e.EndPoint, e.ConnectionType);
-            if (!multiplexer.IsConnected) logger.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
-        }
+            logger?.LogInformation("Redis connection to {EndPoint} ({Kind}) restored.", e.EndPoint, e.ConnectionType);
+            // A restarted server, or a replica promoted by a failover, may not have our scripts.
+            if (e.ConnectionType == ConnectionType.Interactive) _ = LoadScriptsAsync(multiplexer.GetServer(e.EndPoint), logger);
+        };
+        foreach (var server in multiplexer.GetServers())
+            if (server.IsConnected) await LoadScriptsAsync(server, logger);
+        if (!multiplexer.IsConnected) logger?.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
         return multiplexer;
+    }
+
+    private static async Task LoadScriptsAsync(IServer server, ILogger? logger)
+    {
+        try
+        {
+            await RedisScript.LoadAllAsync(server);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Not needed for correctness: a script missing on a server is loaded by its first call there.
+            logger?.LogWarning("Could not preload the scripts on {EndPoint} ({Error}).", server.EndPoint, e.GetType().Name);
+        }
     }
 
     public static Task<ConnectionMultiplexer> ConnectAsync(string connectionString) =>

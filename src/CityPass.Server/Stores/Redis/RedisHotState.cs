@@ -29,7 +29,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
     private int _topology;
 
     /// <summary>Whether the citizen's hash is on another node than the venue's keys; known from the first connected server on.</summary>
-    internal bool IsCluster
+    public bool IsCluster
     {
         get
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
@@ -15,6 +16,8 @@ public sealed class RedisScript
 {
     private const int Attempts = 4;
 
+    private static readonly ConcurrentQueue<RedisScript> All = new();
+
     public RedisScript(string lua)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(lua);
@@ -22,6 +25,18 @@ public sealed class RedisScript
 #pragma warning disable CA5350 // SHA1 is how Redis names scripts, not a security control
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(lua));
 #pragma warning restore CA5350
+        All.Enqueue(this);
+    }
+
+    /// <summary>
+    /// SCRIPT LOAD of every script made so far on one server: done on every connect and reconnect
+    /// (<see cref="RedisConnection"/>), so scans after a Redis restart or failover find their script
+    /// instead of all meeting NOSCRIPT and sending its text at once.
+    /// </summary>
+    public static async Task LoadAllAsync(IServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        foreach (var script in All) await server.ScriptLoadAsync(script.Lua);
     }
 
     public string Lua { get; }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
-using CityPass.Redis;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace CityPass.LoadTests;
 
@@ -29,7 +29,7 @@ public sealed record ArchiveVerdict(
 /// </summary>
 public static class ArchiveCheck
 {
-    public static async Task<ArchiveVerdict> RunAsync(RedisClient redis, string postgres, ScanLogs logs, TimeSpan timeout)
+    public static async Task<ArchiveVerdict> RunAsync(IDatabase redis, string postgres, ScanLogs logs, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
         long lastCount = -1;
@@ -67,10 +67,10 @@ public static class ArchiveCheck
     }
 
     /// <summary>Scan records waiting in the Redis streams for the archiver.</summary>
-    public static async Task<long> BacklogAsync(RedisClient redis)
+    public static async Task<long> BacklogAsync(IDatabase redis)
     {
         long backlog = 0;
-        for (var shard = 0; shard < 16; shard++) backlog += (await redis.ExecuteAsync("XLEN", $"cp:{{s:{shard}}}:scans")).AsInt64();
+        foreach (var stream in CityPass.Server.Stores.Redis.RedisKeys.AllScanStreams) backlog += await redis.StreamLengthAsync(stream);
         return backlog;
     }
 

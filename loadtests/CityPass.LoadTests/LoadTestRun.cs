@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
-using CityPass.Redis;
 using Spectre.Console;
+using StackExchange.Redis;
 
 namespace CityPass.LoadTests;
 
@@ -28,7 +28,7 @@ public sealed class LoadTestRun(RunOptions options)
     private PassPool? _passes;
     private ServerProcess? _server;
     private CpuMeter? _cpu;
-    private RedisClient? _redis;
+    private IDatabase? _redis;
 
     public async Task<RunResults> RunAsync()
     {
@@ -54,7 +54,8 @@ public sealed class LoadTestRun(RunOptions options)
         await using var sms = await SmsInbox.StartAsync();
         await using var server = _server = await ServerProcess.StartAsync(serverDll, redisServer.ConnectionString, postgres.ConnectionString(),
             keys.ToPrivateJson(), serverSecret, sms, Path.Combine(_tmp, "server.log"), options.ServerSettings);
-        await using var redis = _redis = await RedisClient.ConnectAsync(redisServer.ConnectionString);
+        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
+        var redis = _redis = multiplexer.GetDatabase();
         var postmaster = postgres.PostmasterPid;
         _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
         {

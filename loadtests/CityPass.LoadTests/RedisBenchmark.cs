@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
-using CityPass.Redis;
+using CityPass.Server.Stores.Redis;
+using StackExchange.Redis;
 
 namespace CityPass.LoadTests;
 
@@ -18,16 +19,16 @@ public static class RedisBenchmark
 {
     public static string ScanScriptLua()
     {
-        var type = typeof(CityPass.Server.Stores.Redis.RedisKeys).Assembly.GetType("CityPass.Server.Stores.Redis.ScanScript", throwOnError: true)!;
+        var type = typeof(RedisKeys).Assembly.GetType("CityPass.Server.Stores.Redis.ScanScript", throwOnError: true)!;
         var field = type.GetField("Script", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
         return ((RedisScript)field.GetValue(null)!).Lua;
     }
 
-    public static async Task<IReadOnlyList<RedisBenchmarkResult>> RunAsync(RedisClient redis, int port, long requests, string outputFile)
+    public static async Task<IReadOnlyList<RedisBenchmarkResult>> RunAsync(IDatabase redis, int port, long requests, string outputFile)
     {
         var lua = ScanScriptLua();
-        var sha = (await redis.ExecuteAsync("SCRIPT", "LOAD", lua)).AsString()!;
-        await redis.ExecuteAsync("HSET", "cpbench:{b}:citizen", "version", "1", "colour", "0", "credentials", "7", "name", "张*三");
+        var sha = (string)(await redis.ExecuteAsync("SCRIPT", "LOAD", lua))!;
+        await redis.HashSetAsync("cpbench:{b}:citizen", [new("version", "1"), new("colour", "0"), new("credentials", "7"), new("name", "张*三")]);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         // KEYS: dedupe, occupancy, presence, bookings, replay mark, stream, citizen; ARGV as RedisHotState sends them.
         string[] command =
@@ -53,9 +54,9 @@ public static class RedisBenchmark
             log.Add($"redis-benchmark -c {clients} -P {pipeline}\n{output}");
             results.Add(ParseCsv(output, $"scan script (EVALSHA), -c {clients} -P {pipeline}", clients, pipeline, requests));
             // The stream and the presence set grow with every allowed scan; start each measurement alike.
-            await redis.ExecuteAsync("DEL", "cpbench:{b}:scans", "cpbench:{b}:inside", "cpbench:{b}:occupancy");
+            await redis.KeyDeleteAsync(["cpbench:{b}:scans", "cpbench:{b}:inside", "cpbench:{b}:occupancy"]);
         }
-        await redis.ExecuteAsync("DEL", "cpbench:{b}:citizen");
+        await redis.KeyDeleteAsync("cpbench:{b}:citizen");
         await File.WriteAllLinesAsync(outputFile, log);
         return results;
     }

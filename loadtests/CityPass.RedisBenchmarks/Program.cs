@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CityPass.Server.Stores.Redis;
+using StackExchange.Redis;
+
+// StackExchange.Redis, connected exactly as the server connects (RedisConnection: one multiplexer, the
+// server's defaults), with N concurrent callers, against redis-benchmark (N connections, -P 1) on the
+// same redis-server in the same run. Usage:
+//   dotnet run -c Release --project loadtests/CityPass.RedisBenchmarks -- [--port P] [--requests 200000] [--clients 50] [--rounds 3] [--output file.md]
+var arguments = ParseArguments(args);
+var requests = int.Parse(arguments.GetValueOrDefault("requests", "200000"), CultureInfo.InvariantCulture);
+var clients = int.Parse(arguments.GetValueOrDefault("clients", "50"), CultureInfo.InvariantCulture);
+var rounds = int.Parse(arguments.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
+
+Process? server = null;
+string? directory = null;
+int port;
+if (arguments.TryGetValue("port", out var given))
+{
+    port = int.Parse(given, CultureInfo.InvariantCulture);
+}
+else
+{
+    port = FreePort();
+    directory = Directory.CreateTempSubdirectory("citypass-redis-bench").FullName;
+    var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory })
+        start.ArgumentList.Add(argument);
+    server = Process.Start(start)!;
+}
+
+try
+{
+    await using var multiplexer = await ConnectWithRetryAsync($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+    var db = multiplexer.GetDatabase();
+    var script = new RedisScript("return redis.call('GET', KEYS[1])");
+    await RedisScript.LoadAllAsync(multiplexer.GetServers()[0]);
+    await db.StringSetAsync("key:__rand_int__", "xxx");
+    RedisKey key = "key:__rand_int__";
+    RedisValue value = "xxx";
+    RedisKey[] scriptKeys = [key];
+
+    var benchmarks = new (string Name, string[] RedisBenchmarkArguments, Func<Task> Operation)[]
+    {
+        ("SET", ["-t", "set"], () => db.StringSetAsync(key, value)),
+        ("GET", ["-t", "get"], () => db.StringGetAsync(key)),
+        ("EVALSHA (`return redis.call('GET', KEYS[1])`)", ["evalsha", script.Sha1Hex, "1", "key:__rand_int__"], () => db.ScriptEvaluateAsync(script.Sha1, scriptKeys)),
+    };
+
+    var rows = new List<string>();
+    var raw = new List<string>();
+    Console.WriteLine($"redis-server {ServerVersion(multiplexer)} on 127.0.0.1:{port}; StackExchange.Redis {typeof(IDatabase).Assembly.GetName().Version}; " +
+        $"{requests:N0} requests x {rounds} rounds; {clients} callers; {Environment.ProcessorCount} cores");
+    foreach (var (name, benchmarkArguments, operation) in benchmarks)
+    {
+        // Warm up the JIT and the connection before measuring.
+        await RunOursAsync(operation, Math.Min(requests, 20_000), clients);
+        var theirs = new List<double>();
+        var ours = new List<double>();
+        var allocated = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            theirs.Add(await RunRedisBenchmarkAsync(port, clients, requests, benchmarkArguments));
+            var (opsPerSecond, bytesPerOp) = await RunOursAsync(operation, requests, clients);
+            ours.Add(opsPerSecond);
+            allocated.Add(bytesPerOp);
+        }
+
+        rows.Add($"| {name} | {Median(ours):N0} | {Median(theirs):N0} | {Median(ours) / Median(theirs):0.00}x | {Median(allocated):N0} |");
+        var line = $"{name}: StackExchange.Redis {Join(ours)} ops/s; redis-benchmark {Join(theirs)} ops/s";
+        raw.Add(line);
+        Console.WriteLine(line);
+    }
+
+    var table = new StringBuilder()
+        .AppendLine(CultureInfo.InvariantCulture, $"| command | StackExchange.Redis ops/s (1 multiplexer, {clients} callers) | redis-benchmark ops/s ({clients} connections, -P 1) | ratio | bytes allocated per command |")
+        .AppendLine("|---|---:|---:|---:|---:|");
+    foreach (var row in rows) table.AppendLine(row);
+    Console.WriteLine();
+    Console.Write(table);
+    if (arguments.TryGetValue("output", out var output)) await File.WriteAllTextAsync(output, table + Environment.NewLine + string.Join(Environment.NewLine, raw) + Environment.NewLine);
+}
+finally
+{
+    if (server is not null)
+    {
+        server.Kill(entireProcessTree: true);
+        await server.WaitForExitAsync();
+        Directory.Delete(directory!, recursive: true);
+    }
+}
+
+static string Join(List<double> values) => string.Join(" / ", values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)));
+
+static async Task<(double OpsPerSecond, double BytesPerOp)> RunOursAsync(Func<Task> operation, int requests, int callers)
+{
+    var perCaller = requests / callers;
+    var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var workers = Enumerable.Range(0, callers).Select(async _ =>
+    {
+        await start.Task;
+        for (var i = 0; i < perCaller; i++) await operation();
+    }).ToArray();
+
+    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var stopwatch = Stopwatch.StartNew();
+    start.SetResult();
+    await Task.WhenAll(workers);
+    stopwatch.Stop();
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+    var total = perCaller * callers;
+    return (total / stopwatch.Elapsed.TotalSeconds, (double)allocated / total);
+}
+
+static async Task<double> RunRedisBenchmarkAsync(int port, int clients, int requests, string[] test)
+{
+    var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-c", clients.ToString(CultureInfo.InvariantCulture), "-P", "1",
+                 "-n", requests.ToString(CultureInfo.InvariantCulture), "--csv" }.Concat(test))
+        start.ArgumentList.Add(argument);
+    using var process = Process.Start(start)!;
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    // --csv: a header line, then "NAME","rps",...
+    foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var fields = line.Split(',');
+        if (fields.Length > 1 && double.TryParse(fields[1].Trim('"'), NumberStyles.Float, CultureInfo.InvariantCulture, out var rps)) return rps;
+    }
+
+    throw new InvalidOperationException("Could not read redis-benchmark output: " + output);
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted[sorted.Length / 2];
+}
+
+static async Task<ConnectionMultiplexer> ConnectWithRetryAsync(string endPoint)
+{
+    for (var attempt = 0; ; attempt++)
+    {
+        var multiplexer = await RedisConnection.ConnectAsync(endPoint);
+        if (multiplexer.IsConnected || attempt >= 50) return multiplexer;
+        await multiplexer.DisposeAsync();
+        await Task.Delay(100);
+    }
+}
+
+static string ServerVersion(IConnectionMultiplexer multiplexer) => multiplexer.GetServers()[0].Version.ToString();
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static Dictionary<string, string> ParseArguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    for (var i = 0; i + 1 < args.Length; i += 2) result[args[i].TrimStart('-')] = args[i + 1];
+    return result;
+}

@@ -7,6 +7,8 @@ using CityPass.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CityPass.Server.HotState.Tests;
 
@@ -40,6 +42,75 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
             var archive = host.Services.GetRequiredService<IScanStore>();
             await Eventually.TrueAsync(async () => await archive.GetAsync(outcome!.Record.GateId, outcome.Record.ScanId, CancellationToken.None) is not null, TimeSpan.FromSeconds(10), "scan archived");
             Assert.Equal(outcome!.Record, await archive.GetAsync(outcome.Record.GateId, outcome.Record.ScanId, CancellationToken.None));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AMalformedConnectionStringFailsTheBootNamingTheProblem()
+    {
+        using var host = Build(new() { ["ConnectionStrings:Redis"] = "127.0.0.1:6379,password=hunter2,sslFlavour=strong" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failure = Assert.Single(error.Failures);
+        Assert.Contains("ConnectionStrings:Redis", failure, StringComparison.Ordinal);
+        Assert.Contains("sslFlavour", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABadCertificatePinFailsTheBoot()
+    {
+        using var host = Build(new() { ["ConnectionStrings:Redis"] = "127.0.0.1:6379,ssl=true", ["Redis:TlsCertificateThumbprint"] = "AB:CD" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("Redis:TlsCertificateThumbprint", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheServerStartsWhileRedisIsAwayAndConnectsWhenItComes()
+    {
+        var port = RedisServer.FreePort();
+        using var host = Build(new() { ["ConnectionStrings:Redis"] = $"127.0.0.1:{port},connectTimeout=500" });
+
+        await host.StartAsync();
+        try
+        {
+            var hot = host.Services.GetRequiredService<IHotState>();
+            await Assert.ThrowsAsync<RedisConnectionException>(() => hot.GetOccupancyAsync(Guid.NewGuid(), CancellationToken.None));
+            await using var redisLater = await RedisServer.StartOnPortAsync(port);
+            await Eventually.TrueAsync(async () => await hot.GetOccupancyAsync(Guid.NewGuid(), CancellationToken.None) == 0, TimeSpan.FromSeconds(20), "connected once Redis is up");
+            Assert.Same(host.Services.GetRequiredService<IConnectionMultiplexer>(), host.Services.GetRequiredService<IConnectionMultiplexer>());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TheCertificatePinIsReadFromTheRedisSection()
+    {
+        using var certificate = await SelfSignedCertificate.CreateAsync();
+        var tlsPort = RedisServer.FreePort();
+        await using var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", certificate.CertificateFile, "--tls-key-file", certificate.KeyFile, "--tls-auth-clients", "no");
+        using var host = Build(new()
+        {
+            ["ConnectionStrings:Redis"] = $"127.0.0.1:{tlsPort},ssl=true,sslHost=localhost,{RedisServer.RelaxedTimeout}",
+            ["Redis:TlsCertificateThumbprint"] = certificate.Sha256Fingerprint,
+        });
+
+        await host.StartAsync();
+        try
+        {
+            Assert.True(host.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
+            Assert.Equal(0, await host.Services.GetRequiredService<IHotState>().GetOccupancyAsync(Guid.NewGuid(), CancellationToken.None));
         }
         finally
         {

@@ -48,6 +48,14 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server on a port chosen earlier (e.g. one a client was already told to use).</summary>
+    public static async Task<RedisServer> StartOnPortAsync(int port, params string[] extraArguments)
+    {
+        var server = new RedisServer(port, NewDirectory(), extraArguments);
+        await server.StartAgainAsync();
+        return server;
+    }
+
     /// <summary>Starts a sentinel from a config it writes (sentinel rewrites its config file, so each gets its own).</summary>
     public static async Task<RedisServer> StartSentinelAsync(Func<int, string, string> config)
     {

@@ -10,6 +10,7 @@ using StackExchange.Redis;
 // server's defaults), with N concurrent callers, against redis-benchmark (N connections, -P 1) on the
 // same redis-server in the same run. Usage:
 //   dotnet run -c Release --project loadtests/CityPass.RedisBenchmarks -- [--port P] [--requests 200000] [--clients 50] [--rounds 3] [--output file.md]
+//     [--extra protocol=resp2]   (appended to the connection string, e.g. to compare settings)
 var arguments = ParseArguments(args);
 var requests = int.Parse(arguments.GetValueOrDefault("requests", "200000"), CultureInfo.InvariantCulture);
 var clients = int.Parse(arguments.GetValueOrDefault("clients", "50"), CultureInfo.InvariantCulture);
@@ -34,7 +35,8 @@ else
 
 try
 {
-    await using var multiplexer = await ConnectWithRetryAsync($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+    var extra = arguments.GetValueOrDefault("extra", "");
+    await using var multiplexer = await ConnectWithRetryAsync($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}" + (extra.Length > 0 ? "," + extra : ""));
     var db = multiplexer.GetDatabase();
     var script = new RedisScript("return redis.call('GET', KEYS[1])");
     await RedisScript.LoadAllAsync(multiplexer.GetServers()[0]);
@@ -140,11 +142,11 @@ static double Median(List<double> values)
     return sorted[sorted.Length / 2];
 }
 
-static async Task<ConnectionMultiplexer> ConnectWithRetryAsync(string endPoint)
+static async Task<ConnectionMultiplexer> ConnectWithRetryAsync(string connectionString)
 {
     for (var attempt = 0; ; attempt++)
     {
-        var multiplexer = await RedisConnection.ConnectAsync(endPoint);
+        var multiplexer = await RedisConnection.ConnectAsync(connectionString);
         if (multiplexer.IsConnected || attempt >= 50) return multiplexer;
         await multiplexer.DisposeAsync();
         await Task.Delay(100);

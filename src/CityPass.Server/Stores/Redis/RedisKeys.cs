@@ -33,12 +33,15 @@ public static class RedisKeys
         return (int)(hash % Shards);
     }
 
-    public static string ScanStream(int shard) => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:scans";
+    private static readonly string[] ScanStreams = [.. Enumerable.Range(0, Shards).Select(shard => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:scans")];
+
+    /// <summary>Made once: every scan names its shard's stream.</summary>
+    public static string ScanStream(int shard) => ScanStreams[shard];
 
     /// <summary>Entries the archiver could not read (a bug, not an outage): kept beside the stream for a human, never dropped.</summary>
     public static string DeadScans(int shard) => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:scans:dead";
 
-    public static IEnumerable<string> AllScanStreams => Enumerable.Range(0, Shards).Select(ScanStream);
+    public static IReadOnlyList<string> AllScanStreams { get; } = Array.AsReadOnly(ScanStreams);
 
     /// <summary>The keys of one venue; all in the venue's shard, so all in one slot.</summary>
     public readonly struct Venue

@@ -1,9 +1,9 @@
 using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
-using StackExchange.Redis;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Stores.Redis;
 

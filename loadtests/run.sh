@@ -3,6 +3,7 @@
 #   loadtests/run.sh            full run (about 8 minutes): results in loadtests/results/<UTC timestamp>/
 #   loadtests/run.sh --soak     plus a 10-minute soak at 50% of the maximum (--soak-minutes N for another length)
 #   loadtests/run.sh --quick    small data, short steps: tries the runner, measures nothing
+#   loadtests/run.sh --ab REV   A/B instead: REV's server (built in a temporary worktree) against this tree's, in turns
 # Installs what is missing (Debian packages, dotnet-trace), builds Release, and runs the C# runner,
 # which starts its own redis-server, PostgreSQL and CityPass server on loopback and stops them at the end.
 set -euo pipefail
@@ -19,5 +20,26 @@ if pgrep -f chromium >/dev/null 2>&1; then
   echo "run.sh: Chromium is running (browser tests?): the load shares the machine with it; the report will say so." >&2
 fi
 
+# --ab REV: build REV's server in Release in a temporary git worktree (removed at exit) for the runner's --ab-baseline.
+args=()
+baseline=""
+while (($#)); do
+  if [[ "$1" == "--ab" ]]; then
+    [[ $# -ge 2 ]] || { echo "run.sh: --ab needs a commit" >&2; exit 2; }
+    rev=$(git rev-parse --short "$2^{commit}")
+    baseline=$(mktemp -d -t citypass-ab-XXXXXX)
+    trap 'git worktree remove --force "$baseline" >/dev/null 2>&1 || true; rm -rf "$baseline"' EXIT
+    git worktree add --detach --quiet "$baseline" "$rev"
+    echo "run.sh: building the baseline $rev in $baseline"
+    dotnet build "$baseline/src/CityPass.Server" -c Release --nologo -v quiet -clp:ErrorsOnly
+    args+=(--ab-baseline "$baseline/src/CityPass.Server/bin/Release/net10.0/CityPass.Server.dll" --ab-name "$rev")
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
+
 dotnet build loadtests/CityPass.LoadTests -c Release --nologo -v quiet -clp:ErrorsOnly
-exec dotnet loadtests/CityPass.LoadTests/bin/Release/net10.0/citypass-loadtests.dll "$@"
+# Not exec: the trap removes the baseline's worktree when the runner ends.
+dotnet loadtests/CityPass.LoadTests/bin/Release/net10.0/citypass-loadtests.dll "${args[@]}"

@@ -12,7 +12,7 @@ namespace CityPass.LoadTests;
 /// One full run: stores and server up, seed, mint, the scenarios with their baselines in the same run,
 /// the archive check, the profile, and the report.
 /// </summary>
-public sealed class LoadTestRun(RunOptions options)
+public sealed partial class LoadTestRun(RunOptions options)
 {
     private readonly List<ScenarioResult> _scenarios = [];
     private readonly List<MintedPool> _pools = [];
@@ -34,58 +34,9 @@ public sealed class LoadTestRun(RunOptions options)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        _tmp = Path.Combine(options.OutputDirectory, "tmp");
-        Directory.CreateDirectory(_tmp);
-        _wrkDir = Path.Combine(options.RepoRoot, "loadtests", "wrk");
-        var serverDll = Path.Combine(options.RepoRoot, "src", "CityPass.Server", "bin", "Release", "net10.0", "CityPass.Server.dll");
-        if (!File.Exists(serverDll)) throw new InvalidOperationException($"{serverDll} is missing: build Release first (loadtests/run.sh does).");
-        var machine = await MachineAsync();
-        if (machine.ChromiumSeenRunning) _notes.Add("Chromium (the other engineer's browser tests) was running when the run started: the machine was busier than usual.");
-
-        var issuer = IssuerId.TryParse("310000", out var id) ? id : throw new InvalidOperationException();
-        var keys = IssuerKeySet.Generate(issuer, SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1));
-        var serverSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-
-        Say("Starting redis-server and PostgreSQL on loopback");
-        await using var redisServer = await LocalRedis.StartAsync(_tmp, options.RedisAppendOnly);
-        await using var postgres = await LocalPostgres.StartAsync();
-        Say($"Starting the server (Release, production stores): redis {redisServer.ConnectionString}, postgres 127.0.0.1:{postgres.Port}");
-        // The server runs as production does, so its one-time codes go out through its real SMS gateway adapter: to this inbox.
-        await using var sms = await SmsInbox.StartAsync();
-        await using var server = _server = await ServerProcess.StartAsync(serverDll, redisServer.ConnectionString, postgres.ConnectionString(),
-            keys.ToPrivateJson(), serverSecret, sms, Path.Combine(_tmp, "server.log"), options.ServerSettings);
-        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
-        var redis = _redis = multiplexer.GetDatabase();
-        var postmaster = postgres.PostmasterPid;
-        _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
-        {
-            ["server"] = [server.ProcessId],
-            // With its children: the append-only file rewrite is a fork of redis-server.
-            ["redis"] = CpuMeter.WithChildren(redisServer.ProcessId),
-            ["postgres"] = CpuMeter.WithChildren(postmaster),
-        });
-
-        using var api = new CityPassApi(server.BaseAddress);
-        var admin = await api.StaffTokenAsync("admin", "demo-admin-2026");
-        _authorityToken = await api.StaffTokenAsync("authority", "demo-authority-2026");
-
-        Say($"Seeding {options.Citizens:N0} citizens, {options.Venues:N0} venues, {options.Gates:N0} gates through the API");
-        var seed = await new Seeder(api, options).SeedAsync(admin);
-        Say($"Seeded: citizens {seed.CitizensSeconds:N1} s ({seed.Citizens / seed.CitizensSeconds:N0}/s), venues {seed.VenuesSeconds:N1} s, gates {seed.GatesSeconds:N1} s");
-        if (seed.CitizensRejected > 0) throw new InvalidOperationException($"The import rejected {seed.CitizensRejected} rows.");
-        _gatesFile = Path.Combine(_tmp, "gates.txt");
-        await File.WriteAllLinesAsync(_gatesFile, seed.GateCredentials);
-
-        Say($"Signing in {options.SignedInCitizens} citizens (OTP) for the pass-refresh traffic");
-        var tokens = new string[options.SignedInCitizens];
-        var step = Math.Max(1, options.Citizens / options.SignedInCitizens);
-        await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
-            async (i, _) => tokens[i] = await api.CitizenSignInAsync(Seeder.Phone(i * step), sms));
-        _tokensFile = Path.Combine(_tmp, "citizen-tokens.txt");
-        await File.WriteAllLinesAsync(_tokensFile, tokens);
-
-        _passes = new PassPool(keys, postgres.ConnectionString());
-        await MintAsync("warm-up");
+        var (rig, machine, seed) = await SetUpAsync(ServerDll(options.RepoRoot));
+        await using var _ = rig;
+        var (redisServer, postgres, redis) = (rig.Redis, rig.Postgres, _redis!);
 
         // Warm-up: JIT, connection pools, the gate directory; measured but not reported as a scenario.
         await StepAsync("warmup-scans", "warm-up", "Warm-up: scans", "scans.lua", 32, options.WarmUp, null, Scans());
@@ -138,7 +89,7 @@ public sealed class LoadTestRun(RunOptions options)
 
         // The Redis ceiling for the scan's one round trip, on the same redis-server.
         Say("redis-benchmark with the scan's Lua script");
-        var before = _cpu.Take();
+        var before = _cpu!.Take();
         var redisBench = await RedisBenchmark.RunAsync(redis, redisServer.Port, options.Citizens >= 100_000 ? 200_000 : 50_000, Path.Combine(_tmp, "redis-benchmark.txt"));
         _notes.Add($"CPU during redis-benchmark: {Format(CpuMeter.Between(before, _cpu.Take()))}.");
 
@@ -156,6 +107,65 @@ public sealed class LoadTestRun(RunOptions options)
         var results = new RunResults(started, clock.Elapsed.TotalMinutes, Command(), machine, overrides, seed, _pools, _scenarios, _sweepRounds,
             max, bestVerify.Connections, bestPing.RequestsPerSecond, bestPing.Connections, redisBench, archive, profile, targets, _notes);
         return results;
+    }
+
+    /// <summary>The server as built in Release from this working tree.</summary>
+    public static string ServerDll(string repoRoot) => Path.Combine(repoRoot, "src", "CityPass.Server", "bin", "Release", "net10.0", "CityPass.Server.dll");
+
+    /// <summary>What every run starts with: stores and server up, seeded through the API, citizens signed in, a first pool minted.</summary>
+    private async Task<(LoadTestRig Rig, MachineInfo Machine, SeedResult Seed)> SetUpAsync(string serverDll)
+    {
+        _tmp = Path.Combine(options.OutputDirectory, "tmp");
+        Directory.CreateDirectory(_tmp);
+        _wrkDir = Path.Combine(options.RepoRoot, "loadtests", "wrk");
+        if (!File.Exists(serverDll)) throw new InvalidOperationException($"{serverDll} is missing: build Release first (loadtests/run.sh does).");
+        var machine = await MachineAsync();
+        if (machine.ChromiumSeenRunning) _notes.Add("Chromium (the other engineer's browser tests) was running when the run started: the machine was busier than usual.");
+
+        var rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, options.ServerSettings, Say);
+        try
+        {
+            var (redisServer, postgres) = (rig.Redis, rig.Postgres);
+            _server = rig.Server;
+            _redis = rig.Multiplexer.GetDatabase();
+            var postmaster = postgres.PostmasterPid;
+            _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
+            {
+                // Read at each sample: an A/B comparison replaces the server process.
+                ["server"] = [_server!.ProcessId],
+                // With its children: the append-only file rewrite is a fork of redis-server.
+                ["redis"] = CpuMeter.WithChildren(redisServer.ProcessId),
+                ["postgres"] = CpuMeter.WithChildren(postmaster),
+            });
+
+            using var api = new CityPassApi(_server.BaseAddress);
+            var admin = await api.StaffTokenAsync("admin", "demo-admin-2026");
+            _authorityToken = await api.StaffTokenAsync("authority", "demo-authority-2026");
+
+            Say($"Seeding {options.Citizens:N0} citizens, {options.Venues:N0} venues, {options.Gates:N0} gates through the API");
+            var seed = await new Seeder(api, options).SeedAsync(admin);
+            Say($"Seeded: citizens {seed.CitizensSeconds:N1} s ({seed.Citizens / seed.CitizensSeconds:N0}/s), venues {seed.VenuesSeconds:N1} s, gates {seed.GatesSeconds:N1} s");
+            if (seed.CitizensRejected > 0) throw new InvalidOperationException($"The import rejected {seed.CitizensRejected} rows.");
+            _gatesFile = Path.Combine(_tmp, "gates.txt");
+            await File.WriteAllLinesAsync(_gatesFile, seed.GateCredentials);
+
+            Say($"Signing in {options.SignedInCitizens} citizens (OTP) for the pass-refresh traffic");
+            var tokens = new string[options.SignedInCitizens];
+            var step = Math.Max(1, options.Citizens / options.SignedInCitizens);
+            await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+                async (i, _) => tokens[i] = await api.CitizenSignInAsync(Seeder.Phone(i * step), rig.Sms));
+            _tokensFile = Path.Combine(_tmp, "citizen-tokens.txt");
+            await File.WriteAllLinesAsync(_tokensFile, tokens);
+
+            _passes = new PassPool(rig.Keys, postgres.ConnectionString());
+            await MintAsync("warm-up");
+            return (rig, machine, seed);
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
     }
 
     private string Command() => "loadtests/run.sh" + (options.Soak ? $" --soak-minutes {options.SoakDuration.TotalMinutes:0.#}" : "")

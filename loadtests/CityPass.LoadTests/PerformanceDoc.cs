@@ -11,13 +11,20 @@ public static class PerformanceDoc
 {
     public const string Heading = "## Scan-verify under load";
 
-    public static string Replace(string document, string section)
+    /// <summary>The A/B comparison's section (<c>--ab</c>).</summary>
+    public const string AbHeading = "## Scan path A/B";
+
+    public static string Replace(string document, string section) => Replace(document, Heading, section);
+
+    /// <summary>Replaces the section under <paramref name="heading"/> (up to the next "## "), or appends it.</summary>
+    public static string Replace(string document, string heading, string section)
     {
         ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(heading);
         ArgumentNullException.ThrowIfNull(section);
-        var start = document.IndexOf("\n" + Heading + "\n", StringComparison.Ordinal);
+        var start = document.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
         if (start < 0) return document.TrimEnd('\n') + "\n\n" + section.TrimEnd('\n') + "\n";
-        var next = document.IndexOf("\n## ", start + Heading.Length + 1, StringComparison.Ordinal);
+        var next = document.IndexOf("\n## ", start + heading.Length + 1, StringComparison.Ordinal);
         var tail = next < 0 ? "" : document[next..];
         return document[..(start + 1)] + section.TrimEnd('\n') + "\n" + tail;
     }
@@ -37,6 +44,20 @@ public static class PerformanceDoc
         sb.Append(CultureInfo.InvariantCulture, $"Latest full run ({run.StartedAt:yyyy-MM-dd} on the 2-core development machine; report: [{resultsPath}/report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/report.md)):\n\n");
         sb.Append(ReportWriter.SummaryTables(run)).Append('\n');
         if (!string.IsNullOrWhiteSpace(analysis)) sb.Append("### What the run shows\n\n").Append(analysis.TrimEnd('\n')).Append('\n');
+        return sb.ToString();
+    }
+
+    public static string AbSection(AbResults ab, string resultsPath)
+    {
+        ArgumentNullException.ThrowIfNull(ab);
+        var sb = new StringBuilder();
+        sb.Append(AbHeading).Append("\n\n");
+        sb.Append("`loadtests/run.sh --ab REV` builds REV's server in Release in a temporary git worktree and compares it (A) with this ");
+        sb.Append("working tree's build (B) on the same redis-server, PostgreSQL, data and settings, one server at a time in turns A, B, A, B: ");
+        sb.Append("the closed-loop maximum (the better of 16 and 64 connections), then a fixed rate at 50% of A's first maximum for both.\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Latest comparison ({ab.StartedAt:yyyy-MM-dd}, `{ab.Command}`; report: [{resultsPath}/ab-report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/ab-report.md)):\n\n");
+        sb.Append(ab.Table()).Append('\n');
+        foreach (var t in ab.Targets) sb.Append(CultureInfo.InvariantCulture, $"- {(t.Met ? "met" : "**not met**")}: {t.Target}: {t.Measured}\n");
         return sb.ToString();
     }
 }

@@ -40,6 +40,7 @@ catch (ArgumentException e)
 // Piped output (CI logs, tee) would otherwise wrap at 80 columns.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 Directory.CreateDirectory(options.OutputDirectory);
+if (options.AbBaselineDll is not null) return await CompareAsync();
 var run = await new LoadTestRun(options).RunAsync();
 await PublishAsync(run, options.OutputDirectory, options.UpdateDocs);
 foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
@@ -59,6 +60,23 @@ async Task PublishAsync(RunResults results, string directory, bool updateDocs)
         await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.Section(results, relative, fits ? analysis : null)));
     }
     AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg");
+}
+
+async Task<int> CompareAsync()
+{
+    var ab = await new LoadTestRun(options).CompareAsync();
+    var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "ab-results.json"),
+        System.Text.Json.JsonSerializer.Serialize(ab, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "ab-report.md"), ab.Markdown());
+    if (options.UpdateDocs)
+    {
+        var doc = Path.Combine(repoRoot, "docs", "performance.md");
+        await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.AbHeading, PerformanceDoc.AbSection(ab, relative)));
+    }
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/ab-report.md, ab-results.json");
+    foreach (var t in ab.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+    return ab.Archive.Passed && ab.Turns.Sum(t => t.Count5xx) == 0 ? 0 : 1;
 }
 
 static string? FindRepoRoot(string start)

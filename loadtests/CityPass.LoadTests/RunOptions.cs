@@ -59,6 +59,21 @@ public sealed record RunOptions
     /// <summary>Extra server settings for an experiment (--set HotState__ReconcileSeconds=600), on top of the run's own.</summary>
     public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// An A/B comparison instead of the full run: this build (B) against the server built from another
+    /// commit (A, its CityPass.Server.dll), on the same stores and data, measured in turns A, B, A, B.
+    /// </summary>
+    public string? AbBaselineDll { get; init; }
+
+    /// <summary>The commit the baseline was built from, for the report.</summary>
+    public string? AbBaselineName { get; init; }
+
+    /// <summary>Turns of each side in an A/B comparison.</summary>
+    public int AbRounds { get; init; } = 2;
+
+    /// <summary>Closed-loop connection counts each turn measures; the better counts.</summary>
+    public IReadOnlyList<int> AbConnections { get; init; } = [16, 64];
+
     public static string Usage => """
         citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
           --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
@@ -68,6 +83,9 @@ public sealed record RunOptions
           --out DIR         results directory (default loadtests/results/<UTC timestamp>)
           --redis-no-aof    run redis-server without its append-only file (an experiment: rewrites fork and compete for the cores)
           --set KEY=VALUE   an extra server setting for an experiment (environment form, e.g. HotState__ReconcileSeconds=600)
+          --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
+          --ab-name NAME    what the baseline is (a commit), for the report
+          --ab-rounds N     turns of each side (default 2: A, B, A, B)
         """;
 
     public static RunOptions Parse(string[] args, string repoRoot)
@@ -91,6 +109,9 @@ public sealed record RunOptions
                 "--no-docs" => o with { UpdateDocs = false },
                 "--redis-no-aof" => o with { RedisAppendOnly = false },
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
+                "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
+                "--ab-name" => o with { AbBaselineName = Next() },
+                "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--set" => o with { ServerSettings = new Dictionary<string, string>(o.ServerSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using CityPass.Core.Keys;
+using CityPass.Core.Tokens;
+using StackExchange.Redis;
+
+namespace CityPass.LoadTests;
+
+/// <summary>
+/// What every run stands on: redis-server and PostgreSQL on loopback, the runner's SMS inbox, the
+/// city's key set and server secret the runner made (so it can mint passes), and one server process
+/// on them. The server can be replaced by another build on the same stores and data, which is how an
+/// A/B comparison measures two builds alike.
+/// </summary>
+public sealed class LoadTestRig : IAsyncDisposable
+{
+    private readonly string _tmp;
+    private readonly IReadOnlyDictionary<string, string> _serverSettings;
+
+    private LoadTestRig(string tmp, IReadOnlyDictionary<string, string> serverSettings, LocalRedis redis, LocalPostgres postgres, SmsInbox sms,
+        IssuerKeySet keys, string serverSecret, ConnectionMultiplexer multiplexer)
+    {
+        _tmp = tmp;
+        _serverSettings = serverSettings;
+        Redis = redis;
+        Postgres = postgres;
+        Sms = sms;
+        Keys = keys;
+        ServerSecret = serverSecret;
+        Multiplexer = multiplexer;
+    }
+
+    public LocalRedis Redis { get; }
+
+    public LocalPostgres Postgres { get; }
+
+    public SmsInbox Sms { get; }
+
+    public IssuerKeySet Keys { get; }
+
+    public string ServerSecret { get; }
+
+    /// <summary>The runner's own connection, for the archive backlog and check.</summary>
+    public ConnectionMultiplexer Multiplexer { get; }
+
+    public ServerProcess Server { get; private set; } = null!;
+
+    public static async Task<LoadTestRig> StartAsync(string tmp, bool redisAppendOnly, string serverDll, IReadOnlyDictionary<string, string> serverSettings,
+        Action<string> say)
+    {
+        var issuer = IssuerId.TryParse("310000", out var id) ? id : throw new InvalidOperationException();
+        var keys = IssuerKeySet.Generate(issuer, SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1));
+        var serverSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        say("Starting redis-server and PostgreSQL on loopback");
+        var redis = await LocalRedis.StartAsync(tmp, redisAppendOnly);
+        var postgres = await LocalPostgres.StartAsync();
+        // The server runs as production does, so its one-time codes go out through its real SMS gateway adapter: to this inbox.
+        var sms = await SmsInbox.StartAsync();
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var rig = new LoadTestRig(tmp, serverSettings, redis, postgres, sms, keys, serverSecret, multiplexer);
+        say($"Starting the server (Release, production stores): redis {redis.ConnectionString}, postgres 127.0.0.1:{postgres.Port}");
+        rig.Server = await rig.StartServerAsync(serverDll, "server.log", new Dictionary<string, string>());
+        return rig;
+    }
+
+    /// <summary>Stops the running server and starts <paramref name="serverDll"/> on the same stores, keys and data (not seeded again).</summary>
+    public async Task ReplaceServerAsync(string serverDll, string logName)
+    {
+        await Server.DisposeAsync();
+        Server = await StartServerAsync(serverDll, logName, new Dictionary<string, string> { ["Demo__Seed"] = "false" });
+    }
+
+    private Task<ServerProcess> StartServerAsync(string serverDll, string logName, IReadOnlyDictionary<string, string> extra) =>
+        ServerProcess.StartAsync(serverDll, Redis.ConnectionString, Postgres.ConnectionString(), Keys.ToPrivateJson(), ServerSecret, Sms,
+            Path.Combine(_tmp, logName), _serverSettings.Concat(extra).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null) await Server.DisposeAsync();
+        await Multiplexer.DisposeAsync();
+        await Sms.DisposeAsync();
+        await Postgres.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}

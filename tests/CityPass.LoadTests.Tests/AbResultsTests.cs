@@ -1,0 +1,59 @@
+using CityPass.LoadTests;
+using Xunit;
+
+namespace CityPass.LoadTests.Tests;
+
+/// <summary>The A/B comparison's arithmetic and its options: what the report's verdicts rest on.</summary>
+public sealed class AbResultsTests
+{
+    private static readonly CpuSplit Cpu = new(1.0, 0.5, 0.4, 0.1, 0, 0, 0, 2);
+
+    private static AbTurn Turn(string side, int round, double max, double p99, long fives = 0) =>
+        new(side, round, max, 64, Cpu, 5000, new LatencyStats(1000, p99 / 2, p99 * 0.8, p99, p99, p99 * 2, p99 / 2), fives);
+
+    private static AbResults Results(params AbTurn[] turns) => new(DateTimeOffset.UnixEpoch, 10, "loadtests/run.sh --ab abc1234",
+        new MachineInfo(2, "cpu", "linux", "10", "wrk", "redis", "pg", false), "abc1234", new SeedResult(1, 0, 1, 1, 1, 1, 1, []),
+        turns, [], new ArchiveVerdict(10, 10, 10, 0, 0, 0, 0, []), []);
+
+    [Fact]
+    public void RatiosAreMeansOfEachSidesTurns()
+    {
+        var ab = Results(Turn("A", 1, 10_000, 4), Turn("B", 1, 9_000, 5), Turn("A", 2, 8_000, 6), Turn("B", 2, 9_900, 5));
+
+        Assert.Equal(18_900.0 / 18_000, ab.ThroughputRatio, 6);
+        Assert.Equal(1.0, ab.P99Ratio, 6);
+        Assert.All(ab.Targets, t => Assert.True(t.Met, t.Target));
+    }
+
+    [Fact]
+    public void ASlowerOrJitterierBMissesItsTargets()
+    {
+        var ab = Results(Turn("A", 1, 10_000, 4), Turn("B", 1, 9_000, 4.5, fives: 3));
+
+        Assert.False(ab.Targets.Single(t => t.Target.Contains("0.95x", StringComparison.Ordinal)).Met);
+        Assert.False(ab.Targets.Single(t => t.Target.Contains("1.1x", StringComparison.Ordinal)).Met);
+        Assert.False(ab.Targets.Single(t => t.Target.Contains("5xx", StringComparison.Ordinal)).Met);
+        Assert.Contains("**B / A** | **0.90x**", ab.Table(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheAbSectionReplacesOnlyItself()
+    {
+        var doc = "# Performance\n\n## Scan-verify under load\n\nfull run\n\n## Scan path A/B\n\nold\n\n## Later\n\nkept\n";
+        var updated = PerformanceDoc.Replace(doc, PerformanceDoc.AbHeading, PerformanceDoc.AbSection(Results(Turn("A", 1, 100, 1), Turn("B", 1, 100, 1)), "loadtests/results/x"));
+
+        Assert.Contains("full run", updated, StringComparison.Ordinal);
+        Assert.Contains("## Later\n\nkept\n", updated, StringComparison.Ordinal);
+        Assert.DoesNotContain("old", updated, StringComparison.Ordinal);
+        Assert.Contains("loadtests/run.sh --ab abc1234", updated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AbOptionsParse()
+    {
+        var o = RunOptions.Parse(["--ab-baseline", "/tmp/a/CityPass.Server.dll", "--ab-name", "abc1234", "--ab-rounds", "3"], "/repo");
+
+        Assert.Equal(("/tmp/a/CityPass.Server.dll", "abc1234", 3), (o.AbBaselineDll, o.AbBaselineName, o.AbRounds));
+        Assert.Null(RunOptions.Parse([], "/repo").AbBaselineDll);
+    }
+}

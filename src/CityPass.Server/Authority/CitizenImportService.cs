@@ -33,7 +33,7 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
     /// <summary>The longest NDJSON line; a longer one stops the import, so a hostile file cannot make us buffer it whole.</summary>
     public const int MaxLineChars = 4096;
 
-    /// <summary>The longest CSV record (UTF-8 bytes) the reader grows its buffer for; one still incomplete past it stops the import.</summary>
+    /// <summary>About the longest CSV record (UTF-8 bytes): the reader's buffer, which does not grow for a longer one; that stops the import.</summary>
     public const int MaxRecordBytes = 4096;
 
     private sealed class Tally
@@ -212,6 +212,9 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
         {
             Separator = ',',
             TrackLineNumbers = true,
+            // A record is read whole only once it is in the buffer; with the limit as the buffer's size,
+            // every longer record (not only those that straddle a refill) stops the import.
+            BufferSize = MaxRecordBytes,
             MaxRecordSize = MaxRecordBytes,
             IncludeValuesInExceptions = false,
             OnMalformedRecord = r =>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
@@ -8,6 +9,13 @@ namespace CityPass.Cli;
 /// <summary>The whole token life on one screen: issue, show, verify both ways, decide, change status, decide again.</summary>
 internal static class DemoCommand
 {
+    public static Command Create()
+    {
+        var command = new Command("demo", "Issue a demo pass, show it as a QR code, verify it both ways, decide at a gate (also what citypass alone does).");
+        command.SetAction(_ => Run());
+        return command;
+    }
+
     public static int Run()
     {
         var clock = TimeProvider.System;

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 
@@ -5,34 +7,39 @@ namespace CityPass.Cli;
 
 internal static class KeysCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        switch (args.FirstOrDefault())
+        var suite = new Option<SignatureSuite?>("--suite")
         {
-            case "new":
-                var suiteName = Option(args, "--suite") ?? "es256";
-                var issuerText = Option(args, "--issuer") ?? "310000";
-                if (!SignatureSuiteExtensions.TryParseWireName(suiteName, out var suite)) return Fail($"unknown suite '{suiteName}' (es256 or sm2)");
-                if (!IssuerId.TryParse(issuerText, out var issuer)) return Fail($"issuer must be a six-digit division code, not '{issuerText}'");
-                Console.WriteLine(IssuerKeySet.Generate(issuer, suite, DateTimeOffset.UtcNow).ToPrivateJson());
-                return 0;
-            case "public" when args.Length == 2:
-                Console.WriteLine(IssuerKeySet.FromPrivateJson(File.ReadAllText(args[1])).PublicKeys.ToJson());
-                return 0;
-            default:
-                return Fail("usage: citypass keys new [--suite es256|sm2] [--issuer CODE] | citypass keys public FILE");
-        }
+            Description = "The signature suite of the signing key: es256 (the default) or sm2.",
+            HelpName = "es256|sm2",
+            CustomParser = r => SignatureSuiteExtensions.TryParseWireName(Token(r), out var s) ? s : Error<SignatureSuite>(r, $"unknown suite '{Token(r)}' (es256 or sm2)"),
+        };
+        var issuer = new Option<IssuerId?>("--issuer")
+        {
+            Description = "The issuer's six-digit administrative division code (default 310000, Shanghai).",
+            HelpName = "CODE",
+            CustomParser = r => IssuerId.TryParse(Token(r), out var i) ? i : Error<IssuerId>(r, $"issuer must be a six-digit division code, not '{Token(r)}'"),
+        };
+        var create = new Command("new", "A new private key set (JSON) on stdout.") { suite, issuer };
+        create.SetAction(parse =>
+        {
+            var keys = IssuerKeySet.Generate(parse.GetValue(issuer) ?? new IssuerId(310000), parse.GetValue(suite) ?? SignatureSuite.Es256, DateTimeOffset.UtcNow);
+            Console.WriteLine(keys.ToPrivateJson());
+        });
+
+        var file = new Argument<FileInfo>("FILE") { Description = "A private key set file (from keys new)." }.AcceptExistingOnly();
+        var publicKeys = new Command("public", "The public key set of a private key file (what other cities import), on stdout.") { file };
+        publicKeys.SetAction(parse => Console.WriteLine(IssuerKeySet.FromPrivateJson(File.ReadAllText(parse.GetRequiredValue(file).FullName)).PublicKeys.ToJson()));
+
+        return new Command("keys", "Key set files: make a private one, export its public part.") { create, publicKeys };
     }
 
-    internal static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
+    private static string Token(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
 
-    internal static int Fail(string message)
+    private static T? Error<T>(ArgumentResult r, string message) where T : struct
     {
-        Console.Error.WriteLine("citypass: " + message);
-        return 2;
+        r.AddError(message);
+        return null;
     }
 }

@@ -1,26 +1,27 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using CityPass.Cli;
 
-return args.FirstOrDefault() switch
+var root = new RootCommand("CityPass command line: issue and verify demo passes, print them as QR codes, export key sets.")
 {
-    null or "demo" => DemoCommand.Run(),
-    "keys" => KeysCommand.Run(args.Skip(1).ToArray()),
-    "verify" => VerifyCommand.Run(args.Skip(1).ToArray()),
-    "vectors" => VectorsCommand.Run(),
-    "help" or "--help" or "-h" => Usage(0),
-    _ => Usage(2),
+    DemoCommand.Create(),
+    KeysCommand.Create(),
+    VerifyCommand.Create(),
+    VectorsCommand.Create(),
 };
+// As before the parser: no command at all runs the demo, and `citypass help` shows the help.
+root.SetAction(_ => DemoCommand.Run());
+var help = new Command("help") { Hidden = true };
+help.SetAction(_ => root.Parse("--help").Invoke());
+root.Add(help);
 
-static int Usage(int exitCode)
-{
-    var text = """
-        citypass — CityPass command line
+var parsed = root.Parse(args);
+if (parsed.Errors.Count == 0) return parsed.Invoke();
 
-          citypass demo                                   issue a demo pass, show it as a QR code, verify it, decide at a gate
-          citypass keys new [--suite es256|sm2] [--issuer 310000]   a new private key set (JSON) on stdout
-          citypass keys public FILE                       the public key set of a private key file
-          citypass verify TEXT --keys FILE                verify a pass with a private or public key set file
-          citypass vectors                                print the test vectors of docs/pass-token.md
-        """;
-    (exitCode == 0 ? Console.Out : Console.Error).WriteLine(text);
-    return exitCode;
-}
+// Usage errors exit with 2, one "citypass: ..." line each on stderr, and point at the command's help.
+foreach (var error in parsed.Errors) Console.Error.WriteLine("citypass: " + error.Message);
+Console.Error.WriteLine($"Try '{CommandPath(parsed.CommandResult)} --help'.");
+return 2;
+
+static string CommandPath(CommandResult command) =>
+    command.Parent is CommandResult parent ? $"{CommandPath(parent)} {command.Command.Name}" : "citypass";

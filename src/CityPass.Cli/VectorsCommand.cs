@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -16,7 +17,14 @@ internal static class VectorsCommand
     private static readonly DateTimeOffset IssuedAt = new(2026, 11, 21, 8, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset KeysActivate = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static int Run()
+    public static Command Create()
+    {
+        var command = new Command("vectors", "Print the test vectors of docs/pass-token.md (new keys on every run).");
+        command.SetAction(_ => Run());
+        return command;
+    }
+
+    private static int Run()
     {
         var sb = new StringBuilder();
         var es256 = Vector(sb, "es256-green", SignatureSuite.Es256, new IssuerId(310000), StatusColour.Green, 3,

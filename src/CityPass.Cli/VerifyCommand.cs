@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
@@ -6,17 +7,29 @@ namespace CityPass.Cli;
 
 internal static class VerifyCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var file = KeysCommand.Option(args, "--keys");
-        if (args.Length < 3 || file is null) return KeysCommand.Fail("usage: citypass verify TEXT --keys FILE");
-        var json = File.ReadAllText(file);
+        var text = new Argument<string>("TEXT") { Description = "The pass as its QR code holds it (CP1:...)." };
+        var keys = new Option<FileInfo>("--keys")
+        {
+            Description = "A private key set file (checks the MAC tag, shows the citizen) or a public one (checks the signature).",
+            HelpName = "FILE",
+            Required = true,
+        }.AcceptExistingOnly();
+        var command = new Command("verify", "Verify a pass with a private or public key set file; exits 1 with the failure code when it is not valid.") { text, keys };
+        command.SetAction(parse => Run(parse.GetRequiredValue(text), parse.GetRequiredValue(keys)));
+        return command;
+    }
+
+    private static int Run(string text, FileInfo file)
+    {
+        var json = File.ReadAllText(file.FullName);
         // A private key file has signing keys; a public one (keys.json) only keys.
         var isPrivate = JsonDocument.Parse(json).RootElement.TryGetProperty("signingKeys", out _);
         var verifier = isPrivate
             ? new PassVerifier(new TrustStore([]), TimeProvider.System, ownKeys: IssuerKeySet.FromPrivateJson(json))
             : new PassVerifier(new TrustStore([PublicKeySet.FromJson(json)]), TimeProvider.System);
-        var result = verifier.Verify(args[0]);
+        var result = verifier.Verify(text);
         if (!result.IsValid)
         {
             Console.WriteLine(result.Code);

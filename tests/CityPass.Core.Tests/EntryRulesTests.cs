@@ -8,7 +8,7 @@ namespace CityPass.Core.Tests;
 
 public class EntryRulesTests
 {
-    private static readonly DateTimeOffset Now = FakeTimeProvider.DefaultStart; // a Saturday, 16:00 in Shanghai
+    private static readonly DateTimeOffset Now = TestClock.Start; // a Saturday, 16:00 in Shanghai
     private static readonly CitizenPseudonym Someone = CitizenPseudonym.NewRandom();
     private static readonly VenueSituation Empty = new(Occupancy: 0, CitizenInside: false, HasBooking: false, TokenAlreadyEntered: false);
 

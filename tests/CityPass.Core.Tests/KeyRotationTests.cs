@@ -2,12 +2,13 @@ using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 
 public class KeyRotationTests
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
 
     [Fact]
     public void AfterRotationNewPassesUseTheNewKeyAndOldPassesVerifyUntilTheyExpire()
@@ -19,7 +20,7 @@ public class KeyRotationTests
 
         // Published ahead: until it activates, the old key still signs.
         Assert.Equal(1, new PassIssuer(after, _clock).Issue(TestKeys.Citizen()).Text is var t ? Claims(after, t).KeyId : 0);
-        _clock.Set(rotatedAt);
+        _clock.SetUtcNow(rotatedAt);
         var newPass = new PassIssuer(after, _clock).Issue(TestKeys.Citizen());
         Assert.Equal((ushort)2, Claims(after, newPass.Text).KeyId);
         Assert.Equal((byte)2, Claims(after, newPass.Text).SecretId);
@@ -27,7 +28,7 @@ public class KeyRotationTests
         // The old pass, issued before retirement, is still good by signature and by tag until it expires.
         Assert.True(Offline(after).Verify(oldPass.Text).IsValid);
         Assert.True(Own(after).Verify(oldPass.Text).IsValid);
-        _clock.Set(oldPass.ExpiresAt.AddSeconds(5));
+        _clock.SetUtcNow(oldPass.ExpiresAt.AddSeconds(5));
         Assert.Equal("expired", Own(after).Verify(oldPass.Text).Code);
     }
 

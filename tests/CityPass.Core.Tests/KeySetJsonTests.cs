@@ -2,12 +2,13 @@ using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 
 public class KeySetJsonTests
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
 
     [Theory]
     [InlineData(SignatureSuite.Es256)]

@@ -2,6 +2,7 @@ using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 
@@ -13,7 +14,7 @@ public sealed class OpensslInteropTests : IDisposable
 {
     private const string Sm2Id = "distid:1234567812345678";
     private readonly Openssl _openssl = new();
-    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(TestClock.Start);
 
     public void Dispose() => _openssl.Dispose();
 

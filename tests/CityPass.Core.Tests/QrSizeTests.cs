@@ -2,6 +2,7 @@ using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;
 using QRCoder;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 
@@ -12,7 +13,7 @@ public class QrSizeTests
     [InlineData(Tokens.SignatureSuite.Sm2Sm3)]
     public void APassFitsQrVersion8AtErrorCorrectionM(SignatureSuite suite)
     {
-        var text = new PassIssuer(TestKeys.For(suite), new FakeTimeProvider()).Issue(TestKeys.Citizen()).Text;
+        var text = new PassIssuer(TestKeys.For(suite), new FakeTimeProvider(TestClock.Start)).Issue(TestKeys.Citizen()).Text;
         using var generator = new QRCodeGenerator();
         using var qr = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
         Assert.Equal(8, qr.Version);

@@ -2,6 +2,7 @@ using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 

@@ -4,6 +4,7 @@ using CityPass.Testing;
 using CityPass.Core.Tokens;
 using FsCheck;
 using FsCheck.Fluent;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 
@@ -14,7 +15,7 @@ namespace CityPass.Core.Tests;
 /// </summary>
 public class TamperingTests
 {
-    private static readonly FakeTimeProvider Clock = new();
+    private static readonly FakeTimeProvider Clock = new(TestClock.Start);
     private static readonly int SignedBits = (PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength) * 8;
     private static readonly int PayloadBits = PassTokenFormat.PayloadLength * 8;
 

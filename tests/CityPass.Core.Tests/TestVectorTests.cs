@@ -5,6 +5,7 @@ using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Core.Tests;
 

@@ -6,6 +6,7 @@ using CityPass.Server.Scans;
 using CityPass.Testing;
 using FsCheck;
 using FsCheck.Fluent;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Server.HotState.Tests;
 
@@ -15,7 +16,7 @@ namespace CityPass.Server.HotState.Tests;
 /// </summary>
 public abstract class HotStateContract : IAsyncLifetime
 {
-    protected FakeTimeProvider Clock { get; } = new();
+    protected FakeTimeProvider Clock { get; } = new(TestClock.Start);
 
     protected IHotState Hot { get; private set; } = null!;
 

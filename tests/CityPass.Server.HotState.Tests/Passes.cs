@@ -14,7 +14,7 @@ public static class Passes
     public static readonly IssuerId OtherCity = new(330100);
 
     /// <summary>A whole millisecond, so what Redis stores (Unix ms) equals what the embedded store keeps.</summary>
-    public static readonly DateTimeOffset Now = FakeTimeProvider.DefaultStart;
+    public static readonly DateTimeOffset Now = TestClock.Start;
 
     /// <summary>Admits anyone at any time: used to set a situation up, never to test a rule.</summary>
     public static readonly VenuePolicy OpenDoor = new() { AllowedColours = StatusColours.All, AntiPassback = false };

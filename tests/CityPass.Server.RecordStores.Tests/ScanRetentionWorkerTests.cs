@@ -1,12 +1,12 @@
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
 using CityPass.Server.Stores.Embedded;
-using CityPass.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static CityPass.Server.RecordStores.Tests.Samples;
 
 namespace CityPass.Server.RecordStores.Tests;

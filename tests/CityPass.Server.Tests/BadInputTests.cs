@@ -1,12 +1,17 @@
-using System.IdentityModel.Tokens.Jwt;
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CityPass.Server.Auth;
 using CityPass.Server.Tests.Support;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CityPass.Server.Tests;
@@ -96,16 +101,57 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         var http = App.CreateClient();
         Assert.Equal("token_missing", await CodeOf(await http.GetAsync("/v1/venues")));
 
-        var expired = Jwt(App.Get<SignInTokens>().SigningKey, DateTime.UtcNow.AddHours(-10), DateTime.UtcNow.AddHours(-2));
+        var key = App.Get<SignInTokens>().SigningKey.Key;
+        var expired = Jwt("HS256", StaffClaims(DateTimeOffset.UtcNow.AddHours(-10), DateTimeOffset.UtcNow.AddHours(-2)), key);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", expired);
         Assert.Equal("token_expired", await CodeOf(await http.GetAsync("/v1/venues")));
 
-        var foreign = Jwt(new SymmetricSecurityKey(new byte[32]), DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1));
+        var foreign = Jwt("HS256", StaffClaims(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1)), new byte[32]);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
         Assert.Equal("token_invalid", await CodeOf(await http.GetAsync("/v1/venues")));
 
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not.a.jwt");
         Assert.Equal("token_invalid", await CodeOf(await http.GetAsync("/v1/venues")));
+    }
+
+    [Fact]
+    public async Task ATokenWithAnEditedClaimIsRefusedWithTokenInvalid()
+    {
+        var library = await App.StaffAsync("library");
+        var token = library.DefaultRequestHeaders.Authorization!.Parameter!;
+        Assert.Equal(HttpStatusCode.OK, (await library.GetAsync("/v1/venues")).StatusCode);
+
+        // The venue operator makes itself a city admin, keeping the header and the signature.
+        var parts = token.Split('.');
+        var claims = Payload(token);
+        Assert.Equal(Roles.VenueOperator, claims[ClaimTypes.Role]!.GetValue<string>());
+        claims[ClaimTypes.Role] = Roles.CityAdmin;
+        var edited = $"{parts[0]}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claims.ToJsonString()))}.{parts[2]}";
+
+        var http = App.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", edited);
+        var response = await http.GetAsync("/v1/operators");
+        Assert.Equal((HttpStatusCode.Unauthorized, "token_invalid"), (response.StatusCode, await CodeOf(response)));
+    }
+
+    [Theory]
+    [InlineData("HS512")] // our key, another algorithm: a token must not choose how it is checked
+    [InlineData("none")]
+    public async Task ATokenNamingAnotherAlgorithmIsRefusedEvenWithOurKey(string alg)
+    {
+        var admin = await App.StaffAsync("admin");
+        var claims = Payload(admin.DefaultRequestHeaders.Authorization!.Parameter!);
+        var key = App.Get<SignInTokens>().SigningKey.Key;
+        var http = App.CreateClient();
+
+        // The same claims put together by hand and signed as the server signs them are accepted, so what
+        // refuses the other token below is its algorithm alone.
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Jwt("HS256", claims, key));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/v1/venues")).StatusCode);
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Jwt(alg, claims, key));
+        var response = await http.GetAsync("/v1/venues");
+        Assert.Equal((HttpStatusCode.Unauthorized, "token_invalid"), (response.StatusCode, await CodeOf(response)));
     }
 
     [Fact]
@@ -240,10 +286,54 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         Assert.Equal((HttpStatusCode.UnsupportedMediaType, "unsupported_media_type"), (wrongType.StatusCode, await CodeOf(wrongType)));
     }
 
-    private static string Jwt(SecurityKey key, DateTime notBefore, DateTime expires) => new JwtSecurityTokenHandler().WriteToken(new JwtSecurityToken(
-        SignInTokens.Issuer, SignInTokens.StaffAudience,
-        [new Claim("sub", Guid.NewGuid().ToString()), new Claim(ClaimTypes.Role, Roles.CityAdmin)],
-        notBefore, expires, new SigningCredentials(key, SecurityAlgorithms.HmacSha256)));
+    [Fact]
+    public async Task OnlyHs256PassesValidationEvenWithAKeyLongEnoughForHs512()
+    {
+        // Our 256-bit key is too short for HS512, which IdentityModel refuses by itself; with a 512-bit key
+        // only the algorithm allow-list stands between a token and the algorithm it names.
+        var admin = await App.StaffAsync("admin");
+        var claims = Payload(admin.DefaultRequestHeaders.Authorization!.Parameter!);
+        var parameters = App.Get<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters.Clone();
+        var longKey = RandomNumberGenerator.GetBytes(64);
+        parameters.IssuerSigningKey = new SymmetricSecurityKey(longKey);
+        var handler = new JsonWebTokenHandler { MapInboundClaims = false };
+
+        var hs512 = Jwt("HS512", claims, longKey);
+        Assert.True((await handler.ValidateTokenAsync(Jwt("HS256", claims, longKey), parameters)).IsValid);
+        Assert.False((await handler.ValidateTokenAsync(hs512, parameters)).IsValid);
+
+        // And it is the allow-list that refuses it: without one, the same token passes.
+        parameters.ValidAlgorithms = null;
+        Assert.True((await handler.ValidateTokenAsync(hs512, parameters)).IsValid);
+    }
+
+    private static JsonObject StaffClaims(DateTimeOffset notBefore, DateTimeOffset expires) => new()
+    {
+        ["iss"] = SignInTokens.Issuer,
+        ["aud"] = SignInTokens.StaffAudience,
+        ["sub"] = Guid.NewGuid().ToString(),
+        [ClaimTypes.Role] = Roles.CityAdmin,
+        ["nbf"] = notBefore.ToUnixTimeSeconds(),
+        ["exp"] = expires.ToUnixTimeSeconds(),
+    };
+
+    private static JsonObject Payload(string token) => JsonNode.Parse(Base64Url.DecodeFromChars(token.Split('.')[1]))!.AsObject();
+
+    /// <summary>A JWT put together by hand, so a test can name any algorithm and sign with any key, or not at all.</summary>
+    private static string Jwt(string alg, JsonObject claims, byte[] key)
+    {
+        var header = new JsonObject { ["alg"] = alg, ["typ"] = "JWT" };
+        var signingInput = $"{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header.ToJsonString()))}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claims.ToJsonString()))}";
+        var data = Encoding.ASCII.GetBytes(signingInput);
+        var signature = alg switch
+        {
+            "HS256" => HMACSHA256.HashData(key, data),
+            "HS512" => HMACSHA512.HashData(key, data),
+            "none" => [],
+            _ => throw new ArgumentOutOfRangeException(nameof(alg), alg, "not an algorithm these tests sign with"),
+        };
+        return $"{signingInput}.{Base64Url.EncodeToString(signature)}";
+    }
 }
 
 public sealed class EmbeddedBadInputTests() : BadInputTests(StoreMode.Embedded);

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using CityPass.Server.Auth;
+using CityPass.Server.Authority;
+using CityPass.Server.Operators;
 using CityPass.Server.Tests.Support;
 
 namespace CityPass.Server.Tests;
@@ -50,6 +53,86 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
         var quoted = await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=A-6");
         Assert.Equal("Quote \"Q\" Name", quoted.GetProperty("fullName").GetString());
         Assert.Equal("Wang, Xiao", (await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=A-1")).GetProperty("fullName").GetString());
+    }
+
+    [Fact]
+    public async Task LinesAreCountedInTheFileIncludingLineBreaksInsideQuotes()
+    {
+        var authority = await App.StaffAsync("authority");
+        const string csv = "externalId,phone,fullName,credentials\r\n" +
+                           "L-1,+8613500000001,\"Two\r\nLines\",\r\n" +
+                           "L-2,not a phone,Bad,\r\n" +
+                           "\r\n" +
+                           "L-4,+8613500000004,\"Three\nLines\nHere\",\n" +
+                           ",+8613500000005,No Id,\n";
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((4, 2, 2), (report.GetProperty("rows").GetInt32(), report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(4L, "phone"), (9L, "externalId")], errors.OrderBy(e => e.Item1));
+        Assert.Equal("Two\r\nLines", (await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=L-1")).GetProperty("fullName").GetString());
+    }
+
+    [Fact]
+    public async Task AnUnclosedQuoteStopsTheImportAtItsLineAndKeepsTheRowsBefore()
+    {
+        var authority = await App.StaffAsync("authority");
+        const string csv = "externalId,phone,fullName,credentials\n" +
+                           "U-1,+8613400000001,Before,\n" +
+                           "U-2,+8613400000002,\"Never closed,\n" +
+                           "U-3,+8613400000003,Swallowed,\n";
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 1), (report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        Assert.StartsWith("Line 3: a quoted field is not closed.", report.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await authority.GetAsync("/v1/citizens?externalId=U-3")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnOverlongRecordStopsTheImportAtItsLine()
+    {
+        var authority = await App.StaffAsync("authority");
+        var csv = "externalId,phone,fullName,credentials\n" +
+                  "O-1,+8613300000001,Before,\n" +
+                  $"O-2,+8613300000002,\"{new string('x', 5_000)}\",\n" +
+                  "O-3,+8613300000003,After,\n";
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 1), (report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        Assert.StartsWith("Line 3: ", report.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public async Task ACsvArrivingInPiecesOfAnySizeReadsTheSame(int piece)
+    {
+        // Split points fall inside quotes, between CR and LF and inside the UTF-8 bytes of a name.
+        const string csv = "\uFEFFexternalId,phone,fullName,credentials\r\n" +
+                           "P-1,+8613200000001,\"赵, \"\"六\"\"\r\n 钱七\",health_record|eid_verified\r\n" +
+                           "P-2,+8613200000002,孙八\r\n" +
+                           "P-3,bad,李九,\r\n";
+        var scope = new AccessScope(Guid.NewGuid(), "test", OperatorRole.HealthAuthority, new HashSet<Guid>());
+        using var body = new Pieces(Encoding.UTF8.GetBytes(csv), piece);
+        var outcome = await App.Get<CitizenImportService>().ImportAsync(scope, body, "csv", CancellationToken.None);
+        var report = outcome.Value!;
+        Assert.Equal((3L, 1), (report.Rows, report.Rejected));
+        Assert.Equal(new ImportRowError(5, "P-3", "phone", report.Errors[0].Message), Assert.Single(report.Errors));
+        var authority = await App.StaffAsync("authority");
+        var first = await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=P-1");
+        Assert.Equal("赵, \"六\"\r\n 钱七", first.GetProperty("fullName").GetString());
+        Assert.Equal(["health_record", "eid_verified"], first.GetProperty("credentials").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("孙八", (await authority.GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=P-2")).GetProperty("fullName").GetString());
+    }
+
+    /// <summary>A request body that hands out at most a few bytes per read, as a slow upload does.</summary>
+    private sealed class Pieces(byte[] data, int piece) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, piece));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, piece)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, piece), cancellationToken);
     }
 
     [Fact]

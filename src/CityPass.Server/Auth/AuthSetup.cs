@@ -1,4 +1,3 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using CityPass.Server.Admin;
 using CityPass.Server.Operators;
@@ -31,16 +30,18 @@ public static class AuthSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SignInTokens>((o, tokens) =>
         {
             // Keep claim names as written (sub, the role URI): no legacy inbound renaming.
-            var handler = new JwtSecurityTokenHandler();
-            handler.InboundClaimTypeMap.Clear();
-            o.SecurityTokenValidators.Clear();
-            o.SecurityTokenValidators.Add(handler);
+            o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = SignInTokens.Issuer,
                 ValidAudiences = [SignInTokens.StaffAudience, SignInTokens.CitizenAudience],
                 IssuerSigningKey = tokens.SigningKey,
+                // Only what we sign with: a token naming another algorithm (none, HS512 with our key, ...) is refused.
+                ValidAlgorithms = [SignInTokens.Algorithm],
                 RequireSignedTokens = true,
+                RequireExpirationTime = true,
+                ValidateLifetime = true,
+                // Lifetimes are checked against the real clock (IdentityModel's TimeProvider hook is internal).
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = ClaimTypes.Name,
                 RoleClaimType = ClaimTypes.Role,

@@ -1,8 +1,8 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using CityPass.Core.Citizens;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CityPass.Server.Auth;
@@ -15,6 +15,11 @@ public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
     public const string CitizenAudience = "citypass-citizen";
     public static readonly TimeSpan StaffLifetime = TimeSpan.FromHours(8);
     public static readonly TimeSpan CitizenLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>The one algorithm tokens are signed with, and the only one validation accepts.</summary>
+    public const string Algorithm = SecurityAlgorithms.HmacSha256;
+
+    private static readonly JsonWebTokenHandler Handler = new();
 
     public SymmetricSecurityKey SigningKey { get; } = new(keys.JwtKey);
 
@@ -44,8 +49,16 @@ public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var expires = now + lifetime;
-        var token = new JwtSecurityToken(Issuer, audience, claims, now.UtcDateTime, expires.UtcDateTime,
-            new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256));
-        return (new JwtSecurityTokenHandler().WriteToken(token), expires);
+        var token = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(SigningKey, Algorithm),
+        });
+        return (token, expires);
     }
 }

@@ -6,6 +6,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
+using CsvHelper;
 
 namespace CityPass.Server.Authority;
 
@@ -28,6 +29,12 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
     public const int BatchSize = 1000;
     public const int MaxReportedErrors = 1000;
     public const int MaxRows = 2_000_000;
+
+    /// <summary>The longest NDJSON line; a longer one stops the import, so a hostile file cannot make us buffer it whole.</summary>
+    public const int MaxLineChars = 4096;
+
+    /// <summary>About the longest CSV record (UTF-8 bytes): the reader's buffer, which does not grow for a longer one; that stops the import.</summary>
+    public const int MaxRecordBytes = 4096;
 
     private sealed class Tally
     {
@@ -173,9 +180,9 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
 
     private static async IAsyncEnumerable<(long Line, CitizenImportRow? Row, string? Error)> ReadRowsAsync(Stream body, string format, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
         if (format == "ndjson")
         {
+            using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
             long line = 0;
             while (await ReadBoundedLineAsync(text, ct) is { } json)
             {
@@ -197,21 +204,70 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
             yield break;
         }
 
-        var csv = new CsvReader(text);
-        var header = await csv.ReadRecordAsync(ct) ?? throw new FormatException("The file is empty: a header row (externalId,phone,fullName,credentials) is required.");
-        var columns = header.Select((h, i) => (Name: h.Trim().ToLowerInvariant(), Index: i)).ToDictionary(x => x.Name, x => x.Index);
-        foreach (var required in new[] { "externalid", "phone", "fullname" })
+        // RFC 4180 as before: quoted fields may hold commas, doubled quotes and line breaks; a stray quote
+        // is kept as text. An unclosed quote would swallow the rest of the file into one field, so it stops
+        // the import instead (the reader reports it as a malformed record it recovered from).
+        long unclosedQuoteLine = 0;
+        var options = new CsvReaderOptions
         {
-            if (!columns.ContainsKey(required)) throw new FormatException($"The header has no '{required}' column (externalId,phone,fullName,credentials).");
+            Separator = ',',
+            TrackLineNumbers = true,
+            // A record is read whole only once it is in the buffer; with the limit as the buffer's size,
+            // every longer record (not only those that straddle a refill) stops the import.
+            BufferSize = MaxRecordBytes,
+            MaxRecordSize = MaxRecordBytes,
+            IncludeValuesInExceptions = false,
+            OnMalformedRecord = r =>
+            {
+                if (r.Reason == CsvMalformedReason.UnterminatedQuote) unclosedQuoteLine = r.LineNumber;
+            },
+        };
+        await using var csv = CsvReader.Create(body, options, leaveOpen: true);
+        await ReadHeaderAsync(csv, ct);
+        if (csv.Headers.Count == 0) throw new FormatException("The file is empty: a header row (externalId,phone,fullName,credentials) is required.");
+        // Header names match ignoring case and surrounding spaces; of repeated names, the first column counts.
+        int? Column(string name) => csv.TryGetFieldIndex(name, out var i) ? i : null;
+        var (externalId, phone, fullName, credentials) = (Column("externalid"), Column("phone"), Column("fullname"), Column("credentials"));
+        foreach (var (required, index) in new[] { ("externalid", externalId), ("phone", phone), ("fullname", fullName) })
+        {
+            if (index is null) throw new FormatException($"The header has no '{required}' column (externalId,phone,fullName,credentials).");
         }
-        while (await csv.ReadRecordAsync(ct) is { } fields)
+        while (await ReadRecordAsync(csv, ct))
         {
-            if (fields.Count == 1 && fields[0].Length == 0) continue;
-            string? Field(string name) => columns.TryGetValue(name, out var i) && i < fields.Count ? fields[i] : null;
-            var credentials = Field("credentials")?.Split([';', '|'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            yield return (csv.RecordLine, new CitizenImportRow(Field("externalid"), Field("phone"), Field("fullname"), credentials), null);
+            if (unclosedQuoteLine != 0 && csv.LineNumber >= unclosedQuoteLine) throw new FormatException($"Line {unclosedQuoteLine}: a quoted field is not closed.");
+            // A short row's missing fields are absent (null), as an empty field is "".
+            string? Field(int? index) => index < csv.FieldCount ? csv.GetString(index.Value) : null;
+            var names = Field(credentials)?.Split([';', '|'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            yield return (csv.LineNumber, new CitizenImportRow(Field(externalId), Field(phone), Field(fullName), names), null);
         }
     }
+
+    // The reader's own errors (a record past MaxRecordBytes) stop the import naming the line, as ours do.
+    private static async Task ReadHeaderAsync(CsvReader csv, CancellationToken ct)
+    {
+        try
+        {
+            await csv.ReadHeaderAsync(ct);
+        }
+        catch (CsvFormatException e)
+        {
+            throw Stop(e);
+        }
+    }
+
+    private static async Task<bool> ReadRecordAsync(CsvReader csv, CancellationToken ct)
+    {
+        try
+        {
+            return await csv.ReadAsync(ct);
+        }
+        catch (CsvFormatException e)
+        {
+            throw Stop(e);
+        }
+    }
+
+    private static FormatException Stop(CsvFormatException e) => new($"Line {e.LineNumber}: {e.Message}", e);
 
     private static async Task<string?> ReadBoundedLineAsync(StreamReader reader, CancellationToken ct)
     {
@@ -220,7 +276,7 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
         while (await reader.ReadAsync(buffer.AsMemory(0, 1), ct) == 1)
         {
             if (buffer[0] == '\n') return sb.ToString().TrimEnd('\r');
-            if (sb.Length >= CsvReader.MaxRecordChars) throw new FormatException($"A line is longer than {CsvReader.MaxRecordChars} characters.");
+            if (sb.Length >= MaxLineChars) throw new FormatException($"A line is longer than {MaxLineChars} characters.");
             sb.Append(buffer[0]);
         }
         return sb.Length > 0 ? sb.ToString() : null;

@@ -8,7 +8,7 @@ namespace CityPass.Core.Tests.Support;
 /// <summary>Key sets made once per test run (SM2 key generation is slow enough to matter).</summary>
 public static class TestKeys
 {
-    public static readonly DateTimeOffset Activation = FakeTimeProvider.DefaultStart.AddDays(-20);
+    public static readonly DateTimeOffset Activation = TestClock.Start.AddDays(-20);
     public static readonly IssuerId Shanghai = new(310000);
     public static readonly IssuerId Hangzhou = new(330100);
 

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityPass.Server.Tests.Support;
 
@@ -42,7 +43,10 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
     }
 
-    /// <summary>Starts at the real time (sign-in tokens are checked against the real clock) and moves only when told.</summary>
+    /// <summary>
+    /// Starts at the real time (sign-in tokens are checked against the real clock) and moves only when told;
+    /// so do timers made from it (the retention worker's wait), which fire only when it is moved.
+    /// </summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
     public DemoSummary Demo { get; private set; } = null!;

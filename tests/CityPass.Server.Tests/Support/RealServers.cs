@@ -4,7 +4,7 @@ namespace CityPass.Server.Tests.Support;
 
 /// <summary>
 /// One redis-server and one PostgreSQL cluster for the whole test run (starting them is the slow
-/// part); each app gets its own database and its own Redis database number.
+/// part); each app gets its own database and its own Redis database number, emptied before it is handed out.
 /// </summary>
 public static class RealServers
 {
@@ -23,6 +23,9 @@ public static class RealServers
             AppDomain.CurrentDomain.ProcessExit -= StopAll;
             AppDomain.CurrentDomain.ProcessExit += StopAll;
             var db = Interlocked.Increment(ref _nextRedisDb) % 64;
+            // A run has more apps than databases: a reused number must not hand this app another's
+            // leftovers (a phone's sign-in lock, streams, occupancy). Its previous app finished long ago.
+            await _redis.CliAsync("-n", db.ToString(System.Globalization.CultureInfo.InvariantCulture), "FLUSHDB");
             return ($"{_redis.ConnectionString},defaultDatabase={db}", await _postgres.CreateDatabaseAsync("api"));
         }
         finally

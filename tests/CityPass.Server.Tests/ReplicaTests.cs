@@ -65,6 +65,29 @@ public sealed class ReplicaTests
         Assert.Equal("token_revoked", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task AConsoleSessionOpenedOnOneReplicaWorksOnAnother()
+    {
+        await using var replicas = await Replicas.StartAsync();
+        var onA = await replicas.A.ConsoleAsync("library");
+        var onB = replicas.B.NewConsole(onA.Cookies);
+
+        // The key ring is in Redis, where replicas on other machines read it (in one test process both would also find
+        // the default key directory in $HOME, so this is what tells a shared ring from a lucky one).
+        var ring = await replicas.A.Get<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().ListLengthAsync(CityPass.Server.Stores.HotStateRegistration.DataProtectionKeys);
+        Assert.True(ring > 0, "no Data Protection key in Redis");
+
+        var page = await onB.Http.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode); // not a redirect to the sign-in page: B read A's cookie
+
+        // And a form: B's page and antiforgery token, under the cookie A issued; the gate is added as the library operator.
+        var response = await onB.PostFormAsync($"/admin/venues/{await replicas.B.VenueIdAsync("上海图书馆")}/gates", "Add", ("name", "East door"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("East door", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var audit = await replicas.A.Get<CityPass.Server.Audit.IAuditLog>().QueryAsync(new CityPass.Server.Audit.AuditQuery(Action: "gate.create", Limit: 1), CancellationToken.None);
+        Assert.Equal("library", audit.Single().Actor);
+    }
+
     /// <summary>Two apps on fresh Redis + PostgreSQL with the same keys; B shares A's demo data.</summary>
     private sealed class Replicas : IAsyncDisposable
     {

@@ -1,5 +1,6 @@
 using CityPass.Server.Auth;
 using CityPass.Server.Hosting;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace CityPass.Server.Admin;
@@ -16,6 +17,9 @@ public static class ConsoleSetup
 {
     public static IServiceCollection AddCityPassConsole(this IServiceCollection services)
     {
+        // One application name on every replica and build, whatever its content root: cookies and antiforgery
+        // tokens protected by one replica open on the others (the key ring is shared where Redis is configured).
+        services.AddDataProtection().SetApplicationName("CityPass");
         services.AddRazorPages(o =>
         {
             // Every console page needs a signed-in member of staff; authority pages need the authority's roles

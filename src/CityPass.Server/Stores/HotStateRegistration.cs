@@ -2,6 +2,8 @@ using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Redis;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -10,6 +12,9 @@ namespace CityPass.Server.Stores;
 
 public static class HotStateRegistration
 {
+    /// <summary>The Data Protection key ring's list in Redis.</summary>
+    public const string DataProtectionKeys = "cp:data-protection-keys";
+
     /// <summary>
     /// The hot state: Redis when ConnectionStrings:Redis is set (with the scan archiver that drains
     /// its stream into the scan store, and the reconciler that repairs missed citizen pushes), else in memory.
@@ -30,6 +35,11 @@ public static class HotStateRegistration
             services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
             services.AddSingleton(sp => sp.GetRequiredService<RedisConnection>().Multiplexer);
             Func<IConnectionMultiplexer> Redis(IServiceProvider sp) => sp.GetRequiredService<IConnectionMultiplexer>;
+            // The key ring that protects console cookies and antiforgery tokens, where every replica reads it, so a
+            // console session opens on any replica. Redis runs with AOF; should it lose the ring, staff sign in again.
+            // Read through the connection at use: the options are built before the host starts and connects.
+            services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((o, redis) =>
+                o.XmlRepository = new RedisXmlRepository(() => redis.Multiplexer.GetDatabase(), DataProtectionKeys));
 
             var reconcileSeconds = configuration.GetValue("HotState:ReconcileSeconds", 60);
             if (reconcileSeconds <= 0) throw new InvalidOperationException("HotState:ReconcileSeconds must be positive.");

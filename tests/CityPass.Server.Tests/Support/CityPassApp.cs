@@ -146,8 +146,12 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         return console;
     }
 
-    /// <summary>A console client not signed in yet.</summary>
-    public ConsoleClient NewConsole() => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+    /// <summary>A console client (redirects not followed) with a new cookie jar, not signed in yet, or with <paramref name="cookies"/>: the same browser.</summary>
+    public ConsoleClient NewConsole(System.Net.CookieContainer? cookies = null)
+    {
+        cookies ??= new System.Net.CookieContainer();
+        return new ConsoleClient(CreateDefaultClient(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler(cookies)), cookies);
+    }
 
     /// <summary>The audit entries appended after <paramref name="afterSequence"/>, oldest first.</summary>
     public async Task<IReadOnlyList<CityPass.Server.Audit.AuditEntry>> AuditSinceAsync(long afterSequence)

@@ -7,9 +7,12 @@ namespace CityPass.Server.Tests.Support;
 /// A browser at the admin console, without the browser: it keeps the cookies, and posts forms the
 /// way a page does, with the antiforgery token read from the page it would be on.
 /// </summary>
-public sealed partial class ConsoleClient(HttpClient http)
+public sealed partial class ConsoleClient(HttpClient http, CookieContainer cookies)
 {
     public HttpClient Http => http;
+
+    /// <summary>Its cookie jar: another console client given the same jar is the same browser (e.g. at another replica).</summary>
+    public CookieContainer Cookies => cookies;
 
     /// <summary>Opens <paramref name="pageUrl"/> and posts its form (to <paramref name="handler"/>, if named) with the page's antiforgery token.</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string pageUrl, string? handler, params (string Name, string Value)[] fields)

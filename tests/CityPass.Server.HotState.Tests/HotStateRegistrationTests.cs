@@ -73,6 +73,16 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
     }
 
     [Fact]
+    public async Task AMissingCaFileFailsTheBoot()
+    {
+        using var host = Build(new() { ["ConnectionStrings:Redis"] = "127.0.0.1:6379,ssl=true", ["Redis:TlsCaCertificateFile"] = "/nonexistent/ca.pem" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("Redis:TlsCaCertificateFile", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheServerStartsWhileRedisIsAwayAndConnectsWhenItComes()
     {
         var port = RedisServer.FreePort();

@@ -37,7 +37,7 @@ public sealed class RedisConnectionOptions
     /// <summary>The library's options: <see cref="Defaults"/>, then the string, then what only code can set.</summary>
     public ConfigurationOptions ToConfiguration()
     {
-        var configuration = ConfigurationOptions.Parse(Defaults + "," + ConnectionString);
+        var configuration = Parse();
         // Nothing waits in a backlog for a server that may not come back: a gate gets its answer (an
         // error) now, and a scan it has given up on is never run later behind its back.
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
@@ -64,8 +64,7 @@ public sealed class RedisConnectionOptions
         var errors = new List<string>();
         try
         {
-            var configuration = ToConfiguration();
-            if (configuration.EndPoints.Count == 0) errors.Add("ConnectionStrings:Redis names no server (host:port).");
+            if (Parse().EndPoints.Count == 0) errors.Add("ConnectionStrings:Redis names no server (host:port).");
         }
         catch (ArgumentException e)
         {
@@ -78,6 +77,8 @@ public sealed class RedisConnectionOptions
             errors.Add($"Redis:TlsCaCertificateFile '{TlsCaCertificateFile}' does not exist.");
         return errors;
     }
+
+    private ConfigurationOptions Parse() => ConfigurationOptions.Parse(Defaults + "," + ConnectionString);
 
     private HashSet<string>? Fingerprints() =>
         string.IsNullOrWhiteSpace(TlsCertificateThumbprint)

@@ -34,7 +34,7 @@ public sealed partial class LoadTestRun
                 await rig.ReplaceServerAsync(dll, $"server-{side}{round}.log");
                 _server = rig.Server;
                 await MintAsync($"turn {side}{round}");
-                await StepAsync($"{side}{round}-warmup", "warm-up", $"{side}{round} warm-up: scans", "scans.lua", 32, options.WarmUp, null, Scans());
+                await StepAsync($"{side}{round}-warmup", "warm-up", $"{side}{round} warm-up: scans", "scans.lua", 32, options.AbWarmUp, null, Scans());
 
                 ScenarioResult? best = null;
                 foreach (var c in options.AbConnections)

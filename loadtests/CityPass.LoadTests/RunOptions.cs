@@ -71,6 +71,9 @@ public sealed record RunOptions
     /// <summary>Turns of each side in an A/B comparison.</summary>
     public int AbRounds { get; init; } = 2;
 
+    /// <summary>Each turn starts a fresh server: long enough for tiered JIT to settle before it is measured.</summary>
+    public TimeSpan AbWarmUp { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Closed-loop connection counts each turn measures; the better counts.</summary>
     public IReadOnlyList<int> AbConnections { get; init; } = [16, 64];
 
@@ -103,7 +106,7 @@ public sealed record RunOptions
                 {
                     Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64], SweepRounds = 1,
                     WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
-                    MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false,
+                    MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false, AbWarmUp = TimeSpan.FromSeconds(3),
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },

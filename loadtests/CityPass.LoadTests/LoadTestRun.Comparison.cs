@@ -7,8 +7,9 @@ namespace CityPass.LoadTests;
 /// (A), on the same stores, data, keys and settings, one server at a time, in turns A, B, A, B, so a
 /// drift of the shared machine hits both sides alike. Each turn: warm-up, closed-loop maximum at each
 /// of <see cref="RunOptions.AbConnections"/> (the better counts), then a fixed rate at 50% of A's first
-/// maximum, the same offered load for both sides. Every answered scan of both sides is then checked
-/// against PostgreSQL.
+/// maximum, the same offered load for both sides. Each measured step starts right after a rewrite of
+/// Redis's append-only file, so none falls inside a step. Every answered scan of both sides is then
+/// checked against PostgreSQL.
 /// </summary>
 public sealed partial class LoadTestRun
 {
@@ -40,6 +41,7 @@ public sealed partial class LoadTestRun
                 foreach (var c in options.AbConnections)
                 {
                     await EnsurePoolAsync(options.SweepStep);
+                    await RewriteAppendOnlyFileAsync(rig);
                     var max = await StepAsync($"{side}{round}-max-c{c}", "ab-max", $"{side}{round} verify, closed loop, {c} connections", "scans.lua", c,
                         options.SweepStep, null, Scans(), keep: false);
                     steps.Add(max);
@@ -47,6 +49,7 @@ public sealed partial class LoadTestRun
                 }
                 halfOfA ??= Math.Max(1, Math.Round(best!.RequestsPerSecond * 0.5));
                 await EnsurePoolAsync(options.RateStep);
+                await RewriteAppendOnlyFileAsync(rig);
                 var half = await StepAsync($"{side}{round}-rate-50", "ab-rate", $"{side}{round} verify at {halfOfA:N0}/s (50% of A's first maximum)", "scans.lua",
                     options.RateConnections, options.RateStep, halfOfA, Scans(retry: options.RetryPermille), keep: false);
                 steps.Add(half);
@@ -60,5 +63,24 @@ public sealed partial class LoadTestRun
         if (await ChromiumRunningAsync() && !machine.ChromiumSeenRunning) _notes.Add("Chromium was running at the end of the run: part of the run shared the machine with browser tests.");
         var command = $"loadtests/run.sh --ab {options.AbBaselineName ?? baseline}" + (options.AbRounds == 2 ? "" : $" --ab-rounds {options.AbRounds}");
         return new AbResults(started, clock.Elapsed.TotalMinutes, command, machine, options.AbBaselineName ?? baseline, seed, turns, steps, archive, _notes);
+    }
+
+    /// <summary>
+    /// Rewrites Redis's append-only file now and waits for it, so no automatic rewrite (due each time the
+    /// file has doubled) falls inside the step that follows: a rewrite stalls the tail for hundreds of
+    /// milliseconds, and where it lands depends on the run's history, not on the side being measured
+    /// (the first comparisons saw every rewrite land in B's fixed-rate steps).
+    /// </summary>
+    private static async Task RewriteAppendOnlyFileAsync(LoadTestRig rig)
+    {
+        var server = rig.Multiplexer.GetServer(rig.Multiplexer.GetEndPoints()[0]);
+        if (!(await server.InfoAsync("persistence")).SelectMany(g => g).Any(kv => kv.Key == "aof_enabled" && kv.Value == "1")) return;
+        static async Task<bool> InProgressAsync(StackExchange.Redis.IServer s) =>
+            (await s.InfoAsync("persistence")).SelectMany(g => g).Any(kv => kv.Key is "aof_rewrite_in_progress" or "aof_rewrite_scheduled" && kv.Value == "1");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (await InProgressAsync(server) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        await server.ExecuteAsync("BGREWRITEAOF");
+        await Task.Delay(200);
+        while (await InProgressAsync(server) && DateTime.UtcNow < deadline) await Task.Delay(200);
     }
 }

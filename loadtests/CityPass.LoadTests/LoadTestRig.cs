@@ -56,7 +56,8 @@ public sealed class LoadTestRig : IAsyncDisposable
         var postgres = await LocalPostgres.StartAsync();
         // The server runs as production does, so its one-time codes go out through its real SMS gateway adapter: to this inbox.
         var sms = await SmsInbox.StartAsync();
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        // Admin mode: the A/B comparison asks for INFO and BGREWRITEAOF.
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
         var rig = new LoadTestRig(tmp, serverSettings, redis, postgres, sms, keys, serverSecret, multiplexer);
         say($"Starting the server (Release, production stores): redis {redis.ConnectionString}, postgres 127.0.0.1:{postgres.Port}");
         rig.Server = await rig.StartServerAsync(serverDll, "server.log", new Dictionary<string, string>());

@@ -1,5 +1,5 @@
 using CityPass.Server.Auth;
-using CityPass.Server.Hosting;
+using CityPass.Server.RateLimiting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.RateLimiting;
 

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using CityPass.Core.Citizens;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
-using CityPass.Server.Hosting;
+using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
 using Microsoft.AspNetCore.Http.HttpResults;

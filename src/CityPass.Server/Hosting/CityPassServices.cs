@@ -5,6 +5,7 @@ using CityPass.Server.Citizens;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
 using CityPass.Server.Problems;
+using CityPass.Server.RateLimiting;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
 using CityPass.Server.Venues;

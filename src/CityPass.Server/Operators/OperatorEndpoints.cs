@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using CityPass.Server.Auth;
-using CityPass.Server.Hosting;
+using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 

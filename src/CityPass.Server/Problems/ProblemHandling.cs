@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CityPass.Server.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 

@@ -1,5 +1,5 @@
 using CityPass.Server.Auth;
-using CityPass.Server.Hosting;
+using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 

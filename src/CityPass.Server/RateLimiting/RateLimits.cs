@@ -5,7 +5,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.RateLimiting;
 
-namespace CityPass.Server.Hosting;
+namespace CityPass.Server.RateLimiting;
 
 /// <summary>Section "RateLimits": requests a second (token bucket) per gate and per citizen, sign-ins a minute per address.</summary>
 public sealed class RateLimitOptions

@@ -1,8 +1,8 @@
 using System.Globalization;
-using CityPass.Server.Stores.Redis;
+using CityPass.Server.Scans;
 using StackExchange.Redis;
 
-namespace CityPass.Server.Scans;
+namespace CityPass.Server.Stores.Redis;
 
 public sealed record ScanArchiverOptions
 {

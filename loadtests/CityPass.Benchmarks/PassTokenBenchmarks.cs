@@ -77,9 +77,4 @@ public class PassTokenBenchmarks
 
     [Benchmark, BenchmarkCategory("decode")]
     public TokenFailure DecodeOnly() => PassVerifier.DecodeUnverified(_text, out _);
-
-    private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

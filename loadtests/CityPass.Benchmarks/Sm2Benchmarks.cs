@@ -50,9 +50,4 @@ public class Sm2Benchmarks
 
     [Benchmark, BenchmarkCategory("issue")]
     public string IssueSm2() => _sm2Issuer.Issue(_citizen).Text;
-
-    private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

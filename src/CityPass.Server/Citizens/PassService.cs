@@ -19,7 +19,7 @@ public sealed record CitizenPass(IssuedPass Pass, DateTimeOffset RefreshAfter, C
 public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimeProvider clock, IOptions<PassOptions> options) : IDisposable
 {
     private readonly PassIssuer _issuer = new(keys.IssuerKeys, clock, new PassIssuerOptions { Lifetime = TimeSpan.FromSeconds(options.Value.LifetimeSeconds) });
-    private readonly MemoryCache _current = new(new MemoryCacheOptions { SizeLimit = options.Value.MaxCachedPasses, Clock = new CacheClock(clock) });
+    private readonly MemoryCache _current = new(new MemoryCacheOptions { SizeLimit = options.Value.MaxCachedPasses });
 
     public IssuerId Issuer => keys.IssuerKeys.Issuer;
 
@@ -40,7 +40,8 @@ public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimePr
         var fresh = new CitizenPass(pass, pass.IssuedAt + (pass.ExpiresAt - pass.IssuedAt) * 0.75, citizen);
         // Size 1 per pass: the limit counts passes. When full, the cache refuses the entry and compacts
         // in the background (oldest and soonest-expiring first); the pass is served all the same.
-        _current.Set(id.Value, fresh, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = fresh.RefreshAfter });
+        // The expiry only frees memory (relative, so the cache's own clock may differ from ours); the refresh check above decides.
+        _current.Set(id.Value, fresh, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = fresh.RefreshAfter - now });
         return fresh;
     }
 
@@ -48,11 +49,4 @@ public sealed class PassService(KeyMaterial keys, ICitizenStore citizens, TimePr
     public int CachedPasses => _current.Count;
 
     public void Dispose() => _current.Dispose();
-
-#pragma warning disable CS0618 // MemoryCacheOptions.Clock takes the older ISystemClock; it keeps expiry on the injected (test) clock.
-    private sealed class CacheClock(TimeProvider clock) : Microsoft.Extensions.Internal.ISystemClock
-    {
-        public DateTimeOffset UtcNow => clock.GetUtcNow();
-    }
-#pragma warning restore CS0618
 }

@@ -1,6 +1,7 @@
 using CityPass.Server.Admin;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
+using CityPass.Server.Cluster;
 using CityPass.Server.Hosting;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
@@ -16,6 +17,8 @@ var maxBody = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64L *
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
 builder.Services.AddCityPass(builder.Configuration, builder.Environment);
 builder.Services.AddCityPassConsole();
+// After the stores: the silo starts once Redis is connected and the database migrated.
+builder.AddCityPassSilo();
 
 var app = builder.Build();
 // Keys load now, so a missing or bad key fails the boot and not the first request.

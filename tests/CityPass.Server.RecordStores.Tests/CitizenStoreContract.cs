@@ -190,16 +190,34 @@ public abstract class CitizenStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task TwentyConcurrentChangesOfOneCitizenGiveVersionsTwoToTwentyOneAndAnIntactChain()
+    public async Task OfTwentyConcurrentChangesOnTopOfOneVersionExactlyOneCommits()
     {
         var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
             Task.Run(() => Citizens.ChangeStatusAsync(Change(a.Id, (StatusColour)(i % 3), Now.AddSeconds(i)), None))));
 
-        Assert.Equal(Enumerable.Range(2, 20).Select(v => (uint)v), results.Select(r => r!.Citizen.Status.Version).Order());
-        // Each change saw the one before it: previous versions are 1..20, each once.
-        Assert.Equal(Enumerable.Range(1, 20).Select(v => (uint)v), results.Select(r => r!.Previous.Version).Order());
+        // The others held version 1 too: they get nothing and must read again, never overwrite the winner.
+        var winner = Assert.Single(results, r => r is not null)!;
+        Assert.Equal(2u, winner.Citizen.Status.Version);
+        Assert.Equal(winner.Citizen, await Citizens.GetAsync(a.Id, None));
+        Assert.Equal([1u, 2u], (await Citizens.GetStatusHistoryAsync(a.Id, None)).Select(s => s.Version));
+        Assert.Single(await Stores.Audit.ReadAllAsync(None).ToListAsync());
+    }
+
+    [Fact]
+    public async Task ChangesEachOnTopOfTheLastGiveVersionsTwoToTwentyOneAndAnIntactChain()
+    {
+        var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+
+        var results = new List<StatusChangeResult>();
+        for (var i = 0; i < 20; i++)
+        {
+            results.Add((await Citizens.ChangeStatusAsync(Change(a.Id, (StatusColour)(i % 3), Now.AddSeconds(i), expectedVersion: (uint)(i + 1)), None))!);
+        }
+
+        Assert.Equal(Enumerable.Range(2, 20).Select(v => (uint)v), results.Select(r => r.Citizen.Status.Version));
+        Assert.Equal(Enumerable.Range(1, 20).Select(v => (uint)v), results.Select(r => r.Previous.Version));
         Assert.Equal(Enumerable.Range(1, 21).Select(v => (uint)v), (await Citizens.GetStatusHistoryAsync(a.Id, None)).Select(s => s.Version));
         Assert.Equal(21u, (await Citizens.GetAsync(a.Id, None))?.Status.Version);
         var chain = await Stores.Audit.ReadAllAsync(None).ToListAsync();
@@ -208,13 +226,27 @@ public abstract class CitizenStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task StatusChangesAndOtherAuditEntriesShareOneChain()
+    public async Task AChangeOnTopOfAnOldVersionChangesNothing()
     {
         var a = (await Citizens.UpsertManyAsync([Draft("a")], Now, None))[0].Citizen;
+        var yellow = (await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Yellow), None))!.Citizen;
+
+        Assert.Null(await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Red, expectedVersion: 1), None));
+        Assert.Null(await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Red, expectedVersion: 3), None));
+
+        Assert.Equal(yellow, await Citizens.GetAsync(a.Id, None));
+        Assert.Equal([1u, 2u], (await Citizens.GetStatusHistoryAsync(a.Id, None)).Select(s => s.Version));
+        Assert.Single(await Stores.Audit.ReadAllAsync(None).ToListAsync());
+    }
+
+    [Fact]
+    public async Task StatusChangesAndOtherAuditEntriesShareOneChain()
+    {
+        var five = (await Citizens.UpsertManyAsync(Enumerable.Range(0, 5).Select(i => Draft("a" + i)).ToList(), Now, None)).Select(r => r.Citizen).ToList();
 
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
         {
-            if (i % 2 == 0) await Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Yellow), None);
+            if (i % 2 == 0) await Citizens.ChangeStatusAsync(Change(five[i / 2].Id, StatusColour.Yellow), None);
             else await Stores.Audit.AppendAsync(new AuditDraft(Now, "admin", "venue.create", "venue:" + i, null, "x", "new venue", null), None);
         })));
 

@@ -109,6 +109,8 @@ public sealed class ReplicaTests
                 ["ConnectionStrings:Postgres"] = postgres,
                 ["Keys:KeyFile"] = Path.Combine(keys, "issuer-keys.json"),
                 ["Keys:ServerSecretFile"] = Path.Combine(keys, "server-secret.key"),
+                // One cluster: the replicas' silos find each other through the membership table in Redis.
+                ["Orleans:ClusterId"] = "replicas-" + Guid.NewGuid().ToString("N"),
             };
             foreach (var (k, v) in extra) settings[k] = v;
             var a = new CityPassApp(StoreMode.RedisAndPostgres, settings);

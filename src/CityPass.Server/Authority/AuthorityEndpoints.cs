@@ -20,8 +20,9 @@ public static class AuthorityEndpoints
     {
         var citizens = app.MapGroup("/v1/citizens").WithTags("Health authority").RequireAuthorization(Policies.Authority);
         citizens.MapGet("/", FindAsync).WithSummary("Look a citizen up by phone or external id.");
-        citizens.MapGet("/{id}", async Task<Results<Ok<CitizenView>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
-            CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is { } c ? TypedResults.Ok(CitizenView.From(c)) : Problem.NotFound("Citizen"));
+        citizens.MapGet("/{id}", async Task<Results<Ok<CitizenView>, ProblemHttpResult>> (string id, IGrainFactory grains) =>
+            CitizenPseudonym.TryParse(id, out var pid) && await grains.Citizen(pid).GetAsync() is { } c ? TypedResults.Ok(CitizenView.From(c)) : Problem.NotFound("Citizen"))
+            .WithSummary("A citizen as their grain holds them: status, credentials, contact.");
         citizens.MapGet("/{id}/status-history", async Task<Results<Ok<IReadOnlyList<StatusView>>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
             CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is not null
                 ? TypedResults.Ok<IReadOnlyList<StatusView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusView.From).ToList())

@@ -24,7 +24,7 @@ public sealed record CitizenImportRow(string? ExternalId, string? Phone, string?
 /// by the batch size whatever the file's length. Each import is audited once, with its counts
 /// (not per row: an import may hold millions), whether it finished or stopped part way.
 /// </summary>
-public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, IAuditLog audit, TimeProvider clock, ILogger<CitizenImportService> logger)
+public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, ActiveCitizens active, IAuditLog audit, TimeProvider clock, ILogger<CitizenImportService> logger)
 {
     public const int BatchSize = 1000;
     public const int MaxReportedErrors = 1000;
@@ -149,6 +149,8 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
             }
         }
         await Task.WhenAll(results.Where(r => r.Outcome != UpsertOutcome.Unchanged).Select(r => hot.PutCitizenAsync(r.Citizen.ToHot(), ct)));
+        // Rows were written around the grains (an import activates none); the grains that hold updated citizens read them again.
+        await active.ChangedAsync(results.Where(r => r.Outcome == UpsertOutcome.Updated).Select(r => r.Citizen.Id).ToList(), ct);
         batch.Clear();
     }
 

@@ -23,17 +23,24 @@ public sealed record BulkStatusChangeItem(string CitizenId, string Result, Statu
 public sealed record BulkStatusChangeView(int Changed, int NotFound, IReadOnlyList<BulkStatusChangeItem> Items);
 
 /// <summary>
-/// Health-authority status changes. Each commits in the system of record with its audit entry
-/// first, then updates the hot copy; if that push fails, the reconciler repairs it.
+/// Health-authority status changes. Each goes through the citizen's grain, the single writer of that
+/// citizen: it commits in the system of record with its audit entry first, then updates the hot copy
+/// (if that push fails, the reconciler repairs it) and reissues the pass, then answers.
 /// </summary>
-public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimeProvider clock, ILogger<StatusService> logger)
+public sealed class StatusService(IGrainFactory grains, ILogger<StatusService> logger)
 {
     public const int MaxBulk = 10_000;
     public const int MaxReasonLength = 500;
     public const int MaxCaseRefLength = 64;
 
+    /// <summary>Citizens changed at once by a bulk change: each is a grain call and a database transaction.</summary>
+    public const int BulkConcurrency = 32;
+
     // The API's route policy refuses other roles before this; the console relies on this check.
     private static readonly Failure NotAuthority = Failure.Forbidden("Only the health authority and city admins change statuses.");
+
+    private static readonly Failure VersionConflict = new(StatusCodes.Status409Conflict, ProblemCodes.StatusVersionConflict,
+        "The citizen's status kept changing while this change was made; nothing was changed. Read it again and retry.");
 
     public async Task<Outcome<StatusChangeView>> ChangeAsync(AccessScope scope, string citizenId, StatusChangeRequest request, CancellationToken ct)
     {
@@ -41,40 +48,50 @@ public sealed class StatusService(ICitizenStore citizens, IHotState hot, TimePro
         if (!CitizenPseudonym.TryParse(citizenId, out var id)) return Failure.NotFound("Citizen");
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
-        var view = await ApplyAsync(scope, id, colour, request.Reason!.Trim(), request.CaseRef!.Trim(), ct);
-        return view is null ? Failure.NotFound("Citizen") : view;
+        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, request.Reason!.Trim(), request.CaseRef!.Trim(), scope.Actor);
+        return outcome.Kind switch
+        {
+            StatusChangeKind.Changed => View(id, outcome),
+            StatusChangeKind.NotFound => Failure.NotFound("Citizen"),
+            StatusChangeKind.Conflict => VersionConflict,
+        };
     }
 
+    /// <summary>
+    /// One reason and case for many citizens, fanned out to their grains <see cref="BulkConcurrency"/> at a time;
+    /// the answer lists every id in the order given with what happened to it.
+    /// </summary>
     public async Task<Outcome<BulkStatusChangeView>> ChangeManyAsync(AccessScope scope, BulkStatusChangeRequest request, CancellationToken ct)
     {
         if (!scope.IsAuthority) return NotAuthority;
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
         if (request.CitizenIds is not { Count: > 0 and <= MaxBulk } ids) return Failure.Invalid("citizenIds", $"Between 1 and {MaxBulk} citizen ids.");
-        var items = new List<BulkStatusChangeItem>(ids.Count);
-        foreach (var raw in ids.Distinct(StringComparer.Ordinal))
+        var (reason, caseRef) = (request.Reason!.Trim(), request.CaseRef!.Trim());
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
+        var items = new BulkStatusChangeItem[distinct.Length];
+        var done = 0;
+        // Not the request's cancellation: once begun, every change is made and reported (each is audited on its own).
+        await Parallel.ForEachAsync(Enumerable.Range(0, distinct.Length), new ParallelOptions { MaxDegreeOfParallelism = BulkConcurrency }, async (i, _) =>
         {
-            var view = CitizenPseudonym.TryParse(raw, out var id) ? await ApplyAsync(scope, id, colour, request.Reason!.Trim(), request.CaseRef!.Trim(), ct) : null;
-            items.Add(new BulkStatusChangeItem(raw, view is null ? "not_found" : "changed", view));
-        }
-        return new BulkStatusChangeView(items.Count(i => i.Change is not null), items.Count(i => i.Change is null), items);
+            var raw = distinct[i];
+            var outcome = CitizenPseudonym.TryParse(raw, out var id)
+                ? await grains.Citizen(id).ChangeStatusAsync(colour, reason, caseRef, scope.Actor)
+                : new StatusChangeOutcome(StatusChangeKind.NotFound);
+            items[i] = outcome.Kind switch
+            {
+                StatusChangeKind.Changed => new BulkStatusChangeItem(raw, "changed", View(id, outcome)),
+                StatusChangeKind.NotFound => new BulkStatusChangeItem(raw, "not_found", null),
+                StatusChangeKind.Conflict => new BulkStatusChangeItem(raw, ProblemCodes.StatusVersionConflict, null),
+            };
+            var finished = Interlocked.Increment(ref done);
+            if (finished % 1000 == 0) logger.LogInformation("Bulk status change under case {CaseRef}: {Done} of {Total} citizens.", caseRef, finished, distinct.Length);
+        });
+        return new BulkStatusChangeView(items.Count(i => i.Change is not null), items.Count(i => i.Result == "not_found"), items);
     }
 
-    private async Task<StatusChangeView?> ApplyAsync(AccessScope scope, CitizenPseudonym id, StatusColour colour, string reason, string caseRef, CancellationToken ct)
-    {
-        var result = await citizens.ChangeStatusAsync(new StatusChange(id, colour, reason, caseRef, scope.Actor, clock.GetUtcNow()), ct);
-        if (result is null) return null;
-        try
-        {
-            await hot.PutCitizenAsync(result.Citizen.ToHot(), ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Committed and audited already; the gate will see it once the reconciler pushes it.
-            logger.LogWarning(e, "Status of a citizen committed but not pushed to the hot store; the reconciler will repair it");
-        }
-        return new StatusChangeView(id.ToString(), StatusView.From(result.Previous), StatusView.From(result.Citizen.Status), result.Audit.Sequence);
-    }
+    private static StatusChangeView View(CitizenPseudonym id, StatusChangeOutcome changed) =>
+        new(id.ToString(), StatusView.From(changed.Previous!), StatusView.From(changed.Citizen!.Status), changed.AuditSequence);
 
     private static Failure? Validate(string? colourText, string? reason, string? caseRef, out StatusColour colour)
     {

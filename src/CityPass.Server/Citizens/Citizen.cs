@@ -3,14 +3,15 @@ using CityPass.Core.Citizens;
 namespace CityPass.Server.Citizens;
 
 /// <summary>A citizen as the system of record holds them. <see cref="Id"/> is the random pseudonym passes carry (encrypted).</summary>
+[GenerateSerializer, Immutable]
 public sealed record Citizen(
-    CitizenPseudonym Id,
-    string? ExternalId,
-    string Phone,
-    string FullName,
-    CitizenStatus Status,
-    Credentials Credentials,
-    DateTimeOffset CreatedAt)
+    [property: Id(0)] CitizenPseudonym Id,
+    [property: Id(1)] string? ExternalId,
+    [property: Id(2)] string Phone,
+    [property: Id(3)] string FullName,
+    [property: Id(4)] CitizenStatus Status,
+    [property: Id(5)] Credentials Credentials,
+    [property: Id(6)] DateTimeOffset CreatedAt)
 {
     /// <summary>What the hot store keeps: no phone, no full name.</summary>
     public CitizenHotState ToHot() => new(Id, Status.Colour, Status.Version, Credentials, NameMasking.Mask(FullName));
@@ -31,7 +32,11 @@ public enum UpsertOutcome
 
 public sealed record UpsertResult(Citizen Citizen, UpsertOutcome Outcome);
 
-/// <summary>An authority's status change. <see cref="CaseRef"/> is required: every change belongs to a case.</summary>
-public sealed record StatusChange(CitizenPseudonym CitizenId, StatusColour Colour, string Reason, string CaseRef, string Actor, DateTimeOffset At);
+/// <summary>
+/// An authority's status change. <see cref="CaseRef"/> is required: every change belongs to a case.
+/// <see cref="ExpectedVersion"/> is the status version the writer last saw: the change applies on top
+/// of it or not at all, so a writer holding an old copy never overwrites a newer status unseen.
+/// </summary>
+public sealed record StatusChange(CitizenPseudonym CitizenId, StatusColour Colour, string Reason, string CaseRef, string Actor, DateTimeOffset At, uint ExpectedVersion);
 
 public sealed record StatusChangeResult(Citizen Citizen, CitizenStatus Previous, Audit.AuditEntry Audit);

@@ -37,26 +37,26 @@ public static class CitizenEndpoints
     private static async Task<Results<Ok<CitizenSession>, ProblemHttpResult>> OpenSessionAsync(SessionRequest request, CitizenSignIn signIn, CancellationToken ct) =>
         (await signIn.VerifyAsync(request.Phone, request.Code, ct)).ToOk();
 
-    private static async Task<Results<Ok<PassView>, ProblemHttpResult>> GetPassAsync(ClaimsPrincipal user, PassService passes, CancellationToken ct)
+    private static async Task<Results<Ok<PassView>, ProblemHttpResult>> GetPassAsync(ClaimsPrincipal user, IGrainFactory grains, CitizenPassIssuer issuer)
     {
-        var current = await passes.GetPassAsync(user.CitizenId(), ct);
+        var current = await grains.Citizen(user.CitizenId()).GetPassAsync();
         if (current is null) return Problem.NotFound("Citizen");
         var (pass, c) = (current.Pass, current.Citizen);
         return TypedResults.Ok(new PassView(pass.Text, pass.IssuedAt, pass.ExpiresAt, current.RefreshAfter, StatusView.From(c.Status),
-            NameMasking.Mask(c.FullName), c.Credentials.ToWireNames(), passes.Issuer.ToString()));
+            NameMasking.Mask(c.FullName), c.Credentials.ToWireNames(), issuer.Issuer.ToString()));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPassSvgAsync(ClaimsPrincipal user, PassService passes, HttpContext http, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPassSvgAsync(ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
     {
-        var current = await passes.GetPassAsync(user.CitizenId(), ct);
+        var current = await grains.Citizen(user.CitizenId()).GetPassAsync();
         if (current is null) return Problem.NotFound("Citizen");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(QrRenderer.Svg(current.Pass.Text)), "image/svg+xml");
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPassPngAsync(ClaimsPrincipal user, PassService passes, HttpContext http, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPassPngAsync(ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
     {
-        var current = await passes.GetPassAsync(user.CitizenId(), ct);
+        var current = await grains.Citizen(user.CitizenId()).GetPassAsync();
         if (current is null) return Problem.NotFound("Citizen");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(QrRenderer.Png(current.Pass.Text), "image/png");

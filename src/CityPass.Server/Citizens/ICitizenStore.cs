@@ -23,7 +23,8 @@ public interface ICitizenStore
 
     /// <summary>
     /// Commits the new status, its history row and its audit entry together, or nothing. Null when the
-    /// citizen does not exist. The version grows by one on every change, even to the same colour.
+    /// citizen does not exist or its status version is not <see cref="StatusChange.ExpectedVersion"/>
+    /// (read it again and retry). The version grows by one on every change, even to the same colour.
     /// </summary>
     Task<StatusChangeResult?> ChangeStatusAsync(StatusChange change, CancellationToken cancellationToken);
 

@@ -43,7 +43,6 @@ public static class CityPassServices
         services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();
         services.AddSingleton<ScanService>();
-        services.AddSingleton<PassService>();
         services.AddSingleton<CitizenSignIn>();
         services.AddSingleton<VenueService>();
         services.AddSingleton<ScanLogService>();

@@ -9,6 +9,8 @@ public static class ProblemCodes
     public const string BodyTooLarge = "body_too_large";
     public const string NotFound = "not_found";
     public const string Conflict = "conflict";
+    /// <summary>A citizen's status kept changing under the change being made (another writer): nothing was changed; read it and try again.</summary>
+    public const string StatusVersionConflict = "status_version_conflict";
     public const string Unauthorized = "unauthorized";
     public const string TokenMissing = "token_missing";
     public const string TokenExpired = "token_expired";

@@ -41,6 +41,9 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Demo:Seed"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+        // Every app is a silo: its own port, and its own cluster unless the test joins replicas into one.
+        _settings.TryAdd("Orleans:SiloPort", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _settings.TryAdd("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
     }
 
     /// <summary>

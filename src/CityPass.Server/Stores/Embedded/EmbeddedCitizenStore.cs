@@ -77,7 +77,10 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit) : ICitizenStore
     {
         lock (_lock)
         {
-            if (!_byId.TryGetValue(change.CitizenId.Value, out var citizen)) return Task.FromResult<StatusChangeResult?>(null);
+            if (!_byId.TryGetValue(change.CitizenId.Value, out var citizen) || citizen.Status.Version != change.ExpectedVersion)
+            {
+                return Task.FromResult<StatusChangeResult?>(null);
+            }
             var previous = citizen.Status;
             var updated = citizen with { Status = previous.ChangeTo(change.Colour, change.Reason, change.At) };
             var entry = audit.AppendLocked(StatusAudit.Draft(change, previous, updated.Status));

@@ -183,9 +183,11 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         Citizen citizen;
-        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM citizens WHERE id = $1 FOR UPDATE", connection, transaction))
+        // The row is locked only if it holds the version the writer saw: a writer with an old copy gets nothing and reads again.
+        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM citizens WHERE id = $1 AND status_version = $2 FOR UPDATE", connection, transaction))
         {
             select.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            select.Parameters.Add(new NpgsqlParameter<long> { TypedValue = change.ExpectedVersion });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken)) return null;
             citizen = ReadCitizen(reader, 0);

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace CityPass.Server.Pages.Admin.Authority;
 
 /// <summary>The health authority's citizen page: find a citizen, see the status history, change the status with a reason and a case.</summary>
-public sealed class CitizensModel(ICitizenStore citizens, StatusService statuses) : ConsolePageModel
+public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, StatusService statuses) : ConsolePageModel
 {
     [FromQuery(Name = "q")]
     public string? Query { get; set; }
@@ -49,6 +49,8 @@ public sealed class CitizensModel(ICitizenStore citizens, StatusService statuses
         if (found is null && PhoneNumbers.TryNormalise(q, out var phone)) found = await citizens.FindByPhoneAsync(phone, ct);
         found ??= await citizens.FindByExternalIdAsync(q, ct);
         if (found is null) return;
+        // The lookups above only find the id; the state shown is the grain's, the one status changes go through.
+        found = await grains.Citizen(found.Id).GetAsync() ?? found;
         Citizen = CitizenView.From(found);
         History = (await citizens.GetStatusHistoryAsync(found.Id, ct)).Select(StatusView.From).ToList();
     }

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using CityPass.Server.Citizens;
+using CityPass.Server.Stores.Redis;
+using Microsoft.Extensions.Options;
+using Orleans.Clustering.Redis;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace CityPass.Server.Cluster;
+
+/// <summary>
+/// The Orleans silo every CityPass process hosts beside its API: the app calls its grains through the
+/// in-process client, so no gateway is opened unless configured. With no Redis configured (the embedded
+/// default) the silo is a cluster of one on localhost; with Redis, the replicas' silos find each other
+/// through a membership table in Redis (<c>ConnectionStrings:Orleans</c>, else the scan Redis).
+/// </summary>
+public static class SiloSetup
+{
+    public static IHostApplicationBuilder AddCityPassSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var options = Read(configuration);
+        var ownMembershipRedis = configuration.GetConnectionString("Orleans");
+        var clustered = !string.IsNullOrWhiteSpace(ownMembershipRedis) || !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis"));
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ActiveCitizens>();
+        builder.Services.AddSingleton<CitizenPassIssuer>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
+        // Orleans keeps its own time (membership probes, call timeouts, idle collection) on the real clock,
+        // whatever clock the app's own code is given; tests move the app's clock, never the runtime's.
+        builder.Services.AddKeyedSingleton<TimeProvider>(KeyedService.AnyKey, (_, _) => TimeProvider.System);
+
+        if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis")))
+        {
+            // Registered after the Redis connection (AddCityPass), so it starts once that has connected.
+            builder.Services.AddHostedService(sp => new RedisCitizenSync(
+                sp.GetRequiredService<IConnectionMultiplexer>, sp.GetRequiredService<ActiveCitizens>(), sp.GetRequiredService<ILogger<RedisCitizenSync>>()));
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            if (clustered)
+            {
+                silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+                silo.ConfigureEndpoints(options.Address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.ListenOnAnyAddress);
+                silo.UseRedisClustering(_ => { });
+                silo.Services.AddOptions<RedisClusteringOptions>().Configure<IServiceProvider, ILoggerFactory>((o, services, logs) =>
+                    ConfigureMembership(o, ownMembershipRedis, services, logs.CreateLogger(typeof(SiloSetup).FullName!)));
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
+            }
+            if (!string.IsNullOrWhiteSpace(options.SiloName)) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
+            silo.Configure<GrainCollectionOptions>(o =>
+                o.ClassSpecificCollectionAge[typeof(CitizenGrain).FullName!] = TimeSpan.FromMinutes(options.CitizenIdleMinutes));
+            // Failure detection (probe period, missed probes, votes) can be tuned without a rebuild; Orleans' defaults otherwise.
+            silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(SiloOptions.Section + ":Membership"));
+        });
+        return builder;
+    }
+
+    /// <summary>The section, with the downward API's POD_IP and POD_NAME where the section leaves them out; invalid settings fail the boot.</summary>
+    public static SiloOptions Read(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        options.AdvertisedAddress ??= configuration["POD_IP"];
+        options.SiloName ??= configuration["POD_NAME"];
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0) throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), errors);
+        return options;
+    }
+
+    private static void ConfigureMembership(RedisClusteringOptions o, string? ownConnectionString, IServiceProvider services, ILogger logger)
+    {
+        if (!string.IsNullOrWhiteSpace(ownConnectionString))
+        {
+            o.ConfigurationOptions = new RedisConnectionOptions { ConnectionString = ownConnectionString }.ToConfiguration();
+            o.CreateMultiplexer = async options =>
+                (await WhenConnectedAsync(await ConnectionMultiplexer.ConnectAsync(options.ConfigurationOptions!), logger), false);
+        }
+        else
+        {
+            // The scan Redis's own multiplexer: one connection for the process, connected before the silo starts.
+            var redis = services.GetRequiredService<RedisConnection>();
+            o.ConfigurationOptions = services.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.ToConfiguration();
+            o.CreateMultiplexer = async _ => (await WhenConnectedAsync(redis.Multiplexer, logger), true);
+        }
+    }
+
+    /// <summary>
+    /// A silo cannot join without its membership table, so a replica started while Redis is away waits here
+    /// (its startup probe failing) and starts once Redis is back, instead of crash-looping.
+    /// </summary>
+    private static async Task<IConnectionMultiplexer> WhenConnectedAsync(IConnectionMultiplexer redis, ILogger logger)
+    {
+        var waiting = Stopwatch.StartNew();
+        var nextLog = TimeSpan.Zero;
+        while (!redis.IsConnected)
+        {
+            if (waiting.Elapsed >= nextLog)
+            {
+                logger.LogWarning("Waiting for the membership Redis to join the cluster ({Seconds:F0} s so far).", waiting.Elapsed.TotalSeconds);
+                nextLog += TimeSpan.FromSeconds(5);
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        return redis;
+    }
+}

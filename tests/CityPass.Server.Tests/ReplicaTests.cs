@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityPass.Server.Tests.Support;
+using CityPass.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Tests;
 
@@ -89,6 +93,62 @@ public sealed class ReplicaTests
     }
 
     /// <summary>Two apps on fresh Redis + PostgreSQL with the same keys; B shares A's demo data.</summary>
+    [Fact]
+    public async Task TheReplicasAreOneClusterSoACitizenHasOneGrainAndOnePassBetweenThem()
+    {
+        await using var replicas = await Replicas.StartAsync();
+        var (a, b) = (replicas.A, replicas.B);
+        var citizen = await a.SignInCitizenAsync(Phones.ZhangGreen);
+
+        var fromA = await citizen.PassTextAsync();
+        var fromB = await new CitizenClient(WithToken(b.CreateClient(), citizen.Http)).PassTextAsync();
+
+        // Separate silos would each have issued their own pass (a new random token id); one grain answers both.
+        Assert.Equal(fromA, fromB);
+    }
+
+    [Fact]
+    public async Task ReplicasWhoseMembershipRowsAreLostStopToRejoinAFreshTable()
+    {
+        var replicas = await Replicas.StartAsync(("Orleans:MembershipLossJitterSeconds", "0"), ("Orleans:ShutdownSeconds", "2"));
+        var (a, b) = (replicas.A, replicas.B);
+        var silo = a.Get<CityPass.Server.Cluster.SiloOptions>();
+        Assert.False(a.Get<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+
+        // The table as the watchdog reads it: a hash under the provider's key with a row per silo named by its address.
+        var key = Orleans.Clustering.Redis.RedisClusteringOptions.DefaultCreateRedisKey(
+            new Orleans.Configuration.ClusterOptions { ClusterId = silo.ClusterId, ServiceId = silo.ServiceId });
+        var redis = a.Get<IConnectionMultiplexer>().GetDatabase();
+        foreach (var app in new[] { a, b })
+        {
+            Assert.True(await redis.HashExistsAsync(key, app.Get<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString()));
+        }
+
+        foreach (var app in new[] { a, b })
+        {
+            var watchdog = app.Services.GetServices<IHostedService>().OfType<CityPass.Server.Cluster.MembershipWatchdog>().Single();
+            await Eventually.TrueAsync(() => Task.FromResult(watchdog.Watching), TimeSpan.FromSeconds(20), "the watchdog saw its silo's row");
+        }
+
+        // What a Redis that restarted empty leaves: no membership table.
+        Assert.True(await redis.KeyDeleteAsync(key));
+
+        foreach (var app in new[] { a, b })
+        {
+            var stopping = app.Get<IHostApplicationLifetime>().ApplicationStopping;
+            await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(20)), Task.Delay(Timeout.Infinite, stopping));
+            Assert.True(stopping.IsCancellationRequested, "the replica went on without its membership row");
+        }
+        // A silo's graceful goodbye writes to the table that is gone: it gives up at the shutdown timeout.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await replicas.DisposeAsync());
+    }
+
+    private static HttpClient WithToken(HttpClient http, HttpClient signedIn)
+    {
+        http.DefaultRequestHeaders.Authorization = signedIn.DefaultRequestHeaders.Authorization;
+        return http;
+    }
+
     private sealed class Replicas : IAsyncDisposable
     {
         private readonly string _keys;

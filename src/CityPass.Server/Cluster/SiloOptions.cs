@@ -45,6 +45,12 @@ public sealed class SiloOptions
     /// </summary>
     public int ShutdownSeconds { get; set; } = 25;
 
+    /// <summary>How often a clustered replica checks that the membership table still has its row (see <see cref="MembershipWatchdog"/>).</summary>
+    public int MembershipCheckSeconds { get; set; } = 10;
+
+    /// <summary>A replica whose row was lost restarts at a random moment within this many seconds, so the replicas restart one by one.</summary>
+    public int MembershipLossJitterSeconds { get; set; } = 60;
+
     public IPAddress Address => IPAddress.Parse(AdvertisedAddress ?? IPAddress.Loopback.ToString());
 
     public IEnumerable<string> Validate()
@@ -57,5 +63,7 @@ public sealed class SiloOptions
         if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _)) yield return $"Orleans:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.";
         if (CitizenIdleMinutes is < 1 or > 24 * 60) yield return "Orleans:CitizenIdleMinutes is between 1 and 1440.";
         if (ShutdownSeconds is < 1 or > 600) yield return "Orleans:ShutdownSeconds is between 1 and 600.";
+        if (MembershipCheckSeconds is < 1 or > 3600) yield return "Orleans:MembershipCheckSeconds is between 1 and 3600.";
+        if (MembershipLossJitterSeconds is < 0 or > 3600) yield return "Orleans:MembershipLossJitterSeconds is between 0 and 3600.";
     }
 }

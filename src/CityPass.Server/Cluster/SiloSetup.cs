@@ -58,6 +58,8 @@ public static class SiloSetup
             // Failure detection (probe period, missed probes, votes) can be tuned without a rebuild; Orleans' defaults otherwise.
             silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(SiloOptions.Section + ":Membership"));
         });
+        // After the silo's own hosted service: it watches a table the silo has joined.
+        if (clustered) builder.Services.AddHostedService<MembershipWatchdog>();
         return builder;
     }
 

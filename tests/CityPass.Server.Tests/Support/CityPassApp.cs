@@ -44,6 +44,8 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         // Every app is a silo: its own port, and its own cluster unless the test joins replicas into one.
         _settings.TryAdd("Orleans:SiloPort", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         _settings.TryAdd("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
+        // Every second, so a watchdog that wrongly found its silo missing would stop apps in the middle of tests.
+        _settings.TryAdd("Orleans:MembershipCheckSeconds", "1");
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ public sealed class UrlsTests
         start.Environment["Keys__KeyFile"] = Path.Combine(data, "issuer-keys.json");
         start.Environment["Keys__ServerSecretFile"] = Path.Combine(data, "server-secret.key");
         start.Environment["Demo__Seed"] = "false";
+        // Its own silo port: the default (11111) may be taken by a server running beside the tests.
+        start.Environment["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
         using var server = Process.Start(start)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         server.OutputDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };

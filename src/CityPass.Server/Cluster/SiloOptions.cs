@@ -45,6 +45,13 @@ public sealed class SiloOptions
     /// </summary>
     public int ShutdownSeconds { get; set; } = 25;
 
+    /// <summary>
+    /// How long a grain call waits for its answer (Orleans' default is 30 s). A call to a replica that died is
+    /// answered when the cluster declares it dead; this bounds how long a citizen's request can hang before
+    /// it is answered 503 <c>cluster_unavailable</c> and retried.
+    /// </summary>
+    public int CallTimeoutSeconds { get; set; } = 5;
+
     /// <summary>How often a clustered replica checks that the membership table still has its row (see <see cref="MembershipWatchdog"/>).</summary>
     public int MembershipCheckSeconds { get; set; } = 10;
 
@@ -63,6 +70,7 @@ public sealed class SiloOptions
         if (AdvertisedAddress is not null && !IPAddress.TryParse(AdvertisedAddress, out _)) yield return $"Orleans:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.";
         if (CitizenIdleMinutes is < 1 or > 24 * 60) yield return "Orleans:CitizenIdleMinutes is between 1 and 1440.";
         if (ShutdownSeconds is < 1 or > 600) yield return "Orleans:ShutdownSeconds is between 1 and 600.";
+        if (CallTimeoutSeconds is < 1 or > 300) yield return "Orleans:CallTimeoutSeconds is between 1 and 300.";
         if (MembershipCheckSeconds is < 1 or > 3600) yield return "Orleans:MembershipCheckSeconds is between 1 and 3600.";
         if (MembershipLossJitterSeconds is < 0 or > 3600) yield return "Orleans:MembershipLossJitterSeconds is between 0 and 3600.";
     }

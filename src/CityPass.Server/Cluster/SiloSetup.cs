@@ -55,7 +55,12 @@ public static class SiloSetup
             if (!string.IsNullOrWhiteSpace(options.SiloName)) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
             silo.Configure<GrainCollectionOptions>(o =>
                 o.ClassSpecificCollectionAge[typeof(CitizenGrain).FullName!] = TimeSpan.FromMinutes(options.CitizenIdleMinutes));
-            // Failure detection (probe period, missed probes, votes) can be tuned without a rebuild; Orleans' defaults otherwise.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(options.CallTimeoutSeconds));
+            // Failure detection. A replica killed outright is declared dead after two missed 2-second probes: with
+            // Orleans' defaults (5 s, three) its citizens' grains were unreachable for 12 s; with these, 1.4 s
+            // (ReplicaCrashTests, docs/architecture.md). The price is a silo stalled over ~4 s (a long GC pause, a
+            // starved CPU) being voted out and restarting. Orleans:Membership:* overrides both.
+            silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (TimeSpan.FromSeconds(2), 2));
             silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(SiloOptions.Section + ":Membership"));
         });
         // After the silo's own hosted service: it watches a table the silo has joined.

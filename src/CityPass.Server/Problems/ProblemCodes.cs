@@ -30,4 +30,6 @@ public static class ProblemCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string Internal = "internal_error";
     public const string Unavailable = "service_unavailable";
+    /// <summary>The replica holding the citizen's grain is gone and the cluster has not moved it yet (seconds): retry after Retry-After.</summary>
+    public const string ClusterUnavailable = "cluster_unavailable";
 }

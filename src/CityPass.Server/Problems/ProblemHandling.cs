@@ -40,6 +40,12 @@ public static class ProblemHandling
         _ => ProblemCodes.Internal,
     };
 
+    /// <summary>
+    /// Orleans' own failures (a replica unreachable, a message rejected), and a grain call with no answer within the
+    /// call timeout, which Orleans reports as a plain <see cref="TimeoutException"/> (the Redis client's are its own subtype).
+    /// </summary>
+    private static bool IsGrainCallFailure(Exception e) => e is Orleans.Runtime.OrleansException || e.GetType() == typeof(TimeoutException);
+
     private sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -52,9 +58,13 @@ public static class ProblemHandling
                 BadHttpRequestException { StatusCode: 400 } when http.Request.ContentLength is 0 => (400, ProblemCodes.BodyRequired, "This request needs a JSON body."),
                 BadHttpRequestException b when b.StatusCode == 415 => (415, ProblemCodes.UnsupportedMediaType, "Send application/json."),
                 BadHttpRequestException b => (b.StatusCode, "bad_request", "The request could not be read."),
+                // A grain call to a replica that died and is not yet declared dead: the cluster moves the grain within seconds.
+                _ when IsGrainCallFailure(exception) =>
+                    (503, ProblemCodes.ClusterUnavailable, "The citizen's state is moving to another replica; try again in a second."),
                 _ => (500, ProblemCodes.Internal, "Something went wrong on our side."),
             };
             http.Response.StatusCode = status;
+            if (status == 503) http.Response.Headers.RetryAfter = "1";
             var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Type = $"https://citypass.example/problems/{code}" };
             problem.Extensions["code"] = code;
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });

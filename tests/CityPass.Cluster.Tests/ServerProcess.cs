@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using CityPass.Testing;
+
+namespace CityPass.Cluster.Tests;
+
+/// <summary>
+/// The built server (src/CityPass.Server/bin) as a process of its own on 127.0.0.1, configured by environment
+/// variables as a deployment would be; killed with SIGKILL when a test wants a crash, not a shutdown.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) _output.Enqueue(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
+
+    public string Output => string.Join('\n', _output);
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the server with these settings (as environment variables, ':' written '__') and waits until it answers /health/ready.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var dll = ServerDll();
+        var port = RedisServer.FreePort();
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        start.Environment["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        var server = new ServerProcess(Process.Start(start)!, port);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && !server.HasExited)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode) return server;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        var output = server.Output;
+        await server.DisposeAsync();
+        throw new InvalidOperationException("The server did not become ready:\n" + output);
+    }
+
+    /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, as when a node or a container dies.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private static string ServerDll()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "src", "CityPass.Server"))) dir = dir.Parent;
+        var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "src", "CityPass.Server", "bin", configuration, "net10.0", "CityPass.Server.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException(dll + " is missing: build the server first.");
+    }
+}

@@ -1,4 +1,10 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project loadtests/CityPass.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// dotnet run -c Release --project loadtests/CityPass.Benchmarks -- grain-memory [count, 100000 by default]
+if (args is ["grain-memory", ..])
+{
+    await CityPass.Benchmarks.GrainMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(CityPass.Benchmarks.PassTokenBenchmarks).Assembly).Run(args);

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace CityPass.LoadTests;
 
-/// <summary>The few API calls the runner makes outside wrk: sign-ins, seeding, looking up tokens.</summary>
+/// <summary>The few API calls the runner makes outside wrk: sign-ins, seeding, looking up tokens, status changes.</summary>
 public sealed class CityPassApi(Uri baseAddress) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -24,6 +24,17 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     public sealed record ImportReport(long Rows, int Created, int Updated, int Unchanged, int Rejected);
 
     public sealed record CitizenSession(string AccessToken);
+
+    public sealed record StatusAnswer(string Colour, uint Version);
+
+    public sealed record StatusChangeAnswer(string CitizenId, StatusAnswer Previous, StatusAnswer Current, long AuditSequence);
+
+    public sealed record BulkStatusItem(string CitizenId, string Result);
+
+    public sealed record BulkStatusAnswer(int Changed, int NotFound, IReadOnlyList<BulkStatusItem> Items);
+
+    /// <summary>An answer the runner counts rather than fails on: the status code, and the body when it was a success.</summary>
+    public sealed record Answer<T>(int Status, T? Body, long Bytes);
 
     public async Task<string> StaffTokenAsync(string username, string password) =>
         (await SendAsync<StaffToken>(HttpMethod.Post, "v1/auth/token", null, new { username, password })).AccessToken;
@@ -49,6 +60,33 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
         using (var otp = await _http.PostAsJsonAsync(new Uri("v1/citizens/otp", UriKind.Relative), new { phone }, Json)) otp.EnsureSuccessStatusCode();
         var code = inbox.CodeFor(phone);
         return (await SendAsync<CitizenSession>(HttpMethod.Post, "v1/citizens/session", null, new { phone, code })).AccessToken;
+    }
+
+    /// <summary>Signs each phone's citizen in (<see cref="CitizenSignInAsync"/>), a few at a time; the tokens in the phones' order.</summary>
+    public async Task<string[]> CitizenSignInsAsync(IReadOnlyList<string> phones, SmsInbox inbox)
+    {
+        ArgumentNullException.ThrowIfNull(phones);
+        var tokens = new string[phones.Count];
+        await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            async (i, _) => tokens[i] = await CitizenSignInAsync(phones[i], inbox));
+        return tokens;
+    }
+
+    /// <summary>PUT /v1/citizens/{id}/status as the health authority.</summary>
+    public Task<Answer<StatusChangeAnswer>> ChangeStatusAsync(string token, string citizenId, string colour, string reason, string caseRef) =>
+        TrySendAsync<StatusChangeAnswer>(HttpMethod.Put, $"v1/citizens/{citizenId}/status", token, new { colour, reason, caseRef });
+
+    /// <summary>POST /v1/citizens/bulk-status as the health authority: one reason and case for all of them.</summary>
+    public Task<Answer<BulkStatusAnswer>> BulkStatusAsync(string token, IReadOnlyList<string> citizenIds, string colour, string reason, string caseRef) =>
+        TrySendAsync<BulkStatusAnswer>(HttpMethod.Post, "v1/citizens/bulk-status", token, new { citizenIds, colour, reason, caseRef });
+
+    private async Task<Answer<T>> TrySendAsync<T>(HttpMethod method, string path, string token, object body)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body, options: Json) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return new Answer<T>((int)response.StatusCode, response.IsSuccessStatusCode ? JsonSerializer.Deserialize<T>(bytes, Json) : default, bytes.Length);
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body)

@@ -42,6 +42,15 @@ public sealed class CpuMeter(Func<IReadOnlyDictionary<string, IReadOnlyList<int>
             Environment.ProcessorCount);
     }
 
+    /// <summary>One group's CPU between two snapshots, in cores: e.g. each server process of several, which <see cref="CpuSplit.Server"/> sums.</summary>
+    public static double Cores(Snapshot a, Snapshot b, string group)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var seconds = Math.Max(0.001, (b.At - a.At).TotalSeconds);
+        return (b.GroupTicks.GetValueOrDefault(group) - a.GroupTicks.GetValueOrDefault(group)) / TicksPerSecond / seconds;
+    }
+
     /// <summary>utime + stime of a process, plus those of its children that it has waited for.</summary>
     public static long ProcessTicks(int pid)
     {

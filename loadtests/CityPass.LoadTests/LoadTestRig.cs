@@ -9,12 +9,16 @@ namespace CityPass.LoadTests;
 /// What every run stands on: redis-server and PostgreSQL on loopback, the runner's SMS inbox, the
 /// city's key set and server secret the runner made (so it can mint passes), and one server process
 /// on them. The server can be replaced by another build on the same stores and data, which is how an
-/// A/B comparison measures two builds alike.
+/// A/B comparison measures two builds alike; and replicas of it can join it (more processes of the same
+/// build on the same stores, each with its own HTTP and silo port), which is how the grain run measures
+/// one Orleans cluster of several processes.
 /// </summary>
 public sealed class LoadTestRig : IAsyncDisposable
 {
     private readonly string _tmp;
     private readonly IReadOnlyDictionary<string, string> _serverSettings;
+    private readonly List<ServerProcess> _replicas = [];
+    private string _serverDll = "";
 
     private LoadTestRig(string tmp, IReadOnlyDictionary<string, string> serverSettings, LocalRedis redis, LocalPostgres postgres, SmsInbox sms,
         IssuerKeySet keys, string serverSecret, ConnectionMultiplexer multiplexer)
@@ -44,6 +48,9 @@ public sealed class LoadTestRig : IAsyncDisposable
 
     public ServerProcess Server { get; private set; } = null!;
 
+    /// <summary>The server and its replicas, the first server first.</summary>
+    public IReadOnlyList<ServerProcess> Servers => [Server, .. _replicas];
+
     public static async Task<LoadTestRig> StartAsync(string tmp, bool redisAppendOnly, string serverDll, IReadOnlyDictionary<string, string> serverSettings,
         Action<string> say)
     {
@@ -60,6 +67,7 @@ public sealed class LoadTestRig : IAsyncDisposable
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
         var rig = new LoadTestRig(tmp, serverSettings, redis, postgres, sms, keys, serverSecret, multiplexer);
         say($"Starting the server (Release, production stores): redis {redis.ConnectionString}, postgres 127.0.0.1:{postgres.Port}");
+        rig._serverDll = serverDll;
         rig.Server = await rig.StartServerAsync(serverDll, "server.log", new Dictionary<string, string>());
         return rig;
     }
@@ -68,7 +76,27 @@ public sealed class LoadTestRig : IAsyncDisposable
     public async Task ReplaceServerAsync(string serverDll, string logName)
     {
         await Server.DisposeAsync();
+        _serverDll = serverDll;
         Server = await StartServerAsync(serverDll, logName, new Dictionary<string, string> { ["Demo__Seed"] = "false" });
+    }
+
+    /// <summary>
+    /// Starts one more process of the server's build on the same stores, keys, settings and data. With the
+    /// Redis store its silo joins the server's through the membership table in Redis, as a replica of a
+    /// deployment does: the same Orleans:ClusterId (from the rig's settings), its own silo and HTTP ports.
+    /// </summary>
+    public async Task<ServerProcess> AddReplicaAsync(string logName)
+    {
+        var replica = await StartServerAsync(_serverDll, logName, new Dictionary<string, string> { ["Demo__Seed"] = "false" });
+        _replicas.Add(replica);
+        return replica;
+    }
+
+    /// <summary>Stops the replicas (gracefully: their silos leave the cluster), leaving the server.</summary>
+    public async Task StopReplicasAsync()
+    {
+        foreach (var replica in _replicas) await replica.DisposeAsync();
+        _replicas.Clear();
     }
 
     private Task<ServerProcess> StartServerAsync(string serverDll, string logName, IReadOnlyDictionary<string, string> extra) =>
@@ -77,6 +105,7 @@ public sealed class LoadTestRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopReplicasAsync();
         if (Server is not null) await Server.DisposeAsync();
         await Multiplexer.DisposeAsync();
         await Sms.DisposeAsync();

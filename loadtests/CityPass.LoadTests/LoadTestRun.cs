@@ -150,10 +150,8 @@ public sealed partial class LoadTestRun(RunOptions options)
             await File.WriteAllLinesAsync(_gatesFile, seed.GateCredentials);
 
             Say($"Signing in {options.SignedInCitizens} citizens (OTP) for the pass-refresh traffic");
-            var tokens = new string[options.SignedInCitizens];
             var step = Math.Max(1, options.Citizens / options.SignedInCitizens);
-            await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
-                async (i, _) => tokens[i] = await api.CitizenSignInAsync(Seeder.Phone(i * step), rig.Sms));
+            var tokens = await api.CitizenSignInsAsync([.. Enumerable.Range(0, options.SignedInCitizens).Select(i => Seeder.Phone(i * step))], rig.Sms);
             _tokensFile = Path.Combine(_tmp, "citizen-tokens.txt");
             await File.WriteAllLinesAsync(_tokensFile, tokens);
 
@@ -312,7 +310,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         _notes.Add($"The soak ran {(DateTimeOffset.UtcNow - start).TotalMinutes:N1} min in {chunks} wrk run(s) of at most 5 min (each with a pool valid throughout).");
     }
 
-    private static async Task<MachineInfo> MachineAsync()
+    internal static async Task<MachineInfo> MachineAsync()
     {
         var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
         async Task<string> First(string file, params string[] args)
@@ -332,10 +330,10 @@ public sealed partial class LoadTestRun(RunOptions options)
             await ChromiumRunningAsync());
     }
 
-    private static async Task<bool> ChromiumRunningAsync() => (await Processes.RunAsync("pgrep", ["-f", "chromium"], TimeSpan.FromSeconds(10))).ExitCode == 0;
+    internal static async Task<bool> ChromiumRunningAsync() => (await Processes.RunAsync("pgrep", ["-f", "chromium"], TimeSpan.FromSeconds(10))).ExitCode == 0;
 
     public static string Format(CpuSplit c) => string.Create(CultureInfo.InvariantCulture,
         $"server {c.Server:0.00}, wrk {c.LoadGenerator:0.00}, redis {c.Redis:0.00}, postgres {c.Postgres:0.00}, runner {c.Runner:0.00}, other {c.Other:0.00}, idle {c.Idle:0.00} (cores of {c.Cores})");
 
-    private static void Say(string text) => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] [bold]{Markup.Escape(text)}[/]");
+    internal static void Say(string text) => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] [bold]{Markup.Escape(text)}[/]");
 }

@@ -4,8 +4,9 @@ using System.Text;
 namespace CityPass.LoadTests;
 
 /// <summary>
-/// Keeps the "## Scan-verify under load" section of docs/performance.md current: replaces that
-/// section only (up to the next "## " heading), and leaves the other sections as they are.
+/// Keeps the runner's sections of docs/performance.md current ("## Scan-verify under load", the A/B
+/// comparison's, the grain run's): each run replaces its own section only (up to the next "## "
+/// heading), and leaves the other sections as they are.
 /// </summary>
 public static class PerformanceDoc
 {
@@ -13,6 +14,9 @@ public static class PerformanceDoc
 
     /// <summary>The A/B comparison's section (<c>--ab</c>).</summary>
     public const string AbHeading = "## Scan path A/B";
+
+    /// <summary>The grain run's section (<c>--grains</c>).</summary>
+    public const string GrainsHeading = "## Citizen grains under load";
 
     public static string Replace(string document, string section) => Replace(document, Heading, section);
 
@@ -58,6 +62,28 @@ public static class PerformanceDoc
         sb.Append(CultureInfo.InvariantCulture, $"Latest comparison ({ab.StartedAt:yyyy-MM-dd}, `{ab.Command}`; report: [{resultsPath}/ab-report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/ab-report.md)):\n\n");
         sb.Append(ab.Table()).Append('\n');
         foreach (var t in ab.Targets) sb.Append(CultureInfo.InvariantCulture, $"- {(t.Met ? "met" : "**not met**")}: {t.Target}: {t.Measured}\n");
+        return sb.ToString();
+    }
+
+    public static string GrainsSection(GrainsResults run, string resultsPath)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(resultsPath);
+        var sb = new StringBuilder();
+        sb.Append(GrainsHeading).Append("\n\n");
+        sb.Append("`loadtests/run.sh --grains` measures the paths that go through a citizen's grain (`CitizenGrain`), on the load runner's own ");
+        sb.Append("redis-server and PostgreSQL on loopback with 100,000 citizens seeded through the API: `GET /v1/me/pass` in a closed loop with the tokens of ");
+        sb.Append(CultureInfo.InvariantCulture, $"{run.SignedInPerTopology:N0} signed-in citizens rotated per request, beside `GET /v1/ping` on the same server(s), first on one server process ");
+        sb.Append(CultureInfo.InvariantCulture, $"(one silo), then on {run.ClusterProcesses} processes joined as one cluster through the membership table in Redis (one wrk per process at once, summed); ");
+        sb.Append("then single status changes (`PUT /v1/citizens/{id}/status`, each a different citizen) and one bulk change (`POST /v1/citizens/bulk-status`) on the cluster. ");
+        sb.Append("See `loadtests/README.md`.\n\n");
+        sb.Append("```sh\nloadtests/run.sh --grains          # about 8 minutes\nloadtests/run.sh --grains --quick  # tries the runner, measures nothing\n```\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Latest run ({run.StartedAt:yyyy-MM-dd} on the {run.Machine.Cores}-core development machine, `{run.Command}`; report: ");
+        sb.Append(CultureInfo.InvariantCulture, $"[{resultsPath}/report.md]({resultsPath.Replace("loadtests/", "../loadtests/", StringComparison.Ordinal)}/report.md)):\n\n");
+        sb.Append(GrainsReport.TopologyTable(run)).Append('\n');
+        sb.Append(GrainsReport.Explanation(run)).Append('\n');
+        sb.Append(GrainsReport.ChangesTable(run)).Append('\n');
+        sb.Append(GrainsReport.ChecksTable(run));
         return sb.ToString();
     }
 }

@@ -21,8 +21,14 @@ if (args is ["analyse-profile", var speedscope])
 // profile's reading, written by a person after the run): citypass-loadtests write-docs loadtests/results/<run>
 if (args is ["write-docs", var runDirectory])
 {
-    var results = await ReportWriter.ReadAsync(Path.GetFullPath(runDirectory));
-    await PublishAsync(results, Path.GetFullPath(runDirectory), updateDocs: true);
+    var directory = Path.GetFullPath(runDirectory);
+    if (await GrainsReport.IsGrainsRunAsync(directory))
+    {
+        await PublishGrainsAsync(await GrainsReport.ReadAsync(directory), directory, updateDocs: true);
+        return 0;
+    }
+    var results = await ReportWriter.ReadAsync(directory);
+    await PublishAsync(results, directory, updateDocs: true);
     return 0;
 }
 
@@ -41,6 +47,7 @@ catch (ArgumentException e)
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 Directory.CreateDirectory(options.OutputDirectory);
 if (options.AbBaselineDll is not null) return await CompareAsync();
+if (options.Grains) return await GrainsAsync();
 var run = await new LoadTestRun(options).RunAsync();
 await PublishAsync(run, options.OutputDirectory, options.UpdateDocs);
 foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
@@ -77,6 +84,26 @@ async Task<int> CompareAsync()
     AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/ab-report.md, ab-results.json");
     foreach (var t in ab.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
     return ab.Archive.Passed && ab.Turns.Sum(t => t.Count5xx) == 0 ? 0 : 1;
+}
+
+async Task<int> GrainsAsync()
+{
+    var grains = await new GrainsRun(options).RunAsync();
+    await PublishGrainsAsync(grains, options.OutputDirectory, options.UpdateDocs);
+    foreach (var t in grains.Checks) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+    return grains.Checks.All(t => t.Met) ? 0 : 1;
+}
+
+async Task PublishGrainsAsync(GrainsResults results, string directory, bool updateDocs)
+{
+    var relative = Path.GetRelativePath(repoRoot, directory).Replace('\\', '/');
+    await GrainsReport.WriteAsync(results, directory);
+    if (updateDocs)
+    {
+        var doc = Path.Combine(repoRoot, "docs", "performance.md");
+        await File.WriteAllTextAsync(doc, PerformanceDoc.Replace(await File.ReadAllTextAsync(doc), PerformanceDoc.GrainsHeading, PerformanceDoc.GrainsSection(results, relative)));
+    }
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json");
 }
 
 static string? FindRepoRoot(string start)

@@ -77,8 +77,47 @@ public sealed record RunOptions
     /// <summary>Closed-loop connection counts each turn measures; the better counts.</summary>
     public IReadOnlyList<int> AbConnections { get; init; } = [16, 64];
 
+    /// <summary>
+    /// The citizen-grain run instead of the scan run (<c>--grains</c>, see <see cref="GrainsRun"/>): pass reads
+    /// against one server process and against three joined as one cluster, then status changes.
+    /// </summary>
+    public bool Grains { get; init; }
+
+    /// <summary>Signed-in citizens whose tokens the pass reads rotate through, for each of the two topologies (a set each, so each starts with cold grains).</summary>
+    public int GrainCitizens { get; init; } = 1_000;
+
+    /// <summary>Closed-loop connection counts, in total over the server processes, for the pass reads and their ping baseline.</summary>
+    public IReadOnlyList<int> GrainConnections { get; init; } = [16, 64];
+
+    /// <summary>Rounds of each topology's levels; the better round of each endpoint and level counts (the machine is shared).</summary>
+    public int GrainRounds { get; init; } = 2;
+
+    public TimeSpan GrainStep { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Each topology starts fresh processes or cold grains: long enough for tiered JIT and the grains' activations to settle.</summary>
+    public TimeSpan GrainWarmUp { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long each topology is watched with no request after its warm-up: a minute holds one pass of each
+    /// process's hot-copy reconciler (HotState:ReconcileSeconds, 60), the largest of its background work.
+    /// </summary>
+    public TimeSpan RestWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Single status changes, each of a different citizen, timed one by one.</summary>
+    public int StatusChanges { get; init; } = 2_000;
+
+    /// <summary>Single status changes in flight at once: a few health-authority staff at work.</summary>
+    public int StatusChangeConcurrency { get; init; } = 4;
+
+    /// <summary>Citizens in the one bulk status change (the API's maximum).</summary>
+    public int BulkCitizens { get; init; } = 10_000;
+
+    /// <summary>Server processes in the clustered topology.</summary>
+    public int Replicas { get; init; } = 3;
+
     public static string Usage => """
         citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
+        citypass-loadtests --grains [--quick] [--no-docs] [--out DIR]
           --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
           --quick           small data and short steps, to try the runner (not a measurement)
           --no-profile      skip the dotnet-trace CPU profile
@@ -89,14 +128,18 @@ public sealed record RunOptions
           --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
           --ab-name NAME    what the baseline is (a commit), for the report
           --ab-rounds N     turns of each side (default 2: A, B, A, B)
+          --grains          the citizen-grain run instead: GET /v1/me/pass on one server process and on three as one
+                            cluster, single and bulk status changes (results in loadtests/results/<UTC timestamp>-grains)
         """;
 
     public static RunOptions Parse(string[] args, string repoRoot)
     {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var o = new RunOptions { RepoRoot = repoRoot, OutputDirectory = Path.Combine(repoRoot, "loadtests", "results", stamp) };
+        var outGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
+            outGiven |= args[i] == "--out";
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             o = args[i] switch
             {
@@ -107,11 +150,14 @@ public sealed record RunOptions
                     Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64], SweepRounds = 1,
                     WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
                     MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false, AbWarmUp = TimeSpan.FromSeconds(3),
+                    GrainCitizens = 100, GrainRounds = 1, GrainStep = TimeSpan.FromSeconds(5), GrainWarmUp = TimeSpan.FromSeconds(5),
+                    StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(40),
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },
                 "--redis-no-aof" => o with { RedisAppendOnly = false },
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
+                "--grains" => o with { Grains = true },
                 "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
                 "--ab-name" => o with { AbBaselineName = Next() },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -119,9 +165,33 @@ public sealed record RunOptions
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
+        if (o.Grains) o = ForGrains(o, outGiven);
         static string Key(string kv) => kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : throw new ArgumentException("--set takes KEY=VALUE.");
         static string Value(string kv) => kv[(kv.IndexOf('=', StringComparison.Ordinal) + 1)..];
-        if (o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");
+        if (o.Venues > 0 && o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");
         return o;
     }
+
+    /// <summary>
+    /// The grain run seeds citizens only (no venue or gate is on its paths), and keeps its results apart from
+    /// the scan runs' (a directory of its own, <c>-grains</c>); it needs a citizen of its own for every token,
+    /// change and bulk item.
+    /// </summary>
+    private static RunOptions ForGrains(RunOptions o, bool outGiven)
+    {
+        var grains = o with
+        {
+            Venues = 0, Gates = 0,
+            OutputDirectory = outGiven ? o.OutputDirectory : o.OutputDirectory + "-grains",
+        };
+        if (grains.GrainCitizensNeeded > grains.Citizens)
+        {
+            throw new ArgumentException($"The grain run needs {grains.GrainCitizensNeeded:N0} citizens (two sets of signed-in citizens, the single changes, the bulk change); {grains.Citizens:N0} are seeded.");
+        }
+        if (grains.Replicas < 2 || grains.GrainConnections.Any(c => c < grains.Replicas)) throw new ArgumentException("The clustered topology needs at least two replicas and a connection for each.");
+        return grains;
+    }
+
+    /// <summary>Distinct citizens the grain run uses: each topology's signed-in set, the single changes and the bulk change.</summary>
+    public int GrainCitizensNeeded => (2 * GrainCitizens) + StatusChanges + BulkCitizens;
 }

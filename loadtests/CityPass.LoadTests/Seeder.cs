@@ -28,6 +28,9 @@ public sealed class Seeder(CityPassApi api, RunOptions options)
     /// <summary>The phone of the i-th seeded citizen (0-based): unique, and apart from the demo's.</summary>
     public static string Phone(int i) => "+86139" + i.ToString("D8", CultureInfo.InvariantCulture);
 
+    /// <summary>The external id (the city's own key) of the i-th seeded citizen (0-based).</summary>
+    public static string ExternalId(int i) => "LOAD-" + (i + 1).ToString("D7", CultureInfo.InvariantCulture);
+
     public async Task<SeedResult> SeedAsync(string adminToken)
     {
         SeedResult? result = null;
@@ -36,8 +39,9 @@ public sealed class Seeder(CityPassApi api, RunOptions options)
             .StartAsync(async ctx =>
             {
                 var citizens = ctx.AddTask($"citizens (import, {ImportChunk:N0} a request)", maxValue: options.Citizens);
-                var venues = ctx.AddTask("venues + policies", maxValue: options.Venues);
-                var gates = ctx.AddTask("gates + credentials", maxValue: options.Gates);
+                // The grain run seeds no venue or gate (none is on its paths).
+                var venues = options.Venues > 0 ? ctx.AddTask("venues + policies", maxValue: options.Venues) : null;
+                var gates = options.Gates > 0 ? ctx.AddTask("gates + credentials", maxValue: options.Gates) : null;
 
                 var sw = Stopwatch.StartNew();
                 var created = 0;
@@ -60,18 +64,18 @@ public sealed class Seeder(CityPassApi api, RunOptions options)
                     var id = await api.CreateVenueAsync(adminToken, $"Load venue {i + 1:D4}", kind, $"{i + 1} Load Test Road");
                     if (Policy(i) is { } policy) await api.SetPolicyAsync(adminToken, id, policy);
                     venueIds[i] = id;
-                    venues.Increment(1);
+                    venues!.Increment(1);
                 });
                 var venuesSeconds = sw.Elapsed.TotalSeconds;
 
                 sw.Restart();
-                var perVenue = options.Gates / options.Venues;
+                var perVenue = options.Venues > 0 ? options.Gates / options.Venues : 0;
                 var credentials = new string[options.Gates];
                 await Parallel.ForAsync(0, options.Gates, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
                 {
                     var gate = await api.CreateGateAsync(adminToken, venueIds[i / perVenue], $"Gate {i % perVenue + 1}");
                     credentials[i] = await api.IssueCredentialAsync(adminToken, gate);
-                    gates.Increment(1);
+                    gates!.Increment(1);
                 });
                 result = new SeedResult(created, rejected, options.Venues, options.Gates, citizensSeconds, venuesSeconds, sw.Elapsed.TotalSeconds, credentials);
             });
@@ -120,7 +124,7 @@ public sealed class Seeder(CityPassApi api, RunOptions options)
             if (random.Next(10) < 9) credentials.Add("health_record");
             if (random.Next(10) < 8) credentials.Add("eid_verified");
             if (random.Next(10) < 6) credentials.Add("social_security_card");
-            sb.Append(CultureInfo.InvariantCulture, $"LOAD-{i + 1:D7},{Phone(i)},{name},{string.Join(';', credentials)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{ExternalId(i)},{Phone(i)},{name},{string.Join(';', credentials)}\n");
         }
         return sb.ToString();
     }

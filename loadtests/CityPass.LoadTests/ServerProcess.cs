@@ -13,14 +13,18 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
 
-    private ServerProcess(ChildProcess process, int port)
+    private ServerProcess(ChildProcess process, int port, int siloPort)
     {
         _process = process;
         Port = port;
+        SiloPort = siloPort;
         BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
     }
 
     public int Port { get; }
+
+    /// <summary>Its Orleans silo's port: free like the HTTP port, so replicas on this machine (and any other CityPass here) don't collide.</summary>
+    public int SiloPort { get; }
 
     public Uri BaseAddress { get; }
 
@@ -47,16 +51,19 @@ public sealed class ServerProcess : IAsyncDisposable
         string logFile, IReadOnlyDictionary<string, string> extra)
     {
         var port = Processes.FreeLoopbackPort();
+        var siloPort = Processes.FreeLoopbackPort();
+        while (siloPort == port) siloPort = Processes.FreeLoopbackPort();
         var env = new Dictionary<string, string>(Overrides.Concat(sms.ServerSettings).Concat(extra).GroupBy(kv => kv.Key).Select(g => g.Last()).ToDictionary())
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            ["Orleans__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["ConnectionStrings__Redis"] = redis,
             ["ConnectionStrings__Postgres"] = postgres,
             ["Keys__KeySetJson"] = keySetJson,
             ["Keys__ServerSecret"] = serverSecret,
         };
         var process = new ChildProcess("dotnet", [serverDll], logFile, Path.GetDirectoryName(serverDll), env);
-        var server = new ServerProcess(process, port);
+        var server = new ServerProcess(process, port, siloPort);
         try
         {
             await WaitUntilReadyAsync(server, process, logFile);

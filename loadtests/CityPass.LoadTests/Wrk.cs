@@ -11,7 +11,10 @@ public sealed record WrkSummary(
     long Requests, double DurationSeconds, double RequestsPerSecond, long Bytes,
     IReadOnlyDictionary<string, long> Errors, LatencyStats WrkLatency,
     IReadOnlyDictionary<string, long> Statuses, IReadOnlyDictionary<string, long> Kinds, IReadOnlyDictionary<string, long> Codes,
-    long Retries, long RetriesAnsweredAsDuplicate, long RetriesWithChangedCode, long Unmatched)
+    long Retries, long RetriesAnsweredAsDuplicate, long RetriesWithChangedCode, long Unmatched,
+    // Latency at the middle of equal shares of the requests, in ms (empty unless the script was asked for them):
+    // what lets the latency of wrk processes run at once be merged (LatencyQuantiles).
+    IReadOnlyList<double> LatencyPoints)
 {
     public long Count5xx => Statuses.Where(s => s.Key.StartsWith('5')).Sum(s => s.Value);
 
@@ -68,8 +71,11 @@ public static class Wrk
         Dictionary<string, long> Map(string prefix) =>
             flat.Where(kv => kv.Key.StartsWith(prefix + ".", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[(prefix.Length + 1)..], kv => kv.Value);
         long Count(string name) => flat.GetValueOrDefault(name);
+        var points = l.TryGetProperty("quantiles", out var q) && q.ValueKind == JsonValueKind.Array
+            ? q.EnumerateArray().Select(p => p.GetDouble() / 1000.0).ToList()
+            : [];
         return new WrkSummary(requests, duration, requests / Math.Max(duration, 1e-9), root.GetProperty("bytes").GetInt64(),
             errors, latency, Map("status"), Map("kind"), Map("code"),
-            Count("retries"), Count("retries_dup"), Count("retries_code_changed"), Count("unmatched"));
+            Count("retries"), Count("retries_dup"), Count("retries_code_changed"), Count("unmatched"), points);
     }
 }

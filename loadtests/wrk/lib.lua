@@ -98,7 +98,11 @@ end
 
 local function json_value(v)
   local t = type(v)
-  if t == "table" then
+  if t == "table" and #v > 0 then
+    local items = {}
+    for i = 1, #v do items[i] = json_value(v[i]) end
+    return "[" .. table.concat(items, ",") .. "]"
+  elseif t == "table" then
     local parts = {}
     for k, x in pairs(v) do parts[#parts + 1] = string.format("%q:%s", tostring(k), json_value(x)) end
     return "{" .. table.concat(parts, ",") .. "}"
@@ -116,7 +120,10 @@ local function merge(into, from)
 end
 
 -- done(): one line the runner parses, prefixed CPJSON, with wrk's own figures and the threads' counters.
-function lib.done(summary, latency, requests)
+-- With quantiles = K (> 0), also the latency at the middle of each of K equal shares of the requests
+-- (each point stands for 1/K of them): percentiles of one wrk process can't be added to another's,
+-- but these points can, so the runner merges the latency of several wrk processes run at once.
+function lib.done(summary, latency, requests, quantiles)
   local counters = {}
   for _, thread in ipairs(threads) do merge(counters, thread:get("counters")) end
   local e = summary.errors
@@ -129,6 +136,11 @@ function lib.done(summary, latency, requests)
     },
     counters = counters,
   }
+  if quantiles and quantiles > 0 then
+    local points = {}
+    for k = 1, quantiles do points[k] = latency:percentile((k - 0.5) * 100 / quantiles) end
+    out.latency_us.quantiles = points
+  end
   io.write("CPJSON " .. json_value(out) .. "\n")
 end
 

@@ -20,4 +20,5 @@ function response(status, headers, body)
   lib.bump(counters, "kind.ping")
 end
 
-function done(summary, latency, requests) lib.done(summary, latency, requests) end
+-- CP_QUANTILES (optional): latency points for merging with other wrk processes (lib.done).
+function done(summary, latency, requests) lib.done(summary, latency, requests, tonumber(lib.env("CP_QUANTILES", "0"))) end

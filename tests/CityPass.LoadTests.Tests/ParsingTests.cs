@@ -26,6 +26,18 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void WrkLatencyPointsAreReadInMillisecondsAndAreEmptyWhenNotAsked()
+    {
+        const string json = """
+            {"counters":{"status.200":4},"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":0},"duration_us":1000000,"requests":4,"bytes":10,
+             "latency_us":{"min":100,"max":900,"mean":500,"stdev":1,"p50":500,"p90":900,"p99":900,"p999":900,"quantiles":[100,400,600,900]}}
+            """;
+
+        Assert.Equal([0.1, 0.4, 0.6, 0.9], Wrk.Parse(json).LatencyPoints);
+        Assert.Empty(Wrk.Parse(json.Replace(""","quantiles":[100,400,600,900]""", "", StringComparison.Ordinal)).LatencyPoints);
+    }
+
+    [Fact]
     public void RedisBenchmarkCsvGivesRateAndPercentiles()
     {
         const string csv = """

@@ -12,7 +12,7 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private readonly EmbeddedCitizenStore _citizens = new(new EmbeddedAuditLog());
+    private readonly EmbeddedCitizenStore _citizens = new(new EmbeddedAuditLog(), new EmbeddedVenueStore());
     private ConnectionMultiplexer _client = null!;
     private RedisHotState _hot = null!;
 

@@ -49,7 +49,8 @@ public sealed class StoreSet : IAsyncDisposable
     public static StoreSet Embedded()
     {
         var audit = new EmbeddedAuditLog();
-        return new StoreSet(new EmbeddedCitizenStore(audit), audit, new EmbeddedVenueStore(), new EmbeddedOperatorStore(), new EmbeddedScanStore(), null,
+        var venues = new EmbeddedVenueStore();
+        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Server.Venues;
 using static CityPass.Server.RecordStores.Tests.Samples;
@@ -164,20 +165,25 @@ public abstract class VenueStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task BookingsAreAddedOnceListedInOrderAndRemoved()
+    public async Task BookingsAreAddedOnceListedInOrderByVenueAndByCitizenAndRemoved()
     {
-        var venue = await Venues.CreateVenueAsync(NewVenue(), None);
+        // Written through the citizen store (a citizen's grain is their single writer), listed by either side.
+        var citizens = Stores.Citizens;
+        var (venue, other) = (await Venues.CreateVenueAsync(NewVenue(), None), await Venues.CreateVenueAsync(NewVenue("Pool"), None));
         var (a, b) = (CitizenPseudonym.NewRandom(), CitizenPseudonym.NewRandom());
 
-        Assert.True(await Venues.AddBookingAsync(new Booking(venue.Id, a, Now.AddMinutes(2)), None));
-        Assert.True(await Venues.AddBookingAsync(new Booking(venue.Id, b, Now.AddMinutes(1)), None));
-        Assert.False(await Venues.AddBookingAsync(new Booking(venue.Id, a, Now.AddMinutes(3)), None));
-        Assert.False(await Venues.AddBookingAsync(new Booking(Guid.NewGuid(), a, Now), None));
+        Assert.True(await citizens.AddBookingAsync(new Booking(venue.Id, a, Now.AddMinutes(2)), None));
+        Assert.True(await citizens.AddBookingAsync(new Booking(venue.Id, b, Now.AddMinutes(1)), None));
+        Assert.True(await citizens.AddBookingAsync(new Booking(other.Id, a, Now), None));
+        Assert.False(await citizens.AddBookingAsync(new Booking(venue.Id, a, Now.AddMinutes(3)), None));
+        Assert.False(await citizens.AddBookingAsync(new Booking(Guid.NewGuid(), a, Now), None));
 
         Assert.Equal([new Booking(venue.Id, b, Now.AddMinutes(1)), new Booking(venue.Id, a, Now.AddMinutes(2))], await Venues.ListBookingsAsync(venue.Id, None));
-        Assert.True(await Venues.RemoveBookingAsync(venue.Id, a, None));
-        Assert.False(await Venues.RemoveBookingAsync(venue.Id, a, None));
+        Assert.Equal([new Booking(other.Id, a, Now), new Booking(venue.Id, a, Now.AddMinutes(2))], await citizens.ListBookingsAsync(a, None));
+        Assert.True(await citizens.RemoveBookingAsync(venue.Id, a, None));
+        Assert.False(await citizens.RemoveBookingAsync(venue.Id, a, None));
         Assert.Equal([new Booking(venue.Id, b, Now.AddMinutes(1))], await Venues.ListBookingsAsync(venue.Id, None));
+        Assert.Equal([new Booking(other.Id, a, Now)], await citizens.ListBookingsAsync(a, None));
     }
 
     [Fact]
@@ -188,8 +194,8 @@ public abstract class VenueStoreContract : StoreContract
         var gate = (await Venues.CreateGateAsync(NewGate(venue.Id), None))!;
         var kept = (await Venues.CreateGateAsync(NewGate(keep.Id), None))!;
         var citizen = CitizenPseudonym.NewRandom();
-        await Venues.AddBookingAsync(new Booking(venue.Id, citizen, Now), None);
-        await Venues.AddBookingAsync(new Booking(keep.Id, citizen, Now), None);
+        await Stores.Citizens.AddBookingAsync(new Booking(venue.Id, citizen, Now), None);
+        await Stores.Citizens.AddBookingAsync(new Booking(keep.Id, citizen, Now), None);
         var scan = Scan(Now, venueId: venue.Id, gateId: gate.Id, citizenId: citizen);
         await Stores.Scans.InsertAsync([scan], None);
 
@@ -199,6 +205,7 @@ public abstract class VenueStoreContract : StoreContract
         Assert.Empty(await Venues.ListBookingsAsync(venue.Id, None));
         Assert.Equal([kept.Id], (await Venues.ListAllGatesAsync(None)).Select(g => g.Id));
         Assert.Single(await Venues.ListBookingsAsync(keep.Id, None));
+        Assert.Equal([keep.Id], (await Stores.Citizens.ListBookingsAsync(citizen, None)).Select(b => b.VenueId));
         Assert.Equal(scan, await Stores.Scans.GetAsync(scan.GateId, scan.ScanId, None));
     }
 }

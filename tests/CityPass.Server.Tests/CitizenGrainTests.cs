@@ -100,6 +100,37 @@ public abstract class CitizenGrainTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task ABookingIsWrittenThroughTheGrainAndShownFromIt()
+    {
+        var wang = await CitizenAsync(Phones.WangRed);
+        var theatre = await App.VenueIdAsync("上海大剧院");
+        var admin = await App.StaffAsync("admin");
+        Assert.Empty(await Grain(wang).GetBookingsAsync());
+
+        (await admin.PutAsync($"/v1/venues/{theatre}/bookings/{wang.Id}", null)).EnsureSuccessStatusCode();
+
+        Assert.Equal([theatre], (await Grain(wang).GetBookingsAsync()).Select(b => b.VenueId));
+        var view = await (await App.StaffAsync("authority")).GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/citizens/{wang.Id}");
+        Assert.Equal(theatre, view.GetProperty("bookings")[0].GetProperty("venueId").GetGuid());
+
+        (await admin.DeleteAsync($"/v1/venues/{theatre}/bookings/{wang.Id}")).EnsureSuccessStatusCode();
+        Assert.Empty(await Grain(wang).GetBookingsAsync());
+        Assert.Empty(await App.Get<ICitizenStore>().ListBookingsAsync(wang.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeletingAVenueTakesItsBookingsFromTheGrainsHoldingThem()
+    {
+        var zhang = await CitizenAsync(Phones.ZhangGreen);
+        var theatre = await App.VenueIdAsync("上海大剧院");
+        Assert.Contains(theatre, (await Grain(zhang).GetBookingsAsync()).Select(b => b.VenueId)); // the demo's booking, held
+
+        (await (await App.StaffAsync("admin")).DeleteAsync($"/v1/venues/{theatre}")).EnsureSuccessStatusCode();
+
+        Assert.Empty(await Grain(zhang).GetBookingsAsync());
+    }
+
+    [Fact]
     public async Task AnUnknownCitizenHasNoGrainState()
     {
         var grain = App.Get<IGrainFactory>().Citizen(CitizenPseudonym.NewRandom());

@@ -21,8 +21,8 @@ public static class AuthorityEndpoints
         var citizens = app.MapGroup("/v1/citizens").WithTags("Health authority").RequireAuthorization(Policies.Authority);
         citizens.MapGet("/", FindAsync).WithSummary("Look a citizen up by phone or external id.");
         citizens.MapGet("/{id}", async Task<Results<Ok<CitizenView>, ProblemHttpResult>> (string id, IGrainFactory grains) =>
-            CitizenPseudonym.TryParse(id, out var pid) && await grains.Citizen(pid).GetAsync() is { } c ? TypedResults.Ok(CitizenView.From(c)) : Problem.NotFound("Citizen"))
-            .WithSummary("A citizen as their grain holds them: status, credentials, contact.");
+            CitizenPseudonym.TryParse(id, out var pid) && await CitizenView.FromGrainAsync(grains, pid) is { } view ? TypedResults.Ok(view) : Problem.NotFound("Citizen"))
+            .WithSummary("A citizen as their grain holds them: status, credentials, bookings, contact.");
         citizens.MapGet("/{id}/status-history", async Task<Results<Ok<IReadOnlyList<StatusView>>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
             CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is not null
                 ? TypedResults.Ok<IReadOnlyList<StatusView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusView.From).ToList())
@@ -51,13 +51,14 @@ public static class AuthorityEndpoints
         }).WithSummary("Check the audit log's hash chain end to end.");
     }
 
-    private static async Task<Results<Ok<CitizenView>, ProblemHttpResult>> FindAsync(ICitizenStore store, string? phone, string? externalId, CancellationToken ct)
+    private static async Task<Results<Ok<CitizenView>, ProblemHttpResult>> FindAsync(ICitizenStore store, IGrainFactory grains, string? phone, string? externalId, CancellationToken ct)
     {
         Citizen? c = null;
         if (phone is not null && PhoneNumbers.TryNormalise(phone, out var p)) c = await store.FindByPhoneAsync(p, ct);
         else if (!string.IsNullOrWhiteSpace(externalId)) c = await store.FindByExternalIdAsync(externalId.Trim(), ct);
         else return Problem.Validation("phone", "Give a phone or an externalId.");
-        return c is null ? Problem.NotFound("Citizen") : TypedResults.Ok(CitizenView.From(c));
+        // The store finds the id; the state shown is the grain's, the one changes go through.
+        return c is not null && await CitizenView.FromGrainAsync(grains, c.Id) is { } view ? TypedResults.Ok(view) : Problem.NotFound("Citizen");
     }
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> ImportAsync(HttpRequest request, ClaimsPrincipal u, CitizenImportService import, CancellationToken ct)

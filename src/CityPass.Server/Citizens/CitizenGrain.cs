@@ -26,6 +26,7 @@ public sealed class CitizenGrain(
     private Citizen? _citizen;
     private DateTimeOffset _loadedAt;
     private CitizenPass? _pass;
+    private IReadOnlyList<Booking> _bookings = [];
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -40,17 +41,25 @@ public sealed class CitizenGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<Citizen?> GetAsync() => await HeldOrLoadedAsync();
+    public Task<Citizen?> GetAsync() => _citizen is not null ? Task.FromResult<Citizen?>(_citizen) : HeldOrLoadedAsync();
 
-    public async Task<CitizenPass?> GetPassAsync()
+    public Task<CitizenPass?> GetPassAsync()
     {
-        if (await HeldOrLoadedAsync() is not { } citizen) return null;
-        var now = clock.GetUtcNow();
-        if (_pass is not null && _pass.IsCurrentFor(citizen, now)) return _pass;
-        if (now - _loadedAt > MaxStateAge) await RefreshIfReachableAsync();
-        if (_citizen is null) return null;
-        _pass = issuer.Issue(_citizen);
-        return _pass;
+        // The common case, a pass to hand back or to issue from the held state, completes without awaiting anything.
+        if (_citizen is { } citizen)
+        {
+            var now = clock.GetUtcNow();
+            if (_pass is not null && _pass.IsCurrentFor(citizen, now)) return Task.FromResult<CitizenPass?>(_pass);
+            if (now - _loadedAt <= MaxStateAge) return Task.FromResult<CitizenPass?>(_pass = issuer.Issue(citizen));
+        }
+        return IssueAfterLoadingAsync();
+    }
+
+    private async Task<CitizenPass?> IssueAfterLoadingAsync()
+    {
+        if (_citizen is null) await HeldOrLoadedAsync();
+        else await RefreshIfReachableAsync();
+        return _citizen is null ? null : _pass = issuer.Issue(_citizen);
     }
 
     public async Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor)
@@ -75,6 +84,20 @@ public sealed class CitizenGrain(
         return new StatusChangeOutcome(_citizen is null ? StatusChangeKind.NotFound : StatusChangeKind.Conflict);
     }
 
+    public Task<IReadOnlyList<Booking>> GetBookingsAsync() => Task.FromResult(_bookings);
+
+    public async Task<bool> SetBookingAsync(Guid venueId, bool booked)
+    {
+        // As a status change: the store first, then the hot copy, then what is held, then the answer.
+        var changed = booked
+            ? await store.AddBookingAsync(new Booking(venueId, _id, clock.GetUtcNow()), CancellationToken.None)
+            : await store.RemoveBookingAsync(venueId, _id, CancellationToken.None);
+        // Pushed even when the store had it already: the hot set may have lost it (a Redis restarted empty).
+        await hot.SetBookingAsync(venueId, _id, booked, CancellationToken.None);
+        _bookings = await store.ListBookingsAsync(_id, CancellationToken.None);
+        return changed;
+    }
+
     public async Task ReloadAsync()
     {
         await LoadAsync(CancellationToken.None);
@@ -84,6 +107,7 @@ public sealed class CitizenGrain(
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         _citizen = await store.GetAsync(_id, cancellationToken);
+        _bookings = await store.ListBookingsAsync(_id, cancellationToken);
         _loadedAt = clock.GetUtcNow();
     }
 

@@ -25,7 +25,16 @@ public interface ICitizenGrain : IGrainWithGuidKey
     /// </summary>
     Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor);
 
-    /// <summary>Reads the citizen again from the store: its row was changed by a path that does not go through grains (an import).</summary>
+    /// <summary>The citizen's bookings as held now, oldest first (also for a citizen not imported yet: tickets may be sold first).</summary>
+    Task<IReadOnlyList<Booking>> GetBookingsAsync();
+
+    /// <summary>
+    /// Records or withdraws the citizen's booking for a venue: in the store, then in the venue's hot set (what
+    /// gates check), then held. False when the store had nothing to change (already so, or no such venue).
+    /// </summary>
+    Task<bool> SetBookingAsync(Guid venueId, bool booked);
+
+    /// <summary>Reads the citizen again from the store: its rows were changed by a path that does not go through grains (an import, a venue deleted).</summary>
     Task ReloadAsync();
 }
 

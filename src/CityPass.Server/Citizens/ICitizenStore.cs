@@ -35,6 +35,15 @@ public interface ICitizenStore
     Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken);
 
     Task<long> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>The citizen's bookings, oldest first. A booking may name a citizen not imported yet.</summary>
+    Task<IReadOnlyList<Booking>> ListBookingsAsync(CitizenPseudonym citizenId, CancellationToken cancellationToken);
+
+    /// <summary>True when added, false when it was there already or the venue does not exist.</summary>
+    Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken);
+
+    /// <summary>True when removed, false when there was none.</summary>
+    Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken);
 }
 
 public sealed class DuplicatePhoneException(string externalId) : Exception($"The phone of citizen '{externalId}' belongs to another citizen.")

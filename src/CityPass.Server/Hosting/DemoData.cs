@@ -84,7 +84,7 @@ public static class DemoData
             await hot.PutCitizenAsync(citizen.ToHot(), ct);
             seeded.Add((people[i].Item3, people[i].Item2, citizen.Status.Colour.ToWireName()));
         }
-        await venues.AddBookingAsync(new Booking(theatre.Id, created[0].Citizen.Id, now), ct);
+        await citizens.AddBookingAsync(new Booking(theatre.Id, created[0].Citizen.Id, now), ct);
         await hot.SetBookingAsync(theatre.Id, created[0].Citizen.Id, true, ct);
         return new DemoSummary(staff, seeded, gates);
     }

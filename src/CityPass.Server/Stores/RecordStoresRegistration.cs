@@ -38,8 +38,9 @@ public static class RecordStoresRegistration
         {
             services.AddSingleton<EmbeddedAuditLog>();
             services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedAuditLog>());
+            services.AddSingleton<EmbeddedVenueStore>();
+            services.AddSingleton<IVenueStore>(sp => sp.GetRequiredService<EmbeddedVenueStore>());
             services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
-            services.AddSingleton<IVenueStore, EmbeddedVenueStore>();
             services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
         }

@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
 
 namespace CityPass.Server.Venues;
 
@@ -44,10 +45,6 @@ public interface IVenueStore
     /// <summary>Replaces the gate's credential (a new one on provisioning, the same one with RevokedAt on revocation).</summary>
     Task<Gate?> SetGateCredentialAsync(Guid gateId, GateCredential credential, CancellationToken cancellationToken);
 
-    /// <summary>True when added, false when it was there already or the venue does not exist.</summary>
-    Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken);
-
-    Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken);
-
+    /// <summary>The venue's bookings, oldest first. They are written through the citizens' grains (<see cref="ICitizenStore"/>).</summary>
     Task<IReadOnlyList<Booking>> ListBookingsAsync(Guid venueId, CancellationToken cancellationToken);
 }

@@ -16,6 +16,3 @@ public sealed record GateCredential(byte[] SecretHash, DateTimeOffset IssuedAt, 
 {
     public bool IsActive => RevokedAt is null;
 }
-
-/// <summary>A citizen's ticket or booking for a venue, for policies that require one.</summary>
-public sealed record Booking(Guid VenueId, Core.Citizens.CitizenPseudonym CitizenId, DateTimeOffset CreatedAt);

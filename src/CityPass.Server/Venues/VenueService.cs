@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
+using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
 
@@ -11,7 +12,7 @@ namespace CityPass.Server.Venues;
 /// Tenancy is enforced here: a venue outside the caller's scope answers "not found". Every change
 /// is audited here, once, whether it came from the API or the console; never with a credential's secret.
 /// </summary>
-public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog audit, GateDirectory directory, TimeProvider clock)
+public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory grains, ActiveCitizens activeCitizens, IAuditLog audit, GateDirectory directory, TimeProvider clock)
 {
     public async Task<IReadOnlyList<VenueView>> ListAsync(AccessScope scope, CancellationToken ct) =>
         (await store.ListVenuesAsync(scope.VenueFilter, ct)).Select(VenueView.From).ToList();
@@ -45,8 +46,11 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
     {
         if (await VisibleAsync(scope, id, ct) is not { } venue) return Failure.NotFound("Venue");
         if (!scope.IsCityAdmin) return Failure.Forbidden("Only city admins delete venues.");
+        var booked = (await store.ListBookingsAsync(id, ct)).Select(b => b.CitizenId).ToList();
         await store.DeleteVenueAsync(id, ct);
         await hot.ForgetVenueAsync(id, ct);
+        // Its bookings went with it, around the grains: the ones holding them read their citizen again.
+        await activeCitizens.ChangedAsync(booked, ct);
         await AuditAsync(scope, "venue.delete", id, venue.Name, null, ct);
         directory.Invalidate();
         return null;
@@ -156,9 +160,8 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IAuditLog aud
     {
         if (await ManagedAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
         if (!CitizenPseudonym.TryParse(citizenId, out var citizen)) return Failure.NotFound("Citizen");
-        if (booked) await store.AddBookingAsync(new Booking(venueId, citizen, clock.GetUtcNow()), ct);
-        else await store.RemoveBookingAsync(venueId, citizen, ct);
-        await hot.SetBookingAsync(venueId, citizen, booked, ct);
+        // Through the citizen's grain, the single writer of the citizen: store, then the venue's hot set, then held.
+        await grains.Citizen(citizen).SetBookingAsync(venueId, booked);
         // Subject is the venue (whose bookings changed); the citizen is named by pseudonym only.
         await AuditAsync(scope, booked ? "venue.booking.add" : "venue.booking.remove", venueId, null, $"citizen:{citizen}", ct);
         return null;

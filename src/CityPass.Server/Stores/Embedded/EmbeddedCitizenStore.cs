@@ -5,7 +5,7 @@ using CityPass.Server.Citizens;
 namespace CityPass.Server.Stores.Embedded;
 
 /// <summary>Citizens in memory, for the embedded default. One lock: the embedded mode is for one machine, not for load.</summary>
-public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit) : ICitizenStore
+public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueStore venues) : ICitizenStore
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<UInt128, Citizen> _byId = [];
@@ -109,6 +109,14 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit) : ICitizenStore
     {
         lock (_lock) return Task.FromResult((long)_byId.Count);
     }
+
+    public Task<IReadOnlyList<Booking>> ListBookingsAsync(CitizenPseudonym citizenId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Booking>>(venues.BookingsOf(citizenId));
+
+    public Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken) => Task.FromResult(venues.AddBooking(booking));
+
+    public Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken) =>
+        Task.FromResult(venues.RemoveBooking(venueId, citizenId));
 
     private void Put(Citizen c)
     {

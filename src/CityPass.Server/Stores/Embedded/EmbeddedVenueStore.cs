@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
 using CityPass.Server.Venues;
 
 namespace CityPass.Server.Stores.Embedded;
@@ -120,17 +121,22 @@ public sealed class EmbeddedVenueStore : IVenueStore
         }
     }
 
-    public Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken)
+    // Bookings live with the venues (a deleted venue takes its bookings, as the database's cascade does);
+    // the citizen store writes and reads them through these, as PostgresCitizenStore does the table.
+
+    internal bool AddBooking(Booking booking)
     {
-        lock (_lock)
-        {
-            return Task.FromResult(_venues.ContainsKey(booking.VenueId) && _bookings.TryAdd((booking.VenueId, booking.CitizenId.Value), booking));
-        }
+        lock (_lock) return _venues.ContainsKey(booking.VenueId) && _bookings.TryAdd((booking.VenueId, booking.CitizenId.Value), booking);
     }
 
-    public Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken)
+    internal bool RemoveBooking(Guid venueId, CitizenPseudonym citizenId)
     {
-        lock (_lock) return Task.FromResult(_bookings.Remove((venueId, citizenId.Value)));
+        lock (_lock) return _bookings.Remove((venueId, citizenId.Value));
+    }
+
+    internal List<Booking> BookingsOf(CitizenPseudonym citizenId)
+    {
+        lock (_lock) return _bookings.Values.Where(b => b.CitizenId == citizenId).OrderBy(b => b.CreatedAt).ThenBy(b => b.VenueId).ToList();
     }
 
     public Task<IReadOnlyList<Booking>> ListBookingsAsync(Guid venueId, CancellationToken cancellationToken)

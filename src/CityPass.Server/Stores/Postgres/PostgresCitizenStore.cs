@@ -246,6 +246,48 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    public async Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO bookings (venue_id, citizen_id, created_at)
+            SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM venues WHERE id = $1)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = booking.VenueId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(booking.CitizenId.Value) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(booking.CreatedAt) });
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM bookings WHERE venue_id = $1 AND citizen_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = venueId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(citizenId.Value) });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<Booking>> ListBookingsAsync(CitizenPseudonym citizenId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT venue_id, citizen_id, created_at FROM bookings WHERE citizen_id = $1 ORDER BY created_at, venue_id");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(citizenId.Value) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var bookings = new List<Booking>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            bookings.Add(new Booking(reader.GetGuid(0), new CitizenPseudonym(PgValues.FromUuid(reader.GetGuid(1))), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+        return bookings;
+    }
+
     private async Task<Citizen?> FindOneAsync<T>(string condition, T value, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM citizens WHERE {condition}");

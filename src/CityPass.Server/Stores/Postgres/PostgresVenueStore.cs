@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
 using CityPass.Server.Venues;
 using Npgsql;
 using NpgsqlTypes;
@@ -141,35 +142,6 @@ public sealed class PostgresVenueStore(NpgsqlDataSource dataSource) : IVenueStor
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = gateId });
         AddCredential(command, credential);
         return await ReadOneAsync(command, ReadGate, cancellationToken);
-    }
-
-    public async Task<bool> AddBookingAsync(Booking booking, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(booking);
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO bookings (venue_id, citizen_id, created_at)
-            SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM venues WHERE id = $1)
-            ON CONFLICT DO NOTHING
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = booking.VenueId });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(booking.CitizenId.Value) });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(booking.CreatedAt) });
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            return false;
-        }
-    }
-
-    public async Task<bool> RemoveBookingAsync(Guid venueId, CitizenPseudonym citizenId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM bookings WHERE venue_id = $1 AND citizen_id = $2");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = venueId });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(citizenId.Value) });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<Booking>> ListBookingsAsync(Guid venueId, CancellationToken cancellationToken)

@@ -48,10 +48,9 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
         if (CitizenPseudonym.TryParse(q, out var id)) found = await citizens.GetAsync(id, ct);
         if (found is null && PhoneNumbers.TryNormalise(q, out var phone)) found = await citizens.FindByPhoneAsync(phone, ct);
         found ??= await citizens.FindByExternalIdAsync(q, ct);
-        if (found is null) return;
         // The lookups above only find the id; the state shown is the grain's, the one status changes go through.
-        found = await grains.Citizen(found.Id).GetAsync() ?? found;
-        Citizen = CitizenView.From(found);
+        if (found is null || await CitizenView.FromGrainAsync(grains, found.Id) is not { } view) return;
+        Citizen = view;
         History = (await citizens.GetStatusHistoryAsync(found.Id, ct)).Select(StatusView.From).ToList();
     }
 }

@@ -35,7 +35,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with these settings (as environment variables, ':' written '__') and waits until it answers /health/ready.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var dll = ServerDll();
+        var dll = BuiltServer.Dll();
         var port = RedisServer.FreePort();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
@@ -77,18 +77,5 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    private static string ServerDll()
-    {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "src", "CityPass.Server"))) dir = dir.Parent;
-        var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "src", "CityPass.Server", "bin", configuration, "net10.0", "CityPass.Server.dll");
-        return File.Exists(dll) ? dll : throw new InvalidOperationException(dll + " is missing: build the server first.");
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using CityPass.Testing;
 
 namespace CityPass.Server.Tests;
 
@@ -11,7 +12,7 @@ public sealed class UrlsTests
     [Fact]
     public async Task TheServerListensWhereAspNetCoreUrlsSaysAndItsBannerPrintsThatAddress()
     {
-        var dll = ServerDll();
+        var dll = BuiltServer.Dll();
         var port = FreePort();
         var data = Directory.CreateTempSubdirectory("citypass-urls-").FullName;
         var start = new ProcessStartInfo("dotnet", [dll])
@@ -50,20 +51,6 @@ public sealed class UrlsTests
             await server.WaitForExitAsync();
             Directory.Delete(data, recursive: true);
         }
-    }
-
-    // The server as built next to its project (with its runtimeconfig and appsettings.json), in this test run's configuration.
-    private static string ServerDll()
-    {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "src", "CityPass.Server"))) dir = dir.Parent;
-        var dll = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "src", "CityPass.Server", "bin", configuration, "net10.0", "CityPass.Server.dll");
-        return File.Exists(dll) ? dll : throw new InvalidOperationException(dll + " is missing: build the server first.");
     }
 
     private static int FreePort()

@@ -4,7 +4,7 @@
 #   loadtests/run.sh --soak     plus a 10-minute soak at 50% of the maximum (--soak-minutes N for another length)
 #   loadtests/run.sh --quick    small data, short steps: tries the runner, measures nothing
 #   loadtests/run.sh --ab REV   A/B instead: REV's server (built in a temporary worktree) against this tree's, in turns
-#   loadtests/run.sh --grains   the citizen grains instead (about 10 minutes): GET /v1/me/pass on one server process and on three
+#   loadtests/run.sh --grains   the citizen grains instead (about 8 minutes): GET /v1/me/pass on one server process and on three
 #                               as one Orleans cluster, single and bulk status changes; results in loadtests/results/<UTC timestamp>-grains/
 #                               (--grains --quick: short steps, tries the runner, measures nothing)
 # Installs what is missing (Debian packages, dotnet-trace), builds Release, and runs the C# runner,

@@ -5,18 +5,26 @@ public sealed record WrkShare(int ServerPort, int Connections, int Threads, long
     IReadOnlyDictionary<string, long> Statuses, long SocketErrors);
 
 /// <summary>
-/// CPU time per request (or per citizen changed) in microseconds, by process: what one request cost the
-/// machine's cores. The load generator is wrk; the runner is the runner's own process (the HTTP client of
-/// the status changes).
+/// What the CPU did over one measured stretch, in cores: the machine's split (<see cref="CpuMeter"/>), each server
+/// process's share of <see cref="CpuSplit.Server"/>, and the server processes' CPU by kind of thread (<see cref="ThreadCpu"/>).
 /// </summary>
-public sealed record CpuCost(double Server, IReadOnlyList<double> ByServerProcess, double LoadGenerator, double Runner, double Redis, double Postgres, double Other)
+public sealed record CpuUse(CpuSplit Split, IReadOnlyList<double> ServerCores, IReadOnlyDictionary<string, double> ServerThreads);
+
+/// <summary>
+/// CPU time per request (or per citizen changed) in microseconds, by process, and the server's by kind of thread:
+/// what one request cost the machine's cores. The load generator is wrk; the runner is the runner's own process
+/// (the HTTP client of the status changes).
+/// </summary>
+public sealed record CpuCost(double Server, IReadOnlyList<double> ByServerProcess, IReadOnlyDictionary<string, double> ServerByThreadKind,
+    double LoadGenerator, double Runner, double Redis, double Postgres, double Other)
 {
-    public static CpuCost Of(CpuSplit cpu, IReadOnlyList<double> serverCores, double perSecond)
+    public static CpuCost Of(CpuUse cpu, double perSecond)
     {
         ArgumentNullException.ThrowIfNull(cpu);
-        ArgumentNullException.ThrowIfNull(serverCores);
         double Us(double cores) => perSecond > 0 ? cores * 1_000_000 / perSecond : 0;
-        return new(Us(cpu.Server), [.. serverCores.Select(Us)], Us(cpu.LoadGenerator), Us(cpu.Runner), Us(cpu.Redis), Us(cpu.Postgres), Us(cpu.Other));
+        var split = cpu.Split;
+        return new(Us(split.Server), [.. cpu.ServerCores.Select(Us)], cpu.ServerThreads.ToDictionary(kv => kv.Key, kv => Us(kv.Value)),
+            Us(split.LoadGenerator), Us(split.Runner), Us(split.Redis), Us(split.Postgres), Us(split.Other));
     }
 }
 
@@ -28,14 +36,14 @@ public sealed record CpuCost(double Server, IReadOnlyList<double> ByServerProces
 public sealed record GrainStep(
     string Id, string Endpoint, int ServerProcesses, int Connections, int Round, double DurationSeconds, double RequestsPerSecond,
     LatencyStats Latency, IReadOnlyDictionary<string, long> Statuses, IReadOnlyDictionary<string, long> Kinds, long SocketErrors,
-    // Cores busy over the step; ServerCores: each server process's, in the order of Shares.
-    CpuSplit Cpu, IReadOnlyList<double> ServerCores, IReadOnlyList<WrkShare> Shares)
+    // Cores busy over the step; the server processes in the order of Shares.
+    CpuUse Cpu, IReadOnlyList<WrkShare> Shares)
 {
     public long Count5xx => Statuses.Where(s => s.Key.StartsWith('5')).Sum(s => s.Value);
 
     public long Non2xx => Statuses.Where(s => !s.Key.StartsWith('2')).Sum(s => s.Value);
 
-    public CpuCost CpuPerRequest => CpuCost.Of(Cpu, ServerCores, RequestsPerSecond);
+    public CpuCost CpuPerRequest => CpuCost.Of(Cpu, RequestsPerSecond);
 
     /// <summary>The total connections split as evenly as whole connections allow, the first processes taking the remainder.</summary>
     public static IReadOnlyList<int> SplitConnections(int total, int processes)
@@ -47,7 +55,7 @@ public sealed record GrainStep(
 
     /// <summary>The step from its wrk runs (one per server process, run at once) and the CPU measured around them.</summary>
     public static GrainStep Combine(string id, string endpoint, int round, IReadOnlyList<(int ServerPort, int Connections, int Threads, WrkSummary Summary)> runs,
-        CpuSplit cpu, IReadOnlyList<double> serverCores)
+        CpuUse cpu)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0) throw new ArgumentException("No wrk run.", nameof(runs));
@@ -56,7 +64,7 @@ public sealed record GrainStep(
         var summaries = runs.Select(r => r.Summary).ToList();
         return new GrainStep(id, endpoint, runs.Count, runs.Sum(r => r.Connections), round, summaries.Max(s => s.DurationSeconds),
             summaries.Sum(s => s.RequestsPerSecond), LatencyQuantiles.Merge(summaries), Sum(summaries.Select(s => s.Statuses)), Sum(summaries.Select(s => s.Kinds)),
-            summaries.Sum(s => s.SocketErrors), cpu, serverCores,
+            summaries.Sum(s => s.SocketErrors), cpu,
             [.. runs.Select(r => new WrkShare(r.ServerPort, r.Connections, r.Threads, r.Summary.Requests, r.Summary.RequestsPerSecond, r.Summary.WrkLatency,
                 r.Summary.Statuses, r.Summary.SocketErrors))]);
     }
@@ -67,7 +75,7 @@ public sealed record GrainStep(
 /// when it was measured, and the machine at rest with them up (what the silos cost with no request).
 /// </summary>
 public sealed record Topology(int ServerProcesses, IReadOnlyList<int> HttpPorts, IReadOnlyList<int> SiloPorts, IReadOnlyList<SiloRow> Membership,
-    double RestSeconds, CpuSplit AtRest, IReadOnlyList<double> ServerCoresAtRest)
+    double RestSeconds, CpuUse AtRest)
 {
     /// <summary>Every server process's silo is active in the membership table: the processes are one cluster.</summary>
     public bool OneCluster => SiloPorts.All(p => Membership.Any(r => r.Port == p && r.IsActive));
@@ -75,22 +83,22 @@ public sealed record Topology(int ServerProcesses, IReadOnlyList<int> HttpPorts,
 
 /// <summary>The single status changes: each a different citizen, a few in flight at once, each timed from its send to its answer.</summary>
 public sealed record SingleChanges(int Changes, int Concurrency, int ServerProcesses, int WarmUpChanges, double WallSeconds, LatencyStats Latency,
-    IReadOnlyDictionary<string, long> Statuses, int NotAdvanced, CpuSplit Cpu, IReadOnlyList<double> ServerCores)
+    IReadOnlyDictionary<string, long> Statuses, int NotAdvanced, CpuUse Cpu)
 {
     public double ChangesPerSecond => WallSeconds > 0 ? Changes / WallSeconds : 0;
 
     public long Succeeded => Statuses.GetValueOrDefault("200");
 
-    public CpuCost CpuPerChange => CpuCost.Of(Cpu, ServerCores, ChangesPerSecond);
+    public CpuCost CpuPerChange => CpuCost.Of(Cpu, ChangesPerSecond);
 }
 
 /// <summary>The one bulk status change: its answer, its wall time (send to last byte of the answer), and the store checked after it.</summary>
 public sealed record BulkChange(int Citizens, int ServerProcesses, int Status, int Changed, int NotFound, int OtherItems, long ChangedInStore,
-    double WallSeconds, long ResponseBytes, CpuSplit Cpu, IReadOnlyList<double> ServerCores)
+    double WallSeconds, long ResponseBytes, CpuUse Cpu)
 {
     public double CitizensPerSecond => WallSeconds > 0 ? Citizens / WallSeconds : 0;
 
-    public CpuCost CpuPerCitizen => CpuCost.Of(Cpu, ServerCores, CitizensPerSecond);
+    public CpuCost CpuPerCitizen => CpuCost.Of(Cpu, CitizensPerSecond);
 
     /// <summary>The answer says every citizen was changed, and the store agrees.</summary>
     public bool AllChanged => Status == 200 && Changed == Citizens && NotFound == 0 && OtherItems == 0 && ChangedInStore == Citizens;

@@ -126,6 +126,18 @@ public sealed class GrainsRun(RunOptions options)
 
     private static string ServerGroup(int index) => $"server-{index + 1}";
 
+    /// <summary>Where a measured stretch starts: the machine's CPU and the server processes' threads.</summary>
+    private (CpuMeter.Snapshot Machine, ThreadSnapshot Threads) Mark() => (_cpu.Take(), ThreadCpu.Take(_rig.Servers.Select(s => s.ProcessId)));
+
+    /// <summary>What the CPU did since <paramref name="start"/> (the same server processes throughout).</summary>
+    private CpuUse Since((CpuMeter.Snapshot Machine, ThreadSnapshot Threads) start)
+    {
+        var threads = ThreadCpu.Take(_rig.Servers.Select(s => s.ProcessId));
+        var end = _cpu.Take();
+        return new CpuUse(CpuMeter.Between(start.Machine, end), [.. Enumerable.Range(0, _rig.Servers.Count).Select(i => CpuMeter.Cores(start.Machine, end, ServerGroup(i)))],
+            ThreadCpu.Between(start.Threads, threads));
+    }
+
     private GrainStep BestOf(string endpoint, int processes) =>
         _steps.Where(s => s.Endpoint == endpoint && s.ServerProcesses == processes).MaxBy(s => s.RequestsPerSecond)!;
 
@@ -155,12 +167,10 @@ public sealed class GrainsRun(RunOptions options)
 
         // Then the machine with the processes up and no request: what they cost on their own, which every request's share of CPU includes.
         Say($"At rest for {options.RestWindow.TotalSeconds:N0} s (no request)");
-        var before = _cpu.Take();
+        var start = Mark();
         await Task.Delay(options.RestWindow);
-        var after = _cpu.Take();
-        var atRest = CpuMeter.Between(before, after);
-        var restCores = Enumerable.Range(0, n).Select(i => CpuMeter.Cores(before, after, ServerGroup(i))).ToList();
-        Say($"At rest: {LoadTestRun.Format(atRest)}");
+        var atRest = Since(start);
+        Say($"At rest: {LoadTestRun.Format(atRest.Split)}; server threads: {Threads(atRest.ServerThreads)}");
         for (var round = 1; round <= options.GrainRounds; round++)
         {
             foreach (var c in options.GrainConnections)
@@ -169,7 +179,7 @@ public sealed class GrainsRun(RunOptions options)
                 await StepAsync($"pass-s{n}-c{c}-r{round}", GrainsResults.PassEndpoint, "pass.lua", c, options.GrainStep, round, tokensFile);
             }
         }
-        return new Topology(n, [.. servers.Select(s => s.Port)], [.. servers.Select(s => s.SiloPort)], membership, options.RestWindow.TotalSeconds, atRest, restCores);
+        return new Topology(n, [.. servers.Select(s => s.Port)], [.. servers.Select(s => s.SiloPort)], membership, options.RestWindow.TotalSeconds, atRest);
     }
 
     /// <summary>One step: a wrk per server process at once, the connections split between them, and the CPU around all of them.</summary>
@@ -185,7 +195,7 @@ public sealed class GrainsRun(RunOptions options)
             ["CP_QUANTILES"] = LatencyPoints.ToString(CultureInfo.InvariantCulture),
         };
         AnsiConsole.MarkupLine(Markup.Escape($"{DateTime.Now:HH:mm:ss} {endpoint}, {servers.Count} server process(es), {connections} connections ({string.Join("+", split)}), {duration.TotalSeconds:N0} s ..."));
-        var before = _cpu.Take();
+        var start = Mark();
         var runs = await Task.WhenAll(servers.Select(async (server, i) =>
         {
             var t = Math.Min(threads, split[i]);
@@ -193,14 +203,12 @@ public sealed class GrainsRun(RunOptions options)
             var summary = await Wrk.RunAsync(run, server.BaseAddress, _wrkDir, Path.Combine(_tmp, $"{id}-{i + 1}.wrk.txt"));
             return (server.Port, split[i], t, summary);
         }));
-        var after = _cpu.Take();
-        var step = GrainStep.Combine(id, endpoint, round, runs, CpuMeter.Between(before, after),
-            [.. Enumerable.Range(0, servers.Count).Select(i => CpuMeter.Cores(before, after, ServerGroup(i)))]);
+        var step = GrainStep.Combine(id, endpoint, round, runs, Since(start));
         if (keep) _steps.Add(step);
         var cost = step.CpuPerRequest;
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"    {step.RequestsPerSecond,9:N0} req/s  p50 {step.Latency.P50:0.00} ms  p99 {step.Latency.P99:0.00} ms  non-2xx {step.Non2xx}  errors {step.SocketErrors}  " +
-            $"CPU µs/req: server {cost.Server:N0} ({string.Join(" + ", cost.ByServerProcess.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}), wrk {cost.LoadGenerator:N0}, redis {cost.Redis:N0}, postgres {cost.Postgres:N0}  CPU: {LoadTestRun.Format(step.Cpu)}")));
+            $"CPU µs/req: server {cost.Server:N0} ({string.Join(" + ", cost.ByServerProcess.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}), wrk {cost.LoadGenerator:N0}, redis {cost.Redis:N0}, postgres {cost.Postgres:N0}  CPU: {LoadTestRun.Format(step.Cpu.Split)}")));
         return step;
     }
 
@@ -217,15 +225,17 @@ public sealed class GrainsRun(RunOptions options)
         try
         {
             var caseRef = "LOAD-GRAINS-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-            var warmUp = Math.Min(warmUpIds.Count, Math.Max(20, options.StatusChanges / 20));
+            var warmUp = Math.Min(warmUpIds.Count, Math.Max(20, options.StatusChanges / 10));
             Say($"Status changes: {warmUp} to warm up, then {ids.Count:N0} single changes, {options.StatusChangeConcurrency} at a time over {servers.Count} server processes");
             await Parallel.ForAsync(0, warmUp, new ParallelOptions { MaxDegreeOfParallelism = options.StatusChangeConcurrency }, async (i, _) =>
                 await apis[i % apis.Count].ChangeStatusAsync(authority, warmUpIds[i], "yellow", "Load test warm-up", caseRef));
+            // The tiered JIT compiles the methods the warm-up made hot on background threads: let it, before the timing.
+            await Task.Delay(TimeSpan.FromSeconds(5));
 
             var micros = new int[ids.Count];
             var statuses = new ConcurrentDictionary<string, long>();
             var notAdvanced = 0;
-            var before = _cpu.Take();
+            var start = Mark();
             var wall = Stopwatch.StartNew();
             await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = options.StatusChangeConcurrency }, async (i, _) =>
             {
@@ -236,12 +246,10 @@ public sealed class GrainsRun(RunOptions options)
                 if (answer.Body is { } b && (b.Current.Version != b.Previous.Version + 1 || b.Current.Colour != "yellow")) Interlocked.Increment(ref notAdvanced);
             });
             var seconds = wall.Elapsed.TotalSeconds;
-            var after = _cpu.Take();
             var result = new SingleChanges(ids.Count, options.StatusChangeConcurrency, servers.Count, warmUp, seconds, LatencyStats.FromMicroseconds([.. micros]),
-                statuses.ToDictionary(), notAdvanced, CpuMeter.Between(before, after),
-                [.. Enumerable.Range(0, servers.Count).Select(i => CpuMeter.Cores(before, after, ServerGroup(i)))]);
+                statuses.ToDictionary(), notAdvanced, Since(start));
             Say($"Single changes: {result.ChangesPerSecond:N0}/s, p50 {result.Latency.P50:0.00} ms, p99 {result.Latency.P99:0.00} ms, max {result.Latency.Max:0.0} ms; " +
-                $"{string.Join(", ", result.Statuses.Select(kv => $"{kv.Key}: {kv.Value}"))}; CPU {LoadTestRun.Format(result.Cpu)}");
+                $"{string.Join(", ", result.Statuses.Select(kv => $"{kv.Key}: {kv.Value}"))}; CPU {LoadTestRun.Format(result.Cpu.Split)}");
             return result;
         }
         finally
@@ -256,19 +264,18 @@ public sealed class GrainsRun(RunOptions options)
         var ids = seedIndexes.Select(i => citizens[i].Pseudonym.ToString()).ToList();
         var caseRef = "LOAD-BULK-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         Say($"Bulk change: {ids.Count:N0} citizens to red in one POST /v1/citizens/bulk-status");
-        var before = _cpu.Take();
+        var start = Mark();
         var wall = Stopwatch.StartNew();
         var answer = await api.BulkStatusAsync(authority, ids, "red", "Load test bulk change", caseRef);
         var seconds = wall.Elapsed.TotalSeconds;
-        var after = _cpu.Take();
+        var cpu = Since(start);
         var items = answer.Body?.Items ?? [];
         var changedInStore = await CountInStoreAsync(seedIndexes, StatusColour.Red);
         var servers = _rig.Servers;
         var result = new BulkChange(ids.Count, servers.Count, answer.Status, answer.Body?.Changed ?? 0, answer.Body?.NotFound ?? 0,
-            items.Count(i => i.Result is not ("changed" or "not_found")), changedInStore, seconds, answer.Bytes, CpuMeter.Between(before, after),
-            [.. Enumerable.Range(0, servers.Count).Select(i => CpuMeter.Cores(before, after, ServerGroup(i)))]);
+            items.Count(i => i.Result is not ("changed" or "not_found")), changedInStore, seconds, answer.Bytes, cpu);
         Say($"Bulk: HTTP {result.Status}, changed {result.Changed:N0}, not found {result.NotFound}, in PostgreSQL {result.ChangedInStore:N0}; " +
-            $"{result.WallSeconds:N2} s = {result.CitizensPerSecond:N0} citizens/s; CPU {LoadTestRun.Format(result.Cpu)}");
+            $"{result.WallSeconds:N2} s = {result.CitizensPerSecond:N0} citizens/s; CPU {LoadTestRun.Format(result.Cpu.Split)}");
         return result;
     }
 
@@ -282,6 +289,9 @@ public sealed class GrainsRun(RunOptions options)
         cmd.Parameters.AddWithValue("colour", (short)colour);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
+
+    private static string Threads(IReadOnlyDictionary<string, double> cores) =>
+        string.Join(", ", ThreadCpu.Kinds.Select(k => string.Create(CultureInfo.InvariantCulture, $"{k} {cores.GetValueOrDefault(k):0.00}")));
 
     private static void Say(string text) => LoadTestRun.Say(text);
 }

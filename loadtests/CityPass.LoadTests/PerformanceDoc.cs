@@ -72,7 +72,7 @@ public static class PerformanceDoc
         var sb = new StringBuilder();
         sb.Append(GrainsHeading).Append("\n\n");
         sb.Append("`loadtests/run.sh --grains` measures the paths that go through a citizen's grain (`CitizenGrain`), on the load runner's own ");
-        sb.Append("redis-server and PostgreSQL on loopback with 100,000 citizens seeded through the API: `GET /v1/me/pass` in a closed loop with the tokens of ");
+        sb.Append(CultureInfo.InvariantCulture, $"redis-server and PostgreSQL on loopback with {run.Seed.Citizens:N0} citizens seeded through the API: `GET /v1/me/pass` in a closed loop with the tokens of ");
         sb.Append(CultureInfo.InvariantCulture, $"{run.SignedInPerTopology:N0} signed-in citizens rotated per request, beside `GET /v1/ping` on the same server(s), first on one server process ");
         sb.Append(CultureInfo.InvariantCulture, $"(one silo), then on {run.ClusterProcesses} processes joined as one cluster through the membership table in Redis (one wrk per process at once, summed); ");
         sb.Append("then single status changes (`PUT /v1/citizens/{id}/status`, each a different citizen) and one bulk change (`POST /v1/citizens/bulk-status`) on the cluster. ");
@@ -83,6 +83,7 @@ public static class PerformanceDoc
         sb.Append(GrainsReport.TopologyTable(run)).Append('\n');
         sb.Append(GrainsReport.Explanation(run)).Append('\n');
         sb.Append(GrainsReport.ChangesTable(run)).Append('\n');
+        sb.Append(GrainsReport.ChangesNote(run)).Append('\n');
         sb.Append(GrainsReport.ChecksTable(run));
         return sb.ToString();
     }

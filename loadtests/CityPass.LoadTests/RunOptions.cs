@@ -151,7 +151,7 @@ public sealed record RunOptions
                     WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
                     MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false, AbWarmUp = TimeSpan.FromSeconds(3),
                     GrainCitizens = 100, GrainRounds = 1, GrainStep = TimeSpan.FromSeconds(5), GrainWarmUp = TimeSpan.FromSeconds(5),
-                    StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(40),
+                    StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(5),
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },

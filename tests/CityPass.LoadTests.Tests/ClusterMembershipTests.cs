@@ -30,10 +30,10 @@ public sealed class ClusterMembershipTests
     public void ATopologyIsOneClusterOnlyWhenEverySiloIsActive()
     {
         var rows = new[] { new SiloRow("S127.0.0.1:1:1", 1, "Active"), new SiloRow("S127.0.0.1:2:1", 2, "Joining") };
-        var cpu = new CpuSplit(0, 0, 0, 0, 0, 0, 2, 2);
+        var cpu = new CpuUse(new CpuSplit(0, 0, 0, 0, 0, 0, 2, 2), [0], new Dictionary<string, double>());
 
-        Assert.True(new Topology(1, [80], [1], rows, 60, cpu, [0]).OneCluster);
-        Assert.False(new Topology(2, [80, 81], [1, 2], rows, 60, cpu, [0, 0]).OneCluster);
+        Assert.True(new Topology(1, [80], [1], rows, 60, cpu).OneCluster);
+        Assert.False(new Topology(2, [80, 81], [1, 2], rows, 60, cpu with { ServerCores = [0, 0] }).OneCluster);
     }
 
     [Fact]

@@ -8,13 +8,17 @@ public sealed class GrainsResultsTests
 {
     private static readonly CpuSplit Busy = new(Server: 1.2, LoadGenerator: 0.2, Redis: 0.1, Postgres: 0.05, Runner: 0.05, Other: 0.3, Idle: 0.1, Cores: 2);
 
+    private static readonly Dictionary<string, double> Threads = new() { [ThreadCpu.ThreadPool] = 1.0, [ThreadCpu.Gc] = 0.2 };
+
+    private static CpuUse Use(params double[] serverCores) => new(Busy, serverCores, Threads);
+
     private static WrkSummary Run(long requests, double ms) => LatencyQuantilesTests.Run(requests, [.. Enumerable.Repeat(ms, 1000)], max: ms, mean: ms);
 
     private static GrainStep Step(string endpoint, int processes, int connections, double perSecond, int round = 1)
     {
         var runs = GrainStep.SplitConnections(connections, processes)
             .Select((c, i) => (8000 + i, c, 1, Run((long)(perSecond * 10 / processes), 2.0))).ToList();
-        return GrainStep.Combine($"{endpoint}-{processes}-{connections}-{round}", endpoint, round, runs, Busy, [.. Enumerable.Repeat(1.2 / processes, processes)]);
+        return GrainStep.Combine($"{endpoint}-{processes}-{connections}-{round}", endpoint, round, runs, Use([.. Enumerable.Repeat(1.2 / processes, processes)]));
     }
 
     private static GrainsResults Results(IReadOnlyList<GrainStep> steps, SingleChanges? singles = null, BulkChange? bulk = null)
@@ -22,10 +26,10 @@ public sealed class GrainsResultsTests
         var rows = new[] { new SiloRow("S127.0.0.1:1:1", 1, "Active"), new SiloRow("S127.0.0.1:2:1", 2, "Active"), new SiloRow("S127.0.0.1:3:1", 3, "Active") };
         return new(GrainsResults.ModeName, DateTimeOffset.UnixEpoch, 8, "loadtests/run.sh --grains", new MachineInfo(2, "cpu", "linux", "10", "wrk", "redis", "pg", false),
             new Dictionary<string, string>(), new SeedResult(100_000, 0, 0, 0, 5, 0, 0, []), 1000, 4,
-            [new Topology(1, [80], [1], rows[..1], 60, Busy, [0.1]), new Topology(3, [80, 81, 82], [1, 2, 3], rows, 60, Busy, [0.1, 0.1, 0.1])],
+            [new Topology(1, [80], [1], rows[..1], 60, Use(0.1)), new Topology(3, [80, 81, 82], [1, 2, 3], rows, 60, Use(0.1, 0.1, 0.1))],
             steps,
-            singles ?? new SingleChanges(2000, 4, 3, 100, 20, new LatencyStats(2000, 8, 12, 20, 30, 40, 9), new Dictionary<string, long> { ["200"] = 2000 }, 0, Busy, [0.4, 0.4, 0.4]),
-            bulk ?? new BulkChange(10_000, 3, 200, 10_000, 0, 0, 10_000, 40, 3_000_000, Busy, [0.4, 0.4, 0.4]),
+            singles ?? new SingleChanges(2000, 4, 3, 100, 20, new LatencyStats(2000, 8, 12, 20, 30, 40, 9), new Dictionary<string, long> { ["200"] = 2000 }, 0, Use(0.4, 0.4, 0.4)),
+            bulk ?? new BulkChange(10_000, 3, 200, 10_000, 0, 0, 10_000, 40, 3_000_000, Use(0.4, 0.4, 0.4)),
             []);
     }
 
@@ -60,7 +64,7 @@ public sealed class GrainsResultsTests
             (8001, 22, 1, Run(30_000, 1.0) with { Statuses = new Dictionary<string, long> { ["200"] = 29_999, ["503"] = 1 }, Errors = new Dictionary<string, long> { ["timeout"] = 2, ["status"] = 1 } }),
             (8002, 21, 1, Run(10_000, 4.0)),
             (8003, 21, 1, Run(10_000, 4.0)),
-        ], Busy, [0.5, 0.4, 0.3]);
+        ], Use(0.5, 0.4, 0.3));
 
         Assert.Equal((3, 64), (step.ServerProcesses, step.Connections));
         Assert.Equal(5_000, step.RequestsPerSecond, 6); // 3,000 + 1,000 + 1,000 a second
@@ -75,12 +79,14 @@ public sealed class GrainsResultsTests
     [Fact]
     public void CpuPerRequestIsCoresOverRequestsPerSecondInMicroseconds()
     {
-        var cost = CpuCost.Of(Busy, [0.5, 0.4, 0.3], perSecond: 10_000);
+        var cost = CpuCost.Of(Use(0.5, 0.4, 0.3), perSecond: 10_000);
 
         Assert.Equal(120, cost.Server, 9);
         Assert.Equal([50, 40, 30], cost.ByServerProcess.Select(x => Math.Round(x, 9)));
         Assert.Equal((20, 10, 5, 5, 30), (Math.Round(cost.LoadGenerator, 9), Math.Round(cost.Redis, 9), Math.Round(cost.Postgres, 9), Math.Round(cost.Runner, 9), Math.Round(cost.Other, 9)));
-        Assert.Equal(0, CpuCost.Of(Busy, [1.2], perSecond: 0).Server);
+        Assert.Equal(100, cost.ServerByThreadKind[ThreadCpu.ThreadPool], 9);
+        Assert.Equal(20, cost.ServerByThreadKind[ThreadCpu.Gc], 9);
+        Assert.Equal(0, CpuCost.Of(Use(1.2), perSecond: 0).Server);
     }
 
     [Fact]
@@ -100,8 +106,8 @@ public sealed class GrainsResultsTests
     [Fact]
     public void ABulkChangeThatMissedCitizensOrAFailedSingleChangeFailsItsCheck()
     {
-        var singles = new SingleChanges(2000, 4, 3, 100, 20, LatencyStats.Empty, new Dictionary<string, long> { ["200"] = 1999, ["503"] = 1 }, 0, Busy, [0.4]);
-        var bulk = new BulkChange(10_000, 3, 200, 9_998, 2, 0, 9_998, 40, 3_000_000, Busy, [0.4]);
+        var singles = new SingleChanges(2000, 4, 3, 100, 20, LatencyStats.Empty, new Dictionary<string, long> { ["200"] = 1999, ["503"] = 1 }, 0, Use(0.4));
+        var bulk = new BulkChange(10_000, 3, 200, 9_998, 2, 0, 9_998, 40, 3_000_000, Use(0.4));
 
         var checks = Results(Sweep(), singles, bulk).Checks;
 
@@ -149,6 +155,21 @@ public sealed class GrainsResultsTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task ACommittedGrainRunsResultsStillReadAndRenderTheirReport()
+    {
+        var results = Path.Combine(AppContext.BaseDirectory, "../../../../../loadtests/results");
+        var runs = Directory.GetDirectories(results).Order(StringComparer.Ordinal).ToList();
+        var latest = (await Task.WhenAll(runs.Select(async d => (d, Grains: await GrainsReport.IsGrainsRunAsync(d))))).Last(r => r.Grains).d;
+
+        var run = await GrainsReport.ReadAsync(latest);
+
+        Assert.Equal(GrainsResults.ModeName, run.Mode);
+        Assert.Equal((1, 3), (run.SingleProcess, run.ClusterProcesses));
+        Assert.True(run.PassRatio > 0);
+        Assert.Contains("## 2. Status changes", GrainsReport.Markdown(run), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -158,6 +158,23 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task ABulkChangeOfTheMostIdsAllowedIsReadAndAnsweredPerId()
+    {
+        // 10,000 ids are some 360 KB of JSON: over the default body limit, within the bulk route's own.
+        var authority = await App.StaffAsync("authority");
+        var ids = Enumerable.Range(0, CityPass.Server.Authority.StatusService.MaxBulk).Select(_ => CityPass.Core.Citizens.CitizenPseudonym.NewRandom().ToString()).ToList();
+        ids[^1] = await App.CitizenIdAsync(Phones.JohnGreen);
+
+        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = "FLIGHT-MU5102" });
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, ids.Count - 1), (result.GetProperty("changed").GetInt32(), result.GetProperty("notFound").GetInt32()));
+        Assert.Equal(ids, result.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("citizenId").GetString()));
+        Assert.Equal("changed", result.GetProperty("items")[ids.Count - 1].GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task ABulkStatusChangeIsAuditedPerCitizen()
     {
         var authority = await App.StaffAsync("authority");

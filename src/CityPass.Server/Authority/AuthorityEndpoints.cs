@@ -16,6 +16,9 @@ public static class AuthorityEndpoints
     /// <summary>Imports may be large; everything else keeps the small default body limit.</summary>
     public const long MaxImportBytes = 512L * 1024 * 1024;
 
+    /// <summary>A bulk change names up to <see cref="StatusService.MaxBulk"/> ids (34 bytes each in JSON): past the small default limit.</summary>
+    public const long MaxBulkStatusBytes = 1024 * 1024;
+
     public static void MapAuthorityEndpoints(this IEndpointRouteBuilder app)
     {
         var citizens = app.MapGroup("/v1/citizens").WithTags("Health authority").RequireAuthorization(Policies.Authority);
@@ -32,6 +35,7 @@ public static class AuthorityEndpoints
             .WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new.");
         citizens.MapPost("/bulk-status", async (BulkStatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
             (await s.ChangeManyAsync(u.Scope(), r, ct)).ToOk())
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBulkStatusBytes))
             .WithSummary("Change many citizens' statuses with one reason and case reference; audited per citizen.");
         citizens.MapPost("/import", ImportAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))

@@ -75,6 +75,9 @@ public class CitizenGrainBenchmarks
         return await _grain.GetPassAsync();
     }
 
+    [Benchmark(Description = "issue directly on a thread-pool thread, one at a time")]
+    public Task<CitizenPass> IssueOnThePool() => Task.Run(() => _issuer.Issue(_citizen));
+
     [Benchmark(Description = "current pass from the grain")]
     public Task<CitizenPass?> CurrentPassFromTheGrain() => _grain.GetPassAsync();
 }

@@ -12,6 +12,7 @@ packages=(
   chromium         # browser tests (Playwright drives Debian's Chromium)
   fonts-noto-cjk   # so pages with Chinese text render glyphs, not boxes
   wrk              # load generator for loadtests/
+  procps           # kill -TERM: the cluster tests stop a server process as Kubernetes stops a pod
 )
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 

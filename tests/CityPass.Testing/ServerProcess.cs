@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using CityPass.Testing;
 
-namespace CityPass.Cluster.Tests;
+namespace CityPass.Testing;
 
 /// <summary>
 /// The built server (src/CityPass.Server/bin) as a process of its own on 127.0.0.1, configured by environment

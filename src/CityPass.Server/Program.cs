@@ -2,6 +2,7 @@ using CityPass.Server.Admin;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
 using CityPass.Server.Cluster;
+using CityPass.Server.Health;
 using CityPass.Server.Hosting;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
@@ -10,7 +11,6 @@ using CityPass.Server.Public;
 using CityPass.Server.Scans;
 using CityPass.Server.Site;
 using CityPass.Server.Venues;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
 var maxBody = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64L * 1024);
@@ -41,8 +41,7 @@ app.UseSwaggerUI(ui =>
     ui.RoutePrefix = "docs/api";
     ui.DocumentTitle = "CityPass API";
 });
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+app.MapCityPassHealth();
 
 app.MapCitizenEndpoints();
 app.MapScanEndpoints();

@@ -2,6 +2,7 @@ using CityPass.Core.Tokens;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
+using CityPass.Server.Health;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
 using CityPass.Server.Problems;
@@ -54,10 +55,10 @@ public static class CityPassServices
 
         services.AddCityPassAuth();
         services.AddCityPassRateLimits(configuration);
+        services.AddCityPassHealth();
         services.AddCityPassProblems();
         services.AddCityPassTelemetry(configuration);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<StoresHealthCheck>("stores", tags: ["ready"]);
         return services;
     }
 

@@ -32,4 +32,6 @@ public static class ProblemCodes
     public const string Unavailable = "service_unavailable";
     /// <summary>The replica holding the citizen's grain is gone and the cluster has not moved it yet (seconds): retry after Retry-After.</summary>
     public const string ClusterUnavailable = "cluster_unavailable";
+    /// <summary>A store (Redis or PostgreSQL) did not answer within the request's budget: nothing was done; retry after Retry-After.</summary>
+    public const string StoreUnavailable = "store_unavailable";
 }

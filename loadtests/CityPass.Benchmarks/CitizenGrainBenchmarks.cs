@@ -33,7 +33,7 @@ public class CitizenGrainBenchmarks
 
     private sealed class OneCore : ManualConfig
     {
-        public OneCore() => AddJob(Job.Default.WithAffinity(1).WithWarmupCount(3).WithIterationCount(20));
+        public OneCore() => AddJob(Job.Default.WithAffinity(1).WithWarmupCount(30).WithIterationCount(20));
     }
 
     [GlobalSetup]

@@ -7,4 +7,9 @@ if (args is ["grain-memory", ..])
     await CityPass.Benchmarks.GrainMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
     return;
 }
+if (args is ["grain-loop", ..])
+{
+    await CityPass.Benchmarks.GrainIssueLoop.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(CityPass.Benchmarks.PassTokenBenchmarks).Assembly).Run(args);

@@ -59,7 +59,11 @@ public sealed class HostTests : AppTest
     {
         var http = App.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
-        Assert.Equal("Healthy", await http.GetStringAsync("/health/ready"));
+        var ready = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/health/ready");
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal(("up", "up", "fresh"), (ready.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("hotState").GetString(),
+            ready.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("records").GetString(),
+            ready.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("gateDirectory").GetString()));
         Assert.Equal("pong", await http.GetStringAsync("/v1/ping"));
     }
 

@@ -68,6 +68,13 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Stops the cluster (fast shutdown: connections are cut, as in an outage) until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() =>
+        RunAsync("runuser", "-u", "postgres", "--", $"{Bin}/pg_ctl", "-D", Directory, "stop", "-m", "fast", "-w");
+
+    /// <summary>Starts the stopped cluster again on the same port, with its data, and waits until it takes connections.</summary>
+    public Task StartAgainAsync() => StartProcessAsync();
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

@@ -102,6 +102,20 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process holds its connections open and answers nothing (a hung server), until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>: it reads and runs what queued up meanwhile.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        var process = _process ?? throw new InvalidOperationException("redis-server is not running.");
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} exited with {kill.ExitCode}.");
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);

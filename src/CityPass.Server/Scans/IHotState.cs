@@ -22,6 +22,13 @@ public sealed record ScanAttempt(
     /// </summary>
     public DateTimeOffset ReplayMarkUntil => Claims.ExpiresAt + TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A <see cref="System.Diagnostics.Stopwatch"/> timestamp by which the hot state must have started the scan,
+    /// or 0 for no deadline. A store that only gets to it later (it was hung) does nothing and the call fails
+    /// with <see cref="Problems.StoreUnavailableException"/>: the caller has answered 503 by then.
+    /// </summary>
+    public long RunBy { get; init; }
+
     /// <summary>How long a gate may retry a scan (same gate, same ScanId) and get the first answer.</summary>
     public static TimeSpan DedupeWindow { get; } = TimeSpan.FromHours(24);
 }

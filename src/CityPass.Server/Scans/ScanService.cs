@@ -5,6 +5,7 @@ using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Venues;
+using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Scans;
 
@@ -19,8 +20,10 @@ public sealed record ScanResponse(string Decision, string Code, string Colour, s
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
 public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
-    TimeProvider clock, ScanMetrics metrics)
+    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options)
 {
+    private readonly ScanOptions _options = options.Value;
+
     /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
     public static readonly TimeSpan MaxScannedAtPast = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxScannedAtFuture = TimeSpan.FromMinutes(5);
@@ -41,14 +44,43 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         }
 
         var attempt = new ScanAttempt(request.ScanId!.Value, gate.Gate.Id, gate.Venue.Id, direction, verification.Claims, gate.Venue.Policy,
-            request.ScannedAt ?? now, now);
+            request.ScannedAt ?? now, now)
+        {
+            RunBy = started + (long)(_options.RunDeadline.TotalSeconds * Stopwatch.Frequency),
+        };
 
-        var outcome = await hot.ScanAsync(attempt, cancellationToken)
-            ?? await ScanAfterLoadingCitizenAsync(attempt, cancellationToken);
+        var outcome = await DecideWithinBudgetAsync(attempt, started, cancellationToken);
 
         var r = outcome.Record;
         metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
         return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate);
+    }
+
+    /// <summary>
+    /// The decision, or <see cref="StoreUnavailableException"/> once the budget is spent: the gate gets its 503 in
+    /// time, and whatever is still on its way to a store carries the deadline (the hot state's script) or the
+    /// budget's cancellation (PostgreSQL), so it does nothing when it arrives.
+    /// </summary>
+    private async Task<ScanOutcome> DecideWithinBudgetAsync(ScanAttempt attempt, long started, CancellationToken cancellationToken)
+    {
+        // At least a millisecond: a scan whose checks alone used the budget still gets its answer (a 503) from here.
+        var left = TimeSpan.FromMilliseconds(Math.Max(1, (_options.Budget - Stopwatch.GetElapsedTime(started)).TotalMilliseconds));
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(left);
+        try
+        {
+            var decided = hot.ScanAsync(attempt, budget.Token);
+            return await decided.WaitAsync(left, cancellationToken) ?? await ScanAfterLoadingCitizenAsync(attempt, budget.Token).WaitAsync(budget.Token);
+        }
+        // Task.WaitAsync's own timeout (the Redis client's is a subtype and is classified as it is).
+        catch (TimeoutException e) when (e.GetType() == typeof(TimeoutException))
+        {
+            throw new StoreUnavailableException(Store.HotState, "no answer within the scan budget", e);
+        }
+        catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
+        }
     }
 
     // The hot store lacks this citizen (new, evicted, or lost in a failover): load the hot copy

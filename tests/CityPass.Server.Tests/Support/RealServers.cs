@@ -34,6 +34,11 @@ public static class RealServers
         }
     }
 
+    /// <summary>Stores of which one is the test's own (to break): the other one from the shared servers.</summary>
+    public static async Task<string> NewPostgresDatabaseAsync() => (await NewStoresAsync()).Postgres;
+
+    public static async Task<string> NewRedisDatabaseAsync() => (await NewStoresAsync()).Redis;
+
     private static void StopAll(object? sender, EventArgs e)
     {
         _redis?.DisposeAsync().AsTask().GetAwaiter().GetResult();

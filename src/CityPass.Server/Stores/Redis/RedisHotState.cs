@@ -2,6 +2,7 @@ using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
+using CityPass.Server.Problems;
 using CityPass.Server.Scans;
 using StackExchange.Redis;
 
@@ -24,6 +25,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
     private static readonly RedisValue[] CitizenFieldNames = [CitizenFields.Colour, CitizenFields.Version, CitizenFields.Credentials, CitizenFields.Name];
 
     private readonly IDatabase _db = redis.GetDatabase();
+    private readonly RedisClock _redisClock = new(redis);
 
     // 0 not known yet (never connected), 1 one server (standalone or Sentinel's primary), 2 a cluster.
     private int _topology;
@@ -85,6 +87,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[18] = decidedAt;
         args[19] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
         args[20] = args[21] = args[22] = args[23] = Empty;
+        args[24] = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } deadline ? deadline : Empty;
 
         var cluster = IsCluster;
         var keys = new RedisKey[!cluster && pseudonym is not null ? ScanScript.KeyCount : ScanScript.KeyCount - 1];
@@ -130,6 +133,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                 return null;
             case ScanScript.DuplicateReplyLength:
                 return Duplicate(reply);
+            case ScanScript.LateReplyLength:
+                throw new StoreUnavailableException(Store.HotState, "the scan reached Redis after its deadline and was not run");
             case ScanScript.NewReplyLength:
                 var code = ScanStreamFields.ParseCode((string)reply[2]!);
                 var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction,

@@ -15,14 +15,22 @@ internal static class ScanScript
     //       its fields arrive in ARGV 21-24 instead).
     public const int KeyCount = 7;
 
-    public const int ArgumentCount = 24;
+    // ARGV 25: the deadline in Redis's clock (Unix ms; '' for none): a script started after it does nothing.
+    public const int ArgumentCount = 25;
 
-    // The answers: {'unknown'}, {'dup', fields of the first answer}, {'new', occupancy, code, colour, name}.
+    // The answers: {'unknown'}, {'dup', fields of the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name}.
     public const int UnknownReplyLength = 1;
     public const int DuplicateReplyLength = 2;
+    public const int LateReplyLength = 3;
     public const int NewReplyLength = 5;
 
     public static readonly RedisScript Script = new($$"""
+        -- A scan the API has already answered 503 (Redis hung, then resumed) must not take effect now.
+        if ARGV[25] ~= '' then
+          local t = redis.call('TIME')
+          if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[25]) then return {'late', 0, 0} end
+        end
+
         local dedupe = redis.call('HGETALL', KEYS[1])
         if #dedupe > 0 then return {'dup', dedupe} end
 

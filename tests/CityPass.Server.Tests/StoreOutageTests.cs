@@ -146,3 +146,95 @@ public sealed class RedisOutageTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The test's own PostgreSQL cluster, stopped under a running server.</summary>
+public sealed class PostgresOutageTests : IAsyncLifetime
+{
+    private PostgresServer _postgres = null!;
+
+    private CityPassApp App { get; set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        App = new CityPassApp(StoreMode.RedisAndPostgres, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = await RealServers.NewRedisDatabaseAsync(),
+            ["ConnectionStrings:Postgres"] = await _postgres.CreateDatabaseAsync("outage"),
+        });
+        await App.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ((IAsyncLifetime)App).DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task WhilePostgresIsDownScansAreDecidedAndLaterArchivedPassesKeepComingAndChangesAnswer503()
+    {
+        var zhangPhone = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var zhang = await zhangPhone.PassTextAsync();
+        var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
+        var gate = Outages.GateHttp(App, "上海图书馆");
+        var authority = await App.StaffAsync("authority");
+        var library = await App.StaffAsync("library");
+        var zhangId = await App.CitizenIdAsync(Phones.ZhangGreen);
+        var venue = await App.VenueIdAsync("上海图书馆");
+        var scanIds = new List<Guid> { Guid.NewGuid() };
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, scanIds[0])).Status);
+
+        await _postgres.StopAsync();
+        // Past the gate directory's age: its reload fails and the copy it has is served.
+        App.Clock.Advance(TimeSpan.FromSeconds(10));
+        foreach (var (text, direction) in new[] { (john, "in"), (zhang, "out"), (john, "out"), (zhang, "in") })
+        {
+            scanIds.Add(Guid.NewGuid());
+            var scan = await Outages.ScanAsync(gate, text, scanIds[^1], direction);
+            Assert.True(scan.Status == HttpStatusCode.OK, $"a scan while PostgreSQL is down answered {scan.Status} {scan.Code}");
+        }
+        var change = await authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" });
+        var changeBody = await change.Content.ReadFromJsonAsync<JsonElement>();
+        var ready = await App.CreateClient().GetAsync("/health/ready");
+        var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        // The citizen's page refreshes its pass from the grain's state (issued 50 s ago, past its refresh time).
+        App.Clock.Advance(TimeSpan.FromSeconds(40));
+        var refreshed = await zhangPhone.PassTextAsync();
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (change.StatusCode, changeBody.GetProperty("code").GetString()));
+        Assert.Equal((HttpStatusCode.OK, "Degraded"), (ready.StatusCode, health.GetProperty("status").GetString()));
+        Assert.StartsWith("down since", health.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("records").GetString(), StringComparison.Ordinal);
+        Assert.NotEqual(zhang, refreshed);
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, refreshed, Guid.NewGuid(), "out")).Status);
+
+        await _postgres.StartAgainAsync();
+        // Every answered scan reaches the archive once; the refused change was not made, and can be made now.
+        var archived = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans?limit=100"),
+            s => s.GetProperty("items").GetArrayLength() >= scanIds.Count + 1);
+        var ids = archived.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("scanId").GetGuid()).ToList();
+        Assert.All(scanIds, id => Assert.Single(ids, id));
+        Assert.Equal("green", (await authority.GetFromJsonAsync<JsonElement>($"/v1/citizens/{zhangId}")).GetProperty("status").GetProperty("colour").GetString());
+        var retried = await EventuallyAsync(() => authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" }),
+            r => r.IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var value = await read();
+                if (done(value) || DateTime.UtcNow > deadline) return value;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // A read answered 503 while the pool's connections to the stopped server were being replaced.
+            }
+            await Task.Delay(200);
+        }
+    }
+}

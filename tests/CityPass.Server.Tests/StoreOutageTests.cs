@@ -62,6 +62,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
             ["ConnectionStrings:Postgres"] = await RealServers.NewPostgresDatabaseAsync(),
             // Membership on a Redis that keeps its data, as docs/architecture.md asks: a silo whose table vanished stops itself.
             ["ConnectionStrings:Orleans"] = await RealServers.NewRedisDatabaseAsync(),
+            // Only the refill can bring a lost citizen back within a test's time.
+            ["HotState:ReconcileSeconds"] = "3600",
         });
         await App.InitializeAsync();
     }
@@ -133,6 +135,27 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var library = await App.StaffAsync("library");
         var archived = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans"), s => s.GetProperty("items").GetArrayLength() >= 2);
         Assert.Single(archived.GetProperty("items").EnumerateArray(), s => s.GetProperty("scanId").GetGuid() == scanId);
+    }
+
+    [Fact]
+    public async Task AfterRedisRestartsEmptyCitizensAndBookingsAreBackWithinSecondsAndABookedCitizenIsAllowed()
+    {
+        var theatre = Outages.GateHttp(App, "上海大剧院");
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var johnPhone = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var clinic = await App.StaffAsync("clinic");
+        (await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null)).EnsureSuccessStatusCode();
+        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.ZhangGreen), out var zhangId));
+
+        _redis.Kill();
+        await _redis.StartAgainAsync();
+        // Nothing asks for Zhang: his hot copy comes back by itself (the periodic reconciler runs only hourly here).
+        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(zhangId)), r => r == "1"));
+        Assert.Equal("1", await RedisAsync("SISMEMBER", new RedisKeys.Venue(theatreId).Bookings, johnId));
+        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
+        Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
+        Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)

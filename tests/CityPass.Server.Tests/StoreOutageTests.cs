@@ -147,12 +147,22 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var clinic = await App.StaffAsync("clinic");
         (await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null)).EnsureSuccessStatusCode();
         Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.ZhangGreen), out var zhangId));
+        // Zhang is inside the library, and his entry is archived.
+        var library = Outages.GateHttp(App, "上海图书馆");
+        var libraryKeys = new RedisKeys.Venue(await App.VenueIdAsync("上海图书馆"));
+        var zhangPass = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(library, zhangPass, Guid.NewGuid())).Status);
+        var librarian = await App.StaffAsync("library");
+        await EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{libraryKeys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
 
         _redis.Kill();
         await _redis.StartAgainAsync();
         // Nothing asks for Zhang: his hot copy comes back by itself (the periodic reconciler runs only hourly here).
         Assert.Equal("1", await EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(zhangId)), r => r == "1"));
         Assert.Equal("1", await RedisAsync("SISMEMBER", new RedisKeys.Venue(theatreId).Bookings, johnId));
+        // Who is inside, and how many, from the day's archive: anti-passback still knows Zhang is in.
+        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("GET", libraryKeys.Occupancy), r => r == "1"));
+        Assert.Equal("1", await RedisAsync("SISMEMBER", libraryKeys.Presence, zhangId.ToString()));
         var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
         Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
         Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));

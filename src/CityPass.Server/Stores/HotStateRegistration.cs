@@ -58,7 +58,8 @@ public static class HotStateRegistration
                 sp.GetRequiredService<ILogger<CitizenReconciler>>()));
             services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
             services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
-                sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<ILogger<HotStateRefill>>()));
+                sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<HotStateRefill>>()));
             return services;
         }
         services.AddSingleton<IHotState, EmbeddedHotState>();

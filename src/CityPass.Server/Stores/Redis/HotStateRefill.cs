@@ -12,11 +12,25 @@ namespace CityPass.Server.Stores.Redis;
 /// someone booked them again. The sign is a marker key per venue shard (<see cref="RedisKeys.Filled"/>),
 /// written after a complete refill, so on a Redis Cluster a node that lost its slots is noticed too. Every
 /// replica checks; a refill is idempotent (a citizen's copy only moves forward, a booking is a set member).
-/// Occupancy and presence are not rebuilt: venues count again from zero (docs/hot-path.md).
+/// Occupancy and presence are rebuilt from the day's archived entries and exits (the venue's day, in its time
+/// zone); scans that were in Redis's stream and not yet archived when it lost them are lost with it (the
+/// archiver drains within tens of milliseconds), so the rebuilt figures can be a few scans short.
 /// </summary>
 public sealed class HotStateRefill(
-    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, ILogger<HotStateRefill> logger) : BackgroundService
+    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, TimeProvider clock,
+    ILogger<HotStateRefill> logger) : BackgroundService
 {
+    private const int PageSize = 1000;
+
+    // KEYS: 1 occupancy, 2 presence. ARGV: 1 the archive's count of people inside, 2.. the pseudonyms inside.
+    // Scans decided since the loss have counted from zero already; the larger count is the better estimate.
+    private static readonly RedisScript RebuildVenueScript = new("""
+        local live = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if tonumber(ARGV[1]) > live then redis.call('SET', KEYS[1], ARGV[1]) end
+        for i = 2, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+        return 1
+        """);
+
     public static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
 
     private static readonly RedisKey[] Markers = [.. Enumerable.Range(0, RedisKeys.Shards).Select(shard => (RedisKey)RedisKeys.Filled(shard))];
@@ -38,17 +52,48 @@ public sealed class HotStateRefill(
         var started = TimeProvider.System.GetTimestamp();
         var db = redis().GetDatabase();
         var pushed = await citizens.ReconcileOnceAsync(cancellationToken);
-        long bookings = 0;
+        long bookings = 0, inside = 0;
         foreach (var venue in await venues.ListVenuesAsync(null, cancellationToken))
         {
+            var keys = new RedisKeys.Venue(venue.Id);
             var booked = await venues.ListBookingsAsync(venue.Id, cancellationToken);
-            if (booked.Count == 0) continue;
-            await db.SetAddAsync(new RedisKeys.Venue(venue.Id).Bookings, [.. booked.Select(b => (RedisValue)b.CitizenId.ToString())]);
+            if (booked.Count > 0) await db.SetAddAsync(keys.Bookings, [.. booked.Select(b => (RedisValue)b.CitizenId.ToString())]);
             bookings += booked.Count;
+            var (count, present) = await TallyTodayAsync(venue, cancellationToken);
+            if (count > 0 || present.Count > 0)
+                await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p)]);
+            inside += count;
         }
         await Task.WhenAll(Markers.Select(m => db.StringSetAsync(m, "1")));
-        logger.LogWarning("The hot state in Redis was missing (a first start, or Redis lost its data); put back {Citizens} citizens and {Bookings} bookings in {Seconds:0.0} s.",
-            pushed, bookings, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+        logger.LogWarning("The hot state in Redis was missing (a first start, or Redis lost its data); put back {Citizens} citizens, {Bookings} bookings " +
+            "and {Inside} people inside venues in {Seconds:0.0} s.", pushed, bookings, inside, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// From the archive, the venue's allowed entries and exits since its midnight: how many are inside (entries
+    /// less exits, never below zero) and who is (the citizens whose latest allowed scan is an entry).
+    /// </summary>
+    private async Task<(int Count, List<string> Present)> TallyTodayAsync(Venue venue, CancellationToken cancellationToken)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(venue.Policy.Hours?.TimeZoneId ?? Core.Venues.OpeningHours.Always().TimeZoneId);
+        var local = TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone);
+        var midnight = new DateTimeOffset(local.Date, local.Offset);
+        var net = 0;
+        var latest = new Dictionary<string, bool>(StringComparer.Ordinal);
+        ScanCursor? before = null;
+        while (true)
+        {
+            var page = await scans.QueryAsync(new ScanQuery(VenueId: venue.Id, From: midnight, Allowed: true, Before: before, Limit: PageSize), cancellationToken);
+            foreach (var r in page)
+            {
+                net += r.Direction == Core.Venues.ScanDirection.In ? 1 : -1;
+                // Newest first: the first scan seen of a citizen is their latest.
+                if (r.CitizenId is { } id) latest.TryAdd(id.ToString(), r.Direction == Core.Venues.ScanDirection.In);
+            }
+            if (page.Count < PageSize) break;
+            before = ScanCursor.After(page[^1]);
+        }
+        return (Math.Max(0, net), [.. latest.Where(p => p.Value).Select(p => p.Key)]);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

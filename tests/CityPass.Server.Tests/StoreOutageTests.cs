@@ -168,6 +168,24 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ABookingMadeWhileRedisIsDownIsDoneAndHonouredOnceRedisIsBack()
+    {
+        var theatre = Outages.GateHttp(App, "上海大剧院");
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var john = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var clinic = await App.StaffAsync("clinic");
+
+        _redis.Kill();
+        var booking = await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null);
+        await _redis.StartAgainAsync();
+
+        Assert.True(booking.IsSuccessStatusCode, $"a booking while Redis is down answered {booking.StatusCode}");
+        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await john.PassTextAsync(), Guid.NewGuid()), s => s.Code == "allowed");
+        Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -269,5 +287,29 @@ public sealed class PostgresOutageTests : IAsyncLifetime
             }
             await Task.Delay(200);
         }
+    }
+}
+
+/// <summary>Bookings in Redis that drifted from PostgreSQL (a push lost while Redis was away) are put right by the periodic pass.</summary>
+public sealed class BookingReconcileTests() : AppTest(StoreMode.RedisAndPostgres)
+{
+    [Fact]
+    public async Task ALostBookingPushAndALostRemovalAreRepairedWithinAReconcilePeriod()
+    {
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var wangId = await App.CitizenIdAsync(Phones.WangRed);
+        var clinic = await App.StaffAsync("clinic");
+        (await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null)).EnsureSuccessStatusCode();
+        var redis = App.Get<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        var key = new RedisKeys.Venue(theatreId).Bookings;
+
+        // As if John's push had been lost, and the removal of Wang's (not booked) had not reached Redis.
+        await redis.SetRemoveAsync(key, johnId);
+        await redis.SetAddAsync(key, wangId);
+
+        // HotState:ReconcileSeconds is 1 here.
+        Assert.True(await EventuallyAsync(() => redis.SetContainsAsync(key, johnId), b => b));
+        Assert.False(await EventuallyAsync(() => redis.SetContainsAsync(key, wangId), b => !b));
     }
 }

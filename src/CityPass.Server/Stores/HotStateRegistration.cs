@@ -59,7 +59,7 @@ public static class HotStateRegistration
             services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
             services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
                 sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<HotStateRefill>>()));
+                TimeSpan.FromSeconds(reconcileSeconds), sp.GetRequiredService<ILogger<HotStateRefill>>()));
             return services;
         }
         services.AddSingleton<IHotState, EmbeddedHotState>();

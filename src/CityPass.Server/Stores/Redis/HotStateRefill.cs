@@ -16,9 +16,14 @@ namespace CityPass.Server.Stores.Redis;
 /// zone); scans that were in Redis's stream and not yet archived when it lost them are lost with it (the
 /// archiver drains within tens of milliseconds), so the rebuilt figures can be a few scans short.
 /// </summary>
+/// <remarks>
+/// Between losses, the bookings are reconciled every <c>HotState:ReconcileSeconds</c> as the citizens are: a
+/// booking committed in PostgreSQL whose push to Redis failed (Redis away at that moment) is added, and one
+/// Redis still has after its removal failed to reach it is removed once a second read confirms it is gone.
+/// </remarks>
 public sealed class HotStateRefill(
     Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, TimeProvider clock,
-    ILogger<HotStateRefill> logger) : BackgroundService
+    TimeSpan reconcileEvery, ILogger<HotStateRefill> logger) : BackgroundService
 {
     private const int PageSize = 1000;
 
@@ -36,6 +41,7 @@ public sealed class HotStateRefill(
     private static readonly RedisKey[] Markers = [.. Enumerable.Range(0, RedisKeys.Shards).Select(shard => (RedisKey)RedisKeys.Filled(shard))];
 
     private bool _failing;
+    private long _nextBookingPass;
 
     /// <summary>True when some shard's marker is gone: the hot state there was lost since the last refill.</summary>
     public async Task<bool> LostAsync()
@@ -65,9 +71,38 @@ public sealed class HotStateRefill(
             inside += count;
         }
         await Task.WhenAll(Markers.Select(m => db.StringSetAsync(m, "1")));
+        ScheduleBookingPass();
         logger.LogWarning("The hot state in Redis was missing (a first start, or Redis lost its data); put back {Citizens} citizens, {Bookings} bookings " +
             "and {Inside} people inside venues in {Seconds:0.0} s.", pushed, bookings, inside, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
     }
+
+    /// <summary>Makes every venue's bookings in Redis what PostgreSQL has; returns how many were added and removed.</summary>
+    public async Task<(int Added, int Removed)> ReconcileBookingsAsync(CancellationToken cancellationToken)
+    {
+        var db = redis().GetDatabase();
+        int added = 0, removed = 0;
+        foreach (var venue in await venues.ListVenuesAsync(null, cancellationToken))
+        {
+            var key = new RedisKeys.Venue(venue.Id).Bookings;
+            var stored = await BookedAsync(venue.Id, cancellationToken);
+            var hot = (await db.SetMembersAsync(key)).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+            var missing = stored.Where(c => !hot.Contains(c)).ToArray();
+            if (missing.Length > 0) added += (int)await db.SetAddAsync(key, [.. missing.Select(c => (RedisValue)c)]);
+            var extra = hot.Where(c => !stored.Contains(c)).ToList();
+            // A booking made between the two reads is in Redis and not in the first: read again before removing anything.
+            if (extra.Count > 0) extra.RemoveAll((await BookedAsync(venue.Id, cancellationToken)).Contains);
+            if (extra.Count > 0) removed += (int)await db.SetRemoveAsync(key, [.. extra.Select(c => (RedisValue)c)]);
+        }
+        ScheduleBookingPass();
+        if (added + removed > 0) logger.LogWarning("Repaired the bookings in Redis: {Added} added, {Removed} removed (pushes that had failed).", added, removed);
+        return (added, removed);
+    }
+
+    private async Task<HashSet<string>> BookedAsync(Guid venueId, CancellationToken cancellationToken) =>
+        (await venues.ListBookingsAsync(venueId, cancellationToken)).Select(b => b.CitizenId.ToString()).ToHashSet(StringComparer.Ordinal);
+
+    private void ScheduleBookingPass() =>
+        _nextBookingPass = TimeProvider.System.GetTimestamp() + (long)(reconcileEvery.TotalSeconds * TimeProvider.System.TimestampFrequency);
 
     /// <summary>
     /// From the archive, the venue's allowed entries and exits since its midnight: how many are inside (entries
@@ -104,6 +139,7 @@ public sealed class HotStateRefill(
             try
             {
                 if (await LostAsync()) await RefillAsync(stoppingToken);
+                else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsAsync(stoppingToken);
                 if (_failing) logger.LogInformation("The hot state refill check works again.");
                 _failing = false;
             }

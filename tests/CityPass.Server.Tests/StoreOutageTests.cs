@@ -249,11 +249,15 @@ public sealed class PostgresOutageTests : IAsyncLifetime
         var changeBody = await change.Content.ReadFromJsonAsync<JsonElement>();
         var ready = await App.CreateClient().GetAsync("/health/ready");
         var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        var password = App.Demo.Staff.Single(s => s.Username == "library").Password;
+        var signIn = await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password });
+        var signInBody = await signIn.Content.ReadFromJsonAsync<JsonElement>();
         // The citizen's page refreshes its pass from the grain's state (issued 50 s ago, past its refresh time).
         App.Clock.Advance(TimeSpan.FromSeconds(40));
         var refreshed = await zhangPhone.PassTextAsync();
 
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (change.StatusCode, changeBody.GetProperty("code").GetString()));
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (signIn.StatusCode, signInBody.GetProperty("code").GetString()));
         Assert.Equal((HttpStatusCode.OK, "Degraded"), (ready.StatusCode, health.GetProperty("status").GetString()));
         Assert.StartsWith("down since", health.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("records").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(zhang, refreshed);

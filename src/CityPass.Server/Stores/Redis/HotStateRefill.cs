@@ -134,38 +134,30 @@ public sealed class HotStateRefill(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(CheckEvery);
-        do
+        try
         {
-            try
-            {
-                if (await LostAsync()) await RefillAsync(stoppingToken);
-                else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsAsync(stoppingToken);
-                if (_failing) logger.LogInformation("The hot state refill check works again.");
-                _failing = false;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // A store away: tried again every second, said once.
-                if (!_failing) logger.LogWarning("Checking or refilling the hot state failed ({Error}); trying again every second.", e.GetType().Name);
-                _failing = true;
-            }
+            do await CheckOnceAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await WaitAsync(timer, stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    private async Task CheckOnceAsync(CancellationToken stoppingToken)
     {
         try
         {
-            return await timer.WaitForNextTickAsync(cancellationToken);
+            if (await LostAsync()) await RefillAsync(stoppingToken);
+            else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsAsync(stoppingToken);
+            if (_failing) logger.LogInformation("The hot state refill check works again.");
+            _failing = false;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
-            return false;
+            // A store away: tried again every second, said once.
+            if (!_failing) logger.LogWarning("Checking or refilling the hot state failed ({Error}); trying again every second.", e.GetType().Name);
+            _failing = true;
         }
     }
 }

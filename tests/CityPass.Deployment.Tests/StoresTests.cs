@@ -42,4 +42,70 @@ public sealed class StoresTests
         Assert.Single(postgres["spec"]!["volumeClaimTemplates"]!.AsArray());
         Assert.Empty(r.OfKind("Cluster"));
     }
+
+    [Fact]
+    public async Task TheRedisStartScriptsAreValidShell()
+    {
+        var scripts = (await Manifests.RenderAsync("prod")).Get("ConfigMap", "citypass-redis-scripts")["data"]!.AsObject();
+        var dir = Directory.CreateTempSubdirectory("citypass-redis-scripts-").FullName;
+        try
+        {
+            foreach (var (name, text) in scripts.Where(kv => kv.Key.EndsWith(".sh", StringComparison.Ordinal)))
+            {
+                var path = Path.Combine(dir, name);
+                await File.WriteAllTextAsync(path, text!.GetValue<string>());
+                await Manifests.RunAsync("sh", ["-n", path], dir); // the redis image's sh is dash too
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task RedisAcceptsTheConfigAsTheStartScriptWritesIt()
+    {
+        var scripts = (await Manifests.RenderAsync("prod")).Get("ConfigMap", "citypass-redis-scripts")["data"]!;
+        var dir = Directory.CreateTempSubdirectory("citypass-redis-conf-").FullName;
+        try
+        {
+            // What redis-start.sh appends, on a data directory here and a socket instead of a TCP port.
+            var conf = scripts["redis.conf"]!.GetValue<string>().Replace("dir /data", "dir " + dir, StringComparison.Ordinal)
+                + $"requirepass test-only\nmasterauth test-only\nreplica-announce-ip localhost\nport 0\nunixsocket {dir}/redis.sock\n";
+            var path = Path.Combine(dir, "redis.conf");
+            await File.WriteAllTextAsync(path, conf);
+            var log = await RedisStartsAsync(path);
+            Assert.Contains("ready to accept connections", log, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // Starts redis-server on the file and stops it once it says it is ready (or has exited).
+    private static async Task<string> RedisStartsAsync(string confPath)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(confPath);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var log = new System.Text.StringBuilder();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                log.AppendLine(line);
+                if (line.Contains("ready to accept connections", StringComparison.OrdinalIgnoreCase)) break;
+            }
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+        return log.ToString() + await stderr;
+    }
 }

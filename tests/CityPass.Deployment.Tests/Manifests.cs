@@ -59,7 +59,7 @@ public static class Manifests
         await RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], SchemaDir);
     }
 
-    public static async Task<string> RunAsync(string file, IEnumerable<string> args, string workingDirectory, string? stdin = null)
+    public static async Task<string> RunAsync(string file, IEnumerable<string> args, string workingDirectory, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -69,6 +69,7 @@ public static class Manifests
             RedirectStandardError = true,
         };
         foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) start.Environment[k] = v;
         Process process;
         try
         {

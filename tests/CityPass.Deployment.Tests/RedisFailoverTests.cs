@@ -87,6 +87,7 @@ public sealed class RedisFailoverTests : IAsyncLifetime
         start.Environment["RUN_DIR"] = run;
         start.Environment["DATA_DIR"] = data;
         start.Environment["BIND_IP"] = ip;
+        start.Environment["REDIS_MEMORY_LIMIT"] = "268435456";
         var process = Process.Start(start) ?? throw new InvalidOperationException("unshare did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

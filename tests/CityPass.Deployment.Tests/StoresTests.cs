@@ -19,6 +19,11 @@ public sealed class StoresTests
         // Orleans' membership table is here: a restart must not come back empty.
         Assert.Contains("appendonly yes", conf, StringComparison.Ordinal);
         Assert.Contains("maxmemory-policy noeviction", conf, StringComparison.Ordinal);
+        // noeviction only refuses writes below a maxmemory: the start script derives it from the limit.
+        Assert.Contains("maxmemory $((REDIS_MEMORY_LIMIT * 7 / 10))", scripts["redis-start.sh"]!.GetValue<string>(), StringComparison.Ordinal);
+        var container = Assert.Single(Pods.Containers(redis["spec"]!["template"]!.AsObject()));
+        var limit = Assert.Single(container["env"]!.AsArray(), e => Rendered.Str(e, "name") == "REDIS_MEMORY_LIMIT")!["valueFrom"]!["resourceFieldRef"];
+        Assert.Equal(("redis", "limits.memory"), (Rendered.Str(limit, "containerName"), Rendered.Str(limit, "resource")));
         // Quorum 2 of 3, the service name the server's connection string gives (serviceName=citypass).
         Assert.Contains("sentinel monitor citypass ${primary} 6379 2", scripts["sentinel-start.sh"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -72,7 +77,7 @@ public sealed class StoresTests
         {
             // What redis-start.sh appends, on a data directory here and a socket instead of a TCP port.
             var conf = scripts["redis.conf"]!.GetValue<string>().Replace("dir /data", "dir " + dir, StringComparison.Ordinal)
-                + $"requirepass test-only\nmasterauth test-only\nreplica-announce-ip localhost\nport 0\nunixsocket {dir}/redis.sock\n";
+                + $"requirepass test-only\nmasterauth test-only\nreplica-announce-ip localhost\nmaxmemory 187904819\nport 0\nunixsocket {dir}/redis.sock\n";
             var path = Path.Combine(dir, "redis.conf");
             await File.WriteAllTextAsync(path, conf);
             var log = await RedisStartsAsync(path);

@@ -77,9 +77,15 @@ public sealed class MembershipWatchdog(
             var jitter = TimeSpan.FromSeconds(Random.Shared.NextDouble() * options.MembershipLossJitterSeconds);
             logger.LogCritical("This silo's row is gone from the membership table (did its Redis restart empty?); restarting in {Seconds:F0} s to rejoin a fresh table.", jitter.TotalSeconds);
             await Task.Delay(jitter, stoppingToken);
-            // The process ends within the shutdown timeout (the silo's goodbye to a table that is gone cannot
-            // complete); a Deployment's pod is restarted whatever the exit code (restartPolicy Always).
             lifetime.StopApplication();
+            if (options.ExitAfterMembershipLossSeconds == 0) return;
+            // The silo's goodbye to a table that is gone cannot complete: Orleans retries it for a minute while the
+            // server answers nothing (seen under load: 37 s without an answer). There is nothing to hand off, as no
+            // other silo can see this one; once the requests in flight are answered the process ends itself, and a
+            // Deployment's pod is restarted whatever the exit code (restartPolicy Always).
+            await Task.Delay(TimeSpan.FromSeconds(options.ExitAfterMembershipLossSeconds), CancellationToken.None);
+            logger.LogCritical("Ending the process: the silo cannot leave a membership table that is gone.");
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
             return;
         }
     }

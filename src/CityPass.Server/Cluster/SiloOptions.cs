@@ -58,6 +58,13 @@ public sealed class SiloOptions
     /// <summary>A replica whose row was lost restarts at a random moment within this many seconds, so the replicas restart one by one.</summary>
     public int MembershipLossJitterSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How long a replica stopping for a lost membership row waits for its requests in flight before it ends its
+    /// process itself (0: never, for a host that is not the process, as in tests): the silo's goodbye to a
+    /// table that is gone retries for a minute while the server answers nothing.
+    /// </summary>
+    public int ExitAfterMembershipLossSeconds { get; set; } = 5;
+
     public IPAddress Address => IPAddress.Parse(AdvertisedAddress ?? IPAddress.Loopback.ToString());
 
     public IEnumerable<string> Validate()
@@ -73,5 +80,6 @@ public sealed class SiloOptions
         if (CallTimeoutSeconds is < 1 or > 300) yield return "Orleans:CallTimeoutSeconds is between 1 and 300.";
         if (MembershipCheckSeconds is < 1 or > 3600) yield return "Orleans:MembershipCheckSeconds is between 1 and 3600.";
         if (MembershipLossJitterSeconds is < 0 or > 3600) yield return "Orleans:MembershipLossJitterSeconds is between 0 and 3600.";
+        if (ExitAfterMembershipLossSeconds is < 0 or > 600) yield return "Orleans:ExitAfterMembershipLossSeconds is between 0 and 600.";
     }
 }

@@ -46,6 +46,8 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         _settings.TryAdd("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         // Every second, so a watchdog that wrongly found its silo missing would stop apps in the middle of tests.
         _settings.TryAdd("Orleans:MembershipCheckSeconds", "1");
+        // In process: a watchdog must never end the test host's process.
+        _settings.TryAdd("Orleans:ExitAfterMembershipLossSeconds", "0");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
@@ -9,8 +10,15 @@ using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Scans;
 
-/// <summary>What a gate sends: the scanned text, its own id for this scan (retries reuse it), the direction, and when it scanned.</summary>
-public sealed record ScanRequest(string? Text, Guid? ScanId, string? Direction, DateTimeOffset? ScannedAt);
+/// <summary>
+/// What a gate sends: the scanned text, its own id for this scan (retries reuse it), the direction, and when it scanned.
+/// Direction and ScannedAt have defaults so the OpenAPI document lists them as optional, as they are.
+/// </summary>
+public sealed record ScanRequest(
+    string? Text,
+    Guid? ScanId,
+    [property: Description("'in' (the default) or 'out'.")] string? Direction = null,
+    [property: Description("When the gate scanned, by its own clock; the server's time when absent.")] DateTimeOffset? ScannedAt = null);
 
 /// <summary>What the gate gets: open or not, why, and what it may show. No more about the citizen's health than the colour.</summary>
 public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate);

@@ -114,6 +114,20 @@ public abstract class ScanStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task ALateUploadReadsBackFlaggedWithItsOwnScanTime()
+    {
+        var venue = Guid.NewGuid();
+        var live = Scan(Now, venueId: venue);
+        var late = Scan(Now.AddMilliseconds(1), venueId: venue) with { ScannedAt = Now.AddDays(-2), LateUpload = true };
+
+        await Scans.InsertAsync([live, late], None);
+
+        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, None));
+        Assert.Equal([late, live], await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
+        Assert.Equal([true, false], (await Scans.QueryAsync(new ScanQuery(VenueId: venue), None)).Select(r => r.LateUpload));
+    }
+
+    [Fact]
     public async Task PagingNewestFirstVisitsEveryRecordOnceEvenWhenManyShareATime()
     {
         var venue = Guid.NewGuid();

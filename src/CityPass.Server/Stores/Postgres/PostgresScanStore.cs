@@ -15,7 +15,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
-    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id";
+    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload";
     private const string PartitionPrefix = "scans_p";
 
     private static readonly Dictionary<string, DecisionCode> CodesByName = Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
@@ -62,6 +62,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         var citizenIds = new Guid?[n];
         var issuers = new long[n];
         var tokenIds = new Guid[n];
+        var lateUploads = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var r = records[i];
@@ -78,6 +79,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             citizenIds[i] = r.CitizenId is { } c ? PgValues.ToUuid(c.Value) : null;
             issuers[i] = r.Issuer.Code;
             tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
+            lateUploads[i] = r.LateUpload;
         }
 
         // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped, also
@@ -85,7 +87,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         await using var command = dataSource.CreateCommand($"""
             INSERT INTO scans ({Columns})
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[])
+                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[])
             ON CONFLICT DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
@@ -101,6 +103,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         command.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = citizenIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = issuers });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokenIds });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = lateUploads });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -236,5 +239,6 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         new IssuerId(checked((uint)r.GetInt64(11))),
         new TokenId(PgValues.FromUuid(r.GetGuid(12))),
         r.GetFieldValue<DateTimeOffset>(2),
-        r.GetFieldValue<DateTimeOffset>(1));
+        r.GetFieldValue<DateTimeOffset>(1),
+        r.GetBoolean(13));
 }

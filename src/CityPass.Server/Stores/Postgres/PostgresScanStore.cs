@@ -175,6 +175,38 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The statement of <see cref="GateClocksAsync"/> ($1 gate ids, $2 since); public so a test can check its plan.</summary>
+    public const string GateClocksSql = """
+        SELECT g.id, live.scanned_at, live.decided_at, late.decided_at
+        FROM unnest($1::uuid[]) AS g(id)
+        LEFT JOIN LATERAL (SELECT scanned_at, decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND NOT late_upload
+                           ORDER BY decided_at DESC LIMIT 1) live ON TRUE
+        LEFT JOIN LATERAL (SELECT decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND late_upload
+                           ORDER BY decided_at DESC LIMIT 1) late ON TRUE
+        WHERE live.decided_at IS NOT NULL OR late.decided_at IS NOT NULL
+        """;
+
+    /// <summary>
+    /// Per gate, its newest live scan and its newest late upload since the cutoff: each a LIMIT 1 on an index by gate
+    /// and time (the gate's own, and the partial one of late uploads), so a busy gate costs no more than a quiet one.
+    /// </summary>
+    public async Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gateIds);
+        if (gateIds.Count == 0) return [];
+        await using var command = dataSource.CreateCommand(GateClocksSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = gateIds.Distinct().ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = since.ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var clocks = new List<GateClock>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            TimeSpan? drift = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(1) - reader.GetFieldValue<DateTimeOffset>(2);
+            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return clocks;
+    }
+
     /// <summary>Drops the partitions of days that end at or before the cutoff, then deletes what is older in the cutoff's own day.</summary>
     public async Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {

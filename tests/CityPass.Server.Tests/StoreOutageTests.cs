@@ -62,6 +62,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
             ["ConnectionStrings:Postgres"] = await RealServers.NewPostgresDatabaseAsync(),
             // Membership on a Redis that keeps its data, as docs/architecture.md asks: a silo whose table vanished stops itself.
             ["ConnectionStrings:Orleans"] = await RealServers.NewRedisDatabaseAsync(),
+            // Only the refill can bring a lost citizen back within a test's time.
+            ["HotState:ReconcileSeconds"] = "3600",
         });
         await App.InitializeAsync();
     }
@@ -135,6 +137,55 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Single(archived.GetProperty("items").EnumerateArray(), s => s.GetProperty("scanId").GetGuid() == scanId);
     }
 
+    [Fact]
+    public async Task AfterRedisRestartsEmptyCitizensAndBookingsAreBackWithinSecondsAndABookedCitizenIsAllowed()
+    {
+        var theatre = Outages.GateHttp(App, "上海大剧院");
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var johnPhone = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var clinic = await App.StaffAsync("clinic");
+        (await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null)).EnsureSuccessStatusCode();
+        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.ZhangGreen), out var zhangId));
+        // Zhang is inside the library, and his entry is archived.
+        var library = Outages.GateHttp(App, "上海图书馆");
+        var libraryKeys = new RedisKeys.Venue(await App.VenueIdAsync("上海图书馆"));
+        var zhangPass = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(library, zhangPass, Guid.NewGuid())).Status);
+        var librarian = await App.StaffAsync("library");
+        await EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{libraryKeys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
+
+        _redis.Kill();
+        await _redis.StartAgainAsync();
+        // Nothing asks for Zhang: his hot copy comes back by itself (the periodic reconciler runs only hourly here).
+        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(zhangId)), r => r == "1"));
+        Assert.Equal("1", await RedisAsync("SISMEMBER", new RedisKeys.Venue(theatreId).Bookings, johnId));
+        // Who is inside, and how many, from the day's archive: anti-passback still knows Zhang is in.
+        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("GET", libraryKeys.Occupancy), r => r == "1"));
+        Assert.Equal("1", await RedisAsync("SISMEMBER", libraryKeys.Presence, zhangId.ToString()));
+        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
+        Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
+        Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABookingMadeWhileRedisIsDownIsDoneAndHonouredOnceRedisIsBack()
+    {
+        var theatre = Outages.GateHttp(App, "上海大剧院");
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var john = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var clinic = await App.StaffAsync("clinic");
+
+        _redis.Kill();
+        var booking = await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null);
+        await _redis.StartAgainAsync();
+
+        Assert.True(booking.IsSuccessStatusCode, $"a booking while Redis is down answered {booking.StatusCode}");
+        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await john.PassTextAsync(), Guid.NewGuid()), s => s.Code == "allowed");
+        Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -198,11 +249,15 @@ public sealed class PostgresOutageTests : IAsyncLifetime
         var changeBody = await change.Content.ReadFromJsonAsync<JsonElement>();
         var ready = await App.CreateClient().GetAsync("/health/ready");
         var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        var password = App.Demo.Staff.Single(s => s.Username == "library").Password;
+        var signIn = await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password });
+        var signInBody = await signIn.Content.ReadFromJsonAsync<JsonElement>();
         // The citizen's page refreshes its pass from the grain's state (issued 50 s ago, past its refresh time).
         App.Clock.Advance(TimeSpan.FromSeconds(40));
         var refreshed = await zhangPhone.PassTextAsync();
 
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (change.StatusCode, changeBody.GetProperty("code").GetString()));
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (signIn.StatusCode, signInBody.GetProperty("code").GetString()));
         Assert.Equal((HttpStatusCode.OK, "Degraded"), (ready.StatusCode, health.GetProperty("status").GetString()));
         Assert.StartsWith("down since", health.GetProperty("checks").GetProperty("stores").GetProperty("data").GetProperty("records").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(zhang, refreshed);
@@ -236,5 +291,29 @@ public sealed class PostgresOutageTests : IAsyncLifetime
             }
             await Task.Delay(200);
         }
+    }
+}
+
+/// <summary>Bookings in Redis that drifted from PostgreSQL (a push lost while Redis was away) are put right by the periodic pass.</summary>
+public sealed class BookingReconcileTests() : AppTest(StoreMode.RedisAndPostgres)
+{
+    [Fact]
+    public async Task ALostBookingPushAndALostRemovalAreRepairedWithinAReconcilePeriod()
+    {
+        var theatreId = await App.VenueIdAsync("上海大剧院");
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        var wangId = await App.CitizenIdAsync(Phones.WangRed);
+        var clinic = await App.StaffAsync("clinic");
+        (await clinic.PutAsync($"/v1/venues/{theatreId}/bookings/{johnId}", null)).EnsureSuccessStatusCode();
+        var redis = App.Get<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        var key = new RedisKeys.Venue(theatreId).Bookings;
+
+        // As if John's push had been lost, and the removal of Wang's (not booked) had not reached Redis.
+        await redis.SetRemoveAsync(key, johnId);
+        await redis.SetAddAsync(key, wangId);
+
+        // HotState:ReconcileSeconds is 1 here.
+        Assert.True(await EventuallyAsync(() => redis.SetContainsAsync(key, johnId), b => b));
+        Assert.False(await EventuallyAsync(() => redis.SetContainsAsync(key, wangId), b => !b));
     }
 }

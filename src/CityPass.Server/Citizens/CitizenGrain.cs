@@ -93,7 +93,15 @@ public sealed class CitizenGrain(
             ? await store.AddBookingAsync(new Booking(venueId, _id, clock.GetUtcNow()), CancellationToken.None)
             : await store.RemoveBookingAsync(venueId, _id, CancellationToken.None);
         // Pushed even when the store had it already: the hot set may have lost it (a Redis restarted empty).
-        await hot.SetBookingAsync(venueId, _id, booked, CancellationToken.None);
+        try
+        {
+            await hot.SetBookingAsync(venueId, _id, booked, CancellationToken.None);
+        }
+        catch (Exception e) when (Problems.StoreFailures.Classify(e) == Problems.Store.HotState)
+        {
+            // Committed already, so the answer is that it is done; gates see it once the bookings are reconciled.
+            logger.LogWarning("A booking was committed but not pushed to the hot store ({Error}); the bookings reconcile will repair it.", e.GetType().Name);
+        }
         _bookings = await store.ListBookingsAsync(_id, CancellationToken.None);
         return changed;
     }

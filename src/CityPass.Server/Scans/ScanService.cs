@@ -79,25 +79,32 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
     /// </summary>
     private async Task<ScanOutcome> DecideWithinBudgetAsync(ScanAttempt attempt, long started, CancellationToken cancellationToken)
     {
-        // At least a millisecond: a scan whose checks alone used the budget still gets its answer (a 503) from here.
-        var left = TimeSpan.FromMilliseconds(Math.Max(1, (_options.Budget - Stopwatch.GetElapsedTime(started)).TotalMilliseconds));
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(left);
         try
         {
-            var decided = hot.ScanAsync(attempt, budget.Token);
-            return await decided.WaitAsync(left, cancellationToken) ?? await ScanAfterLoadingCitizenAsync(attempt, budget.Token).WaitAsync(budget.Token);
+            // One timer per scan, and none when the hot state answers synchronously (embedded).
+            var decided = await hot.ScanAsync(attempt, cancellationToken).WaitAsync(BudgetLeft(started), cancellationToken);
+            if (decided is not null) return decided;
         }
         // Task.WaitAsync's own timeout (the Redis client's is a subtype and is classified as it is).
         catch (TimeoutException e) when (e.GetType() == typeof(TimeoutException))
         {
             throw new StoreUnavailableException(Store.HotState, "no answer within the scan budget", e);
         }
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(BudgetLeft(started));
+        try
+        {
+            return await ScanAfterLoadingCitizenAsync(attempt, budget.Token).WaitAsync(budget.Token);
+        }
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
         }
     }
+
+    // At least a millisecond: a scan whose checks alone used the budget still gets its answer (a 503) from here.
+    private TimeSpan BudgetLeft(long started) =>
+        TimeSpan.FromMilliseconds(Math.Max(1, (_options.Budget - Stopwatch.GetElapsedTime(started)).TotalMilliseconds));
 
     // The hot store lacks this citizen (new, evicted, or lost in a failover): load the hot copy
     // from the system of record and try once more. A citizen unknown there too is denied, and the

@@ -17,7 +17,8 @@ public static class HotStateRegistration
 
     /// <summary>
     /// The hot state: Redis when ConnectionStrings:Redis is set (with the scan archiver that drains
-    /// its stream into the scan store, and the reconciler that repairs missed citizen pushes), else in memory.
+    /// its stream into the scan store, the reconciler that repairs missed citizen pushes, and the refill that puts
+    /// back what a Redis that lost its data had), else in memory.
     /// </summary>
     public static IServiceCollection AddHotState(this IServiceCollection services, IConfiguration configuration)
     {
@@ -52,9 +53,13 @@ public static class HotStateRegistration
             services.AddHostedService(sp => new RedisDirectorySync(Redis(sp), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.TryAddSingleton<Operators.OperatorCache>();
             services.AddHostedService(sp => new RedisOperatorSync(Redis(sp), sp.GetRequiredService<Operators.OperatorCache>(), sp.GetRequiredService<ILogger<RedisOperatorSync>>()));
-            services.AddHostedService(sp => new CitizenReconciler(
+            services.AddSingleton(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
+            services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
+                sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<TimeProvider>(),
+                TimeSpan.FromSeconds(reconcileSeconds), sp.GetRequiredService<ILogger<HotStateRefill>>()));
             return services;
         }
         services.AddSingleton<IHotState, EmbeddedHotState>();

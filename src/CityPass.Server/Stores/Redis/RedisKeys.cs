@@ -41,6 +41,9 @@ public static class RedisKeys
     /// <summary>Entries the archiver could not read (a bug, not an outage): kept beside the stream for a human, never dropped.</summary>
     public static string DeadScans(int shard) => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:scans:dead";
 
+    /// <summary>"This shard's hot state was filled from the system of record": gone means Redis lost it (<see cref="HotStateRefill"/>).</summary>
+    public static string Filled(int shard) => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:filled";
+
     public static IReadOnlyList<string> AllScanStreams { get; } = Array.AsReadOnly(ScanStreams);
 
     /// <summary>The keys of one venue; all in the venue's shard, so all in one slot.</summary>

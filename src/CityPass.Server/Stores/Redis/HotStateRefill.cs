@@ -1,0 +1,163 @@
+using CityPass.Server.Citizens;
+using CityPass.Server.Scans;
+using CityPass.Server.Venues;
+using StackExchange.Redis;
+
+namespace CityPass.Server.Stores.Redis;
+
+/// <summary>
+/// Notices within a second that Redis lost the hot state (restarted empty, failed over to a replica that
+/// had not received it, flushed) and puts back what scans need from the system of record: every citizen's
+/// hot copy and every venue's bookings. Without it a booked citizen was refused <c>booking_required</c> until
+/// someone booked them again. The sign is a marker key per venue shard (<see cref="RedisKeys.Filled"/>),
+/// written after a complete refill, so on a Redis Cluster a node that lost its slots is noticed too. Every
+/// replica checks; a refill is idempotent (a citizen's copy only moves forward, a booking is a set member).
+/// Occupancy and presence are rebuilt from the day's archived entries and exits (the venue's day, in its time
+/// zone); scans that were in Redis's stream and not yet archived when it lost them are lost with it (the
+/// archiver drains within tens of milliseconds), so the rebuilt figures can be a few scans short.
+/// </summary>
+/// <remarks>
+/// Between losses, the bookings are reconciled every <c>HotState:ReconcileSeconds</c> as the citizens are: a
+/// booking committed in PostgreSQL whose push to Redis failed (Redis away at that moment) is added, and one
+/// Redis still has after its removal failed to reach it is removed once a second read confirms it is gone.
+/// </remarks>
+public sealed class HotStateRefill(
+    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, TimeProvider clock,
+    TimeSpan reconcileEvery, ILogger<HotStateRefill> logger) : BackgroundService
+{
+    private const int PageSize = 1000;
+
+    // KEYS: 1 occupancy, 2 presence. ARGV: 1 the archive's count of people inside, 2.. the pseudonyms inside.
+    // Scans decided since the loss have counted from zero already; the larger count is the better estimate.
+    private static readonly RedisScript RebuildVenueScript = new("""
+        local live = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if tonumber(ARGV[1]) > live then redis.call('SET', KEYS[1], ARGV[1]) end
+        for i = 2, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+        return 1
+        """);
+
+    public static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
+
+    private static readonly RedisKey[] Markers = [.. Enumerable.Range(0, RedisKeys.Shards).Select(shard => (RedisKey)RedisKeys.Filled(shard))];
+
+    private bool _failing;
+    private long _nextBookingPass;
+
+    /// <summary>True when some shard's marker is gone: the hot state there was lost since the last refill.</summary>
+    public async Task<bool> LostAsync()
+    {
+        var db = redis().GetDatabase();
+        // One EXISTS per shard (they may live on different cluster nodes), sent together.
+        var exists = await Task.WhenAll(Markers.Select(m => db.KeyExistsAsync(m)));
+        return exists.Any(e => !e);
+    }
+
+    /// <summary>Pushes every citizen and every booking again, then marks every shard filled.</summary>
+    public async Task RefillAsync(CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        var db = redis().GetDatabase();
+        var pushed = await citizens.ReconcileOnceAsync(cancellationToken);
+        long bookings = 0, inside = 0;
+        foreach (var venue in await venues.ListVenuesAsync(null, cancellationToken))
+        {
+            var keys = new RedisKeys.Venue(venue.Id);
+            var booked = await venues.ListBookingsAsync(venue.Id, cancellationToken);
+            if (booked.Count > 0) await db.SetAddAsync(keys.Bookings, [.. booked.Select(b => (RedisValue)b.CitizenId.ToString())]);
+            bookings += booked.Count;
+            var (count, present) = await TallyTodayAsync(venue, cancellationToken);
+            if (count > 0 || present.Count > 0)
+                await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p)]);
+            inside += count;
+        }
+        await Task.WhenAll(Markers.Select(m => db.StringSetAsync(m, "1")));
+        ScheduleBookingPass();
+        logger.LogWarning("The hot state in Redis was missing (a first start, or Redis lost its data); put back {Citizens} citizens, {Bookings} bookings " +
+            "and {Inside} people inside venues in {Seconds:0.0} s.", pushed, bookings, inside, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>Makes every venue's bookings in Redis what PostgreSQL has; returns how many were added and removed.</summary>
+    public async Task<(int Added, int Removed)> ReconcileBookingsAsync(CancellationToken cancellationToken)
+    {
+        var db = redis().GetDatabase();
+        int added = 0, removed = 0;
+        foreach (var venue in await venues.ListVenuesAsync(null, cancellationToken))
+        {
+            var key = new RedisKeys.Venue(venue.Id).Bookings;
+            var stored = await BookedAsync(venue.Id, cancellationToken);
+            var hot = (await db.SetMembersAsync(key)).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+            var missing = stored.Where(c => !hot.Contains(c)).ToArray();
+            if (missing.Length > 0) added += (int)await db.SetAddAsync(key, [.. missing.Select(c => (RedisValue)c)]);
+            var extra = hot.Where(c => !stored.Contains(c)).ToList();
+            // A booking made between the two reads is in Redis and not in the first: read again before removing anything.
+            if (extra.Count > 0) extra.RemoveAll((await BookedAsync(venue.Id, cancellationToken)).Contains);
+            if (extra.Count > 0) removed += (int)await db.SetRemoveAsync(key, [.. extra.Select(c => (RedisValue)c)]);
+        }
+        ScheduleBookingPass();
+        if (added + removed > 0) logger.LogWarning("Repaired the bookings in Redis: {Added} added, {Removed} removed (pushes that had failed).", added, removed);
+        return (added, removed);
+    }
+
+    private async Task<HashSet<string>> BookedAsync(Guid venueId, CancellationToken cancellationToken) =>
+        (await venues.ListBookingsAsync(venueId, cancellationToken)).Select(b => b.CitizenId.ToString()).ToHashSet(StringComparer.Ordinal);
+
+    private void ScheduleBookingPass() =>
+        _nextBookingPass = TimeProvider.System.GetTimestamp() + (long)(reconcileEvery.TotalSeconds * TimeProvider.System.TimestampFrequency);
+
+    /// <summary>
+    /// From the archive, the venue's allowed entries and exits since its midnight: how many are inside (entries
+    /// less exits, never below zero) and who is (the citizens whose latest allowed scan is an entry).
+    /// </summary>
+    private async Task<(int Count, List<string> Present)> TallyTodayAsync(Venue venue, CancellationToken cancellationToken)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(venue.Policy.Hours?.TimeZoneId ?? Core.Venues.OpeningHours.Always().TimeZoneId);
+        var local = TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone);
+        var midnight = new DateTimeOffset(local.Date, local.Offset);
+        var net = 0;
+        var latest = new Dictionary<string, bool>(StringComparer.Ordinal);
+        ScanCursor? before = null;
+        while (true)
+        {
+            var page = await scans.QueryAsync(new ScanQuery(VenueId: venue.Id, From: midnight, Allowed: true, Before: before, Limit: PageSize), cancellationToken);
+            foreach (var r in page)
+            {
+                net += r.Direction == Core.Venues.ScanDirection.In ? 1 : -1;
+                // Newest first: the first scan seen of a citizen is their latest.
+                if (r.CitizenId is { } id) latest.TryAdd(id.ToString(), r.Direction == Core.Venues.ScanDirection.In);
+            }
+            if (page.Count < PageSize) break;
+            before = ScanCursor.After(page[^1]);
+        }
+        return (Math.Max(0, net), [.. latest.Where(p => p.Value).Select(p => p.Key)]);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckEvery);
+        try
+        {
+            do await CheckOnceAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task CheckOnceAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (await LostAsync()) await RefillAsync(stoppingToken);
+            else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsAsync(stoppingToken);
+            if (_failing) logger.LogInformation("The hot state refill check works again.");
+            _failing = false;
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // A store away: tried again every second, said once.
+            if (!_failing) logger.LogWarning("Checking or refilling the hot state failed ({Error}); trying again every second.", e.GetType().Name);
+            _failing = true;
+        }
+    }
+}

@@ -22,7 +22,9 @@ public enum Room
 /// One situation at a gate, set up through the hot state's own interface and then decided by it
 /// and by <see cref="EntryRules.Decide"/> for comparison. Own passes carry a colour that differs
 /// from the citizen's current one and opposite credentials, so the version comparison and "the
-/// city's credentials win" are visible in every case.
+/// city's credentials win" are visible in every case. <see cref="LateUpload"/>: the scan is sent as a late upload,
+/// which must be decided alike, flagged, and leave the venue exactly as it was: a live scan of the same pass right
+/// after it is then decided as the late one was, and takes effect.
 /// </summary>
 public sealed record DecisionCase(
     bool OwnPass,
@@ -36,7 +38,8 @@ public sealed record DecisionCase(
     bool AntiPassback,
     Room Room,
     bool Replayed,
-    bool Open = true)
+    bool Open = true,
+    bool LateUpload = false)
 {
     private const uint CurrentVersion = 5;
     private const Credentials Required = Credentials.SocialSecurityCard;
@@ -97,16 +100,28 @@ public sealed record DecisionCase(
         var expected = EntryRules.Decide(claims, snapshot, policy,
             new VenueSituation(occupancy, Inside, Booking == Booking.Booked, Replayed), Direction, Passes.Now);
 
+        var name = OwnPass ? citizen.MaskedName : "*";
+        if (LateUpload)
+        {
+            var late = await hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, claims, Direction, policy)), cancellationToken);
+            if (Differs(late, expected with { OccupancyAfter = occupancy }, name, await hot.GetOccupancyAsync(venue, cancellationToken), lateUpload: true) is { } lateFailure)
+            {
+                return "late upload: " + lateFailure;
+            }
+        }
         var outcome = await hot.ScanAsync(Passes.Attempt(venue, claims, Direction, policy), cancellationToken);
+        return Differs(outcome, expected, name, await hot.GetOccupancyAsync(venue, cancellationToken), lateUpload: false);
+    }
+
+    private static string? Differs(ScanOutcome? outcome, EntryDecision expected, string name, int stored, bool lateUpload)
+    {
         if (outcome is null) return "no decision";
         var record = outcome.Record;
-        var name = OwnPass ? citizen.MaskedName : "*";
-        var after = await hot.GetOccupancyAsync(venue, cancellationToken);
         if (record.Allowed != expected.Allowed || record.Code != expected.Code || record.Colour != expected.Colour || record.DisplayName != name
-            || outcome.Occupancy != expected.OccupancyAfter || after != expected.OccupancyAfter || outcome.Duplicate)
+            || outcome.Occupancy != expected.OccupancyAfter || stored != expected.OccupancyAfter || outcome.Duplicate || record.LateUpload != lateUpload)
         {
-            return $"expected {expected.Code}/{expected.Colour}/{name}/occupancy {expected.OccupancyAfter}, " +
-                $"got {record.Code}/{record.Colour}/{record.DisplayName}/occupancy {outcome.Occupancy} (stored {after})";
+            return $"expected {expected.Code}/{expected.Colour}/{name}/occupancy {expected.OccupancyAfter}/late {lateUpload}, " +
+                $"got {record.Code}/{record.Colour}/{record.DisplayName}/occupancy {outcome.Occupancy} (stored {stored})/late {record.LateUpload}";
         }
         return null;
     }

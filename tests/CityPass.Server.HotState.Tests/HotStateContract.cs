@@ -77,6 +77,80 @@ public abstract class HotStateContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryCombinationUploadedLateIsDecidedAsEntryRulesDecideAndLeavesTheVenueAsItWas()
+    {
+        var cases = DecisionCase.All().Select(c => c with { LateUpload = true }).ToList();
+        var failures = new ConcurrentQueue<string>();
+        await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (c, ct) =>
+        {
+            if (await c.RunAsync(Hot, ct) is { } failure) failures.Enqueue($"{c}: {failure}");
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} cases differ, e.g.\n" + string.Join("\n", failures.Take(10)));
+    }
+
+    [Fact]
+    public async Task ALateUploadIsRecordedAsDecidedButMovesNoOccupancyPresenceOrReplayMark()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var pass = Passes.Of(citizen);
+        var policy = VenuePolicy.Default with { Capacity = 1 };
+
+        var lateEntry = await Hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, pass, policy: policy)), None);
+
+        Assert.Equal((true, DecisionCode.Allowed, true, 0), (lateEntry!.Record.Allowed, lateEntry.Record.Code, lateEntry.Record.LateUpload, lateEntry.Occupancy));
+        Assert.Equal(Passes.Now.AddDays(-2), lateEntry.Record.ScannedAt);
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+
+        // The same pass enters live: no replay mark (token_replayed), no presence (already_inside), room left (venue_full).
+        var liveEntry = await Hot.ScanAsync(Passes.Attempt(venue, pass, policy: policy), None);
+        Assert.Equal((DecisionCode.Allowed, false, 1), (liveEntry!.Record.Code, liveEntry.Record.LateUpload, liveEntry.Occupancy));
+
+        // A late exit neither lowers the count nor takes the citizen out: the live exit still finds them inside.
+        var lateExit = await Hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, policy)), None);
+        Assert.Equal((DecisionCode.Allowed, true, 1), (lateExit!.Record.Code, lateExit.Record.LateUpload, lateExit.Occupancy));
+        var liveExit = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, policy), None);
+        Assert.Equal((DecisionCode.Allowed, 0), (liveExit!.Record.Code, liveExit.Occupancy));
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+    }
+
+    [Fact]
+    public async Task ALateUploadIsRefusedByTheSameRulesAsALiveScan()
+    {
+        var venue = Guid.NewGuid();
+        var red = Passes.NewCitizen(StatusColour.Red);
+        var green = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(red, None);
+        await Hot.PutCitizenAsync(green, None);
+        var full = VenuePolicy.Default with { Capacity = 0 };
+
+        var refusedRed = await Hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, Passes.Of(red), policy: VenuePolicy.Default)), None);
+        var refusedFull = await Hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, Passes.Of(green), policy: full)), None);
+        var exitWithoutEntry = await Hot.ScanAsync(Passes.UploadedLate(Passes.Attempt(venue, Passes.Of(green), ScanDirection.Out, VenuePolicy.Default)), None);
+
+        Assert.Equal((false, DecisionCode.StatusNotAllowed, true), (refusedRed!.Record.Allowed, refusedRed.Record.Code, refusedRed.Record.LateUpload));
+        Assert.Equal((false, DecisionCode.VenueFull, true), (refusedFull!.Record.Allowed, refusedFull.Record.Code, refusedFull.Record.LateUpload));
+        Assert.Equal((false, DecisionCode.NotInside, true), (exitWithoutEntry!.Record.Allowed, exitWithoutEntry.Record.Code, exitWithoutEntry.Record.LateUpload));
+    }
+
+    [Fact]
+    public async Task ARetriedLateUploadGetsItsFirstAnswerStillFlagged()
+    {
+        var venue = Guid.NewGuid();
+        await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign()), None);
+        var late = Passes.UploadedLate(Passes.Attempt(venue, Passes.Foreign()));
+
+        var first = await Hot.ScanAsync(late, None);
+        var retry = await Hot.ScanAsync(late, None);
+
+        Assert.True(retry!.Duplicate);
+        Assert.True(retry.Record.LateUpload);
+        Assert.Equal((first!.Record, 1), (retry.Record, retry.Occupancy));
+        Assert.Equal(1, await Hot.GetOccupancyAsync(venue, None));
+    }
+
+    [Fact]
     public async Task RetryOfAScanGetsTheFirstAnswerEvenAfterTheStateChanged()
     {
         var venue = Guid.NewGuid();

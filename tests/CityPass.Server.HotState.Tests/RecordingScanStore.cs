@@ -34,5 +34,8 @@ public sealed class RecordingScanStore : IScanStore
 
     public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken) => _inner.CountAsync(venueId, cancellationToken);
 
+    public Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken) =>
+        _inner.GateClocksAsync(gateIds, since, cancellationToken);
+
     public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => _inner.PurgeBeforeAsync(cutoff, cancellationToken);
 }

@@ -59,17 +59,29 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
             Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default),
             Passes.Attempt(venue, Passes.Foreign(Core.Citizens.StatusColour.Red), policy: VenuePolicy.Default),
             Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, VenuePolicy.Default),
+            Passes.UploadedLate(Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default)),
         };
         var records = new List<ScanRecord>();
         foreach (var a in attempts) records.Add((await Hot.ScanAsync(a, CancellationToken.None))!.Record);
 
         var stream = await ReadStreamAsync(venue);
 
-        Assert.Equal(13, stream[records[0].ScanId].Fields.Count);
+        Assert.Equal(14, stream[records[0].ScanId].Fields.Count);
         foreach (var record in records) Assert.Equal(record, ScanStreamFields.Parse(stream[record.ScanId].Fields));
-        Assert.Equal([true, false, true], records.Select(r => r.Allowed));
+        Assert.Equal([true, false, true, true], records.Select(r => r.Allowed));
+        Assert.Equal([false, false, false, true], records.Select(r => r.LateUpload));
         Assert.Null(records[1].CitizenId);
         Assert.Equal(Passes.Now, records[0].DecidedAt);
+    }
+
+    [Fact]
+    public async Task AnEntryWrittenBeforeLateUploadsWereFlaggedReadsAsALiveScan()
+    {
+        var venue = Guid.NewGuid();
+        var record = (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign()), CancellationToken.None))!.Record;
+        var fields = (await ReadStreamAsync(venue))[record.ScanId].Fields;
+
+        Assert.Equal(record, ScanStreamFields.Parse(fields.Where(f => f.Key != ScanStreamFields.LateUpload).ToList()));
     }
 
     [Fact]

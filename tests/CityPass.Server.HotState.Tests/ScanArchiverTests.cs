@@ -90,6 +90,27 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EntriesAcknowledgedBeforeARestartAreTrimmedWithoutWaitingForANewScan()
+    {
+        var scans = await ScanAsync(200);
+        // An earlier life of the archiver archived and acknowledged everything, then stopped before trimming.
+        foreach (var stream in RedisKeys.AllScanStreams)
+        {
+            await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
+            var read = await _db.StreamReadGroupAsync(stream, ScanArchiver.Group, "earlier-life", StreamPosition.NewMessages, 1000);
+            if (read.Length > 0) await _db.StreamAcknowledgeAsync(stream, ScanArchiver.Group, [.. read.Select(e => e.Id)]);
+        }
+        // One more scan the earlier life never read: it must survive the trim and be archived.
+        var unread = (await _hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Foreign()), None))!.Record;
+        Assert.Equal((scans.Count + 1L, 0L), (await StreamLengthAsync(), await PendingAsync()));
+
+        await StartArchiverAsync();
+
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the acknowledged entries are trimmed");
+        await AssertArchivedExactlyAsync([unread]);
+    }
+
+    [Fact]
     public async Task ScansOfTwoGatesWithTheSameScanIdAreBothArchived()
     {
         var venue = Guid.NewGuid();

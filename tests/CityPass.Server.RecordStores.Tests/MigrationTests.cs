@@ -69,11 +69,10 @@ public sealed class MigrationTests
     {
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 3);
-        var before = new PostgresScanStore(dataSource);
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddDays(-1)) };
-        await before.InsertAsync(old, CancellationToken.None);
+        await InsertBeforeLateUploadsAsync(dataSource, old);
         var otherGate = Scan(Now, scanId: old[0].ScanId, citizenId: Core.Citizens.CitizenPseudonym.NewRandom());
-        Assert.Equal(0, await before.InsertAsync([otherGate], CancellationToken.None)); // what the old key did
+        Assert.Equal(0, await InsertBeforeLateUploadsAsync(dataSource, [otherGate])); // what the old key did
 
         Assert.Contains("0004_scan_key_per_gate.sql", await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
@@ -86,6 +85,36 @@ public sealed class MigrationTests
         Assert.Equal(
             [("scans", "scan_id,gate_id,decided_at"), ("scans_p20261120", "scan_id,gate_id,decided_at"), ("scans_p20261121", "scan_id,gate_id,decided_at")],
             await PrimaryKeysAsync(dataSource));
+    }
+
+    [Fact]
+    public async Task ScansArchivedBeforeLateUploadsWereFlaggedReadAsLiveScans()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 6);
+        var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
+        await InsertBeforeLateUploadsAsync(dataSource, old);
+
+        Assert.Equal(["0007_late_uploads.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        var after = new PostgresScanStore(dataSource);
+        Assert.All(old, r => Assert.False(r.LateUpload));
+        Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+        var late = Scan(Now.AddMinutes(1)) with { ScannedAt = Now.AddDays(-2), LateUpload = true };
+        Assert.Equal(1, await after.InsertAsync([late], CancellationToken.None));
+        Assert.Equal(late, await after.GetAsync(late.GateId, late.ScanId, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Archives records into a database from before late uploads were flagged (script 7) as the release of its time
+    /// did: today's store writes them through the flag's column, added for the moment and dropped again.
+    /// </summary>
+    private static async Task<int> InsertBeforeLateUploadsAsync(NpgsqlDataSource dataSource, IReadOnlyList<ScanRecord> records)
+    {
+        await dataSource.CreateCommand("ALTER TABLE scans ADD COLUMN late_upload boolean NOT NULL DEFAULT false").ExecuteNonQueryAsync();
+        var inserted = await new PostgresScanStore(dataSource).InsertAsync(records, CancellationToken.None);
+        await dataSource.CreateCommand("ALTER TABLE scans DROP COLUMN late_upload").ExecuteNonQueryAsync();
+        return inserted;
     }
 
     /// <summary>A database as a release that knew the scripts up to <paramref name="version"/> left it.</summary>

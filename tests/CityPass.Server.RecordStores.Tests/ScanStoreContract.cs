@@ -114,6 +114,46 @@ public abstract class ScanStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task ALateUploadReadsBackFlaggedWithItsOwnScanTime()
+    {
+        var venue = Guid.NewGuid();
+        var live = Scan(Now, venueId: venue);
+        var late = Scan(Now.AddMilliseconds(1), venueId: venue) with { ScannedAt = Now.AddDays(-2), LateUpload = true };
+
+        await Scans.InsertAsync([live, late], None);
+
+        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, None));
+        Assert.Equal([late, live], await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
+        Assert.Equal([true, false], (await Scans.QueryAsync(new ScanQuery(VenueId: venue), None)).Select(r => r.LateUpload));
+    }
+
+    [Fact]
+    public async Task GateClocksShowTheNewestLiveScansDriftAndTheNewestLateUpload()
+    {
+        Guid gate = Guid.NewGuid(), onlyLate = Guid.NewGuid(), quietToday = Guid.NewGuid(), silent = Guid.NewGuid(), notAsked = Guid.NewGuid();
+        static ScanRecord At(Guid gateId, DateTimeOffset decidedAt, TimeSpan drift, bool lateUpload = false) =>
+            Scan(decidedAt, gateId: gateId) with { ScannedAt = decidedAt + drift, LateUpload = lateUpload };
+        await Scans.InsertAsync(
+        [
+            At(gate, Now.AddHours(-3), TimeSpan.FromSeconds(4)),
+            At(gate, Now.AddMinutes(-10), TimeSpan.FromSeconds(-90)),
+            // Newer, but a late upload: its gap is the upload's delay, not the clock's error.
+            At(gate, Now.AddMinutes(-5), TimeSpan.FromDays(-2), lateUpload: true),
+            At(gate, Now.AddHours(-2), TimeSpan.FromDays(-1), lateUpload: true),
+            At(onlyLate, Now.AddMinutes(-1), TimeSpan.FromMinutes(-3), lateUpload: true),
+            At(quietToday, Now.AddDays(-1).AddMinutes(-1), TimeSpan.FromSeconds(50)),
+            At(notAsked, Now, TimeSpan.FromSeconds(7)),
+        ], None);
+
+        var clocks = await Scans.GateClocksAsync([gate, onlyLate, quietToday, silent], Now.AddDays(-1), None);
+
+        Assert.Equal(
+            [new GateClock(gate, TimeSpan.FromSeconds(-90), Now.AddMinutes(-5)), new GateClock(onlyLate, null, Now.AddMinutes(-1))],
+            clocks.OrderBy(c => c.GateId == onlyLate));
+        Assert.Empty(await Scans.GateClocksAsync([], Now.AddDays(-1), None));
+    }
+
+    [Fact]
     public async Task PagingNewestFirstVisitsEveryRecordOnceEvenWhenManyShareATime()
     {
         var venue = Guid.NewGuid();
@@ -276,6 +316,30 @@ public sealed class PostgresScanStoreTests : ScanStoreContract
             Assert.True(plan.Any(line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("ROW(decided_at, scan_id", StringComparison.Ordinal)), string.Join('\n', plan));
             Assert.DoesNotContain(plan, line => line.Contains("Sort  (", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task AGatesClockIsReadFromItsIndexesWhateverItsDaysScans()
+    {
+        var gate = Guid.NewGuid();
+        await Stores.Scans.InsertAsync(Enumerable.Range(0, 3_000).Select(i => Scan(Now.AddSeconds(-i * 10), gateId: i % 3 == 0 ? gate : null)).ToList(), None);
+        await using (var analyze = Stores.DataSource!.CreateCommand("ANALYZE scans")) await analyze.ExecuteNonQueryAsync();
+
+        // The store's own statement, explained: each side is an index scan stopped by its LIMIT, not a read of the gate's day.
+        await using var explain = Stores.DataSource.CreateCommand("EXPLAIN " + PostgresScanStore.GateClocksSql);
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter<Guid[]> { TypedValue = [gate] });
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter<DateTimeOffset> { TypedValue = Now.AddDays(-1) });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        }
+        var text = string.Join('\n', plan);
+        Assert.True(plan.Count(line => line.Contains("Limit", StringComparison.Ordinal)) >= 2, text);
+        Assert.Contains("gate_id_decided_at_scan_id_idx", text, StringComparison.Ordinal);
+        Assert.Contains("gate_id_decided_at_idx", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan on scans_p", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sort  (", text, StringComparison.Ordinal);
     }
 
     private async Task<List<string>> PartitionsAsync()

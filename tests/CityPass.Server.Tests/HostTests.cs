@@ -26,6 +26,18 @@ public sealed class HostTests : AppTest
         Assert.Empty(mapped.Except(documented));
     }
 
+    [Fact]
+    public async Task TheOpenApiDocumentRequiresOfAScanOnlyTheTextAndTheScanId()
+    {
+        var doc = await App.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var request = doc.GetProperty("components").GetProperty("schemas").GetProperty("ScanRequest");
+
+        // The server defaults the direction to "in" and scannedAt to its own time (docs/api.md): neither is required.
+        Assert.Equal(["scanId", "text"], request.GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order());
+        Assert.True(request.GetProperty("properties").TryGetProperty("scannedAt", out _));
+        Assert.True(request.GetProperty("properties").TryGetProperty("direction", out _));
+    }
+
     // "/v1/venues/{id:guid}/" -> "/v1/venues/{id}" as OpenAPI writes it.
     private static string Normalise(string route) =>
         System.Text.RegularExpressions.Regex.Replace(route, @"\{(\w+):[^}]+\}", "{$1}").TrimEnd('/') is { Length: > 0 } r ? r : "/";

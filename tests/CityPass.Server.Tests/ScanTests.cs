@@ -72,6 +72,62 @@ public abstract class ScanTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task AScanUploadedTwoDaysLateIsLoggedWithItsOwnTimeAndFlaggedButNotCounted()
+    {
+        var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var gate = App.Gate("上海图书馆");
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var now = App.Clock.GetUtcNow();
+        var scannedAt = DateTimeOffset.FromUnixTimeMilliseconds(now.AddDays(-2).ToUnixTimeMilliseconds());
+        var scanId = Guid.NewGuid();
+
+        var late = await gate.DecideAsync(text, scanId: scanId, scannedAt: scannedAt);
+
+        Assert.Equal(("allow", "allowed", 0, true), (late.Decision, late.Code, late.Body.GetProperty("occupancy").GetInt32(), late.Body.GetProperty("lateUpload").GetBoolean()));
+        Assert.Equal(0, (await library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/occupancy")).GetProperty("count").GetInt32());
+        var log = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans"), s => s.GetProperty("items").GetArrayLength() >= 1);
+        var logged = Assert.Single(log.GetProperty("items").EnumerateArray());
+        Assert.Equal((scanId, true, scannedAt), (logged.GetProperty("scanId").GetGuid(), logged.GetProperty("lateUpload").GetBoolean(), logged.GetProperty("scannedAt").GetDateTimeOffset()));
+        Assert.True(logged.GetProperty("decidedAt").GetDateTimeOffset() > now.AddSeconds(-1));
+        var page = await (await App.ConsoleAsync("library")).Http.GetStringAsync($"/admin/venues/{venueId}/scans");
+        Assert.Contains("late upload", page, StringComparison.Ordinal);
+        Assert.Contains(Admin.ConsoleTime.Show(scannedAt), page, StringComparison.Ordinal);
+
+        // It set no replay mark and no presence: the same pass, scanned live, enters and is counted.
+        var live = await gate.DecideAsync(text);
+        Assert.Equal(("allowed", 1, false), (live.Code, live.Body.GetProperty("occupancy").GetInt32(), live.Body.GetProperty("lateUpload").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task AGateWhoseClockIsOffShowsItsDriftInTheGatesApiAndTheConsole()
+    {
+        var north = App.Gate("上海图书馆");
+        var south = App.Gate("上海图书馆", "South entrance");
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var now = App.Clock.GetUtcNow();
+
+        await north.DecideAsync(await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync(), scannedAt: now.AddSeconds(90));
+        await south.DecideAsync(await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync(), scannedAt: now.AddSeconds(-90));
+
+        var gates = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/gates"),
+            g => g.EnumerateArray().Count(x => x.GetProperty("clockDriftSeconds").ValueKind == JsonValueKind.Number) == 2);
+        double? Drift(Guid gateId) => gates.EnumerateArray().Single(g => g.GetProperty("id").GetGuid() == gateId).GetProperty("clockDriftSeconds") is { ValueKind: JsonValueKind.Number } d
+            ? d.GetDouble() : null;
+        Assert.InRange(Drift(north.GateId)!.Value, 89.9, 90.1);
+        Assert.InRange(Drift(south.GateId)!.Value, -90.1, -89.9);
+        Assert.InRange((await library.GetFromJsonAsync<JsonElement>($"/v1/gates/{south.GateId}")).GetProperty("clockDriftSeconds").GetDouble(), -90.1, -89.9);
+        var admin = await App.StaffAsync("admin");
+        var unscanned = await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{await App.VenueIdAsync("瑞金医院")}/gates");
+        Assert.All(unscanned.EnumerateArray(), g => Assert.Equal(JsonValueKind.Null, g.GetProperty("clockDriftSeconds").ValueKind));
+
+        var page = await (await App.ConsoleAsync("library")).Http.GetStringAsync($"/admin/venues/{venueId}/gates");
+        Assert.Contains("clock 90.0 s ahead", page, StringComparison.Ordinal);
+        Assert.Contains("clock 90.0 s behind", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CapacityIsEnforcedAndAnExitMakesRoom()
     {
         var library = await App.StaffAsync("library");

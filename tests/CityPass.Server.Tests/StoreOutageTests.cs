@@ -169,6 +169,26 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALateUploadArchivedTodayIsLeftOutOfTheFiguresRebuiltAfterRedisRestartsEmpty()
+    {
+        var library = App.Gate("上海图书馆");
+        var keys = new RedisKeys.Venue(await App.VenueIdAsync("上海图书馆"));
+        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.JohnGreen), out var johnId));
+        // Zhang enters now; John's entry of two days ago is uploaded now. Both are archived today.
+        await library.DecideAsync(await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync());
+        var late = await library.DecideAsync(await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync(), scannedAt: App.Clock.GetUtcNow().AddDays(-2));
+        Assert.True(late.Body.GetProperty("lateUpload").GetBoolean());
+        var librarian = await App.StaffAsync("library");
+        await EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{keys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 2);
+
+        _redis.Kill();
+        await _redis.StartAgainAsync();
+
+        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("GET", keys.Occupancy), r => r == "1"));
+        Assert.Equal("0", await RedisAsync("SISMEMBER", keys.Presence, johnId.ToString()));
+    }
+
+    [Fact]
     public async Task ABookingMadeWhileRedisIsDownIsDoneAndHonouredOnceRedisIsBack()
     {
         var theatre = Outages.GateHttp(App, "上海大剧院");

@@ -29,6 +29,13 @@ public sealed record ScanAttempt(
     /// </summary>
     public long RunBy { get; init; }
 
+    /// <summary>
+    /// The gate sent this scan long after it made it (<see cref="LateScanOptions"/>). It is decided by the same
+    /// rules and recorded with this flag, but changes no occupancy, presence or replay mark: it describes the past,
+    /// and counting it now would move today's figures.
+    /// </summary>
+    public bool LateUpload { get; init; }
+
     /// <summary>How long a gate may retry a scan (same gate, same ScanId) and get the first answer.</summary>
     public static TimeSpan DedupeWindow { get; } = TimeSpan.FromHours(24);
 }
@@ -62,7 +69,8 @@ public interface IHotState
     /// answer; another gate's scan with the same id is another scan),
     /// the citizen's current status, booking, replay rule (a pass opens a venue's entry once),
     /// anti-passback presence, capacity check-and-increment, and the scan record queued for the
-    /// archive. Must agree with <see cref="EntryRules.Decide"/>. Returns null when the pass names
+    /// archive. A <see cref="ScanAttempt.LateUpload"/> is decided alike but writes only its record
+    /// (and dedupe answer). Must agree with <see cref="EntryRules.Decide"/>. Returns null when the pass names
     /// a citizen the hot state does not hold: load it (<see cref="PutCitizenAsync"/>) and retry.
     /// </summary>
     Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken);

@@ -20,6 +20,12 @@ public interface IScanStore
 
     Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The clocks of <paramref name="gateIds"/> as their scans decided at or after <paramref name="since"/> show them
+    /// (see <see cref="GateClock"/>); a gate with no such scan is left out.
+    /// </summary>
+    Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>Drops records decided before <paramref name="cutoff"/> (whole days where partitioned); returns how many went.</summary>
     Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

@@ -8,12 +8,15 @@ using CityPass.Server.Venues;
 
 namespace CityPass.Server.Scans;
 
-/// <summary>A scan as staff see it: no citizen id (operators don't need it), the masked name only.</summary>
+/// <summary>
+/// A scan as staff see it: no citizen id (operators don't need it), the masked name only. <see cref="LateUpload"/>: the
+/// gate sent it long after <see cref="ScannedAt"/> (at <see cref="DecidedAt"/>); it was not counted in the occupancy.
+/// </summary>
 public sealed record ScanView(Guid ScanId, Guid GateId, Guid VenueId, string Direction, string Decision, string Code, string Colour, string DisplayName,
-    string Issuer, DateTimeOffset ScannedAt, DateTimeOffset DecidedAt)
+    string Issuer, DateTimeOffset ScannedAt, DateTimeOffset DecidedAt, bool LateUpload)
 {
     public static ScanView From(ScanRecord r) => new(r.ScanId, r.GateId, r.VenueId, r.Direction == ScanDirection.In ? "in" : "out",
-        r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, r.Issuer.ToString(), r.ScannedAt, r.DecidedAt);
+        r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, r.Issuer.ToString(), r.ScannedAt, r.DecidedAt, r.LateUpload);
 }
 
 public sealed record ScanPage(IReadOnlyList<ScanView> Items, string? Next);
@@ -44,14 +47,14 @@ public sealed class ScanLogService(IScanStore scans, VenueService venues)
         if (await venues.VisibleAsync(scope, venueId, ct) is null) return Failure.NotFound("Venue");
         if (ToQuery(filter with { Limit = 1000 }, venueId) is not { } query) return Failure.Invalid("before", "Not a cursor this API gave out.");
         await using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024, leaveOpen: true);
-        await writer.WriteLineAsync("scan_id,decided_at,scanned_at,gate_id,direction,decision,code,colour,display_name,issuer");
+        await writer.WriteLineAsync("scan_id,decided_at,scanned_at,gate_id,direction,decision,code,colour,display_name,issuer,late_upload");
         while (true)
         {
             var page = await scans.QueryAsync(query, ct);
             foreach (var r in page.Select(ScanView.From))
             {
                 await writer.WriteLineAsync(string.Join(',',
-                    r.ScanId, Iso(r.DecidedAt), Iso(r.ScannedAt), r.GateId, r.Direction, r.Decision, r.Code, r.Colour, CsvField(r.DisplayName), r.Issuer));
+                    r.ScanId, Iso(r.DecidedAt), Iso(r.ScannedAt), r.GateId, r.Direction, r.Decision, r.Code, r.Colour, CsvField(r.DisplayName), r.Issuer, r.LateUpload ? "true" : "false"));
             }
             if (page.Count < query.Limit) break;
             query = query with { Before = ScanCursor.After(page[^1]) };

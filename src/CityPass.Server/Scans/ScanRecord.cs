@@ -11,6 +11,8 @@ namespace CityPass.Server.Scans;
 /// only, so a scan is named by (<see cref="GateId"/>, <see cref="ScanId"/>) everywhere (the archive
 /// adds <see cref="DecidedAt"/>, see <see cref="IScanStore"/>): another gate's id, reused by mistake
 /// or on purpose, can never stand in for this scan.
+/// <see cref="LateUpload"/>: the gate sent the scan long after <see cref="ScannedAt"/> (see <see cref="LateScanOptions"/>);
+/// it was decided by the same rules but describes the past, so it moved no live counter, presence or replay mark.
 /// </summary>
 public sealed record ScanRecord(
     Guid ScanId,
@@ -25,7 +27,8 @@ public sealed record ScanRecord(
     IssuerId Issuer,
     TokenId TokenId,
     DateTimeOffset ScannedAt,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt,
+    bool LateUpload = false);
 
 /// <summary>
 /// Filters for scan logs, newest first (DecidedAt, then ScanId, then GateId, descending). Page with

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
@@ -9,20 +10,32 @@ using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Scans;
 
-/// <summary>What a gate sends: the scanned text, its own id for this scan (retries reuse it), the direction, and when it scanned.</summary>
-public sealed record ScanRequest(string? Text, Guid? ScanId, string? Direction, DateTimeOffset? ScannedAt);
+/// <summary>
+/// What a gate sends: the scanned text, its own id for this scan (retries reuse it), the direction, and when it scanned.
+/// Direction and ScannedAt have defaults so the OpenAPI document lists them as optional, as they are.
+/// </summary>
+public sealed record ScanRequest(
+    string? Text,
+    Guid? ScanId,
+    [property: Description("'in' (the default) or 'out'.")] string? Direction = null,
+    [property: Description("When the gate scanned, by its own clock; the server's time when absent. Older than Scans:LateAfterSeconds: a late upload, recorded but not counted.")]
+    DateTimeOffset? ScannedAt = null);
 
-/// <summary>What the gate gets: open or not, why, and what it may show. No more about the citizen's health than the colour.</summary>
-public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate);
+/// <summary>
+/// What the gate gets: open or not, why, and what it may show. No more about the citizen's health than the colour.
+/// <see cref="LateUpload"/>: the scan was recorded as a late upload; <see cref="Occupancy"/> is then today's, unchanged by it.
+/// </summary>
+public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate, bool LateUpload);
 
 /// <summary>
 /// The scan-verify hot path: the pass is checked in-process (MAC tag for this city's passes,
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
 public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
-    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options)
+    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options, IOptions<LateScanOptions> lateScans)
 {
     private readonly ScanOptions _options = options.Value;
+    private readonly LateScanOptions _lateScans = lateScans.Value;
 
     /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
     public static readonly TimeSpan MaxScannedAtPast = TimeSpan.FromDays(7);
@@ -43,17 +56,20 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             return new Failure(StatusCodes.Status422UnprocessableEntity, verification.Code, TokenTitle(verification.Failure));
         }
 
+        var scannedAt = request.ScannedAt ?? now;
         var attempt = new ScanAttempt(request.ScanId!.Value, gate.Gate.Id, gate.Venue.Id, direction, verification.Claims, gate.Venue.Policy,
-            request.ScannedAt ?? now, now)
+            scannedAt, now)
         {
             RunBy = started + (long)(_options.RunDeadline.TotalSeconds * Stopwatch.Frequency),
+            LateUpload = _lateScans.IsLateUpload(scannedAt, now),
         };
 
         var outcome = await DecideWithinBudgetAsync(attempt, started, cancellationToken);
 
         var r = outcome.Record;
         metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
-        return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate);
+        return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate,
+            r.LateUpload);
     }
 
     /// <summary>
@@ -103,7 +119,8 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         }
         var decision = EntryRules.Decide(attempt.Claims, null, attempt.Policy, default, attempt.Direction, attempt.Now);
         var record = new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, decision.Allowed, decision.Code,
-            decision.Colour, decision.DisplayName, attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now);
+            decision.Colour, decision.DisplayName, attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now,
+            attempt.LateUpload);
         await archive.InsertAsync([record], cancellationToken);
         return new ScanOutcome(record, await hot.GetOccupancyAsync(attempt.VenueId, cancellationToken), Duplicate: false);
     }

@@ -1,3 +1,5 @@
+using CityPass.Server.Scans;
+
 namespace CityPass.Server.Venues;
 
 public sealed record VenueDraft(string? Name, string? Kind, string? Address);
@@ -11,10 +13,17 @@ public sealed record GateDraft(string? Name);
 
 public sealed record GateCredentialView(DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt, bool Active);
 
-public sealed record GateView(Guid Id, Guid VenueId, string Name, DateTimeOffset CreatedAt, GateCredentialView? Credential)
+/// <summary>
+/// A gate. <see cref="ClockDriftSeconds"/>: how far its clock was ahead (positive) or behind the server's at its newest
+/// live scan of the last day, null when it made none. <see cref="LastLateUploadAt"/>: when its newest late upload of the
+/// last day arrived (offline, or a clock behind by more than Scans:LateAfterSeconds), null when none.
+/// </summary>
+public sealed record GateView(Guid Id, Guid VenueId, string Name, DateTimeOffset CreatedAt, GateCredentialView? Credential,
+    double? ClockDriftSeconds, DateTimeOffset? LastLateUploadAt)
 {
-    public static GateView From(Gate g) => new(g.Id, g.VenueId, g.Name, g.CreatedAt,
-        g.Credential is { } c ? new GateCredentialView(c.IssuedAt, c.RevokedAt, c.IsActive) : null);
+    public static GateView From(Gate g, GateClock? clock = null) => new(g.Id, g.VenueId, g.Name, g.CreatedAt,
+        g.Credential is { } c ? new GateCredentialView(c.IssuedAt, c.RevokedAt, c.IsActive) : null,
+        clock?.Drift is { } drift ? Math.Round(drift.TotalSeconds, 3) : null, clock?.LastLateUploadAt);
 }
 
 /// <summary>A newly provisioned device credential. <see cref="Credential"/> is shown this once and never again.</summary>

@@ -24,16 +24,21 @@ public sealed class GateClient
         return new GateClient(http, gateId);
     }
 
-    public async Task<(HttpStatusCode Status, JsonElement Body)> ScanAsync(string text, string direction = "in", Guid? scanId = null)
+    /// <param name="scannedAt">When the gate says it scanned (by its own clock); left out of the request when null.</param>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> ScanAsync(string text, string direction = "in", Guid? scanId = null, DateTimeOffset? scannedAt = null)
     {
-        var response = await _http.PostAsJsonAsync("/v1/scans", new { text, scanId = scanId ?? Guid.NewGuid(), direction });
+        object request = scannedAt is { } at
+            ? new { text, scanId = scanId ?? Guid.NewGuid(), direction, scannedAt = at }
+            : new { text, scanId = scanId ?? Guid.NewGuid(), direction };
+        var response = await _http.PostAsJsonAsync("/v1/scans", request);
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
     /// <summary>Scans and expects a decision (200): returns (decision, code).</summary>
-    public async Task<(string Decision, string Code, JsonElement Body)> DecideAsync(string text, string direction = "in", Guid? scanId = null)
+    public async Task<(string Decision, string Code, JsonElement Body)> DecideAsync(string text, string direction = "in", Guid? scanId = null,
+        DateTimeOffset? scannedAt = null)
     {
-        var (status, body) = await ScanAsync(text, direction, scanId);
+        var (status, body) = await ScanAsync(text, direction, scanId, scannedAt);
         Assert.True(status == HttpStatusCode.OK, $"scan answered {status}: {body}");
         return (body.GetProperty("decision").GetString()!, body.GetProperty("code").GetString()!, body);
     }

@@ -50,7 +50,8 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             var snapshot = citizen is null ? (CitizenSnapshot?)null : new CitizenSnapshot(citizen.Colour, citizen.StatusVersion, citizen.Credentials, null);
             var decision = EntryRules.Decide(a.Claims, snapshot, a.Policy, situation, a.Direction, a.Now);
 
-            if (decision.Allowed)
+            // A late upload describes the past: it is recorded as decided, but today's figures stay as they are.
+            if (decision.Allowed && !a.LateUpload)
             {
                 venue.Occupancy = decision.OccupancyAfter;
                 if (key is { } k)
@@ -62,7 +63,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             }
 
             var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
-                citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now);
+                citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now, a.LateUpload);
             outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
             _seen[(a.GateId, a.ScanId)] = (outcome, a.Now + ScanAttempt.DedupeWindow);
         }

@@ -48,6 +48,28 @@ public sealed class EmbeddedScanStore : IScanStore
         lock (_lock) return Task.FromResult(venueId is { } v ? _records.LongCount(r => r.VenueId == v) : _records.Count);
     }
 
+    public Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var wanted = gateIds.ToHashSet();
+            var live = new Dictionary<Guid, ScanRecord>();
+            var late = new Dictionary<Guid, DateTimeOffset>();
+            // Newest first: the first record of each kind per gate is its newest.
+            foreach (var r in _records)
+            {
+                if (r.DecidedAt < since) break;
+                if (!wanted.Contains(r.GateId)) continue;
+                if (r.LateUpload) late.TryAdd(r.GateId, r.DecidedAt);
+                else live.TryAdd(r.GateId, r);
+            }
+            var clocks = wanted.Where(g => live.ContainsKey(g) || late.ContainsKey(g))
+                .Select(g => new GateClock(g, live.TryGetValue(g, out var r) ? r.ScannedAt - r.DecidedAt : null, late.TryGetValue(g, out var at) ? at : null))
+                .ToList();
+            return Task.FromResult<IReadOnlyList<GateClock>>(clocks);
+        }
+    }
+
     public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         lock (_lock) return Task.FromResult((long)_records.RemoveWhere(r => r.DecidedAt < cutoff));

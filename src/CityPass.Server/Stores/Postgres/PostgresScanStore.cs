@@ -15,7 +15,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
-    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id";
+    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload";
     private const string PartitionPrefix = "scans_p";
 
     private static readonly Dictionary<string, DecisionCode> CodesByName = Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
@@ -62,6 +62,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         var citizenIds = new Guid?[n];
         var issuers = new long[n];
         var tokenIds = new Guid[n];
+        var lateUploads = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var r = records[i];
@@ -78,6 +79,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             citizenIds[i] = r.CitizenId is { } c ? PgValues.ToUuid(c.Value) : null;
             issuers[i] = r.Issuer.Code;
             tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
+            lateUploads[i] = r.LateUpload;
         }
 
         // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped, also
@@ -85,7 +87,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         await using var command = dataSource.CreateCommand($"""
             INSERT INTO scans ({Columns})
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[])
+                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[])
             ON CONFLICT DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
@@ -101,6 +103,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         command.Parameters.Add(new NpgsqlParameter<Guid?[]> { TypedValue = citizenIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = issuers });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokenIds });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = lateUploads });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -172,6 +175,38 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The statement of <see cref="GateClocksAsync"/> ($1 gate ids, $2 since); public so a test can check its plan.</summary>
+    public const string GateClocksSql = """
+        SELECT g.id, live.scanned_at, live.decided_at, late.decided_at
+        FROM unnest($1::uuid[]) AS g(id)
+        LEFT JOIN LATERAL (SELECT scanned_at, decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND NOT late_upload
+                           ORDER BY decided_at DESC LIMIT 1) live ON TRUE
+        LEFT JOIN LATERAL (SELECT decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND late_upload
+                           ORDER BY decided_at DESC LIMIT 1) late ON TRUE
+        WHERE live.decided_at IS NOT NULL OR late.decided_at IS NOT NULL
+        """;
+
+    /// <summary>
+    /// Per gate, its newest live scan and its newest late upload since the cutoff: each a LIMIT 1 on an index by gate
+    /// and time (the gate's own, and the partial one of late uploads), so a busy gate costs no more than a quiet one.
+    /// </summary>
+    public async Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gateIds);
+        if (gateIds.Count == 0) return [];
+        await using var command = dataSource.CreateCommand(GateClocksSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = gateIds.Distinct().ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = since.ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var clocks = new List<GateClock>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            TimeSpan? drift = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(1) - reader.GetFieldValue<DateTimeOffset>(2);
+            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return clocks;
+    }
+
     /// <summary>Drops the partitions of days that end at or before the cutoff, then deletes what is older in the cutoff's own day.</summary>
     public async Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
@@ -236,5 +271,6 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         new IssuerId(checked((uint)r.GetInt64(11))),
         new TokenId(PgValues.FromUuid(r.GetGuid(12))),
         r.GetFieldValue<DateTimeOffset>(2),
-        r.GetFieldValue<DateTimeOffset>(1));
+        r.GetFieldValue<DateTimeOffset>(1),
+        r.GetBoolean(13));
 }

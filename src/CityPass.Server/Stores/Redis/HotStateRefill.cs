@@ -105,8 +105,8 @@ public sealed class HotStateRefill(
         _nextBookingPass = TimeProvider.System.GetTimestamp() + (long)(reconcileEvery.TotalSeconds * TimeProvider.System.TimestampFrequency);
 
     /// <summary>
-    /// From the archive, the venue's allowed entries and exits since its midnight: how many are inside (entries
-    /// less exits, never below zero) and who is (the citizens whose latest allowed scan is an entry).
+    /// From the archive, the venue's allowed entries and exits since its midnight, late uploads left out: how many are
+    /// inside (entries less exits, never below zero) and who is (the citizens whose latest allowed scan is an entry).
     /// </summary>
     private async Task<(int Count, List<string> Present)> TallyTodayAsync(Venue venue, CancellationToken cancellationToken)
     {
@@ -121,6 +121,8 @@ public sealed class HotStateRefill(
             var page = await scans.QueryAsync(new ScanQuery(VenueId: venue.Id, From: midnight, Allowed: true, Before: before, Limit: PageSize), cancellationToken);
             foreach (var r in page)
             {
+                // A late upload never counted (it describes the past): it must not count in the rebuilt figures either.
+                if (r.LateUpload) continue;
                 net += r.Direction == Core.Venues.ScanDirection.In ? 1 : -1;
                 // Newest first: the first scan seen of a citizen is their latest.
                 if (r.CitizenId is { } id) latest.TryAdd(id.ToString(), r.Direction == Core.Venues.ScanDirection.In);

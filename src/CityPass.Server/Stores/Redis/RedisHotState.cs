@@ -88,6 +88,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[19] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
         args[20] = args[21] = args[22] = args[23] = Empty;
         args[24] = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } deadline ? deadline : Empty;
+        args[25] = a.LateUpload ? 1 : 0;
 
         var cluster = IsCluster;
         var keys = new RedisKey[!cluster && pseudonym is not null ? ScanScript.KeyCount : ScanScript.KeyCount - 1];
@@ -143,7 +144,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                     ScanStreamFields.ParseColour((string)reply[3]!),
                     (string)reply[4]!,
                     pseudonym, a.Claims.Issuer, a.Claims.TokenId,
-                    ScanStreamFields.FromUnixMs(scannedAt), ScanStreamFields.FromUnixMs(decidedAt));
+                    ScanStreamFields.FromUnixMs(scannedAt), ScanStreamFields.FromUnixMs(decidedAt), a.LateUpload);
                 return new ScanOutcome(record, (int)reply[1], Duplicate: false);
             default:
                 throw UnexpectedReply(reply);

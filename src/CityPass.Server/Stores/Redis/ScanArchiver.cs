@@ -78,6 +78,9 @@ public sealed class ScanArchiver : BackgroundService
         public bool GroupReady { get; set; }
         // Our consumer's own unacknowledged entries exist only after a failed round: read them ("0") only then.
         public bool MayHavePending { get; set; } = true;
+        // Acknowledged entries may still be in the stream: at start (an earlier life acknowledged and stopped before
+        // trimming) and after a round that acknowledged but failed to trim. Trimmed then even if no scan comes.
+        public bool MayNeedTrim { get; set; } = true;
         public long NextClaim { get; set; }
         public long NextForget { get; set; }
     }
@@ -112,7 +115,7 @@ public sealed class ScanArchiver : BackgroundService
                 // Redis unreachable or the store failing: what was read stays pending for this consumer
                 // and is read again ("0") on the next round, so nothing is skipped. Only the exception
                 // type and message are logged: never the entries (names, citizen ids).
-                foreach (var shard in shards) shard.MayHavePending = true;
+                foreach (var shard in shards) shard.MayHavePending = shard.MayNeedTrim = true;
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
                 _logger.LogWarning("Scan archiving failed ({Error}: {Message}); retrying in {Delay} ms.", ex.GetType().Name, ex.Message, backoff.TotalMilliseconds);
                 try
@@ -156,6 +159,11 @@ public sealed class ScanArchiver : BackgroundService
             }
             if (entries.Length == 0)
             {
+                if (shard.MayNeedTrim)
+                {
+                    await TrimAsync(redis, shard, lastAcknowledged: null);
+                    shard.MayNeedTrim = false;
+                }
                 if (_clock.GetTimestamp() >= shard.NextForget)
                 {
                     var every = _options.ForgetConsumersIdle < TimeSpan.FromMinutes(10) ? _options.ForgetConsumersIdle : TimeSpan.FromMinutes(10);
@@ -225,21 +233,44 @@ public sealed class ScanArchiver : BackgroundService
         }
 
         if (records.Count > 0) await _store.InsertAsync(records, cancellationToken);
+        shard.MayNeedTrim = true;
         await redis.StreamAcknowledgeAsync(shard.Stream, Group, ids);
         await TrimAsync(redis, shard, (string)ids[^1]!);
+        shard.MayNeedTrim = false;
     }
 
     /// <summary>
-    /// XTRIM MINID to the group's oldest unacknowledged entry (or just past what was acknowledged when
-    /// nothing is pending): everything below it has been delivered and acknowledged, so archived.
-    /// Chosen over XDEL per entry because it costs two commands per batch instead of one per entry
-    /// and leaves no tombstones; it assumes this group is the stream's only reader.
+    /// XTRIM MINID to the group's oldest unacknowledged entry (or, when nothing is pending, just past
+    /// <paramref name="lastAcknowledged"/>, or past the group's last delivered entry when there is no batch to go by):
+    /// everything below it has been delivered and acknowledged, so archived. Chosen over XDEL per entry because it
+    /// costs two commands per batch instead of one per entry and leaves no tombstones; it assumes this group is
+    /// the stream's only reader.
     /// </summary>
-    private static async Task TrimAsync(IDatabase redis, Shard shard, string lastAcknowledged)
+    private static async Task TrimAsync(IDatabase redis, Shard shard, string? lastAcknowledged)
     {
+        // The last delivered id is read before the pending list: an entry delivered in between is above it, so kept.
+        // Read the other way round, an entry delivered and not yet acknowledged in between could be trimmed unarchived.
+        lastAcknowledged ??= await LastDeliveredAsync(redis, shard);
+        if (lastAcknowledged is null) return;
         var pending = await redis.StreamPendingAsync(shard.Stream, Group);
         var minId = pending.PendingMessageCount > 0 ? pending.LowestPendingMessageId : (RedisValue)Next(lastAcknowledged);
         await redis.StreamTrimByMinIdAsync(shard.Stream, minId, useApproximateMaxLength: false);
+    }
+
+    /// <summary>The group's last delivered id; null when the stream or the group is gone (nothing to trim then).</summary>
+    private static async Task<string?> LastDeliveredAsync(IDatabase redis, Shard shard)
+    {
+        StreamGroupInfo[] groups;
+        try
+        {
+            groups = await redis.StreamGroupInfoAsync(shard.Stream);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("ERR no such key", StringComparison.Ordinal))
+        {
+            // Redis lost the stream since the group was made: the next read recreates both.
+            return null;
+        }
+        return groups.FirstOrDefault(g => g.Name == Group).LastDeliveredId;
     }
 
     private static string Next(string id)

@@ -16,7 +16,10 @@ internal static class ScanScript
     public const int KeyCount = 7;
 
     // ARGV 25: the deadline in Redis's clock (Unix ms; '' for none): a script started after it does nothing.
-    public const int ArgumentCount = 25;
+    // ARGV 26: '1' for a late upload (a scan the gate sends long after it made it): decided and recorded as any
+    //          other, but it leaves occupancy, presence and the replay mark alone. Not to be confused with the
+    //          'late' answer below, which is about the deadline.
+    public const int ArgumentCount = 26;
 
     // The answers: {'unknown'}, {'dup', fields of the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name}.
     public const int UnknownReplyLength = 1;
@@ -54,6 +57,7 @@ internal static class ScanScript
         end
 
         local entering = ARGV[5] == 'in'
+        local lateUpload = ARGV[26] == '1'
         -- Anti-passback needs an identity: a foreign pass has none.
         local antiPassback = ARGV[10] == '1' and pseudonym ~= ''
         local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -77,7 +81,9 @@ internal static class ScanScript
         end
 
         local allowed = code == 'allowed'
-        if allowed then
+        -- A late upload describes the past: the record says what the rules say, today's figures stay as they are.
+        if lateUpload then after = occupancy end
+        if allowed and not lateUpload then
           redis.call('SET', KEYS[2], after)
           if pseudonym ~= '' then
             if entering then redis.call('SADD', KEYS[3], pseudonym) else redis.call('SREM', KEYS[3], pseudonym) end
@@ -90,7 +96,7 @@ internal static class ScanScript
           '{{F.ScanId}}', ARGV[13], '{{F.GateId}}', ARGV[14], '{{F.VenueId}}', ARGV[15], '{{F.Direction}}', ARGV[5],
           '{{F.Allowed}}', allowed and '1' or '0', '{{F.Code}}', code, '{{F.Colour}}', colours[colour], '{{F.Name}}', name,
           '{{F.CitizenId}}', pseudonym, '{{F.Issuer}}', ARGV[16], '{{F.TokenId}}', ARGV[17],
-          '{{F.ScannedAt}}', ARGV[18], '{{F.DecidedAt}}', ARGV[19]}
+          '{{F.ScannedAt}}', ARGV[18], '{{F.DecidedAt}}', ARGV[19], '{{F.LateUpload}}', lateUpload and '1' or '0'}
         redis.call('XADD', KEYS[6], '*', unpack(record))
         redis.call('HSET', KEYS[1], 'occupancy', after, unpack(record))
         redis.call('PEXPIRE', KEYS[1], ARGV[20])

@@ -28,6 +28,7 @@ public static class ScanStreamFields
     public const string TokenId = "token_id";
     public const string ScannedAt = "scanned_at";
     public const string DecidedAt = "decided_at";
+    public const string LateUpload = "late_upload";
 
     private static readonly Dictionary<string, DecisionCode> Codes =
         Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
@@ -90,6 +91,8 @@ public static class ScanStreamFields
             issuer,
             new TokenId(token),
             FromUnixMs(long.Parse(Get(ScannedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
-            FromUnixMs(long.Parse(Get(DecidedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)));
+            FromUnixMs(long.Parse(Get(DecidedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
+            // Entries and dedupe answers written before late uploads were flagged have no such field: they were live scans.
+            LateUpload: map.TryGetValue(LateUpload, out var late) && late == "1");
     }
 }

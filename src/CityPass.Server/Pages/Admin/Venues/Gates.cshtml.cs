@@ -1,3 +1,4 @@
+using System.Globalization;
 using CityPass.Server.Citizens;
 using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Mvc;
@@ -16,6 +17,18 @@ public sealed class GatesModel(VenueService venues) : ConsolePageModel
     public string? IssuedGateName { get; private set; }
 
     public string? IssuedQrDataUrl { get; private set; }
+
+    /// <summary>
+    /// Beyond this a gate's clock is shown as off: its log times mislead by more than the eye forgives, and it is on its
+    /// way to having its scans taken for late uploads (Scans:LateAfterSeconds) and left out of the occupancy.
+    /// </summary>
+    public const double ClockWarningSeconds = 30;
+
+    public static bool ClockIsOff(double driftSeconds) => Math.Abs(driftSeconds) > ClockWarningSeconds;
+
+    public static string Drift(double seconds) => seconds >= 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0} s ahead")
+        : string.Create(CultureInfo.InvariantCulture, $"{-seconds:0.0} s behind");
 
     public string EnrolUrlShown => $"{Request.Scheme}://{Request.Host}/gate/#credential=…";
 

@@ -44,7 +44,6 @@ public static class CityPassServices
         services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();
         services.AddValidatedOptions<ScanOptions>(configuration.GetSection("Scans"), o => o.Validate());
-        services.AddValidatedOptions<LateScanOptions>(configuration.GetSection("Scans"), o => o.Validate());
         services.AddSingleton<ScanService>();
         services.AddSingleton<CitizenSignIn>();
         services.AddSingleton<VenueService>();

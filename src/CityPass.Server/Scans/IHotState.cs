@@ -30,7 +30,7 @@ public sealed record ScanAttempt(
     public long RunBy { get; init; }
 
     /// <summary>
-    /// The gate sent this scan long after it made it (<see cref="LateScanOptions"/>). It is decided by the same
+    /// The gate sent this scan long after it made it (<see cref="ScanOptions.LateAfterSeconds"/>). It is decided by the same
     /// rules and recorded with this flag, but changes no occupancy, presence or replay mark: it describes the past,
     /// and counting it now would move today's figures.
     /// </summary>

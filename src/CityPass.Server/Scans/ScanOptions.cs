@@ -1,6 +1,6 @@
 namespace CityPass.Server.Scans;
 
-/// <summary>The scan path's settings: configuration section "Scans".</summary>
+/// <summary>The scan path's settings: configuration section "Scans" (beside <c>RetentionDays</c>, <see cref="ScanRetentionOptions"/>).</summary>
 public sealed class ScanOptions
 {
     /// <summary>
@@ -19,8 +19,20 @@ public sealed class ScanOptions
     /// </summary>
     public TimeSpan RunDeadline => Budget * 0.8;
 
+    /// <summary>
+    /// A scan whose scannedAt is older than the server's now by more than this is a late upload: recorded with its
+    /// own time and flagged, decided by the same rules, but it describes the past, so it moves no live occupancy,
+    /// presence or replay mark. Well above any network delay, so a gate that is merely slow is never late.
+    /// </summary>
+    public int LateAfterSeconds { get; set; } = 120;
+
+    public TimeSpan LateAfter => TimeSpan.FromSeconds(LateAfterSeconds);
+
+    public bool IsLateUpload(DateTimeOffset scannedAt, DateTimeOffset now) => now - scannedAt > LateAfter;
+
     public IEnumerable<string> Validate()
     {
         if (BudgetMilliseconds is < 20 or > 10_000) yield return "Scans:BudgetMilliseconds is between 20 and 10000.";
+        if (LateAfterSeconds is < 10 or > 86_400) yield return "Scans:LateAfterSeconds is between 10 and 86400.";
     }
 }

@@ -11,7 +11,7 @@ namespace CityPass.Server.Scans;
 /// only, so a scan is named by (<see cref="GateId"/>, <see cref="ScanId"/>) everywhere (the archive
 /// adds <see cref="DecidedAt"/>, see <see cref="IScanStore"/>): another gate's id, reused by mistake
 /// or on purpose, can never stand in for this scan.
-/// <see cref="LateUpload"/>: the gate sent the scan long after <see cref="ScannedAt"/> (see <see cref="LateScanOptions"/>);
+/// <see cref="LateUpload"/>: the gate sent the scan long after <see cref="ScannedAt"/> (see <see cref="ScanOptions.LateAfterSeconds"/>);
 /// it was decided by the same rules but describes the past, so it moved no live counter, presence or replay mark.
 /// </summary>
 public sealed record ScanRecord(

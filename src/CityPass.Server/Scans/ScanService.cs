@@ -32,10 +32,9 @@ public sealed record ScanResponse(string Decision, string Code, string Colour, s
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
 public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
-    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options, IOptions<LateScanOptions> lateScans)
+    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options)
 {
     private readonly ScanOptions _options = options.Value;
-    private readonly LateScanOptions _lateScans = lateScans.Value;
 
     /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
     public static readonly TimeSpan MaxScannedAtPast = TimeSpan.FromDays(7);
@@ -61,7 +60,7 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             scannedAt, now)
         {
             RunBy = started + (long)(_options.RunDeadline.TotalSeconds * Stopwatch.Frequency),
-            LateUpload = _lateScans.IsLateUpload(scannedAt, now),
+            LateUpload = _options.IsLateUpload(scannedAt, now),
         };
 
         var outcome = await DecideWithinBudgetAsync(attempt, started, cancellationToken);

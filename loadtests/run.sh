@@ -7,6 +7,9 @@
 #   loadtests/run.sh --grains   the citizen grains instead (about 8 minutes): GET /v1/me/pass on one server process and on three
 #                               as one Orleans cluster, single and bulk status changes; results in loadtests/results/<UTC timestamp>-grains/
 #                               (--grains --quick: short steps, tries the runner, measures nothing)
+#   loadtests/run.sh --faults   stores failing under load instead (issue 12): scans at 50% of the maximum while redis-server is
+#                               killed and restarted (with its AOF, then empty) and PostgreSQL is stopped for a minute; results in
+#                               loadtests/results/<UTC timestamp>-faults/ (--faults --quick: short phases, measures nothing)
 # Installs what is missing (Debian packages, dotnet-trace), builds Release, and runs the C# runner,
 # which starts its own redis-server, PostgreSQL and CityPass server on loopback and stops them at the end.
 set -euo pipefail

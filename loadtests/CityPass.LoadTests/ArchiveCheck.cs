@@ -31,6 +31,13 @@ public static class ArchiveCheck
 {
     public static async Task<ArchiveVerdict> RunAsync(IDatabase redis, string postgres, ScanLogs logs, TimeSpan timeout)
     {
+        var catchUp = await WaitUntilArchivedAsync(redis, postgres, timeout);
+        return Compare(logs.Answered, await ReadArchivedAsync(postgres), logs.RetriesChecked, catchUp);
+    }
+
+    /// <summary>Waits until the streams are drained and the table has stopped growing (or the timeout); the seconds it took.</summary>
+    public static async Task<double> WaitUntilArchivedAsync(IDatabase redis, string postgres, TimeSpan timeout)
+    {
         var sw = Stopwatch.StartNew();
         long lastCount = -1;
         var stableSince = TimeSpan.Zero;
@@ -44,17 +51,19 @@ public static class ArchiveCheck
             if (sw.Elapsed > timeout) break;
             await Task.Delay(250);
         }
-        var catchUp = sw.Elapsed.TotalSeconds;
+        return sw.Elapsed.TotalSeconds;
+    }
 
+    /// <summary>Every archived row's (gate, scan id), a row each: a key twice is a scan recorded twice.</summary>
+    public static async Task<List<ScanKey>> ReadArchivedAsync(string postgres)
+    {
         var archived = new List<ScanKey>();
-        await using (var c = new NpgsqlConnection(postgres))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id FROM scans", c);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync()) archived.Add(new ScanKey(r.GetGuid(0), r.GetGuid(1)));
-        }
-        return Compare(logs.Answered, archived, logs.RetriesChecked, catchUp);
+        await using var c = new NpgsqlConnection(postgres);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id FROM scans", c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) archived.Add(new ScanKey(r.GetGuid(0), r.GetGuid(1)));
+        return archived;
     }
 
     /// <summary>The verdict on the archived rows' keys against the keys answered 200.</summary>

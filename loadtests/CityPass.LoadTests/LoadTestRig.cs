@@ -81,6 +81,17 @@ public sealed class LoadTestRig : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts the server again on the same ports, stores and data, as an orchestrator restarts a process that
+    /// ended; stops it first if it is still running. The fault run does this when the server stops itself.
+    /// </summary>
+    public async Task RestartServerAsync(string logName)
+    {
+        var ports = (Server.Port, Server.SiloPort);
+        await Server.DisposeAsync();
+        Server = await StartServerAsync(_serverDll, logName, new Dictionary<string, string> { ["Demo__Seed"] = "false" }, ports);
+    }
+
+    /// <summary>
     /// Starts one more process of the server's build on the same stores, keys, settings and data. With the
     /// Redis store its silo joins the server's through the membership table in Redis, as a replica of a
     /// deployment does: the same Orleans:ClusterId (from the rig's settings), its own silo and HTTP ports.
@@ -99,9 +110,9 @@ public sealed class LoadTestRig : IAsyncDisposable
         _replicas.Clear();
     }
 
-    private Task<ServerProcess> StartServerAsync(string serverDll, string logName, IReadOnlyDictionary<string, string> extra) =>
+    private Task<ServerProcess> StartServerAsync(string serverDll, string logName, IReadOnlyDictionary<string, string> extra, (int, int)? ports = null) =>
         ServerProcess.StartAsync(serverDll, Redis.ConnectionString, Postgres.ConnectionString(), Keys.ToPrivateJson(), ServerSecret, Sms,
-            Path.Combine(_tmp, logName), _serverSettings.Concat(extra).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+            Path.Combine(_tmp, logName), _serverSettings.Concat(extra).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value), ports);
 
     public async ValueTask DisposeAsync()
     {

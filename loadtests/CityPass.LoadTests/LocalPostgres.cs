@@ -19,6 +19,9 @@ public sealed class LocalPostgres : IAsyncDisposable
         Port = port;
     }
 
+    private string ServerOptions => string.Create(CultureInfo.InvariantCulture,
+        $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB");
+
     public int Port { get; }
 
     public string ConnectionString(string database = "citypass") =>
@@ -43,8 +46,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         await AsPostgresAsync("initdb", "-D", directory, "-A", "trust", "-U", "citypass", "-E", "UTF8", "--locale=C.UTF-8");
         var port = Processes.FreeLoopbackPort();
         var pg = new LocalPostgres(directory, port);
-        var options = string.Create(CultureInfo.InvariantCulture, $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB");
-        await AsPostgresAsync("pg_ctl", "-D", directory, "-o", options, "-l", Path.Combine(directory, "server.log"), "-w", "start");
+        await pg.StartServerAsync();
         await using (var c = new NpgsqlConnection(pg.ConnectionString("postgres")))
         {
             await c.OpenAsync();
@@ -52,6 +54,22 @@ public sealed class LocalPostgres : IAsyncDisposable
             await create.ExecuteNonQueryAsync();
         }
         return pg;
+    }
+
+    private async Task StartServerAsync() => await AsPostgresAsync("pg_ctl", "-D", _directory, "-o", ServerOptions, "-l", Path.Combine(_directory, "server.log"), "-w", "start");
+
+    /// <summary>
+    /// <c>pg_ctl stop -m fast</c>: open sessions are ended and the server shuts down cleanly, as an operator's
+    /// restart or a managed database's maintenance would; returns once it has stopped.
+    /// </summary>
+    public async Task StopAsync() => await AsPostgresAsync("pg_ctl", "-D", _directory, "-m", "fast", "-w", "stop");
+
+    /// <summary>Starts it again after <see cref="StopAsync"/>, on the same port and data; returns once it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        await StartServerAsync();
+        // The runner's own pooled connections died with the server; the next check must not pick one up.
+        NpgsqlConnection.ClearAllPools();
     }
 
     public async ValueTask DisposeAsync()

@@ -4,23 +4,29 @@ namespace CityPass.LoadTests;
 
 /// <summary>
 /// A redis-server of the runner's own on a free loopback port, configured as production would run it
-/// (append-only file, fsync every second), in a temp directory that goes with it.
+/// (append-only file, fsync every second), in a temp directory that goes with it. The fault run kills it
+/// and starts it again on the same port and directory: with what its append-only file had, or empty.
 /// </summary>
 public sealed class LocalRedis : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
+    private readonly string _workDirectory;
     private readonly string _directory;
+    private readonly bool _appendOnly;
+    // None between a kill and the start after it.
+    private ChildProcess? _process;
 
-    private LocalRedis(ChildProcess process, string directory, int port)
+    private LocalRedis(string workDirectory, string directory, int port, bool appendOnly)
     {
-        _process = process;
+        _workDirectory = workDirectory;
         _directory = directory;
         Port = port;
+        _appendOnly = appendOnly;
     }
 
     public int Port { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The running redis-server's pid (a new one after a restart).</summary>
+    public int ProcessId => _process?.Id ?? 0;
 
     public string ConnectionString => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
@@ -28,30 +34,69 @@ public sealed class LocalRedis : IAsyncDisposable
     {
         var directory = Path.Combine(workDirectory, "redis");
         Directory.CreateDirectory(directory);
-        var port = Processes.FreeLoopbackPort();
-        var process = new ChildProcess("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory, "--appendonly", appendOnly ? "yes" : "no",
+        var redis = new LocalRedis(workDirectory, directory, Processes.FreeLoopbackPort(), appendOnly);
+        try
+        {
+            await redis.LaunchAsync();
+            return redis;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL, as a crash: no shutdown save, no goodbye to clients; what it keeps is what its append-only file had.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { } running) return;
+        running.Process.Kill();
+        await running.Process.WaitForExitAsync();
+        running.Dispose();
+        _process = null;
+    }
+
+    /// <summary>
+    /// Starts it again on the same port and directory, and returns once it answers PING (after loading its
+    /// append-only file). <paramref name="empty"/>: the directory's data files are removed first, as if it came
+    /// back on a new disk or failed over to a replica that had nothing.
+    /// </summary>
+    public async Task StartAgainAsync(bool empty)
+    {
+        if (empty)
+        {
+            foreach (var file in Directory.GetFiles(_directory)) File.Delete(file);
+            foreach (var dir in Directory.GetDirectories(_directory)) Directory.Delete(dir, recursive: true);
+        }
+        await LaunchAsync();
+    }
+
+    private async Task LaunchAsync()
+    {
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        var process = _process = new ChildProcess("redis-server",
+            ["--port", port, "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", _appendOnly ? "yes" : "no",
              "--appendfsync", "everysec", "--save", "", "--protected-mode", "yes"],
-            Path.Combine(workDirectory, "redis.log"));
-        var redis = new LocalRedis(process, directory, port);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+            Path.Combine(_workDirectory, "redis.log"));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var ping = await Processes.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "PING"], TimeSpan.FromSeconds(5));
-            if (ping.StandardOutput.Trim() == "PONG") return redis;
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                await redis.DisposeAsync();
-                throw new InvalidOperationException($"redis-server did not start; see {process.LogFile}.");
-            }
-            await Task.Delay(100);
+            // While it loads its append-only file it answers LOADING, not PONG.
+            var ping = await Processes.RunAsync("redis-cli", ["-h", "127.0.0.1", "-p", port, "PING"], TimeSpan.FromSeconds(5));
+            if (ping.StandardOutput.Trim() == "PONG") return;
+            if (process.HasExited || DateTime.UtcNow > deadline) throw new InvalidOperationException($"redis-server did not start; see {process.LogFile}.");
+            await Task.Delay(20);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _process.StopAsync(TimeSpan.FromSeconds(10));
-        _process.Dispose();
+        if (_process is { } running)
+        {
+            await running.StopAsync(TimeSpan.FromSeconds(10));
+            running.Dispose();
+        }
         try
         {
             Directory.Delete(_directory, recursive: true);

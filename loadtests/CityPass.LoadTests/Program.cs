@@ -22,6 +22,12 @@ if (args is ["analyse-profile", var speedscope])
 if (args is ["write-docs", var runDirectory])
 {
     var directory = Path.GetFullPath(runDirectory);
+    // A fault run touches no docs: its report and chart are rewritten from its results.json.
+    if (await FaultsReport.IsFaultsRunAsync(directory))
+    {
+        await FaultsReport.WriteAsync(await FaultsReport.ReadAsync(directory), directory);
+        return 0;
+    }
     if (await GrainsReport.IsGrainsRunAsync(directory))
     {
         await PublishGrainsAsync(await GrainsReport.ReadAsync(directory), directory, updateDocs: true);
@@ -48,6 +54,7 @@ if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 Directory.CreateDirectory(options.OutputDirectory);
 if (options.AbBaselineDll is not null) return await CompareAsync();
 if (options.Grains) return await GrainsAsync();
+if (options.Faults) return await FaultsAsync();
 var run = await new LoadTestRun(options).RunAsync();
 await PublishAsync(run, options.OutputDirectory, options.UpdateDocs);
 foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
@@ -92,6 +99,17 @@ async Task<int> GrainsAsync()
     await PublishGrainsAsync(grains, options.OutputDirectory, options.UpdateDocs);
     foreach (var t in grains.Checks) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
     return grains.Checks.All(t => t.Met) ? 0 : 1;
+}
+
+async Task<int> FaultsAsync()
+{
+    var faults = await new FaultsRun(options).RunAsync();
+    await FaultsReport.WriteAsync(faults, options.OutputDirectory);
+    var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg");
+    foreach (var t in faults.Expectations) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "as expected" : "NOT AS EXPECTED")}  {t.Target}: {t.Measured}"));
+    foreach (var t in faults.Checks) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+    return faults.Checks.All(t => t.Met) ? 0 : 1;
 }
 
 async Task PublishGrainsAsync(GrainsResults results, string directory, bool updateDocs)

@@ -115,9 +115,46 @@ public sealed record RunOptions
     /// <summary>Server processes in the clustered topology.</summary>
     public int Replicas { get; init; } = 3;
 
+    /// <summary>
+    /// The fault run instead of the scan run (<c>--faults</c>, see <see cref="FaultsRun"/>): scans at a fixed share of the
+    /// maximum while redis-server is killed and restarted (with its append-only file, then empty) and PostgreSQL is stopped.
+    /// </summary>
+    public bool Faults { get; init; }
+
+    /// <summary>--quick was given: small data and short steps, a try of the runner (the reports say so).</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>The fault run's load, in per cent of the maximum scan rate it measures first.</summary>
+    public int FaultRatePercent { get; init; } = 50;
+
+    /// <summary>Closed-loop connection counts of the fault run's short search for the maximum (the full run's best levels).</summary>
+    public IReadOnlyList<int> FaultSearchConnections { get; init; } = [16, 64];
+
+    /// <summary>Load before the first fault.</summary>
+    public TimeSpan FaultSteady { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Load after each fault is over (a store back, or the server started again) before the next fault.</summary>
+    public TimeSpan FaultSettle { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan PostgresDown { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Also restart redis-server empty (its files removed), after the restart with its append-only file.</summary>
+    public bool EmptyRedisRestart { get; init; } = true;
+
+    /// <summary>
+    /// After the empty restart, how long to wait for the server process to end (its membership watchdog stops a
+    /// process whose row in the membership table is gone: three checks 10 s apart, the jitter, then the shutdown,
+    /// which the runner cuts short as a liveness probe would when the process stops answering for 30 s).
+    /// </summary>
+    public TimeSpan ServerExitWatch { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>A fixed-rate schedule further behind than this skips the slots it missed (see wrk/lib.lua's pacer).</summary>
+    public int FaultMaxLagMs { get; init; } = 1000;
+
     public static string Usage => """
         citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
         citypass-loadtests --grains [--quick] [--no-docs] [--out DIR]
+        citypass-loadtests --faults [--quick] [--out DIR]
           --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
           --quick           small data and short steps, to try the runner (not a measurement)
           --no-profile      skip the dotnet-trace CPU profile
@@ -130,6 +167,8 @@ public sealed record RunOptions
           --ab-rounds N     turns of each side (default 2: A, B, A, B)
           --grains          the citizen-grain run instead: GET /v1/me/pass on one server process and on three as one
                             cluster, single and bulk status changes (results in loadtests/results/<UTC timestamp>-grains)
+          --faults          the fault run instead: scans at 50% of the maximum while redis-server is killed and restarted
+                            (with its AOF, then empty) and PostgreSQL is stopped for a minute (loadtests/results/<UTC timestamp>-faults)
         """;
 
     public static RunOptions Parse(string[] args, string repoRoot)
@@ -147,17 +186,21 @@ public sealed record RunOptions
                 "--soak-minutes" => o with { Soak = true, SoakDuration = TimeSpan.FromMinutes(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--quick" => o with
                 {
+                    Quick = true,
                     Citizens = 5_000, Venues = 20, Gates = 400, SignedInCitizens = 20, SweepConnections = [16, 64], SweepRounds = 1,
                     WarmUp = TimeSpan.FromSeconds(3), SweepStep = TimeSpan.FromSeconds(5), RateStep = TimeSpan.FromSeconds(6),
                     MixedStep = TimeSpan.FromSeconds(6), ProfileDuration = TimeSpan.FromSeconds(5), UpdateDocs = false, AbWarmUp = TimeSpan.FromSeconds(3),
                     GrainCitizens = 100, GrainRounds = 1, GrainStep = TimeSpan.FromSeconds(5), GrainWarmUp = TimeSpan.FromSeconds(5),
                     StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(5),
+                    FaultSearchConnections = [16], FaultSteady = TimeSpan.FromSeconds(5), FaultSettle = TimeSpan.FromSeconds(10),
+                    PostgresDown = TimeSpan.FromSeconds(10),
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },
                 "--redis-no-aof" => o with { RedisAppendOnly = false },
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
                 "--grains" => o with { Grains = true },
+                "--faults" => o with { Faults = true },
                 "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
                 "--ab-name" => o with { AbBaselineName = Next() },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -165,7 +208,10 @@ public sealed record RunOptions
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
+        if (o.Grains && o.Faults) throw new ArgumentException("--grains and --faults are separate runs.");
         if (o.Grains) o = ForGrains(o, outGiven);
+        // The fault run keeps its results apart (-faults) and never touches docs/: its report is read, not merged.
+        if (o.Faults) o = o with { OutputDirectory = outGiven ? o.OutputDirectory : o.OutputDirectory + "-faults", UpdateDocs = false };
         static string Key(string kv) => kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : throw new ArgumentException("--set takes KEY=VALUE.");
         static string Value(string kv) => kv[(kv.IndexOf('=', StringComparison.Ordinal) + 1)..];
         if (o.Venues > 0 && o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");

@@ -12,6 +12,7 @@ namespace CityPass.LoadTests;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
+    private bool _disposed;
 
     private ServerProcess(ChildProcess process, int port, int siloPort)
     {
@@ -30,6 +31,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The process ended (on its own: a server may stop itself, e.g. when its cluster membership is lost).</summary>
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.Process.ExitCode;
+
+    /// <summary>SIGKILL, as an orchestrator does to a process that stopped answering its liveness probe.</summary>
+    public void Kill() => _process.Process.Kill(entireProcessTree: true);
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.Process.WaitForExitAsync(cancellationToken);
+
     /// <summary>The configuration the run changes from the defaults, for the report.</summary>
     public static IReadOnlyDictionary<string, string> Overrides { get; } = new Dictionary<string, string>
     {
@@ -47,11 +58,15 @@ public sealed class ServerProcess : IAsyncDisposable
         ["RateLimits__PerCitizenPerSecond"] = "100000",
     };
 
+    /// <summary>
+    /// Starts the server on free ports, or on <paramref name="ports"/>: a server started again in place of one that
+    /// stopped keeps its address, so the load and the health checks that target it carry on.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(string serverDll, string redis, string postgres, string keySetJson, string serverSecret, SmsInbox sms,
-        string logFile, IReadOnlyDictionary<string, string> extra)
+        string logFile, IReadOnlyDictionary<string, string> extra, (int Http, int Silo)? ports = null)
     {
-        var port = Processes.FreeLoopbackPort();
-        var siloPort = Processes.FreeLoopbackPort();
+        var port = ports?.Http ?? Processes.FreeLoopbackPort();
+        var siloPort = ports?.Silo ?? Processes.FreeLoopbackPort();
         while (siloPort == port) siloPort = Processes.FreeLoopbackPort();
         var env = new Dictionary<string, string>(Overrides.Concat(sms.ServerSettings).Concat(extra).GroupBy(kv => kv.Key).Select(g => g.Last()).ToDictionary())
         {
@@ -107,6 +122,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once: a failed start disposes it, and a runner starting it again disposes what it had before.
+        if (_disposed) return;
+        _disposed = true;
         await _process.StopAsync(TimeSpan.FromSeconds(15));
         _process.Dispose();
     }

@@ -27,7 +27,8 @@ public sealed record WrkSummary(
 /// <summary>Runs wrk (Debian's 4.1, LuaJIT) with a script from loadtests/wrk and reads the CPJSON line its done() prints.</summary>
 public static class Wrk
 {
-    public static async Task<WrkSummary> RunAsync(WrkRun run, Uri target, string wrkDirectory, string outputFile)
+    /// <param name="started">Given the wrk process once it runs: a run can be ended early with SIGINT, after which wrk reports as usual.</param>
+    public static async Task<WrkSummary> RunAsync(WrkRun run, Uri target, string wrkDirectory, string outputFile, Action<System.Diagnostics.Process>? started = null)
     {
         var env = new Dictionary<string, string>(run.Environment)
         {
@@ -43,7 +44,7 @@ public static class Wrk
             "-s", Path.Combine(wrkDirectory, run.Script),
             target.ToString(),
         ];
-        var o = await Processes.RunAsync("wrk", args, run.Duration + TimeSpan.FromMinutes(2), env);
+        var o = await Processes.RunAsync("wrk", args, run.Duration + TimeSpan.FromMinutes(2), env, started);
         await File.WriteAllTextAsync(outputFile, $"wrk {string.Join(' ', args)}\n{o.StandardOutput}\n{o.StandardError}");
         var line = o.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith("CPJSON ", StringComparison.Ordinal));
         if (o.ExitCode != 0 || line is null)

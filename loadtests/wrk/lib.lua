@@ -52,11 +52,23 @@ end
 -- (wrk's delay(), whole milliseconds). A request is timed from its slot when it left more than
 -- 1.5 ms late - no free connection, or the server fell behind - so a stall shows in the
 -- percentiles instead of being hidden (coordinated omission); otherwise from when it was sent.
-function lib.pacer(rate_total, thread_count)
-  local p = { interval = thread_count * 1000000 / rate_total, next_slot = nil, queue = {}, head = 1, tail = 0 }
+--
+-- max_lag_us (optional): a schedule that has fallen further behind than this skips the slots it
+-- missed instead of sending them all at once when it can again. A gate whose server was away does
+-- not replay minutes of scans in a burst; without the cap, a server restart would be followed by a
+-- catch-up at full speed that hides how the server itself recovers. Skipped slots are counted
+-- (p.skipped, and the span they covered in p.skipped_from/p.skipped_to) for the runner to report.
+function lib.pacer(rate_total, thread_count, max_lag_us)
+  local p = { interval = thread_count * 1000000 / rate_total, next_slot = nil, queue = {}, head = 1, tail = 0, skipped = 0 }
   function p.claim()
     local now = lib.now_us()
     if p.next_slot == nil then p.next_slot = now end
+    if max_lag_us and now - p.next_slot > max_lag_us then
+      local missed = math.floor((now - p.next_slot) / p.interval)
+      p.skipped = p.skipped + missed
+      p.skipped_from, p.skipped_to = p.next_slot, p.next_slot + missed * p.interval
+      p.next_slot = p.skipped_to
+    end
     local slot = p.next_slot
     p.next_slot = p.next_slot + p.interval
     return slot, now
@@ -77,8 +89,13 @@ function lib.pacer(rate_total, thread_count)
       slot = p.queue[p.head]
       p.queue[p.head] = nil
       p.head = p.head + 1
-    else
+    elseif p.next_slot == nil or p.next_slot <= now then
       slot = p.claim() -- a connection's first request: wrk sends it without asking delay()
+    else
+      -- A first request while the schedule is ahead of the clock: it goes out now whatever we do, so it takes
+      -- no slot. Otherwise a storm of reconnects (a server closing every connection it gets) would use up the
+      -- schedule minutes ahead, and the load would stall for that long once the server answered again.
+      slot = now
     end
     if now - slot > 1500 then return slot end
     return now

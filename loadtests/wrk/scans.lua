@@ -8,11 +8,20 @@
 -- CP_LOG (prefix of the per-thread logs), CP_TAG (8 hex digits, unique per run), CP_THREADS,
 -- CP_RATE (requests/s in total; 0 = as fast as possible), CP_RETRY_PERMILLE, CP_REFRESH_PERMILLE,
 -- CP_STATUS_PERMILLE, CP_CITIZEN_TOKENS (bearer tokens, a line each), CP_AUTHORITY_TOKEN.
+-- Optional, for the fault run: CP_MAX_LAG_MS (a fixed-rate schedule further behind than this skips the
+-- slots it missed, see lib.pacer) and CP_LOG_SENT=1 (also log every new scan when it is sent).
 --
 -- Each thread logs a line per response: scan id (or "-"), status, latency in microseconds (-1 when
 -- unknown), decision code (or the kind of request), duplicate flag, retry flag, completion time (ms,
 -- monotonic), gate id (or "-"). The runner checks every answered (gate, scan id) against the archive
--- from these logs: a scan id is the gate's own, so the pair is what names a record.
+-- from these logs: a scan id is the gate's own, so the pair is what names a record. An answer that
+-- carries no scan id (a ProblemDetails: 503 store_unavailable, ...) is logged with "-" for the id and
+-- its problem code in the code field. Skipped slots are logged as "~ count from_ms to_ms".
+--
+-- With CP_LOG_SENT=1 each thread also writes CP_LOG-<thread>.sent, a line per new scan when it is
+-- sent: scan id, gate id, time (ms, monotonic). A problem answer can't be tied to its request (wrk
+-- tells response() nothing about it), so the runner finds the refused scans as those sent and never
+-- answered with their id, and checks that none of them reached the archive.
 local lib = dofile(os.getenv("CP_WRK_DIR") .. "/lib.lua")
 
 local rate = tonumber(lib.env("CP_RATE", "0"))
@@ -24,6 +33,7 @@ local status_pm = tonumber(lib.env("CP_STATUS_PERMILLE", "0"))
 counters = nil
 local thread_id, tag, passes, pseudonyms, gates, gate_ids, citizen_tokens, authority
 local pacer, log, logged = nil, nil, 0
+local sent_log, skipped_logged = nil, 0
 local n = 0
 local pending = {}            -- scan id -> { start, gate, pass, retry, code }
 local answered, ring_size, ring_next = {}, 1000, 1
@@ -48,9 +58,14 @@ function init(args)
   for i, credential in ipairs(gates) do gate_ids[i] = credential:sub(5, 36) end
   if refresh_pm > 0 then citizen_tokens = lib.read_lines(lib.env("CP_CITIZEN_TOKENS")) end
   if status_pm > 0 then authority = lib.env("CP_AUTHORITY_TOKEN") end
-  if rate > 0 then pacer = lib.pacer(rate, tonumber(lib.env("CP_THREADS"))) end
+  local max_lag_ms = tonumber(lib.env("CP_MAX_LAG_MS", "0"))
+  if rate > 0 then pacer = lib.pacer(rate, tonumber(lib.env("CP_THREADS")), max_lag_ms > 0 and max_lag_ms * 1000 or nil) end
   log = io.open(lib.env("CP_LOG") .. "-" .. thread_id .. ".log", "w")
   log:setvbuf("full", 65536)
+  if lib.env("CP_LOG_SENT", "0") == "1" then
+    sent_log = io.open(lib.env("CP_LOG") .. "-" .. thread_id .. ".sent", "w")
+    sent_log:setvbuf("full", 65536)
+  end
 end
 
 if rate > 0 then
@@ -66,6 +81,10 @@ end
 
 function request()
   local start = pacer and pacer.start() or lib.now_us()
+  if pacer and pacer.skipped > skipped_logged then
+    log:write("~ ", pacer.skipped - skipped_logged, " ", math.floor(pacer.skipped_from / 1000), " ", math.floor(pacer.skipped_to / 1000), "\n")
+    skipped_logged = pacer.skipped
+  end
   local roll = math.random(1000)
   if roll <= refresh_pm then
     return wrk.format("GET", "/v1/me/pass", {
@@ -91,6 +110,7 @@ function request()
   local id = lib.scan_id(tag, thread_id, n)
   local gate, pass = math.random(#gates), math.random(#passes)
   pending[id] = { start = start, gate = gate, pass = pass, retry = false }
+  if sent_log then sent_log:write(id, " ", gate_ids[gate], " ", math.floor(lib.now_us() / 1000), "\n") end
   return scan_request(id, gate, pass)
 end
 
@@ -103,7 +123,9 @@ function response(status, headers, body)
     elseif body and body:find('"auditSequence"', 1, true) then kind = "status"
     end
     lib.bump(counters, "kind." .. kind)
-    log:write("- ", status, " -1 ", kind, " 0 0 ", math.floor(lib.now_us() / 1000), " -\n")
+    -- A problem's code names the failure (store_unavailable, rate_limited, internal_error, ...).
+    local problem = kind == "other" and body and body:match('"code":"([%w_]+)"')
+    log:write("- ", status, " -1 ", problem or kind, " 0 0 ", math.floor(lib.now_us() / 1000), " -\n")
     return
   end
   local now = lib.now_us()

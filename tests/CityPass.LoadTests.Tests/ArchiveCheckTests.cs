@@ -66,8 +66,9 @@ public sealed class ArchiveCheckTests
     {
         var results = Path.Combine(AppContext.BaseDirectory, "../../../../../loadtests/results");
         var runs = Directory.GetDirectories(results).Where(d => File.Exists(Path.Combine(d, "results.json"))).Order(StringComparer.Ordinal).ToList();
-        // The grain runs' results.json are of another shape (GrainsResults) and have no archive.
-        var latest = (await Task.WhenAll(runs.Select(async d => (d, Grains: await GrainsReport.IsGrainsRunAsync(d))))).Last(r => !r.Grains).d;
+        // The grain and fault runs' results.json are of other shapes (GrainsResults, FaultsResults).
+        var latest = (await Task.WhenAll(runs.Select(async d => (d, Other: await GrainsReport.IsGrainsRunAsync(d) || await FaultsReport.IsFaultsRunAsync(d)))))
+            .Last(r => !r.Other).d;
 
         var run = await ReportWriter.ReadAsync(latest);
 

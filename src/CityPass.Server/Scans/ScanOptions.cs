@@ -13,11 +13,11 @@ public sealed class ScanOptions
     public TimeSpan Budget => TimeSpan.FromMilliseconds(BudgetMilliseconds);
 
     /// <summary>
-    /// By when Redis must have started the script: a fifth of the budget before its end, left for the answer
+    /// By when Redis must have started the script: two fifths of the budget before its end, left for the answer
     /// to come back. A script that ran in time but whose answer is later still than that has taken effect
     /// behind a 503; the gate's retry with the same scan id gets that answer (dedupe), not a second entry.
     /// </summary>
-    public TimeSpan RunDeadline => Budget * 0.8;
+    public TimeSpan RunDeadline => Budget * 0.6;
 
     /// <summary>
     /// A scan whose scannedAt is older than the server's now by more than this is a late upload: recorded with its

@@ -78,15 +78,20 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
     /// </summary>
     private async Task<ScanOutcome> DecideWithinBudgetAsync(ScanAttempt attempt, long started, CancellationToken cancellationToken)
     {
+        var deciding = hot.ScanAsync(attempt, cancellationToken);
         try
         {
             // One timer per scan, and none when the hot state answers synchronously (embedded).
-            var decided = await hot.ScanAsync(attempt, cancellationToken).WaitAsync(BudgetLeft(started), cancellationToken);
+            var decided = await deciding.WaitAsync(BudgetLeft(started), cancellationToken);
             if (decided is not null) return decided;
         }
         // Task.WaitAsync's own timeout (the Redis client's is a subtype and is classified as it is).
         catch (TimeoutException e) when (e.GetType() == typeof(TimeoutException))
         {
+            // A stall of this process can fire the timeout and complete the answer at the same moment: an answer
+            // that is here is the truth, and giving it is better than a 503 for a scan that took effect.
+            if (deciding.IsCompletedSuccessfully && deciding.Result is { } arrived) return arrived;
+            _ = WatchForEffectAfterRefusalAsync(deciding);
             throw new StoreUnavailableException(Store.HotState, "no answer within the scan budget", e);
         }
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -98,6 +103,24 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
+        }
+    }
+
+    /// <summary>
+    /// A scan refused for its budget whose script had started in time (before <see cref="ScanAttempt.RunBy"/>) took
+    /// effect behind the 503: its answer was late, not its effect (a stall of this process or the network longer
+    /// than the budget's last fifth). The gate's retry with the same scan id gets that first answer; the count
+    /// <c>citypass.scan.applied_after_refusal</c> shows how often it happens.
+    /// </summary>
+    private async Task WatchForEffectAfterRefusalAsync(Task<ScanOutcome?> deciding)
+    {
+        try
+        {
+            if (await deciding is { Duplicate: false }) metrics.AppliedAfterRefusal();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The expected end of a refused scan: the store failed it, or the script found its deadline passed.
         }
     }
 

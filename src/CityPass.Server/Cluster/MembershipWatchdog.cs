@@ -85,6 +85,8 @@ public sealed class MembershipWatchdog(
             // Deployment's pod is restarted whatever the exit code (restartPolicy Always).
             await Task.Delay(TimeSpan.FromSeconds(options.ExitAfterMembershipLossSeconds), CancellationToken.None);
             logger.LogCritical("Ending the process: the silo cannot leave a membership table that is gone.");
+            // The console logger writes from a queue of its own: a moment for that line to leave.
+            await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
             System.Diagnostics.Process.GetCurrentProcess().Kill();
             return;
         }

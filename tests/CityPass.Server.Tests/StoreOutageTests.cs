@@ -41,6 +41,24 @@ public static class Outages
         return http;
     }
 
+    /// <summary>Reads until <paramref name="done"/> or 30 s; a read refused while a store comes back (a 503 thrown as HttpRequestException) is read again.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var value = await read();
+                if (done(value) || DateTime.UtcNow > deadline) return value;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static void AssertRefusedInTime((HttpStatusCode Status, string? Code, TimeSpan Took, HttpResponseMessage Response) scan)
     {
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (scan.Status, scan.Code));
@@ -98,9 +116,9 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
         // A fresh, empty Redis: the scan path finds its script and the citizen again by itself.
         await _redis.StartAgainAsync();
-        var after = await EventuallyAsync(() => Outages.ScanAsync(gate, text, Guid.NewGuid(), "out"), s => s.Status == HttpStatusCode.OK);
+        var after = await Outages.EventuallyAsync(() => Outages.ScanAsync(gate, text, Guid.NewGuid(), "out"), s => s.Status == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, after.Status);
-        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync(() => App.CreateClient().GetAsync("/health/ready"), r => r.StatusCode == HttpStatusCode.OK)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Outages.EventuallyAsync(() => App.CreateClient().GetAsync("/health/ready"), r => r.StatusCode == HttpStatusCode.OK)).StatusCode);
     }
 
     [Fact]
@@ -114,7 +132,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);
         // John's hot copy is in Redis (the reconciler pushes every second here): his scan is one script call.
         Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.JohnGreen), out var johnId));
-        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(johnId)), r => r == "1"));
+        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(johnId)), r => r == "1"));
         var keys = new RedisKeys.Venue(venue);
         var streamBefore = await RedisAsync("XLEN", keys.Stream);
 
@@ -131,11 +149,11 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal("0", await RedisAsync("SISMEMBER", keys.Presence, await App.CitizenIdAsync(Phones.JohnGreen)));
         Assert.True(long.Parse(await RedisAsync("XLEN", keys.Stream), CultureInfo.InvariantCulture) <= long.Parse(streamBefore, CultureInfo.InvariantCulture));
         // The gate's retry is decided now, as a first answer.
-        var retry = await EventuallyAsync(() => Outages.ScanAsync(gate, john, scanId), s => s.Status == HttpStatusCode.OK);
+        var retry = await Outages.EventuallyAsync(() => Outages.ScanAsync(gate, john, scanId), s => s.Status == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, retry.Status);
         Assert.Equal("2", await RedisAsync("GET", keys.Occupancy));
         var library = await App.StaffAsync("library");
-        var archived = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans"), s => s.GetProperty("items").GetArrayLength() >= 2);
+        var archived = await Outages.EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans"), s => s.GetProperty("items").GetArrayLength() >= 2);
         Assert.Single(archived.GetProperty("items").EnumerateArray(), s => s.GetProperty("scanId").GetGuid() == scanId);
     }
 
@@ -155,17 +173,17 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var zhangPass = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(library, zhangPass, Guid.NewGuid())).Status);
         var librarian = await App.StaffAsync("library");
-        await EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{libraryKeys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
+        await Outages.EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{libraryKeys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
 
         _redis.Kill();
         await _redis.StartAgainAsync();
         // Nothing asks for Zhang: his hot copy comes back by itself (the periodic reconciler runs only hourly here).
-        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(zhangId)), r => r == "1"));
+        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(zhangId)), r => r == "1"));
         Assert.Equal("1", await RedisAsync("SISMEMBER", new RedisKeys.Venue(theatreId).Bookings, johnId));
         // Who is inside, and how many, from the day's archive: anti-passback still knows Zhang is in.
-        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("GET", libraryKeys.Occupancy), r => r == "1"));
+        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("GET", libraryKeys.Occupancy), r => r == "1"));
         Assert.Equal("1", await RedisAsync("SISMEMBER", libraryKeys.Presence, zhangId.ToString()));
-        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
+        var scan = await Outages.EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
         Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
         Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));
     }
@@ -181,12 +199,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var late = await library.DecideAsync(await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync(), scannedAt: App.Clock.GetUtcNow().AddDays(-2));
         Assert.True(late.Body.GetProperty("lateUpload").GetBoolean());
         var librarian = await App.StaffAsync("library");
-        await EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{keys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 2);
+        await Outages.EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{keys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 2);
 
         _redis.Kill();
         await _redis.StartAgainAsync();
 
-        Assert.Equal("1", await EventuallyAsync(() => RedisAsync("GET", keys.Occupancy), r => r == "1"));
+        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("GET", keys.Occupancy), r => r == "1"));
         Assert.Equal("0", await RedisAsync("SISMEMBER", keys.Presence, johnId.ToString()));
     }
 
@@ -204,19 +222,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await _redis.StartAgainAsync();
 
         Assert.True(booking.IsSuccessStatusCode, $"a booking while Redis is down answered {booking.StatusCode}");
-        var scan = await EventuallyAsync(async () => await Outages.ScanAsync(theatre, await john.PassTextAsync(), Guid.NewGuid()), s => s.Code == "allowed");
+        var scan = await Outages.EventuallyAsync(async () => await Outages.ScanAsync(theatre, await john.PassTextAsync(), Guid.NewGuid()), s => s.Code == "allowed");
         Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline) return value;
-            await Task.Delay(100);
-        }
     }
 }
 
@@ -287,32 +294,14 @@ public sealed class PostgresOutageTests : IAsyncLifetime
 
         await _postgres.StartAgainAsync();
         // Every answered scan reaches the archive once; the refused change was not made, and can be made now.
-        var archived = await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans?limit=100"),
+        var archived = await Outages.EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans?limit=100"),
             s => s.GetProperty("items").GetArrayLength() >= scanIds.Count + 1);
         var ids = archived.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("scanId").GetGuid()).ToList();
         Assert.All(scanIds, id => Assert.Single(ids, id));
         Assert.Equal("green", (await authority.GetFromJsonAsync<JsonElement>($"/v1/citizens/{zhangId}")).GetProperty("status").GetProperty("colour").GetString());
-        var retried = await EventuallyAsync(() => authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" }),
+        var retried = await Outages.EventuallyAsync(() => authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" }),
             r => r.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                var value = await read();
-                if (done(value) || DateTime.UtcNow > deadline) return value;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // A read answered 503 while the pool's connections to the stopped server were being replaced.
-            }
-            await Task.Delay(200);
-        }
     }
 }
 
@@ -335,7 +324,7 @@ public sealed class BookingReconcileTests() : AppTest(StoreMode.RedisAndPostgres
         await redis.SetAddAsync(key, wangId);
 
         // HotState:ReconcileSeconds is 1 here.
-        Assert.True(await EventuallyAsync(() => redis.SetContainsAsync(key, johnId), b => b));
-        Assert.False(await EventuallyAsync(() => redis.SetContainsAsync(key, wangId), b => !b));
+        Assert.True(await Outages.EventuallyAsync(() => redis.SetContainsAsync(key, johnId), b => b));
+        Assert.False(await Outages.EventuallyAsync(() => redis.SetContainsAsync(key, wangId), b => !b));
     }
 }

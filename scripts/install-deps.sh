@@ -13,6 +13,10 @@ packages=(
   fonts-noto-cjk   # so pages with Chinese text render glyphs, not boxes
   wrk              # load generator for loadtests/
   procps           # kill -TERM: the cluster tests stop a server process as Kubernetes stops a pod
+  haproxy          # the load balancer in front of scripts/cluster.sh's servers
+  socat            # scripts/cluster.sh talks to haproxy's runtime API (a server out of rotation while it restarts)
+  nftables         # scripts/cluster.sh cut: a server's packets to Redis dropped (a partition drill)
+  curl             # scripts/cluster.sh waits for each server's /health/ready
 )
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 
@@ -29,7 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts the packaged services; the tests start their own on other ports and need none of these.
-for svc in redis-server postgresql; do
+for svc in redis-server postgresql haproxy; do
   if command -v systemctl >/dev/null 2>&1; then $sudo systemctl stop "$svc" >/dev/null 2>&1 || true; fi
   $sudo service "$svc" stop >/dev/null 2>&1 || true
 done

@@ -371,6 +371,7 @@ print_env() {
     echo "CLUSTER_REDIS_${n}_PID=$(cat "$run/redis-$n.pid" 2>/dev/null || true)"
   done
   echo "CLUSTER_REDIS_PRIMARY_PORT=$(sentinel_primary_port || true)"
+  for n in 1 2 3; do echo "CLUSTER_SENTINEL_${n}_PID=$(cat "$run/sentinel-$n.pid" 2>/dev/null || true)"; done
   echo "CLUSTER_POSTGRES=$postgres_connection"
   echo "CLUSTER_POSTGRES_PID=$(head -n1 "$dir/pg/postmaster.pid" 2>/dev/null || true)"
   echo "CLUSTER_HAPROXY_PID=$(cat "$run/haproxy.pid" 2>/dev/null || true)"

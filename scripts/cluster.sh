@@ -148,8 +148,9 @@ supervise() {
   export ConnectionStrings__Redis="$redis_connection"
   export ConnectionStrings__Postgres="$postgres_connection"
   export Keys__KeySetFile="$dir/keys/issuer-keys.json" Keys__ServerSecretFile="$dir/keys/server-secret.key"
-  # One server seeds the demo data (a second, racing it, would only find it there).
-  if [[ "$i" != 1 ]]; then export Demo__Seed=false; fi
+  # One server seeds the demo data (a second, racing it, would only find it there); on real stores the
+  # server seeds only when told to.
+  if [[ "$i" == 1 ]]; then export Demo__Seed="${Demo__Seed:-true}"; else export Demo__Seed=false; fi
   # The content root is the project folder, where the console's libraries (node_modules) are.
   cd "$repo/src/CityPass.Server"
   while [[ ! -e "$run/server-$i.stopped" ]]; do
@@ -189,6 +190,12 @@ wait_in_balancer() {
     ((tries < 120)) || die "haproxy did not take server $i back within 30 s"
     sleep 0.25
   done
+}
+
+# The start-up banner of server I's latest start: printed once it listens and has seeded the demo data.
+latest_banner() {
+  awk '/^--- cluster: server [0-9]+ starting/ { banner = ""; on = 0 } /^CityPass is running/ { on = 1 } on { banner = banner $0 "\n" }
+       END { printf "%s", banner; exit banner == "" }' "$logs/server-$1.log"
 }
 
 start_server() {
@@ -284,6 +291,12 @@ up() {
   # The first server alone: it creates the schema, the development keys and the demo data the others use.
   start_server 1
   wait_ready 1
+  local tries=0
+  until latest_banner 1 >/dev/null; do
+    tries=$((tries + 1))
+    ((tries < 480)) || die "server 1 did not finish starting (its banner) within 2 minutes; see $logs/server-1.log"
+    sleep 0.25
+  done
   for ((i = 2; i <= servers; i++)); do start_server "$i"; done
   for ((i = 2; i <= servers; i++)); do wait_ready "$i"; done
   start_haproxy
@@ -296,10 +309,11 @@ CityPass cluster: $servers servers behind haproxy (data and logs in $dir)
   Servers                $(for ((i = 1; i <= servers; i++)); do printf 'http://127.0.0.1:%d  ' "$(server_port "$i")"; done)
   Redis                  $redis_connection
   PostgreSQL             $postgres_connection
-Demo sign-ins: the start-up banner in $logs/server-1.log. A citizen's one-time code is logged by the
-server that sent it: tail -f $logs/server-*.log
+Logs: $logs (a citizen's one-time code is logged by the server that sent it: tail -f $logs/server-*.log)
 Stop with: scripts/cluster.sh down
 EOF
+  # The demo sign-ins, as server 1 printed them (its URLs are one server's; use the balancer's above).
+  latest_banner 1 | sed -n '/^Demo staff/,$p'
 }
 
 down() {

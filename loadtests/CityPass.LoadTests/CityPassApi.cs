@@ -33,8 +33,8 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
 
     public sealed record BulkStatusAnswer(int Changed, int NotFound, IReadOnlyList<BulkStatusItem> Items);
 
-    /// <summary>An answer the runner counts rather than fails on: the status code, and the body when it was a success.</summary>
-    public sealed record Answer<T>(int Status, T? Body, long Bytes);
+    /// <summary>An answer the runner counts rather than fails on: the status code, the body when it was a success, the problem's code when not.</summary>
+    public sealed record Answer<T>(int Status, T? Body, long Bytes, string? Code = null);
 
     public async Task<string> StaffTokenAsync(string username, string password) =>
         (await SendAsync<StaffToken>(HttpMethod.Post, "v1/auth/token", null, new { username, password })).AccessToken;
@@ -86,7 +86,33 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await _http.SendAsync(request);
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        return new Answer<T>((int)response.StatusCode, response.IsSuccessStatusCode ? JsonSerializer.Deserialize<T>(bytes, Json) : default, bytes.Length);
+        return response.IsSuccessStatusCode
+            ? new Answer<T>((int)response.StatusCode, JsonSerializer.Deserialize<T>(bytes, Json), bytes.Length)
+            : new Answer<T>((int)response.StatusCode, default, bytes.Length, ProblemCode(bytes));
+    }
+
+    /// <summary>GET /v1/me/pass as a signed-in citizen: the status, and the problem's code when it failed (the pass itself is not needed).</summary>
+    public async Task<Answer<JsonElement>> MyPassAsync(string citizenToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("v1/me/pass", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", citizenToken);
+        using var response = await _http.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return new Answer<JsonElement>((int)response.StatusCode, default, bytes.Length, response.IsSuccessStatusCode ? null : ProblemCode(bytes));
+    }
+
+    /// <summary>A ProblemDetails' stable code; "-" when the body is not one (a balancer's own error page).</summary>
+    private static string ProblemCode(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("code", out var c) && c.GetString() is { } code ? code : "-";
+        }
+        catch (JsonException)
+        {
+            return "-";
+        }
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string? token, object? body)

@@ -20,15 +20,24 @@ public static class FaultsChart
     public static string Render(FaultsResults run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var seconds = run.Seconds;
+        return Render($"CityPass fail safe under load - {run.StartedAt:yyyy-MM-dd HH:mm} UTC: scans at {run.Rate:N0}/s ({run.RatePercent}% of max) while Redis and PostgreSQL fail",
+            run.Seconds, run.LoadSeconds, run.Health, run.Events);
+    }
+
+    /// <summary>The chart of any fault time line: its seconds, length, the health samples drawn in the bottom band, and the events.</summary>
+    public static string Render(string title, IReadOnlyList<TimelineRow> seconds, double loadSeconds, IReadOnlyList<HealthSample> health, IReadOnlyList<FaultEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(seconds);
+        ArgumentNullException.ThrowIfNull(health);
+        ArgumentNullException.ThrowIfNull(events);
         var plot = Width - Left - Right;
-        var length = Math.Max(1, run.LoadSeconds);
+        var length = Math.Max(1, loadSeconds);
         double X(double s) => Left + plot * Math.Clamp(s, 0, length) / length;
         var (top1, h1) = (50, 200);
         var (top2, h2) = (top1 + h1 + 40, 200);
         var (top3, h3) = (top2 + h2 + 30, 18);
         var legendTop = top3 + h3 + 30;
-        var height = legendTop + 20 + (16 * run.Events.Count) + 10;
+        var height = legendTop + 20 + (16 * events.Count) + 10;
         var sb = new StringBuilder();
         string F(double x) => x.ToString("0.#", CultureInfo.InvariantCulture);
         void Text(double x, double y, string text, string extra = "") =>
@@ -38,8 +47,7 @@ public static class FaultsChart
 
         sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         Rect(0, 0, Width, height, "white");
-        Text(10, 22, $"CityPass fail safe under load - {run.StartedAt:yyyy-MM-dd HH:mm} UTC: scans at {run.Rate:N0}/s ({run.RatePercent}% of max) while Redis and PostgreSQL fail",
-            "font-size=\"14\" font-weight=\"bold\"");
+        Text(10, 22, title, "font-size=\"14\" font-weight=\"bold\"");
 
         // 1. Answers per second, stacked.
         var peak = Math.Max(1, seconds.Count == 0 ? 1 : seconds.Max(r => r.Ok + r.NotOkTotal + r.Skipped));
@@ -95,19 +103,19 @@ public static class FaultsChart
 
         // 3. Health.
         Text(10, top3 - 6, "/health/ready: Healthy (green), Degraded (yellow), 503 (red), no answer (grey)", "font-weight=\"bold\"");
-        foreach (var s in run.Health)
+        foreach (var s in health)
         {
             var colour = s.Status == 0 ? "#a5a5a5" : s.Status != 200 ? "#c00000" : s.Report == "Healthy" ? "#70ad47" : "#ffc000";
             Rect(X(s.AtSeconds), top3, Math.Max(1, plot / length), h3, colour);
         }
 
         // Events: a numbered line through every panel, and the list under the chart.
-        for (var i = 0; i < run.Events.Count; i++)
+        for (var i = 0; i < events.Count; i++)
         {
-            var x = X(run.Events[i].AtSeconds);
+            var x = X(events[i].AtSeconds);
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(x)}\" y1=\"{top1 - 4}\" x2=\"{F(x)}\" y2=\"{top3 + h3}\" stroke=\"#333\" stroke-dasharray=\"3,3\" stroke-width=\"0.8\"/>\n");
             Text(x + 2, top1 + 10 + (12 * (i % 4)), (i + 1).ToString(CultureInfo.InvariantCulture), "fill=\"#333\" font-size=\"10\"");
-            Text(10, legendTop + 16 * i, string.Create(CultureInfo.InvariantCulture, $"{i + 1}. {run.Events[i].AtSeconds:0.0} s: {run.Events[i].What}"), "fill=\"#333\"");
+            Text(10, legendTop + 16 * i, string.Create(CultureInfo.InvariantCulture, $"{i + 1}. {events[i].AtSeconds:0.0} s: {events[i].What}"), "fill=\"#333\"");
         }
         foreach (var t in Enumerable.Range(0, (int)(length / 30) + 1).Select(i => i * 30.0))
         {

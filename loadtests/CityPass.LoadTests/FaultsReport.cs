@@ -52,6 +52,45 @@ public static class FaultsReport
         return sb.ToString();
     }
 
+    /// <summary>The phases' table (the text that explains it is each report's own): a row per phase, times in seconds from its fault.</summary>
+    public static string PhaseTable(IReadOnlyList<PhaseSummary> phases)
+    {
+        ArgumentNullException.ThrowIfNull(phases);
+        var sb = new StringBuilder();
+        sb.Append("| phase | s | sent | sent, no 200 | 2xx | non-2xx (status code: count) | p50 / p99 / max ms | store back at | failure window (first – last non-2xx) | its end after store back | later non-2xx (last at) | silent seconds | skipped | probe: scans, non-2xx, slowest non-2xx ms |\n");
+        sb.Append("|---|---|---:|---:|---:|---|---|---:|---|---:|---|---|---:|---|\n");
+        foreach (var p in phases)
+        {
+            var window = p.FirstNotOkAfterSeconds is null ? "none" : $"{S3(p.FirstNotOkAfterSeconds)} – {S3(p.OutageEndAfterSeconds)} ({S3(p.FailureWindowSeconds)} s)";
+            var later = p.LaterNotOk == 0 ? "0" : $"{N(p.LaterNotOk)} ({S3(p.LastNotOkAfterSeconds)})";
+            var silent = p.SilentSeconds == 0 ? "none" : $"{p.SilentSeconds} ({S(p.FirstSilentAfterSeconds!.Value)} – {S(p.LastSilentAfterSeconds!.Value)})";
+            var probe = $"{p.Probes}, {(p.ProbeNotOk.Count == 0 ? "0" : FaultsResults.Counts(p.ProbeNotOk))}" + (p.ProbeNotOkLatency.Count > 0 ? $", {Ms(p.ProbeNotOkLatency.Max)}" : "");
+            sb.Append(C, $"| {p.Name} | {S(p.StartSeconds)}–{S(p.EndSeconds)} | {N(p.Sent)} | {N(p.NotAnswered200)} | {N(p.Ok)} | {(p.NotOk.Count == 0 ? "0" : FaultsResults.Counts(p.NotOk))} | ");
+            sb.Append(C, $"{Ms(p.Latency.P50)} / {Ms(p.Latency.P99)} / {Ms(p.Latency.Max)} | {(p.StoreBackAfterSeconds is { } b ? S3(b) : "–")} | {window} | ");
+            sb.Append(C, $"{(p.OutageEndAfterStoreBack is { } after ? S3(after) : "–")} | {later} | {silent} | {N(p.Skipped)} | {probe} |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The time line's table: a row per span, with the events that fell in it.</summary>
+    public static string TimelineTable(IReadOnlyList<TimelineRow> rows, IReadOnlyList<FaultEvent> allEvents)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(allEvents);
+        var sb = new StringBuilder();
+        sb.Append("| s | sent | no 200 | 2xx | non-2xx | p50 ms | p99 ms | max ms | skipped | probe | probe non-2xx | probe max ms | health | backlog | event |\n");
+        sb.Append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|\n");
+        foreach (var r in rows)
+        {
+            var events = allEvents.Where(e => e.AtSeconds >= r.StartSeconds && e.AtSeconds < r.StartSeconds + r.Seconds).Select(e => e.What);
+            var span = r.Seconds == 1 ? N(r.StartSeconds) : $"{N(r.StartSeconds)}–{N(r.StartSeconds + r.Seconds)}";
+            sb.Append(C, $"| {span} | {N(r.Sent)} | {(r.NotAnswered200 > 0 ? N(r.NotAnswered200) : "")} | {N(r.Ok)} | {(r.NotOk.Count == 0 ? "" : FaultsResults.Counts(r.NotOk))} | {(r.Timed == 0 ? "–" : Ms(r.P50))} | {(r.Timed == 0 ? "–" : Ms(r.P99))} | ");
+            sb.Append(C, $"{(r.Timed == 0 ? "–" : Ms(r.Max))} | {(r.Skipped > 0 ? N(r.Skipped) : "")} | {r.Probes} | {(r.ProbeNotOk.Count == 0 ? "" : FaultsResults.Counts(r.ProbeNotOk))} | ");
+            sb.Append(C, $"{(r.Probes == 0 ? "–" : Ms(r.ProbeMaxMs))} | {r.Health} | {(r.ArchiveBacklog is { } b ? N(b) : "–")} | {string.Join("; ", events)} |\n");
+        }
+        return sb.ToString();
+    }
+
     public static string Markdown(FaultsResults run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -83,18 +122,7 @@ public static class FaultsReport
         sb.Append("*Sent, no 200*: new scans sent in the phase never answered 200: the refused ones, and those with no answer at all. ");
         sb.Append(C, $"Skipped: slots the fixed-rate schedule did not send because it was more than {run.MaxLagMs} ms behind. ");
         sb.Append("Latency is that of the answers that carried their scan id (so not of the refusals), timed from each scan's planned start.\n\n");
-        sb.Append("| phase | s | sent | sent, no 200 | 2xx | non-2xx (status code: count) | p50 / p99 / max ms | store back at | failure window (first – last non-2xx) | its end after store back | later non-2xx (last at) | silent seconds | skipped | probe: scans, non-2xx, slowest non-2xx ms |\n");
-        sb.Append("|---|---|---:|---:|---:|---|---|---:|---|---:|---|---|---:|---|\n");
-        foreach (var p in run.Phases)
-        {
-            var window = p.FirstNotOkAfterSeconds is null ? "none" : $"{S3(p.FirstNotOkAfterSeconds)} – {S3(p.OutageEndAfterSeconds)} ({S3(p.FailureWindowSeconds)} s)";
-            var later = p.LaterNotOk == 0 ? "0" : $"{N(p.LaterNotOk)} ({S3(p.LastNotOkAfterSeconds)})";
-            var silent = p.SilentSeconds == 0 ? "none" : $"{p.SilentSeconds} ({S(p.FirstSilentAfterSeconds!.Value)} – {S(p.LastSilentAfterSeconds!.Value)})";
-            var probe = $"{p.Probes}, {(p.ProbeNotOk.Count == 0 ? "0" : FaultsResults.Counts(p.ProbeNotOk))}" + (p.ProbeNotOkLatency.Count > 0 ? $", {Ms(p.ProbeNotOkLatency.Max)}" : "");
-            sb.Append(C, $"| {p.Name} | {S(p.StartSeconds)}–{S(p.EndSeconds)} | {N(p.Sent)} | {N(p.NotAnswered200)} | {N(p.Ok)} | {(p.NotOk.Count == 0 ? "0" : FaultsResults.Counts(p.NotOk))} | ");
-            sb.Append(C, $"{Ms(p.Latency.P50)} / {Ms(p.Latency.P99)} / {Ms(p.Latency.Max)} | {(p.StoreBackAfterSeconds is { } b ? S3(b) : "–")} | {window} | ");
-            sb.Append(C, $"{(p.OutageEndAfterStoreBack is { } after ? S3(after) : "–")} | {later} | {silent} | {N(p.Skipped)} | {probe} |\n");
-        }
+        sb.Append(PhaseTable(run.Phases));
 
         sb.Append("\n## /health/ready\n\nOnce a second; consecutive samples that said the same run together. \"no answer\": refused or slower than 0.9 s.\n\n");
         sb.Append("| from s | to s | samples | said |\n|---:|---:|---:|---|\n");
@@ -106,16 +134,7 @@ public static class FaultsReport
         sb.Append("(while the server closes every connection at once, wrk reconnects and tries again without pause, so that count soars with nothing reaching the server); ");
         sb.Append("no 200: those of them never answered 200. Latency is of the load's answers that carried their scan id; ");
         sb.Append("probe: the runner's scans in the row, their non-2xx and the slowest; backlog: scan records waiting in Redis for the archiver (the largest sample).\n\n");
-        sb.Append("| s | sent | no 200 | 2xx | non-2xx | p50 ms | p99 ms | max ms | skipped | probe | probe non-2xx | probe max ms | health | backlog | event |\n");
-        sb.Append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|\n");
-        foreach (var r in run.Rows)
-        {
-            var events = run.Events.Where(e => e.AtSeconds >= r.StartSeconds && e.AtSeconds < r.StartSeconds + r.Seconds).Select(e => e.What);
-            var span = r.Seconds == 1 ? N(r.StartSeconds) : $"{N(r.StartSeconds)}–{N(r.StartSeconds + r.Seconds)}";
-            sb.Append(C, $"| {span} | {N(r.Sent)} | {(r.NotAnswered200 > 0 ? N(r.NotAnswered200) : "")} | {N(r.Ok)} | {(r.NotOk.Count == 0 ? "" : FaultsResults.Counts(r.NotOk))} | {(r.Timed == 0 ? "–" : Ms(r.P50))} | {(r.Timed == 0 ? "–" : Ms(r.P99))} | ");
-            sb.Append(C, $"{(r.Timed == 0 ? "–" : Ms(r.Max))} | {(r.Skipped > 0 ? N(r.Skipped) : "")} | {r.Probes} | {(r.ProbeNotOk.Count == 0 ? "" : FaultsResults.Counts(r.ProbeNotOk))} | ");
-            sb.Append(C, $"{(r.Probes == 0 ? "–" : Ms(r.ProbeMaxMs))} | {r.Health} | {(r.ArchiveBacklog is { } b ? N(b) : "–")} | {string.Join("; ", events)} |\n");
-        }
+        sb.Append(TimelineTable(run.Rows, run.Events));
 
         var a = run.Archive;
         sb.Append("\n## The archive\n\n");

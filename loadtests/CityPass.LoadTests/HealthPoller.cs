@@ -6,18 +6,19 @@ namespace CityPass.LoadTests;
 /// <summary>
 /// Asks the server's <c>GET /health/ready</c> once a second, as a load balancer would, and reads the archive
 /// backlog (scan records waiting in Redis for the archiver) at the same moment; times in seconds from
-/// <c>zeroMs</c> (<see cref="MonotonicClock"/>).
+/// <c>zeroMs</c> (<see cref="MonotonicClock"/>). Without a Redis connection it reads no backlog: the cluster run
+/// polls every server, and reads the backlog once, with the balancer's poll.
 /// </summary>
 public sealed class HealthPoller : IAsyncDisposable
 {
     private readonly HttpClient _http;
-    private readonly IDatabase _redis;
+    private readonly IDatabase? _redis;
     private readonly long _zeroMs;
     private readonly List<HealthSample> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public HealthPoller(Uri server, IDatabase redis, long zeroMs)
+    public HealthPoller(Uri server, IDatabase? redis, long zeroMs)
     {
         _http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMilliseconds(900) };
         _redis = redis;
@@ -73,6 +74,7 @@ public sealed class HealthPoller : IAsyncDisposable
             // No answer (refused, reset, slower than the poll): recorded as such.
         }
         long? backlog = null;
+        if (_redis is null) return new HealthSample(at, status, report, hot, records, backlog);
         try
         {
             backlog = await ArchiveCheck.BacklogAsync(_redis).WaitAsync(TimeSpan.FromMilliseconds(500));

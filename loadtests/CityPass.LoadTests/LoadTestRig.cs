@@ -54,9 +54,7 @@ public sealed class LoadTestRig : IAsyncDisposable
     public static async Task<LoadTestRig> StartAsync(string tmp, bool redisAppendOnly, string serverDll, IReadOnlyDictionary<string, string> serverSettings,
         Action<string> say)
     {
-        var issuer = IssuerId.TryParse("310000", out var id) ? id : throw new InvalidOperationException();
-        var keys = IssuerKeySet.Generate(issuer, SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1));
-        var serverSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var (keys, serverSecret) = NewCityKeys();
 
         say("Starting redis-server and PostgreSQL on loopback");
         var redis = await LocalRedis.StartAsync(tmp, redisAppendOnly);
@@ -70,6 +68,13 @@ public sealed class LoadTestRig : IAsyncDisposable
         rig._serverDll = serverDll;
         rig.Server = await rig.StartServerAsync(serverDll, "server.log", new Dictionary<string, string>());
         return rig;
+    }
+
+    /// <summary>An issuer key set and server secret of the runner's own, given to the servers inline, so the runner can mint passes they accept.</summary>
+    public static (IssuerKeySet Keys, string ServerSecret) NewCityKeys()
+    {
+        var issuer = IssuerId.TryParse("310000", out var id) ? id : throw new InvalidOperationException();
+        return (IssuerKeySet.Generate(issuer, SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
     }
 
     /// <summary>Stops the running server and starts <paramref name="serverDll"/> on the same stores, keys and data (not seeded again).</summary>

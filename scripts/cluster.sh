@@ -81,7 +81,10 @@ start_redis() {
   elif [[ -z "$primary" && "$n" != 1 ]]; then
     args=(--replicaof 127.0.0.1 "$(redis_port 1)")
   fi
+  # As the manifests configure it (k8s/base/redis-scripts.yaml, docs/deployment.md): a primary that has lost
+  # both replicas stops taking writes within 10 s, which bounds what a failover can throw away; nothing is evicted.
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis-$n" --appendonly yes --appendfsync everysec \
+    --min-replicas-to-write 1 --min-replicas-max-lag 10 --maxmemory-policy noeviction \
     --save '' --daemonize yes --pidfile "$run/redis-$n.pid" --logfile "$logs/redis-$n.log" "${args[@]}"
 }
 

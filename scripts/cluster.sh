@@ -27,7 +27,8 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 dir="${CLUSTER_DIR:-$repo/.data/cluster}"
-servers="${CLUSTER_SERVERS:-3}"
+# The count `up` was given, for the commands after it.
+servers="${CLUSTER_SERVERS:-$(cat "$dir/run/servers" 2>/dev/null || echo 3)}"
 lb_port="${CLUSTER_PORT:-8080}"
 base="${CLUSTER_PORT_BASE:-18100}"
 run="$dir/run"
@@ -281,6 +282,7 @@ EOF
 up() {
   bash scripts/install-deps.sh
   mkdir -p "$run" "$logs" "$dir/keys"
+  echo "$servers" >"$run/servers"
   # The servers' settings from this environment, for every later start of a server (0600: it may hold keys).
   (umask 077; declare -px | grep -E '^declare -x (ASPNETCORE_|DOTNET_|[A-Za-z]+__)' | sed 's/^declare -x /declare -gx /' >"$run/server.env" || true)
   if [[ -z "${CLUSTER_SERVER_DLL:-}" ]]; then

@@ -8,17 +8,11 @@ namespace CityPass.Deployment.Tests;
 /// </summary>
 public sealed partial class DockerfileTests
 {
-    private static readonly string[] Lines = ReadInstructions(Path.Combine(Manifests.RepoRoot, "Dockerfile"));
+    private static string[] Lines => Dockerfile.Lines;
 
-    // Instructions with their continuation lines joined, comments and blank lines dropped.
-    private static string[] ReadInstructions(string path) =>
-        File.ReadAllText(path).Replace("\\\n", " ", StringComparison.Ordinal).Split('\n')
-            .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+    private static IEnumerable<string> Args(string instruction) => Dockerfile.Args(instruction);
 
-    private static IEnumerable<string> Args(string instruction) =>
-        Lines.Where(l => l.StartsWith(instruction + " ", StringComparison.OrdinalIgnoreCase)).Select(l => l[(instruction.Length + 1)..].Trim());
-
-    private static string[] FinalStage() => Lines.SkipWhile((_, i) => i < Array.FindLastIndex(Lines, l => l.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase))).ToArray();
+    private static string[] FinalStage() => Dockerfile.FinalStage();
 
     [Fact]
     public void BuildsWithTheSdkAndRunsOnTheAspNetRuntimeEachPinnedByTag()

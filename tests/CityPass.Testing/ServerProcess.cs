@@ -25,6 +25,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public Uri BaseAddress => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
 
     public string Output => string.Join('\n', _output);
@@ -46,6 +48,14 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         start.Environment["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        return await StartAsync(start, port);
+    }
+
+    /// <summary>Starts a server as <paramref name="start"/> describes (another build, user or folder) and waits until it answers /health/ready on <paramref name="port"/>.</summary>
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, int port)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         var server = new ServerProcess(Process.Start(start)!, port);
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(90);

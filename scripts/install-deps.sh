@@ -20,6 +20,13 @@ packages=(
 )
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 
+# Not a Debian package: Debian 12's archive has no kubectl (bullseye's kubernetes-client, 1.20, is too old for the
+# manifests' kustomize features). The development machines' image carries one; elsewhere, install it from
+# https://pkgs.k8s.io before running tests/CityPass.Deployment.Tests.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "install-deps: kubectl (1.27 or later) is not on PATH; tests/CityPass.Deployment.Tests will fail without it" >&2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -223,12 +223,18 @@ stop_server() {
     sleep 1   # requests haproxy already sent there finish
   fi
   if alive "$run/server-$i.pid"; then kill -TERM "$(cat "$run/server-$i.pid")" 2>/dev/null || true; fi
-  local tries=0
+  wait_stopped "$i"
+}
+
+# Waits for server I (told to stop) and its supervisor to end; SIGKILL after 40 s, the pods' grace period.
+wait_stopped() {
+  local i=$1 tries=0
   while alive "$run/server-$i.supervisor.pid"; do
     tries=$((tries + 1))
     if ((tries == 160)); then kill -KILL "$(cat "$run/server-$i.pid" 2>/dev/null)" 2>/dev/null || true; fi
     sleep 0.25
   done
+  rm -f "$run/server-$i.supervisor.pid"
 }
 
 # --- haproxy ---------------------------------------------------------------------------------------
@@ -330,15 +336,7 @@ down() {
       if alive "$run/server-$i.pid"; then kill -TERM "$(cat "$run/server-$i.pid")" 2>/dev/null || true; fi
     fi
   done
-  for ((i = 1; i <= 9; i++)); do
-    local tries=0
-    while alive "$run/server-$i.supervisor.pid"; do
-      tries=$((tries + 1))
-      if ((tries == 160)); then kill -KILL "$(cat "$run/server-$i.pid" 2>/dev/null)" 2>/dev/null || true; fi
-      sleep 0.25
-    done
-    rm -f "$run/server-$i.supervisor.pid"
-  done
+  for ((i = 1; i <= 9; i++)); do wait_stopped "$i"; done
   for n in 1 2 3; do redis-cli -p "$(sentinel_port "$n")" shutdown >/dev/null 2>&1 || true; done
   for n in 1 2 3; do redis-cli -p "$(redis_port "$n")" shutdown >/dev/null 2>&1 || true; done
   stop_postgres

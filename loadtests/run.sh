@@ -10,6 +10,11 @@
 #   loadtests/run.sh --faults   stores failing under load instead (issue 12): scans at 50% of the maximum while redis-server is
 #                               killed and restarted (with its AOF, then empty) and PostgreSQL is stopped for a minute; results in
 #                               loadtests/results/<UTC timestamp>-faults/ (--faults --quick: short phases, measures nothing)
+#   loadtests/run.sh --cluster  a cluster behind a load balancer instead (issue 13, about 12 minutes): scripts/cluster.sh's servers
+#                               behind haproxy, scans and ping with 1, 2, 3 servers (CPU per scan per process kind), then drills
+#                               under load (kill, rolling restart, Redis primary killed, PostgreSQL stopped, a server cut off
+#                               from Redis); results in loadtests/results/<UTC timestamp>-cluster/ (--cluster --quick: short
+#                               phases, measures nothing)
 # Installs what is missing (Debian packages, dotnet-trace), builds Release, and runs the C# runner,
 # which starts its own redis-server, PostgreSQL and CityPass server on loopback and stops them at the end.
 set -euo pipefail

@@ -66,7 +66,7 @@ public sealed class FaultsRun(RunOptions options)
         if (!File.Exists(serverDll)) throw new InvalidOperationException($"{serverDll} is missing: build Release first (loadtests/run.sh does).");
         var machine = await LoadTestRun.MachineAsync();
         if (machine.ChromiumSeenRunning) _notes.Add("Chromium (the other engineer's browser tests) was running when the run started: the machine was busier than usual.");
-        var (commit, uncommitted) = await SourceAsync();
+        var (commit, uncommitted) = await SourceAsync(options.RepoRoot);
 
         await using var rig = _rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, Settings(), Say);
         var redis = rig.Multiplexer.GetDatabase();
@@ -363,10 +363,10 @@ public sealed class FaultsRun(RunOptions options)
     }
 
     /// <summary>The commit the server was built from, and the source files that differed from it (another engineer works in the same tree).</summary>
-    private async Task<(string Commit, IReadOnlyList<string> Uncommitted)> SourceAsync()
+    internal static async Task<(string Commit, IReadOnlyList<string> Uncommitted)> SourceAsync(string repoRoot)
     {
-        var head = await Processes.RunAsync("git", ["-C", options.RepoRoot, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(10));
-        var status = await Processes.RunAsync("git", ["-C", options.RepoRoot, "status", "--porcelain", "--", "src"], TimeSpan.FromSeconds(10));
+        var head = await Processes.RunAsync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(10));
+        var status = await Processes.RunAsync("git", ["-C", repoRoot, "status", "--porcelain", "--", "src"], TimeSpan.FromSeconds(10));
         return (head.StandardOutput.Trim(), [.. status.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())]);
     }
 

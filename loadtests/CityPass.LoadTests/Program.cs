@@ -22,7 +22,12 @@ if (args is ["analyse-profile", var speedscope])
 if (args is ["write-docs", var runDirectory])
 {
     var directory = Path.GetFullPath(runDirectory);
-    // A fault run touches no docs: its report and chart are rewritten from its results.json.
+    // A fault or cluster run touches no docs: its report and charts are rewritten from its results.json.
+    if (await ClusterReport.IsClusterRunAsync(directory))
+    {
+        await ClusterReport.WriteAsync(await ClusterReport.ReadAsync(directory), directory);
+        return 0;
+    }
     if (await FaultsReport.IsFaultsRunAsync(directory))
     {
         await FaultsReport.WriteAsync(await FaultsReport.ReadAsync(directory), directory);
@@ -55,6 +60,7 @@ Directory.CreateDirectory(options.OutputDirectory);
 if (options.AbBaselineDll is not null) return await CompareAsync();
 if (options.Grains) return await GrainsAsync();
 if (options.Faults) return await FaultsAsync();
+if (options.Cluster) return await ClusterAsync();
 var run = await new LoadTestRun(options).RunAsync();
 await PublishAsync(run, options.OutputDirectory, options.UpdateDocs);
 foreach (var t in run.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
@@ -110,6 +116,17 @@ async Task<int> FaultsAsync()
     foreach (var t in faults.Expectations) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "as expected" : "NOT AS EXPECTED")}  {t.Target}: {t.Measured}"));
     foreach (var t in faults.Checks) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
     return faults.Checks.All(t => t.Met) ? 0 : 1;
+}
+
+async Task<int> ClusterAsync()
+{
+    var cluster = await new ClusterRun(options).RunAsync();
+    await ClusterReport.WriteAsync(cluster, options.OutputDirectory);
+    var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/report.md, results.json, chart.svg, scaling.svg");
+    foreach (var t in cluster.Expectations) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "as expected" : "NOT AS EXPECTED")}  {t.Target}: {t.Measured}"));
+    foreach (var t in cluster.Checks) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+    return cluster.Checks.All(t => t.Met) ? 0 : 1;
 }
 
 async Task PublishGrainsAsync(GrainsResults results, string directory, bool updateDocs)

@@ -151,10 +151,46 @@ public sealed record RunOptions
     /// <summary>A fixed-rate schedule further behind than this skips the slots it missed (see wrk/lib.lua's pacer).</summary>
     public int FaultMaxLagMs { get; init; } = 1000;
 
+    /// <summary>
+    /// The cluster run instead of the scan run (<c>--cluster</c>, see <see cref="ClusterRun"/>): scripts/cluster.sh's servers
+    /// behind haproxy, their scaling from one to three, and drills (kill, rolling restart, Redis failover, PostgreSQL stopped,
+    /// a server cut off from Redis) under a fixed scan rate.
+    /// </summary>
+    public bool Cluster { get; init; }
+
+    /// <summary>Servers cluster.sh runs behind the balancer.</summary>
+    public int ClusterServers { get; init; } = 3;
+
+    /// <summary>Closed-loop connection counts of the scaling steps (ping and scans alike); the better counts per size.</summary>
+    public IReadOnlyList<int> ClusterConnections { get; init; } = [16, 64];
+
+    public TimeSpan ClusterStep { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Scans through the balancer after each server count change, unmeasured: a server just started has cold JIT and grains.</summary>
+    public TimeSpan ClusterWarmUp { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>Load before the first drill.</summary>
+    public TimeSpan ClusterSteady { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Load after each drill is over (the server back in rotation, the store back) before the next.</summary>
+    public TimeSpan ClusterSettle { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a server stays cut off from Redis.</summary>
+    public TimeSpan ClusterCut { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The server SIGKILLed (not 1: the cut takes another, so each drill starts from a healthy cluster).</summary>
+    public int ClusterKillServer { get; init; } = 2;
+
+    public int ClusterCutServer { get; init; } = 3;
+
+    /// <summary>Signed-in citizens whose pass reads (through their grains) are checked after the kill.</summary>
+    public int ClusterGrainCitizens { get; init; } = 30;
+
     public static string Usage => """
         citypass-loadtests [--soak] [--soak-minutes N] [--quick] [--no-profile] [--no-docs] [--out DIR]
         citypass-loadtests --grains [--quick] [--no-docs] [--out DIR]
         citypass-loadtests --faults [--quick] [--out DIR]
+        citypass-loadtests --cluster [--quick] [--out DIR]
           --soak            also run the soak: 50% of the maximum for --soak-minutes (default 10)
           --quick           small data and short steps, to try the runner (not a measurement)
           --no-profile      skip the dotnet-trace CPU profile
@@ -169,6 +205,8 @@ public sealed record RunOptions
                             cluster, single and bulk status changes (results in loadtests/results/<UTC timestamp>-grains)
           --faults          the fault run instead: scans at 50% of the maximum while redis-server is killed and restarted
                             (with its AOF, then empty) and PostgreSQL is stopped for a minute (loadtests/results/<UTC timestamp>-faults)
+          --cluster         the cluster run instead: scripts/cluster.sh's servers behind haproxy, scaling from one to three, and drills
+                            (kill, rolling restart, Redis failover, PostgreSQL stopped, a server cut off) under load (...-cluster)
         """;
 
     public static RunOptions Parse(string[] args, string repoRoot)
@@ -194,6 +232,8 @@ public sealed record RunOptions
                     StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(5),
                     FaultSearchConnections = [16], FaultSteady = TimeSpan.FromSeconds(5), FaultSettle = TimeSpan.FromSeconds(10),
                     PostgresDown = TimeSpan.FromSeconds(10),
+                    ClusterConnections = [32], ClusterStep = TimeSpan.FromSeconds(4), ClusterWarmUp = TimeSpan.FromSeconds(3),
+                    ClusterSteady = TimeSpan.FromSeconds(5), ClusterSettle = TimeSpan.FromSeconds(6), ClusterCut = TimeSpan.FromSeconds(8), ClusterGrainCitizens = 10,
                 },
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },
@@ -201,6 +241,7 @@ public sealed record RunOptions
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
                 "--grains" => o with { Grains = true },
                 "--faults" => o with { Faults = true },
+                "--cluster" => o with { Cluster = true },
                 "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
                 "--ab-name" => o with { AbBaselineName = Next() },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -208,10 +249,12 @@ public sealed record RunOptions
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
-        if (o.Grains && o.Faults) throw new ArgumentException("--grains and --faults are separate runs.");
+        if (new[] { o.Grains, o.Faults, o.Cluster }.Count(x => x) > 1) throw new ArgumentException("--grains, --faults and --cluster are separate runs.");
         if (o.Grains) o = ForGrains(o, outGiven);
         // The fault run keeps its results apart (-faults) and never touches docs/: its report is read, not merged.
         if (o.Faults) o = o with { OutputDirectory = outGiven ? o.OutputDirectory : o.OutputDirectory + "-faults", UpdateDocs = false };
+        // So does the cluster run: its section of docs/performance.md is written by a person from a run's report.
+        if (o.Cluster) o = o with { OutputDirectory = outGiven ? o.OutputDirectory : o.OutputDirectory + "-cluster", UpdateDocs = false };
         static string Key(string kv) => kv.Contains('=', StringComparison.Ordinal) ? kv[..kv.IndexOf('=', StringComparison.Ordinal)] : throw new ArgumentException("--set takes KEY=VALUE.");
         static string Value(string kv) => kv[(kv.IndexOf('=', StringComparison.Ordinal) + 1)..];
         if (o.Venues > 0 && o.Gates % o.Venues != 0) throw new ArgumentException("Gates must be a multiple of venues.");

@@ -133,6 +133,18 @@ public static class ClusterReport
             sb.Append(C, $"{p.MicrosPerRequest(p.Cpu.Other + p.Cpu.Runner + p.Cpu.RedisPrimary + p.Cpu.RedisReplicas + p.Cpu.Sentinels + p.Cpu.Postgres):N0} | {p.Cpu.Idle:0.00} |\n");
         }
 
+        var rest = run.Scaling.Where(s => s.Endpoint == ScalingStep.AtRest).ToList();
+        if (rest.Count > 0)
+        {
+            sb.Append("\nAt rest (no request at all, after each size's warm-up, the archive drained), in cores: the background that the loaded steps' CPU per request includes.\n\n");
+            sb.Append("| servers | s | servers (each) | redis primary | replicas | sentinels | postgres | haproxy | other |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+            foreach (var r in rest)
+            {
+                var c = r.Cpu;
+                sb.Append(C, $"| {r.Servers} | {S(r.Seconds)} | {c.ServersTotal:0.000} ({string.Join(" + ", c.Servers.Select(x => x.ToString("0.000", C)))}) | {c.RedisPrimary:0.000} | {c.RedisReplicas:0.000} | {c.Sentinels:0.000} | {c.Postgres:0.000} | {c.Haproxy:0.000} | {c.Other + c.Runner:0.000} |\n");
+            }
+        }
+
         // What the figures say beyond this machine: argued from CPU per scan, since the throughput curve is two cores' curve.
         if (run.Best(1, "POST /v1/scans") is { } one && run.Best(sizes.Max(), "POST /v1/scans") is { } all)
         {
@@ -145,7 +157,10 @@ public static class ClusterReport
             sb.Append("adding a server process adds no core, so the rate with two or three servers says how the same two cores fare with more processes on them, ");
             sb.Append("not how the system scales. What carries over to a machine (or cluster) with more cores is the CPU each scan costs each kind of process:\n\n");
             sb.Append(C, $"- The servers together spent {serverOne:N0} µs per scan with one server and {serverAll:N0} µs with {sizes.Max()} ({(serverAll / serverOne - 1) * 100:+0;-0} %): ");
-            sb.Append("the difference is what being one of several silos costs a scan on this machine (more processes contending for two cores, each with its own background work, and grain calls that may cross silos), not a throughput limit. ");
+            var restOne = rest.FirstOrDefault(r => r.Servers == 1)?.Cpu.ServersTotal ?? 0;
+            var restAll = rest.FirstOrDefault(r => r.Servers == sizes.Max())?.Cpu.ServersTotal ?? 0;
+            sb.Append(C, $"at rest they spent {restOne:0.000} and {restAll:0.000} cores, so the background accounts for {one.MicrosPerRequest(restOne):N0} and {all.MicrosPerRequest(restAll):N0} µs of those. ");
+            sb.Append("The rest of the difference is what more processes on the same two cores cost each request (context switches, each process's thread pool spinning for work, cold caches), and grain calls that cross silos. ");
             sb.Append(C, $"A server process given a core of its own would carry about {1e6 / serverAll:N0} scans/s at the {sizes.Max()}-server cost ({1e6 / serverOne:N0} at the one-server cost); servers scale out by adding such cores, as nothing is shared between them on the scan path but Redis.\n");
             sb.Append(C, $"- The Redis primary spent {redisUs:N0} µs per scan: one primary core would be saturated near {(redisUs > 0 ? 1e6 / redisUs : 0):N0} scans/s, whatever the number of servers: the shared piece, and the first ceiling of a larger deployment (Redis Cluster shards scans by venue: docs/hot-path.md).\n");
             sb.Append(C, $"- haproxy {haproxyUs:N0} µs and PostgreSQL (the archiver's inserts) {pgUs:N0} µs per scan; the replicas {all.MicrosPerRequest(all.Cpu.RedisReplicas):N0} µs and the sentinels {all.MicrosPerRequest(all.Cpu.Sentinels):N0} µs.\n");
@@ -224,6 +239,7 @@ public static class ClusterReport
         sb.Append("| answered 200 | rows | distinct (gate, scan id) | missing | of them around the Redis failover | more than once | problem answers | sent, not answered 200 | refused and archived | in flight on a killed server, archived | outcome unknown | archived, no answer seen |\n");
         sb.Append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         sb.Append(C, $"| {N(a.Answered200)} | {N(a.ArchivedRows)} | {N(a.DistinctArchivedKeys)} | **{N(a.Missing)}** | {N(run.LostInFailover)} | **{N(a.DuplicatedKeys)}** | {N(a.RefusedAnswers)} | {N(a.NotAnswered200)} | **{N(a.RefusedArchived)}** | {N(a.UnansweredArchived)} | {N(a.UnknownOutcome)} | {N(a.ArchivedNotSeen)} |\n\n");
+        sb.Append(FaultsReport.RefusedDecidedTable(run.RefusedDecided));
         if (a.Missing > 0)
         {
             sb.Append(C, $"Missing by phase answered in: {string.Join("; ", a.MissingByPhase.Select(kv => $"{kv.Key} {N(kv.Value)}"))}. ");

@@ -26,6 +26,9 @@ public sealed record ClusterCpu(IReadOnlyList<double> Servers, double RedisPrima
 public sealed record ScalingStep(int Servers, string Endpoint, int Connections, double Seconds, double RequestsPerSecond, LatencyStats Latency,
     long Non2xx, long SocketErrors, ClusterCpu Cpu)
 {
+    /// <summary>The endpoint of a step with no request: what the processes spend in the background.</summary>
+    public const string AtRest = "at rest";
+
     /// <summary>CPU time per request, in µs, of a share of the machine measured in cores.</summary>
     public double MicrosPerRequest(double cores) => RequestsPerSecond > 0 ? cores * 1e6 / RequestsPerSecond : 0;
 }
@@ -64,7 +67,7 @@ public sealed record ClusterResults(
     IReadOnlyList<HealthSample> Health, IReadOnlyList<HealthSpan> HealthSpans, IReadOnlyList<ServerHealth> ServersHealth,
     IReadOnlyList<BalancerSample> Balancer, IReadOnlyList<BalancerSpan> BalancerSpans,
     GrainCheck? GrainsAfterKill, IReadOnlyList<StatusChangeTry> StatusChanges,
-    FaultArchiveVerdict Archive, IReadOnlyList<LoggedMessage> ServerLog, IReadOnlyList<string> Notes)
+    FaultArchiveVerdict Archive, IReadOnlyList<RefusedButDecided> RefusedDecided, IReadOnlyList<LoggedMessage> ServerLog, IReadOnlyList<string> Notes)
 {
     /// <summary>What results.json's "mode" says.</summary>
     public const string ModeName = "cluster";
@@ -88,10 +91,11 @@ public sealed record ClusterResults(
     {
         get
         {
-            var all = Phases.SelectMany(p => p.NotOk.Concat(p.ProbeNotOk)).Select(kv => (Status: kv.Key.Split(' ')[0], kv.Value))
+            static string Status(string key) => key == FaultTimeline.NotOkKey(0, "") ? key : key.Split(' ')[0];
+            var all = Phases.SelectMany(p => p.NotOk.Concat(p.ProbeNotOk)).Select(kv => (Status: Status(kv.Key), kv.Value))
                 .Concat(Scaling.Select(s => (Status: "non-2xx in the scaling steps", Value: s.Non2xx)))
                 .Concat(StatusChanges.Where(s => s.Status is < 200 or >= 300).Select(s => (Status: s.Status.ToString(CultureInfo.InvariantCulture), Value: 1L)))
-                .Concat((GrainsAfterKill?.NotOkByCode ?? new Dictionary<string, long>()).Select(kv => (Status: kv.Key.Split(' ')[0], kv.Value)));
+                .Concat((GrainsAfterKill?.NotOkByCode ?? new Dictionary<string, long>()).Select(kv => (Status: Status(kv.Key), kv.Value)));
             return all.Where(x => x.Value > 0).GroupBy(x => x.Status).ToDictionary(g => g.Key, g => g.Sum(x => x.Value), StringComparer.Ordinal);
         }
     }
@@ -207,6 +211,8 @@ public sealed record ClusterResults(
         var text = p.NotOkTotal == 0 ? "0 failed answers" : string.Create(CultureInfo.InvariantCulture,
             $"{p.NotOkTotal:N0} failed answers ({FaultsResults.Counts(p.NotOk)}), from {p.FirstNotOkAfterSeconds:+0.000} to {p.LastNotOkAfterSeconds:+0.000} s after the fault");
         if (p.NotAnswered200 > 0) text += string.Create(CultureInfo.InvariantCulture, $"; {p.NotAnswered200:N0} scans sent and never answered 200");
+        // A problem answer carries no scan id: the scans sent and never answered beyond them had no answer at all (the connection closed).
+        if (p.NotAnswered200 > p.NotOkTotal) text += string.Create(CultureInfo.InvariantCulture, $", {p.NotAnswered200 - p.NotOkTotal:N0} of them with no answer at all (connection closed)");
         if (p.ProbeNotOk.Count > 0) text += $"; probe: {FaultsResults.Counts(p.ProbeNotOk)}";
         return text;
     }

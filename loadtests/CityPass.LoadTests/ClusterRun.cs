@@ -163,6 +163,7 @@ public sealed class ClusterRun(RunOptions options)
         var kills = _events.Where(e => e.What.StartsWith("cluster.sh kill ", StringComparison.Ordinal)).Select(e => e.AtSeconds).ToList();
         bool InFlightOnKilledServer(double at) => kills.Any(k => at >= k - InFlightOnKill.Before && at < k + InFlightOnKill.After);
         var archive = FaultArchiveCheck.Compare(outcomes, rows, PhaseOf, InFlightOnKilledServer, catchUp);
+        var refusedDecided = await FaultsRun.RefusedButDecidedAsync(env.Postgres, archive.RefusedArchivedKeys, outcomes, probes, zeroUtc);
         var archived = rows.ToHashSet();
         await File.WriteAllLinesAsync(Path.Combine(_tmp, "missing.txt"), outcomes.Answered.Where(a => !archived.Contains(a.Key)).OrderBy(a => a.Value)
             .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Key.GateId:N} {a.Key.ScanId} {a.Value:0.000} {PhaseOf(a.Value)}")));
@@ -180,11 +181,12 @@ public sealed class ClusterRun(RunOptions options)
             overrides, seed with { GateCredentials = [] }, scaling, max, options.FaultRatePercent, rate, options.RateConnections, options.FaultMaxLagMs,
             options.ClusterKillServer, options.ClusterCutServer, loadSeconds, summary.Requests, summary.Statuses, summary.Errors, [.. _events], summaries, report, seconds,
             health, FaultTimeline.Compress(health), serversHealth, balancerSamples, BalancerPoller.Compress(balancerSamples), grains, [.. _statusChanges],
-            archive, ServerLogDigest.Read(logs, zeroUtc), _notes);
+            archive, refusedDecided, ServerLogDigest.Read(logs, zeroUtc), _notes);
     }
 
     private const string Scans = "POST /v1/scans";
     private const string Ping = "GET /v1/ping";
+    private const string AtRest = ScalingStep.AtRest;
 
     /// <summary>
     /// Closed-loop ping and scans through the balancer with 1, 2, ... servers in rotation, at each connection count, with the
@@ -208,6 +210,8 @@ public sealed class ClusterRun(RunOptions options)
             Say($"{n} server(s) in rotation ({string.Join(", ", (await _rig.BalancerStatesAsync()).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))})");
             // A server just started has cold JIT and grains: warmed up through the balancer before it is measured.
             await ClosedLoopAsync($"warmup-{n}", Scans, 32, options.ClusterWarmUp, pool, null, n);
+            await QuietAsync(cpu, n);
+            steps.Add(await AtRestAsync(cpu, n));
             foreach (var c in options.ClusterConnections)
             {
                 steps.Add(await ClosedLoopAsync($"ping-{n}-c{c}", Ping, c, options.ClusterStep, pool, cpu, n));
@@ -215,6 +219,45 @@ public sealed class ClusterRun(RunOptions options)
             }
         }
         return steps;
+    }
+
+    /// <summary>
+    /// Waits, with no request, until the servers together spend less than <see cref="QuietCores"/> (or
+    /// <see cref="RunOptions.ClusterQuietMax"/> has passed): a server just started spends most of a core for a while on its own
+    /// (its reconciler's first pass over every citizen, tiered JIT), which would otherwise be counted against the requests.
+    /// </summary>
+    private async Task QuietAsync(CpuMeter cpu, int servers)
+    {
+        var waited = Stopwatch.StartNew();
+        var cores = double.NaN;
+        while (waited.Elapsed < options.ClusterQuietMax)
+        {
+            var before = cpu.Take();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            cores = Split(before, cpu.Take()).ServersTotal;
+            if (cores < QuietCores) break;
+        }
+        var text = string.Create(CultureInfo.InvariantCulture, $"With {servers} server(s), the servers were quiet (last 2 s: {cores:0.00} cores) {waited.Elapsed.TotalSeconds:0} s after the warm-up.");
+        if (cores >= QuietCores) text = string.Create(CultureInfo.InvariantCulture, $"With {servers} server(s), the servers still spent {cores:0.00} cores with no request {waited.Elapsed.TotalSeconds:0} s after the warm-up; measured anyway.");
+        lock (_notes) _notes.Add(text);
+        Say(text);
+    }
+
+    /// <summary>Servers together below this, with no request, count as settled (at rest one spends a few hundredths).</summary>
+    private const double QuietCores = 0.15;
+
+    /// <summary>
+    /// What the processes spend with no request at all (the silos' membership, the reconcilers, the archiver's polls, the
+    /// sentinels' checks): the background a loaded step's CPU per request includes, spread over its requests.
+    /// </summary>
+    private async Task<ScalingStep> AtRestAsync(CpuMeter cpu, int servers)
+    {
+        await DrainAsync();
+        var before = cpu.Take();
+        await Task.Delay(options.ClusterRest);
+        var split = Split(before, cpu.Take());
+        AnsiConsole.MarkupLine(Markup.Escape($"    at rest, {servers} server(s), {options.ClusterRest.TotalSeconds:N0} s: CPU {string.Join(", ", split.ByKind.Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Kind} {k.Cores:0.00}")))}"));
+        return new ScalingStep(servers, AtRest, 0, options.ClusterRest.TotalSeconds, 0, LatencyStats.Empty, 0, 0, split);
     }
 
     private async Task<ScalingStep> ClosedLoopAsync(string id, string endpoint, int connections, TimeSpan duration, MintedPool pool, CpuMeter? cpu, int servers)

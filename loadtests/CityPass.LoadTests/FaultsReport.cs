@@ -52,6 +52,24 @@ public static class FaultsReport
         return sb.ToString();
     }
 
+    /// <summary>The refused scans found in the archive, as it has them (the first 20; empty when there are none).</summary>
+    public static string RefusedDecidedTable(IReadOnlyList<RefusedButDecided> refused)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        var sb = new StringBuilder();
+        if (refused.Count == 0) return "";
+        sb.Append("The refused scans found in the archive, as it has them (sent and decided in seconds from the start of the load; the probe's also with how long its 503 took):\n\n");
+        sb.Append("| sent at s | decided at s | decided after sending, ms | decision | probe: 503 after ms | gate | scan id |\n|---:|---:|---:|---|---:|---|---|\n");
+        foreach (var r in refused.Take(20))
+        {
+            sb.Append(C, $"| {S3(r.SentAtSeconds)} | {S3(r.DecidedAtSeconds)} | {(r.DecidedAtSeconds - r.SentAtSeconds) * 1000:0} | {(r.Allowed ? "allowed" : "denied")} {r.Code} | ");
+            sb.Append(C, $"{(r.AnsweredAfterMs is { } ms ? Ms(ms) : "")} | {r.Key.GateId:N} | {r.Key.ScanId} |\n");
+        }
+        if (refused.Count > 20) sb.Append(C, $"| … {refused.Count - 20} more in results.json | | | | | | |\n");
+        sb.Append('\n');
+        return sb.ToString();
+    }
+
     /// <summary>The phases' table (the text that explains it is each report's own): a row per phase, times in seconds from its fault.</summary>
     public static string PhaseTable(IReadOnlyList<PhaseSummary> phases)
     {
@@ -168,18 +186,7 @@ public static class FaultsReport
         if (before > 0) sb.Append(C, $"{N(before)} missing scans were answered before the load (the warm-up and the maximum's steps).\n\n");
         Sample("More than once", a.DuplicatedByPhase, a.DuplicatedSample);
         Sample("Refused and archived", a.RefusedArchivedByPhase, a.RefusedArchivedKeys);
-        if (run.RefusedDecided.Count > 0)
-        {
-            sb.Append("The refused scans found in the archive, as it has them (sent and decided in seconds from the start of the load; the probe's also with how long its 503 took):\n\n");
-            sb.Append("| sent at s | decided at s | decided after sending, ms | decision | probe: 503 after ms | gate | scan id |\n|---:|---:|---:|---|---:|---|---|\n");
-            foreach (var r in run.RefusedDecided.Take(20))
-            {
-                sb.Append(C, $"| {S3(r.SentAtSeconds)} | {S3(r.DecidedAtSeconds)} | {(r.DecidedAtSeconds - r.SentAtSeconds) * 1000:0} | {(r.Allowed ? "allowed" : "denied")} {r.Code} | ");
-                sb.Append(C, $"{(r.AnsweredAfterMs is { } ms ? Ms(ms) : "")} | {r.Key.GateId:N} | {r.Key.ScanId} |\n");
-            }
-            if (run.RefusedDecided.Count > 20) sb.Append(C, $"| … {run.RefusedDecided.Count - 20} more in results.json | | | | | | |\n");
-            sb.Append('\n');
-        }
+        sb.Append(RefusedDecidedTable(run.RefusedDecided));
 
         sb.Append("## Setup\n\n");
         sb.Append(C, $"- Seeded through the API: {N(run.Seed.Citizens)} citizens, {N(run.Seed.Venues)} venues, {N(run.Seed.Gates)} gates (the scan run's mix of venue policies).\n");

@@ -156,7 +156,7 @@ public sealed class FaultsRun(RunOptions options)
         string PhaseOf(double at) => double.IsNaN(at) ? "before the load" : phases.LastOrDefault(p => at >= p.StartSeconds)?.Name ?? "before the load";
         var away = FaultTimeline.ServerAway(seconds);
         var archive = FaultArchiveCheck.Compare(outcomes, rows, PhaseOf, at => away.Any(w => at >= w.From && at < w.To), catchUp);
-        var refusedDecided = await RefusedButDecidedAsync(archive.RefusedArchivedKeys, outcomes, probes, zeroUtc);
+        var refusedDecided = await RefusedButDecidedAsync(_rig.Postgres.ConnectionString(), archive.RefusedArchivedKeys, outcomes, probes, zeroUtc);
         await DumpAsync(outcomes, rows, PhaseOf);
         // The probe's scans one by one stay with the raw material; the results carry them per second and per phase.
         await File.WriteAllLinesAsync(Path.Combine(_tmp, "probe.txt"),
@@ -375,14 +375,14 @@ public sealed class FaultsRun(RunOptions options)
     /// against when it was sent and, for the probe's, how long its 503 took: whether the decision was made in time and
     /// only the answer was late.
     /// </summary>
-    private async Task<IReadOnlyList<RefusedButDecided>> RefusedButDecidedAsync(IReadOnlyList<ScanKey> keys, ScanOutcomes outcomes, IReadOnlyList<ProbeAnswer> probes,
+    internal static async Task<IReadOnlyList<RefusedButDecided>> RefusedButDecidedAsync(string postgres, IReadOnlyList<ScanKey> keys, ScanOutcomes outcomes, IReadOnlyList<ProbeAnswer> probes,
         DateTime zeroUtc)
     {
         if (keys.Count == 0) return [];
         var probe = probes.ToDictionary(p => p.Key);
         var wanted = keys.Take(200).ToList();
         var found = new List<RefusedButDecided>();
-        await using var c = new NpgsqlConnection(_rig.Postgres.ConnectionString());
+        await using var c = new NpgsqlConnection(postgres);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id, decided_at, code, allowed FROM scans WHERE scan_id = ANY(@ids)", c);
         cmd.Parameters.AddWithValue("ids", wanted.Select(k => k.ScanId).ToArray());

@@ -169,6 +169,12 @@ public sealed record RunOptions
     /// <summary>Scans through the balancer after each server count change, unmeasured: a server just started has cold JIT and grains.</summary>
     public TimeSpan ClusterWarmUp { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>After a size's warm-up, at most this long for the servers to settle (a server just started is busy on its own for a while).</summary>
+    public TimeSpan ClusterQuietMax { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>No request at all, at each size, before it is measured: the CPU the processes spend in the background.</summary>
+    public TimeSpan ClusterRest { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Load before the first drill.</summary>
     public TimeSpan ClusterSteady { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -232,7 +238,7 @@ public sealed record RunOptions
                     StatusChanges = 200, BulkCitizens = 2_000, RestWindow = TimeSpan.FromSeconds(5),
                     FaultSearchConnections = [16], FaultSteady = TimeSpan.FromSeconds(5), FaultSettle = TimeSpan.FromSeconds(10),
                     PostgresDown = TimeSpan.FromSeconds(10),
-                    ClusterConnections = [32], ClusterStep = TimeSpan.FromSeconds(4), ClusterWarmUp = TimeSpan.FromSeconds(3),
+                    ClusterConnections = [32], ClusterStep = TimeSpan.FromSeconds(4), ClusterWarmUp = TimeSpan.FromSeconds(3), ClusterRest = TimeSpan.FromSeconds(2), ClusterQuietMax = TimeSpan.FromSeconds(10),
                     ClusterSteady = TimeSpan.FromSeconds(5), ClusterSettle = TimeSpan.FromSeconds(6), ClusterCut = TimeSpan.FromSeconds(8), ClusterGrainCitizens = 10,
                 },
                 "--no-profile" => o with { Profile = false },

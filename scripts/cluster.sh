@@ -267,7 +267,9 @@ backend servers
   # The readiness probe: 503 while this server cannot reach Redis or is stopping.
   option httpchk GET /health/ready
   http-check expect status 200
-  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+  # A server back in rotation gets its share of requests over 5 s, not at once: its first seconds (JIT, cold
+  # connections) are slow, and a full share would time out scans there.
+  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 slowstart 5s
 EOF
     for ((i = 1; i <= servers; i++)); do echo "  server s$i 127.0.0.1:$(server_port "$i") check"; done
     cat <<EOF
@@ -297,6 +299,14 @@ up() {
   fi
   for n in 1 2 3; do start_redis "$n"; done
   for n in 1 2 3; do start_sentinel "$n"; done
+  # With min-replicas-to-write 1 the primary refuses writes until a replica is in sync: a server started
+  # before that fails its first writes (Orleans' membership table among them) and starts again.
+  local tries=0
+  until redis-cli -p "$(sentinel_primary_port || redis_port 1)" info replication 2>/dev/null | grep -q 'state=online'; do
+    tries=$((tries + 1))
+    ((tries < 120)) || die "no Redis replica in sync with the primary after 30 s; see $logs/redis-*.log"
+    sleep 0.25
+  done
   start_postgres
   say "Redis (primary :$(redis_port 1), sentinels :$(sentinel_port 1)-$(sentinel_port 3)) and PostgreSQL (:$pg_port) are up"
   # The first server alone: it creates the schema, the development keys and the demo data the others use.

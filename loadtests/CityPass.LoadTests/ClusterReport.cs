@@ -66,7 +66,7 @@ public static class ClusterReport
         sb.Append(run.UncommittedSource.Count == 0 ? " (src/ clean). " : $" with uncommitted changes in src/ at the time ({string.Join(", ", run.UncommittedSource.Select(f => $"`{f}`"))}). ");
         sb.Append(C, $"Machine: **{m.Cores} cores** ({m.CpuModel}), {m.Kernel}, .NET {m.DotnetVersion}; {m.Wrk}; {m.Redis}; {m.Postgres}. ");
         sb.Append(C, $"Load average when the run started: {run.LoadAverageBefore}.\n\n");
-        sb.Append("`scripts/cluster.sh` ran the cluster in the run's own directory, on ports nothing else used: ");
+        sb.Append("`scripts/cluster.sh` (a copy taken when the run started, so edits in the working tree could not reach a drill half way) ran the cluster in the run's own directory, on ports nothing else used: ");
         sb.Append(C, $"{run.Scaling.Select(s => s.Servers).DefaultIfEmpty(3).Max()} server processes (the Release build, Production) forming one Orleans cluster behind haproxy (round robin, ");
         sb.Append("`/health/ready` checked every second, two failures out, two successes in), Redis as a primary and two replicas under three sentinels ");
         sb.Append("(append-only file, fsync every second; a primary is declared down after 5 s), and PostgreSQL. Every request of the run went through haproxy. ");

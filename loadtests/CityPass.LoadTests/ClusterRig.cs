@@ -97,7 +97,7 @@ public sealed class ClusterRig : IAsyncDisposable
             ["CLUSTER_SERVERS"] = servers.ToString(CultureInfo.InvariantCulture),
             ["CLUSTER_SERVER_DLL"] = serverDll,
         };
-        var rig = new ClusterRig(Path.Combine(repoRoot, "scripts", "cluster.sh"), directory, environment, sms, keys, serverSecret);
+        var rig = new ClusterRig(Snapshot(repoRoot, directory + "-sh"), directory, environment, sms, keys, serverSecret);
         try
         {
             say($"scripts/cluster.sh up: {servers} servers behind haproxy on :{balancer}, Redis under 3 sentinels, PostgreSQL (ports from {portBase}; {directory})");
@@ -149,6 +149,22 @@ public sealed class ClusterRig : IAsyncDisposable
         {
             return new Dictionary<string, string>();
         }
+    }
+
+    /// <summary>
+    /// A copy of scripts/cluster.sh (and the install-deps.sh it calls) as it was when the run started, in a tree of its own
+    /// whose src/ is the repository's: bash reads a script as it runs it, so an edit of scripts/cluster.sh in the working
+    /// tree during a run (another engineer works on scripts/) would otherwise break a drill half way. Its path.
+    /// </summary>
+    private static string Snapshot(string repoRoot, string directory)
+    {
+        var scripts = Path.Combine(directory, "scripts");
+        Directory.CreateDirectory(scripts);
+        foreach (var file in new[] { "cluster.sh", "install-deps.sh" }) File.Copy(Path.Combine(repoRoot, "scripts", file), Path.Combine(scripts, file), overwrite: true);
+        // cluster.sh runs the servers with src/CityPass.Server as their content root (the console's node_modules).
+        var src = Path.Combine(directory, "src");
+        if (!Directory.Exists(src)) Directory.CreateSymbolicLink(src, Path.Combine(repoRoot, "src"));
+        return Path.Combine(scripts, "cluster.sh");
     }
 
     /// <summary>

@@ -111,6 +111,14 @@ public static class ClusterReport
         sb.Append(C, $"after each start; at each size `GET /v1/ping` (the baseline: haproxy and a server's HTTP stack, nothing else) and scans, at {string.Join(" and ", run.Scaling.Select(s => s.Connections).Distinct())} connections, ");
         sb.Append(C, $"{S(run.Scaling.Count > 0 ? run.Scaling[0].Seconds : 0)} s each; the better level counts. CPU from /proc over each step, in µs of CPU time per request.\n\n");
         sb.Append("![scaling](scaling.svg)\n\n");
+        // "other" is CPU of processes that are not the cluster's, wrk's or the runner's: the shared machine's other work.
+        var busy = run.Scaling.Where(s => s.Cpu.Other > 0.1).ToList();
+        if (busy.Count > 0)
+        {
+            sb.Append(C, $"**The machine was not quiet throughout**: processes outside the run (another engineer's builds and tests) took up to {busy.Max(s => s.Cpu.Other):0.00} cores ");
+            sb.Append(C, $"in {busy.Count} of {run.Scaling.Count} steps (with {string.Join(", ", busy.Select(s => s.Servers).Distinct().Order())} server(s); column *other* below). ");
+            sb.Append("Those steps' rates are lower than a quiet machine's; the CPU per scan of each process kind is affected less, as it is measured per process.\n\n");
+        }
         sb.Append("| servers | ping/s | scans/s | scans / ping | scans p50 / p99 ms | connections | servers µs/scan (each) | redis primary | replicas | sentinels | postgres | haproxy | wrk | other | all but wrk | idle cores |\n");
         sb.Append("|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var n in sizes)

@@ -209,7 +209,8 @@ public sealed record ClusterResults(
     {
         ArgumentNullException.ThrowIfNull(p);
         var text = p.NotOkTotal == 0 ? "0 failed answers" : string.Create(CultureInfo.InvariantCulture,
-            $"{p.NotOkTotal:N0} failed answers ({FaultsResults.Counts(p.NotOk)}), from {p.FirstNotOkAfterSeconds:+0.000} to {p.LastNotOkAfterSeconds:+0.000} s after the fault");
+            $"{p.NotOkTotal:N0} failed answers ({FaultsResults.Counts(p.NotOk)}): {p.NotOkTotal - p.LaterNotOk:N0} in the outage from {p.FirstNotOkAfterSeconds:+0.000} to {p.OutageEndAfterSeconds:+0.000} s after the fault") +
+            (p.LaterNotOk > 0 ? string.Create(CultureInfo.InvariantCulture, $", {p.LaterNotOk:N0} later in the phase (the last at {p.LastNotOkAfterSeconds:+0.0} s)") : "");
         if (p.NotAnswered200 > 0) text += string.Create(CultureInfo.InvariantCulture, $"; {p.NotAnswered200:N0} scans sent and never answered 200");
         // A problem answer carries no scan id: the scans sent and never answered beyond them had no answer at all (the connection closed).
         if (p.NotAnswered200 > p.NotOkTotal) text += string.Create(CultureInfo.InvariantCulture, $", {p.NotAnswered200 - p.NotOkTotal:N0} of them with no answer at all (connection closed)");

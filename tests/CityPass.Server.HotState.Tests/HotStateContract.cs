@@ -89,6 +89,69 @@ public abstract class HotStateContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEntryTakenBackLeavesTheVenueAsIfItNeverCameAndItsRetryIsDecidedAfresh()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var pass = Passes.Of(citizen);
+        var policy = VenuePolicy.Default with { Capacity = 1 };
+        var refused = Passes.Attempt(venue, pass, policy: policy);
+        Assert.Equal((DecisionCode.Allowed, 1), await CodeAndOccupancyAsync(refused));
+
+        Assert.True(await Hot.WithdrawAsync(refused, None));
+
+        Assert.Equal(0, await Hot.GetOccupancyAsync(venue, None));
+        // Its retry, the same scan id a moment later: not the first answer (forgotten) but a decision of its own, and
+        // neither the replay mark (token_replayed), the presence (already_inside) nor the seat (venue_full) is taken.
+        var retry = await Hot.ScanAsync(refused with { Now = Passes.Now.AddSeconds(1) }, None);
+        Assert.Equal((false, DecisionCode.Allowed, 1), (retry!.Duplicate, retry.Record.Code, retry.Occupancy));
+        Assert.False(await Hot.WithdrawAsync(refused, None));
+    }
+
+    [Fact]
+    public async Task AnExitTakenBackPutsTheCitizenBackInside()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var policy = VenuePolicy.Default;
+        await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: policy), None);
+        var exit = Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, policy);
+        Assert.Equal((DecisionCode.Allowed, 0), await CodeAndOccupancyAsync(exit));
+
+        Assert.True(await Hot.WithdrawAsync(exit, None));
+
+        Assert.Equal(1, await Hot.GetOccupancyAsync(venue, None));
+        Assert.Equal((DecisionCode.AlreadyInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: policy)));
+    }
+
+    [Fact]
+    public async Task AnAnswerARetryWasGivenStandsAndSoDoesAnotherAttemptsAnswer()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var first = Passes.Attempt(venue, Passes.Of(citizen));
+        await Hot.ScanAsync(first, None);
+
+        // Another attempt with the same ids (a retry that met the first answer) takes nothing back: it decided nothing.
+        Assert.False(await Hot.WithdrawAsync(first with { Now = Passes.Now.AddSeconds(1) }, None));
+        // The gate's retry is given the first answer: the gate acts on it, so the refused first attempt stands.
+        Assert.True((await Hot.ScanAsync(first with { Now = Passes.Now.AddSeconds(1) }, None))!.Duplicate);
+        Assert.False(await Hot.WithdrawAsync(first, None));
+        Assert.Equal(1, await Hot.GetOccupancyAsync(venue, None));
+        // And a scan that never ran has nothing to take back.
+        Assert.False(await Hot.WithdrawAsync(Passes.Attempt(venue, Passes.Of(citizen)), None));
+    }
+
+    private async Task<(DecisionCode, int)> CodeAndOccupancyAsync(ScanAttempt attempt)
+    {
+        var outcome = await Hot.ScanAsync(attempt, None);
+        return (outcome!.Record.Code, outcome.Occupancy);
+    }
+
+    [Fact]
     public async Task ALateUploadIsRecordedAsDecidedButMovesNoOccupancyPresenceOrReplayMark()
     {
         var venue = Guid.NewGuid();

@@ -70,9 +70,9 @@ public sealed class MigrationTests
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 3);
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddDays(-1)) };
-        await InsertBeforeLateUploadsAsync(dataSource, old);
+        await InsertIntoAnOlderSchemaAsync(dataSource, old);
         var otherGate = Scan(Now, scanId: old[0].ScanId, citizenId: Core.Citizens.CitizenPseudonym.NewRandom());
-        Assert.Equal(0, await InsertBeforeLateUploadsAsync(dataSource, [otherGate])); // what the old key did
+        Assert.Equal(0, await InsertIntoAnOlderSchemaAsync(dataSource, [otherGate])); // what the old key did
 
         Assert.Contains("0004_scan_key_per_gate.sql", await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
@@ -93,9 +93,9 @@ public sealed class MigrationTests
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 6);
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
-        await InsertBeforeLateUploadsAsync(dataSource, old);
+        await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
@@ -105,16 +105,44 @@ public sealed class MigrationTests
         Assert.Equal(late, await after.GetAsync(late.GateId, late.ScanId, CancellationToken.None));
     }
 
-    /// <summary>
-    /// Archives records into a database from before late uploads were flagged (script 7) as the release of its time
-    /// did: today's store writes them through the flag's column, added for the moment and dropped again.
-    /// </summary>
-    private static async Task<int> InsertBeforeLateUploadsAsync(NpgsqlDataSource dataSource, IReadOnlyList<ScanRecord> records)
+    [Fact]
+    public async Task ScansArchivedBeforeWithdrawalsReadAsTheyWereAndCanBeWithdrawnAfter()
     {
-        await dataSource.CreateCommand("ALTER TABLE scans ADD COLUMN late_upload boolean NOT NULL DEFAULT false").ExecuteNonQueryAsync();
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 7);
+        var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
+        await InsertIntoAnOlderSchemaAsync(dataSource, old);
+
+        Assert.Equal(["0008_withdrawn_scans.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        var after = new PostgresScanStore(dataSource);
+        Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+        Assert.Equal(1, await after.InsertAsync([old[0] with { Withdrawn = true }], CancellationToken.None));
+        Assert.Equal([old[1]], await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Archives records into a database from before late uploads (script 7) or withdrawals (script 8) were flagged as
+    /// the release of its time did: today's store writes them through the flags' columns, added for the moment where
+    /// missing and dropped again.
+    /// </summary>
+    private static async Task<int> InsertIntoAnOlderSchemaAsync(NpgsqlDataSource dataSource, IReadOnlyList<ScanRecord> records)
+    {
+        var present = await ColumnsAsync(dataSource);
+        var missing = new[] { "late_upload", "withdrawn" }.Where(c => !present.Contains(c)).ToList();
+        foreach (var column in missing) await dataSource.CreateCommand($"ALTER TABLE scans ADD COLUMN {column} boolean NOT NULL DEFAULT false").ExecuteNonQueryAsync();
         var inserted = await new PostgresScanStore(dataSource).InsertAsync(records, CancellationToken.None);
-        await dataSource.CreateCommand("ALTER TABLE scans DROP COLUMN late_upload").ExecuteNonQueryAsync();
+        foreach (var column in missing) await dataSource.CreateCommand($"ALTER TABLE scans DROP COLUMN {column}").ExecuteNonQueryAsync();
         return inserted;
+    }
+
+    private static async Task<HashSet<string>> ColumnsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("SELECT column_name FROM information_schema.columns WHERE table_name = 'scans'");
+        await using var reader = await command.ExecuteReaderAsync();
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync()) columns.Add(reader.GetString(0));
+        return columns;
     }
 
     /// <summary>A database as a release that knew the scripts up to <paramref name="version"/> left it.</summary>

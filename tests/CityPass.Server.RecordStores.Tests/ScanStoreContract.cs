@@ -43,6 +43,25 @@ public abstract class ScanStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task AWithdrawnScanIsShownByNoReadWhetherItsWithdrawalCameAfterWithOrBeforeIt()
+    {
+        var venue = Guid.NewGuid();
+        var kept = Scan(Now, venueId: venue);
+        var withdrawnAfter = Scan(Now.AddSeconds(1), venueId: venue);
+        var withdrawnWith = Scan(Now.AddSeconds(2), venueId: venue);
+        var withdrawnBefore = Scan(Now.AddSeconds(3), venueId: venue);
+        // Several archivers share the streams: a withdrawal may reach the archive before the record it takes back.
+        await Scans.InsertAsync([kept, withdrawnAfter, withdrawnBefore with { Withdrawn = true }], None);
+        await Scans.InsertAsync([withdrawnAfter with { Withdrawn = true }, withdrawnWith, withdrawnWith with { Withdrawn = true }], None);
+        await Scans.InsertAsync([withdrawnBefore, withdrawnAfter], None);
+
+        Assert.Equal([kept], await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
+        Assert.Equal(1, await Scans.CountAsync(venue, None));
+        foreach (var gone in new[] { withdrawnAfter, withdrawnWith, withdrawnBefore }) Assert.Null(await Scans.GetAsync(gone.GateId, gone.ScanId, None));
+        Assert.Equal([kept.GateId], (await Scans.GateClocksAsync([kept.GateId, withdrawnAfter.GateId, withdrawnBefore.GateId], Now.AddDays(-1), None)).Select(c => c.GateId));
+    }
+
+    [Fact]
     public async Task TheSameScanIdFromAnotherGateIsAnotherRecordAndBothAreKept()
     {
         var venue = Guid.NewGuid();

@@ -75,6 +75,16 @@ public interface IHotState
     /// </summary>
     Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes back <paramref name="attempt"/>, which the API answered 503 although its store may have decided it (the
+    /// answer came after the budget, or never came): if this attempt was recorded, the occupancy, presence and replay
+    /// mark it moved are moved back, its dedupe answer is forgotten (the gate's retry is decided afresh), and its
+    /// record is withdrawn from the archive (<see cref="ScanRecord.Withdrawn"/>). Returns false when there was nothing
+    /// to take back. Asked after the attempt's <see cref="ScanAttempt.RunBy"/>: from then on the scan can no longer
+    /// start, so nothing can come after the taking back (a store whose clock is not there yet waits for it).
+    /// </summary>
+    Task<bool> WithdrawAsync(ScanAttempt attempt, CancellationToken cancellationToken);
+
     /// <summary>Stores the citizen's hot copy unless a newer status version is already there.</summary>
     Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken);
 

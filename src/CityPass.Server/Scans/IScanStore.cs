@@ -9,7 +9,11 @@ namespace CityPass.Server.Scans;
 /// </summary>
 public interface IScanStore
 {
-    /// <summary>Inserts the records not already present (by GateId, ScanId and DecidedAt); returns how many were new.</summary>
+    /// <summary>
+    /// Inserts the records not already present (by GateId, ScanId and DecidedAt); returns how many were new or newly
+    /// withdrawn. A <see cref="ScanRecord.Withdrawn"/> record takes back the record of its key, whether that is already
+    /// here, comes in the same call or comes later: no read shows a withdrawn scan.
+    /// </summary>
     Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken);
 
     /// <summary>Newest first (<see cref="ScanCursor.NewestFirst"/>); <see cref="ScanQuery.From"/> inclusive, <see cref="ScanQuery.To"/> exclusive, on DecidedAt; Limit 1..1000.</summary>

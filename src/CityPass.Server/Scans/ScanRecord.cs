@@ -28,7 +28,15 @@ public sealed record ScanRecord(
     TokenId TokenId,
     DateTimeOffset ScannedAt,
     DateTimeOffset DecidedAt,
-    bool LateUpload = false);
+    bool LateUpload = false)
+{
+    /// <summary>
+    /// Takes back the record with the same key: the API answered this scan 503 (its store's answer came after the
+    /// budget), so it must not count (<see cref="IHotState.WithdrawAsync"/>). Whether it reaches the archive before
+    /// or after the record it takes back, no query shows either.
+    /// </summary>
+    public bool Withdrawn { get; init; }
+}
 
 /// <summary>
 /// Filters for scan logs, newest first (DecidedAt, then ScanId, then GateId, descending). Page with

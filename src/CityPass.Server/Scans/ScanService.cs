@@ -32,8 +32,11 @@ public sealed record ScanResponse(string Decision, string Code, string Colour, s
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
 public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
-    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options)
+    TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options, ILogger<ScanService> logger)
 {
+    /// <summary>Pauses between tries to take back a refused scan while its store is still failing: about half a minute in all.</summary>
+    private static readonly TimeSpan[] WithdrawRetries = [.. new[] { 250, 500, 1000, 2000, 4000, 8000, 16000 }.Select(ms => TimeSpan.FromMilliseconds(ms))];
+
     private readonly ScanOptions _options = options.Value;
 
     /// <summary>How far a gate's scannedAt may lie from the server's clock (offline gates upload later, so the past is wide).</summary>
@@ -74,7 +77,8 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
     /// <summary>
     /// The decision, or <see cref="StoreUnavailableException"/> once the budget is spent: the gate gets its 503 in
     /// time, and whatever is still on its way to a store carries the deadline (the hot state's script) or the
-    /// budget's cancellation (PostgreSQL), so it does nothing when it arrives.
+    /// budget's cancellation (PostgreSQL), so it does nothing when it arrives; what got there in time and was
+    /// decided anyway is taken back (<see cref="WithdrawAfterRefusalAsync"/>).
     /// </summary>
     private async Task<ScanOutcome> DecideWithinBudgetAsync(ScanAttempt attempt, long started, CancellationToken cancellationToken)
     {
@@ -91,36 +95,67 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             // A stall of this process can fire the timeout and complete the answer at the same moment: an answer
             // that is here is the truth, and giving it is better than a 503 for a scan that took effect.
             if (deciding.IsCompletedSuccessfully && deciding.Result is { } arrived) return arrived;
-            _ = WatchForEffectAfterRefusalAsync(deciding);
+            _ = WithdrawAfterRefusalAsync(attempt, deciding, alsoTheUnknownCitizensRecord: false);
             throw new StoreUnavailableException(Store.HotState, "no answer within the scan budget", e);
         }
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(BudgetLeft(started));
+        var loading = ScanAfterLoadingCitizenAsync(attempt, budget.Token);
         try
         {
-            return await ScanAfterLoadingCitizenAsync(attempt, budget.Token).WaitAsync(budget.Token);
+            return await loading.WaitAsync(budget.Token);
         }
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            _ = WithdrawAfterRefusalAsync(attempt, loading, alsoTheUnknownCitizensRecord: true);
             throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
         }
     }
 
     /// <summary>
-    /// A scan refused for its budget whose script had started in time (before <see cref="ScanAttempt.RunBy"/>) took
-    /// effect behind the 503: its answer was late, not its effect (a stall of this process or the network longer
-    /// than the budget's last fifth). The gate's retry with the same scan id gets that first answer; the count
-    /// <c>citypass.scan.applied_after_refusal</c> shows how often it happens.
+    /// A scan answered 503 for its budget may have been decided all the same: its script started in time (before
+    /// <see cref="ScanAttempt.RunBy"/>) and only its answer was late (a stall of this process or the network longer
+    /// than the budget's last two fifths), or the answer was lost. Once the call has ended, the deadline has passed
+    /// and nothing can start it any more, it is taken back (<see cref="IHotState.WithdrawAsync"/>): the venue's
+    /// figures as if it never came, its record withdrawn from the archive, the gate's retry decided afresh. The
+    /// record of an unknown citizen's scan goes straight to the archive, so that one is withdrawn there too. While the
+    /// store keeps failing this is tried again for about half a minute; <c>citypass.scan.withdrawals</c> counts the outcomes.
     /// </summary>
-    private async Task WatchForEffectAfterRefusalAsync(Task<ScanOutcome?> deciding)
+    private async Task WithdrawAfterRefusalAsync(ScanAttempt attempt, Task pending, bool alsoTheUnknownCitizensRecord)
     {
         try
         {
-            if (await deciding is { Duplicate: false }) metrics.AppliedAfterRefusal();
+            await pending;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The expected end of a refused scan: the store failed it, or the script found its deadline passed.
+            // The expected end of a refused scan: the store failed it, the budget cancelled it, or the script found its deadline passed.
+        }
+        var untilDeadline = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), attempt.RunBy);
+        if (untilDeadline > TimeSpan.Zero) await Task.Delay(untilDeadline);
+
+        for (var tried = 0; ; tried++)
+        {
+            try
+            {
+                var tookBack = await hot.WithdrawAsync(attempt, CancellationToken.None);
+                if (alsoTheUnknownCitizensRecord) tookBack |= await archive.InsertAsync([UnknownCitizensRecord(attempt) with { Withdrawn = true }], CancellationToken.None) > 0;
+                metrics.Withdrawal(tookBack ? "taken_back" : "nothing_to_take_back");
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                if (tried < WithdrawRetries.Length)
+                {
+                    await Task.Delay(WithdrawRetries[tried]);
+                    continue;
+                }
+                metrics.Withdrawal("failed");
+                // The ids are the gate's own; nothing about the citizen is logged.
+                logger.LogWarning("A scan refused for its budget could not be taken back ({Error}): gate {GateId}, scan {ScanId}; it may count although the gate was told 503.",
+                    e.GetType().Name, attempt.GateId, attempt.ScanId);
+                return;
+            }
         }
     }
 
@@ -139,12 +174,18 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             await hot.PutCitizenAsync(citizen.ToHot(), cancellationToken);
             if (await hot.ScanAsync(attempt, cancellationToken) is { } outcome) return outcome;
         }
-        var decision = EntryRules.Decide(attempt.Claims, null, attempt.Policy, default, attempt.Direction, attempt.Now);
-        var record = new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, decision.Allowed, decision.Code,
-            decision.Colour, decision.DisplayName, attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now,
-            attempt.LateUpload);
+        var record = UnknownCitizensRecord(attempt);
         await archive.InsertAsync([record], cancellationToken);
         return new ScanOutcome(record, await hot.GetOccupancyAsync(attempt.VenueId, cancellationToken), Duplicate: false);
+    }
+
+    /// <summary>The denial of a pass whose citizen the city does not hold: decided by the rules alone, recorded straight in the archive.</summary>
+    private static ScanRecord UnknownCitizensRecord(ScanAttempt attempt)
+    {
+        var decision = EntryRules.Decide(attempt.Claims, null, attempt.Policy, default, attempt.Direction, attempt.Now);
+        return new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, decision.Allowed, decision.Code,
+            decision.Colour, decision.DisplayName, attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now,
+            attempt.LateUpload);
     }
 
     private static Failure? Validate(ScanRequest request, DateTimeOffset now, out ScanDirection direction)

@@ -15,10 +15,22 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
     private readonly Lock _lock = new();
     private readonly Dictionary<UInt128, CitizenHotState> _citizens = [];
     private readonly Dictionary<Guid, VenueHot> _venues = [];
-    private readonly Dictionary<(Guid Gate, Guid Scan), (ScanOutcome Outcome, DateTimeOffset Until)> _seen = [];
+    private readonly Dictionary<(Guid Gate, Guid Scan), Seen> _seen = [];
     private readonly Dictionary<string, (byte[] Hash, DateTimeOffset Until, int Failures)> _otps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, DateTimeOffset WindowEnds)> _otpsIssued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, DateTimeOffset WindowEnds)> _otpWrongGuesses = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A scan's first answer, for retries until <see cref="Until"/>. <see cref="Moved"/>: it changed the venue's presence
+    /// set; <see cref="Told"/>: a retry was given the answer. Both are what a withdrawal needs to know.
+    /// </summary>
+    private sealed class Seen(ScanOutcome outcome, DateTimeOffset until, bool moved)
+    {
+        public ScanOutcome Outcome { get; } = outcome;
+        public DateTimeOffset Until { get; } = until;
+        public bool Moved { get; } = moved;
+        public bool Told { get; set; }
+    }
 
     private sealed class VenueHot
     {
@@ -35,7 +47,11 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         lock (_lock)
         {
             Expire(a.Now);
-            if (_seen.TryGetValue((a.GateId, a.ScanId), out var first)) return first.Outcome with { Duplicate = true };
+            if (_seen.TryGetValue((a.GateId, a.ScanId), out var first))
+            {
+                first.Told = true;
+                return first.Outcome with { Duplicate = true };
+            }
 
             CitizenHotState? citizen = null;
             if (a.Claims.Pseudonym is { } id && !_citizens.TryGetValue(id.Value, out citizen)) return null;
@@ -51,24 +67,53 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             var decision = EntryRules.Decide(a.Claims, snapshot, a.Policy, situation, a.Direction, a.Now);
 
             // A late upload describes the past: it is recorded as decided, but today's figures stay as they are.
+            var moved = false;
             if (decision.Allowed && !a.LateUpload)
             {
                 venue.Occupancy = decision.OccupancyAfter;
-                if (key is { } k)
-                {
-                    if (a.Direction == ScanDirection.In) venue.Inside.Add(k);
-                    else venue.Inside.Remove(k);
-                }
+                if (key is { } k) moved = a.Direction == ScanDirection.In ? venue.Inside.Add(k) : venue.Inside.Remove(k);
                 if (a.Direction == ScanDirection.In) venue.EnteredTokens[a.Claims.TokenId.Value] = a.ReplayMarkUntil;
             }
 
             var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
                 citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now, a.LateUpload);
             outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
-            _seen[(a.GateId, a.ScanId)] = (outcome, a.Now + ScanAttempt.DedupeWindow);
+            _seen[(a.GateId, a.ScanId)] = new Seen(outcome, a.Now + ScanAttempt.DedupeWindow, moved);
         }
         await archive.InsertAsync([outcome.Record], cancellationToken);
         return outcome;
+    }
+
+    public async Task<bool> WithdrawAsync(ScanAttempt attempt, CancellationToken cancellationToken)
+    {
+        var a = attempt;
+        ScanRecord record;
+        lock (_lock)
+        {
+            // Only the refused attempt's own decision (a retry that met an earlier attempt's answer changed nothing),
+            // and only while no retry has been given it (the gate acted on that answer: it stands).
+            if (!_seen.TryGetValue((a.GateId, a.ScanId), out var seen) || seen.Outcome.Record.DecidedAt != a.Now || seen.Told) return false;
+            record = seen.Outcome.Record;
+            if (record.Allowed && !record.LateUpload)
+            {
+                var venue = Venue(a.VenueId);
+                var key = record.CitizenId?.Value;
+                if (record.Direction == ScanDirection.In)
+                {
+                    venue.Occupancy = Math.Max(0, venue.Occupancy - 1);
+                    if (seen.Moved && key is { } k) venue.Inside.Remove(k);
+                    venue.EnteredTokens.Remove(record.TokenId.Value);
+                }
+                else
+                {
+                    venue.Occupancy++;
+                    if (seen.Moved && key is { } k) venue.Inside.Add(k);
+                }
+            }
+            _seen.Remove((a.GateId, a.ScanId));
+        }
+        await archive.InsertAsync([record with { Withdrawn = true }], cancellationToken);
+        return true;
     }
 
     public Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken)

@@ -9,6 +9,9 @@ public sealed class EmbeddedScanStore : IScanStore
     // which is also the identity of a record, so the set itself skips what it already holds.
     private readonly SortedSet<ScanRecord> _records = new(Comparer<ScanRecord>.Create(ScanCursor.NewestFirst));
 
+    // The keys of withdrawn scans: a record that arrives after its withdrawal stays out.
+    private readonly HashSet<(Guid ScanId, Guid GateId, DateTimeOffset DecidedAt)> _withdrawn = [];
+
     public Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -16,7 +19,17 @@ public sealed class EmbeddedScanStore : IScanStore
             var added = 0;
             foreach (var r in records)
             {
-                if (_records.Add(r)) added++;
+                var key = (r.ScanId, r.GateId, r.DecidedAt);
+                if (r.Withdrawn)
+                {
+                    // The set compares by key only: this removes the record of the key, whatever its other fields.
+                    _records.Remove(r);
+                    if (_withdrawn.Add(key)) added++;
+                }
+                else if (!_withdrawn.Contains(key) && _records.Add(r))
+                {
+                    added++;
+                }
             }
             return Task.FromResult(added);
         }

@@ -48,6 +48,13 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
     private async Task<int> InsertRowsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {
+        // One row per key in one statement (ON CONFLICT DO UPDATE may not meet a row twice): a record and its
+        // withdrawal in the same batch leave the withdrawal; redelivered copies of a record are identical.
+        var withdrawals = records.Any(r => r.Withdrawn);
+        if (withdrawals)
+        {
+            records = [.. records.GroupBy(r => (r.ScanId, r.GateId, r.DecidedAt)).Select(g => g.FirstOrDefault(r => r.Withdrawn) ?? g.First())];
+        }
         var n = records.Count;
         var scanIds = new Guid[n];
         var decidedAt = new DateTime[n];
@@ -63,6 +70,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         var issuers = new long[n];
         var tokenIds = new Guid[n];
         var lateUploads = new bool[n];
+        var withdrawn = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var r = records[i];
@@ -80,15 +88,21 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             issuers[i] = r.Issuer.Code;
             tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
             lateUploads[i] = r.LateUpload;
+            withdrawn[i] = r.Withdrawn;
         }
 
-        // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped, also
-        // within one batch; another gate's record with the same scan id does not conflict.
+        // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped; another gate's
+        // record with the same scan id does not conflict. A withdrawal flags the row of its key, whichever came first
+        // (a record after its withdrawal is skipped as a redelivery): the key's unique index orders a record and its
+        // withdrawal written at once by two archivers.
+        var onConflict = withdrawals
+            ? "ON CONFLICT (scan_id, gate_id, decided_at) DO UPDATE SET withdrawn = true WHERE excluded.withdrawn AND NOT scans.withdrawn"
+            : "ON CONFLICT DO NOTHING";
         await using var command = dataSource.CreateCommand($"""
-            INSERT INTO scans ({Columns})
+            INSERT INTO scans ({Columns}, withdrawn)
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[])
-            ON CONFLICT DO NOTHING
+                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[], $15::boolean[])
+            {onConflict}
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = decidedAt });
@@ -104,6 +118,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = issuers });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokenIds });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = lateUploads });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = withdrawn });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -134,7 +149,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var command = dataSource.CreateCommand();
-        var where = new StringBuilder("TRUE");
+        var where = new StringBuilder("NOT withdrawn");
         string Parameter(object value)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
@@ -161,7 +176,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
     public async Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 AND gate_id = $2 ORDER BY decided_at DESC LIMIT 1");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 AND gate_id = $2 AND NOT withdrawn ORDER BY decided_at DESC LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scanId });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = gateId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -170,7 +185,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
     public async Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(venueId is null ? "SELECT count(*) FROM scans" : "SELECT count(*) FROM scans WHERE venue_id = $1");
+        await using var command = dataSource.CreateCommand(venueId is null ? "SELECT count(*) FROM scans WHERE NOT withdrawn" : "SELECT count(*) FROM scans WHERE venue_id = $1 AND NOT withdrawn");
         if (venueId is { } v) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = v });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -179,9 +194,9 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     public const string GateClocksSql = """
         SELECT g.id, live.scanned_at, live.decided_at, late.decided_at
         FROM unnest($1::uuid[]) AS g(id)
-        LEFT JOIN LATERAL (SELECT scanned_at, decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND NOT late_upload
+        LEFT JOIN LATERAL (SELECT scanned_at, decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND NOT late_upload AND NOT withdrawn
                            ORDER BY decided_at DESC LIMIT 1) live ON TRUE
-        LEFT JOIN LATERAL (SELECT decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND late_upload
+        LEFT JOIN LATERAL (SELECT decided_at FROM scans WHERE gate_id = g.id AND decided_at >= $2 AND late_upload AND NOT withdrawn
                            ORDER BY decided_at DESC LIMIT 1) late ON TRUE
         WHERE live.decided_at IS NOT NULL OR late.decided_at IS NOT NULL
         """;

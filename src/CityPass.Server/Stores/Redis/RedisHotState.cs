@@ -151,6 +151,23 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         }
     }
 
+    public async Task<bool> WithdrawAsync(ScanAttempt attempt, CancellationToken cancellationToken)
+    {
+        var a = attempt;
+        var venue = new RedisKeys.Venue(a.VenueId);
+        RedisKey[] keys = [venue.Dedupe(a.GateId, a.ScanId), venue.Occupancy, venue.Presence, venue.ReplayMark(a.Claims.TokenId), venue.Stream];
+        RedisValue deadline = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } ms ? ms : 0;
+        RedisValue[] args = [ScanStreamFields.ToUnixMs(a.Now), deadline];
+        // The deadline is mapped onto Redis's clock within a few milliseconds: a call that lands before it waits a little.
+        for (var asked = 1; ; asked++)
+        {
+            var answer = (int)await WithdrawScript.Script.EvaluateAsync(_db, keys, args);
+            if (answer >= 0) return answer == 1;   // 0 nothing ran, 2 a retry was told the answer: nothing taken back
+            if (asked == 20) throw new StoreUnavailableException(Store.HotState, "Redis's clock stayed before the scan's deadline for a second");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
+    }
+
     private static ScanOutcome Duplicate(RedisResult reply)
     {
         var fields = reply[1];

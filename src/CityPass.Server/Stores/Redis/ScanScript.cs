@@ -35,7 +35,11 @@ internal static class ScanScript
         end
 
         local dedupe = redis.call('HGETALL', KEYS[1])
-        if #dedupe > 0 then return {'dup', dedupe} end
+        if #dedupe > 0 then
+          -- The first answer has now been given to the gate: a withdrawal of the first attempt (answered 503) must let it stand.
+          redis.call('HSET', KEYS[1], 'told', 1)
+          return {'dup', dedupe}
+        end
 
         local pseudonym = ARGV[1]
         local colour = tonumber(ARGV[2])
@@ -83,10 +87,12 @@ internal static class ScanScript
         local allowed = code == 'allowed'
         -- A late upload describes the past: the record says what the rules say, today's figures stay as they are.
         if lateUpload then after = occupancy end
+        -- Whether the presence set changed (an exit of someone not inside changes nothing): a withdrawal undoes only that.
+        local moved = 0
         if allowed and not lateUpload then
           redis.call('SET', KEYS[2], after)
           if pseudonym ~= '' then
-            if entering then redis.call('SADD', KEYS[3], pseudonym) else redis.call('SREM', KEYS[3], pseudonym) end
+            if entering then moved = redis.call('SADD', KEYS[3], pseudonym) else moved = redis.call('SREM', KEYS[3], pseudonym) end
           end
           if entering then redis.call('SET', KEYS[5], '1', 'PX', ARGV[12]) end
         end
@@ -98,7 +104,7 @@ internal static class ScanScript
           '{{F.CitizenId}}', pseudonym, '{{F.Issuer}}', ARGV[16], '{{F.TokenId}}', ARGV[17],
           '{{F.ScannedAt}}', ARGV[18], '{{F.DecidedAt}}', ARGV[19], '{{F.LateUpload}}', lateUpload and '1' or '0'}
         redis.call('XADD', KEYS[6], '*', unpack(record))
-        redis.call('HSET', KEYS[1], 'occupancy', after, unpack(record))
+        redis.call('HSET', KEYS[1], 'occupancy', after, 'moved', moved, unpack(record))
         redis.call('PEXPIRE', KEYS[1], ARGV[20])
         return {'new', after, code, colours[colour], name}
         """);

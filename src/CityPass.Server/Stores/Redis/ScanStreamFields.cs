@@ -29,6 +29,8 @@ public static class ScanStreamFields
     public const string ScannedAt = "scanned_at";
     public const string DecidedAt = "decided_at";
     public const string LateUpload = "late_upload";
+    /// <summary>'1' on an entry that takes back an earlier scan's record (the withdrawal script writes it; see <see cref="ScanRecord.Withdrawn"/>).</summary>
+    public const string Withdrawn = "withdrawn";
 
     private static readonly Dictionary<string, DecisionCode> Codes =
         Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
@@ -93,6 +95,9 @@ public static class ScanStreamFields
             FromUnixMs(long.Parse(Get(ScannedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
             FromUnixMs(long.Parse(Get(DecidedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
             // Entries and dedupe answers written before late uploads were flagged have no such field: they were live scans.
-            LateUpload: map.TryGetValue(LateUpload, out var late) && late == "1");
+            LateUpload: map.TryGetValue(LateUpload, out var late) && late == "1")
+        {
+            Withdrawn = map.TryGetValue(Withdrawn, out var withdrawn) && withdrawn == "1",
+        };
     }
 }

@@ -1,0 +1,58 @@
+using F = CityPass.Server.Stores.Redis.ScanStreamFields;
+
+namespace CityPass.Server.Stores.Redis;
+
+/// <summary>
+/// Takes back a scan the API answered 503 although the scan script ran (its answer came after the budget): the
+/// occupancy, presence and replay mark it moved are moved back, its dedupe answer is forgotten (the gate's retry
+/// is decided afresh) and its record goes to the stream again flagged withdrawn, after the record itself, for the
+/// archiver. Only the attempt that was refused is taken back: the dedupe answer must carry its decision time (a
+/// retry that met an earlier, answered attempt's dedupe hash changed nothing and takes nothing back), and no retry
+/// may have been given that answer since (the scan script marks it 'told'): the gate acted on it, so it stands.
+/// </summary>
+internal static class WithdrawScript
+{
+    // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream.
+    // ARGV: 1 the refused attempt's decided-at (Unix ms), 2 its deadline (Unix ms, Redis's clock).
+    // Answers: 1 taken back, 0 nothing to take back (the script never ran, or the hash is another attempt's),
+    //          2 it stands (a retry was given its answer), -1 too early: the deadline has not passed, so the scan
+    //          could still start (ask again later).
+    public static readonly RedisScript Script = new($$"""
+        local t = redis.call('TIME')
+        if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) <= tonumber(ARGV[2]) then return -1 end
+
+        local d = redis.call('HGETALL', KEYS[1])
+        if #d == 0 then return 0 end
+        local f = {}
+        for i = 1, #d, 2 do f[d[i]] = d[i + 1] end
+        if f['{{F.DecidedAt}}'] ~= ARGV[1] then return 0 end
+        -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
+        if f['told'] == '1' then return 2 end
+
+        if f['{{F.Allowed}}'] == '1' and f['{{F.LateUpload}}'] ~= '1' then
+          local pseudonym = f['{{F.CitizenId}}']
+          local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
+          if f['{{F.Direction}}'] == 'in' then
+            redis.call('SET', KEYS[2], math.max(0, occupancy - 1))
+            if f['moved'] == '1' then redis.call('SREM', KEYS[3], pseudonym) end
+            redis.call('DEL', KEYS[4])
+          else
+            redis.call('SET', KEYS[2], occupancy + 1)
+            if f['moved'] == '1' then redis.call('SADD', KEYS[3], pseudonym) end
+          end
+        end
+
+        redis.call('DEL', KEYS[1])
+        local record = {}
+        for i = 1, #d, 2 do
+          if d[i] ~= 'occupancy' and d[i] ~= 'moved' and d[i] ~= 'told' then
+            record[#record + 1] = d[i]
+            record[#record + 1] = d[i + 1]
+          end
+        end
+        record[#record + 1] = '{{F.Withdrawn}}'
+        record[#record + 1] = '1'
+        redis.call('XADD', KEYS[5], '*', unpack(record))
+        return 1
+        """);
+}

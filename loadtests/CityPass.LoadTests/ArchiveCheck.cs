@@ -60,7 +60,7 @@ public static class ArchiveCheck
         var archived = new List<ScanKey>();
         await using var c = new NpgsqlConnection(postgres);
         await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id FROM scans", c);
+        await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id FROM scans WHERE NOT withdrawn", c);
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) archived.Add(new ScanKey(r.GetGuid(0), r.GetGuid(1)));
         return archived;

@@ -384,7 +384,7 @@ public sealed class FaultsRun(RunOptions options)
         var found = new List<RefusedButDecided>();
         await using var c = new NpgsqlConnection(postgres);
         await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id, decided_at, code, allowed FROM scans WHERE scan_id = ANY(@ids)", c);
+        await using var cmd = new NpgsqlCommand("SELECT gate_id, scan_id, decided_at, code, allowed FROM scans WHERE scan_id = ANY(@ids) AND NOT withdrawn", c);
         cmd.Parameters.AddWithValue("ids", wanted.Select(k => k.ScanId).ToArray());
         await using var r = await cmd.ExecuteReaderAsync();
         var set = wanted.ToHashSet();

@@ -39,6 +39,44 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
         _citizens.ChangeStatusAsync(new StatusChange(citizen.Id, StatusColour.Red, "contact", "CASE-1", "authority", Passes.Now, citizen.Status.Version), None);
 
     [Fact]
+    public async Task OneReplicaAtATimeHoldsTheLeaseAndAnotherTakesItOnceItLapses()
+    {
+        var name = "test-" + Guid.NewGuid().ToString("N");
+        var first = new RedisLease(() => _client, name, TimeSpan.FromMilliseconds(600));
+        var second = new RedisLease(() => _client, name, TimeSpan.FromMilliseconds(600));
+
+        Assert.True(await first.TryHoldAsync());
+        Assert.False(await second.TryHoldAsync());
+        Assert.True(await first.TryHoldAsync());   // its holder renews it
+
+        // The holder stops renewing (stopped, killed): the other replica takes it once it has lapsed, and keeps it.
+        await Eventually.TrueAsync(second.TryHoldAsync, TimeSpan.FromSeconds(5), "the second replica takes the lapsed lease");
+        Assert.False(await first.TryHoldAsync());
+    }
+
+    [Fact]
+    public async Task OnlyTheReplicaHoldingTheLeasePushesTheCitizens()
+    {
+        var citizens = await CreateAsync(3);
+        var name = "test-" + Guid.NewGuid().ToString("N");
+        var holder = new RedisLease(() => _client, name, TimeSpan.FromMinutes(1));
+        var other = new RedisLease(() => _client, name, TimeSpan.FromMinutes(1));
+        Assert.True(await holder.TryHoldAsync());
+        using var withoutLease = new CitizenReconciler(_citizens, () => _hot, TimeSpan.FromMinutes(1), NullLogger<CitizenReconciler>.Instance, takesThisPeriod: other.TryHoldAsync);
+        using var withLease = new CitizenReconciler(_citizens, () => _hot, TimeSpan.FromMinutes(1), NullLogger<CitizenReconciler>.Instance, takesThisPeriod: holder.TryHoldAsync);
+
+        // A pass runs as soon as a reconciler starts: the one without the lease skips it.
+        await withoutLease.StartAsync(None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        foreach (var c in citizens) Assert.Null(await _hot.GetCitizenAsync(c.Id, None));
+
+        await withLease.StartAsync(None);
+        await Eventually.TrueAsync(async () => await _hot.GetCitizenAsync(citizens[^1].Id, None) is not null, TimeSpan.FromSeconds(10), "the lease holder pushed");
+        await withoutLease.StopAsync(None);
+        await withLease.StopAsync(None);
+    }
+
+    [Fact]
     public async Task AStatusChangeWhosePushWasMissedIsRepaired()
     {
         var citizens = await CreateAsync(3);

@@ -7,7 +7,8 @@ namespace CityPass.Server.Citizens;
 /// to the hot state, and a push can be lost (Redis down at that moment, a failover losing the write,
 /// a Redis restarted empty). Every period this pages through all citizens and pushes each again;
 /// <see cref="IHotState.PutCitizenAsync"/> only moves forward, so a newer push that raced ahead is kept.
-/// The first pass runs at start, which refills a Redis that came back empty.
+/// With several replicas one of them does each period's pass (the lease); a Redis that came back empty is
+/// refilled at once by the replica that notices (<c>HotStateRefill</c>), not by this period's pass.
 /// </summary>
 public sealed class CitizenReconciler : BackgroundService
 {
@@ -19,9 +20,15 @@ public sealed class CitizenReconciler : BackgroundService
     private readonly TimeSpan _period;
     private readonly TimeProvider _clock;
     private readonly ILogger<CitizenReconciler> _logger;
+    private readonly Func<Task<bool>> _takesThisPeriod;
 
     /// <param name="hotState">Resolved when the reconciler starts: the Redis hot state needs a client that is only connected by then.</param>
-    public CitizenReconciler(ICitizenStore citizens, Func<IHotState> hotState, TimeSpan period, ILogger<CitizenReconciler> logger, TimeProvider? clock = null)
+    /// <param name="takesThisPeriod">
+    /// Whether this replica does the coming period's pass (with Redis: it holds the reconcile lease, so one replica
+    /// of N pushes each citizen once a period, not N times); always, when absent.
+    /// </param>
+    public CitizenReconciler(ICitizenStore citizens, Func<IHotState> hotState, TimeSpan period, ILogger<CitizenReconciler> logger, TimeProvider? clock = null,
+        Func<Task<bool>>? takesThisPeriod = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
         _citizens = citizens;
@@ -29,6 +36,7 @@ public sealed class CitizenReconciler : BackgroundService
         _period = period;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
+        _takesThisPeriod = takesThisPeriod ?? (() => Task.FromResult(true));
     }
 
     /// <summary>Pushes every citizen's hot copy once; returns how many were pushed.</summary>
@@ -56,8 +64,11 @@ public sealed class CitizenReconciler : BackgroundService
         {
             try
             {
-                var pushed = await ReconcileOnceAsync(stoppingToken);
-                _logger.LogDebug("Reconciled {Count} citizens' hot copies.", pushed);
+                if (await _takesThisPeriod())
+                {
+                    var pushed = await ReconcileOnceAsync(stoppingToken);
+                    _logger.LogDebug("Reconciled {Count} citizens' hot copies.", pushed);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

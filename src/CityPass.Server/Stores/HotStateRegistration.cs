@@ -53,13 +53,18 @@ public static class HotStateRegistration
             services.AddHostedService(sp => new RedisDirectorySync(Redis(sp), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.TryAddSingleton<Operators.OperatorCache>();
             services.AddHostedService(sp => new RedisOperatorSync(Redis(sp), sp.GetRequiredService<Operators.OperatorCache>(), sp.GetRequiredService<ILogger<RedisOperatorSync>>()));
+            // Whole-city passes, one replica at a time: the lease outlives two periods, so a holder that stopped is
+            // replaced within that, and a replica that renews it each period keeps it.
+            var reconcileLease = TimeSpan.FromSeconds(reconcileSeconds * 2.5);
             services.AddSingleton(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
-                sp.GetRequiredService<ILogger<CitizenReconciler>>()));
+                sp.GetRequiredService<ILogger<CitizenReconciler>>(),
+                takesThisPeriod: new RedisLease(Redis(sp), "reconcile-citizens", reconcileLease).TryHoldAsync));
             services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
             services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
                 sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<TimeProvider>(),
-                TimeSpan.FromSeconds(reconcileSeconds), sp.GetRequiredService<ILogger<HotStateRefill>>()));
+                TimeSpan.FromSeconds(reconcileSeconds), sp.GetRequiredService<ILogger<HotStateRefill>>(),
+                new RedisLease(Redis(sp), "reconcile-bookings", reconcileLease)));
             return services;
         }
         services.AddSingleton<IHotState, EmbeddedHotState>();

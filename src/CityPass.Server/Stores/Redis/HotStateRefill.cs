@@ -17,13 +17,14 @@ namespace CityPass.Server.Stores.Redis;
 /// archiver drains within tens of milliseconds), so the rebuilt figures can be a few scans short.
 /// </summary>
 /// <remarks>
-/// Between losses, the bookings are reconciled every <c>HotState:ReconcileSeconds</c> as the citizens are: a
+/// Between losses, the bookings are reconciled every <c>HotState:ReconcileSeconds</c> as the citizens are (by the
+/// replica that holds the bookings' lease): a
 /// booking committed in PostgreSQL whose push to Redis failed (Redis away at that moment) is added, and one
 /// Redis still has after its removal failed to reach it is removed once a second read confirms it is gone.
 /// </remarks>
 public sealed class HotStateRefill(
     Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, TimeProvider clock,
-    TimeSpan reconcileEvery, ILogger<HotStateRefill> logger) : BackgroundService
+    TimeSpan reconcileEvery, ILogger<HotStateRefill> logger, RedisLease? bookingsLease = null) : BackgroundService
 {
     private const int PageSize = 1000;
 
@@ -146,12 +147,19 @@ public sealed class HotStateRefill(
         }
     }
 
+    // One replica of N reconciles the bookings each period: the one that holds the lease.
+    private async Task ReconcileBookingsIfHeldAsync(CancellationToken stoppingToken)
+    {
+        if (bookingsLease is null || await bookingsLease.TryHoldAsync()) await ReconcileBookingsAsync(stoppingToken);
+        else ScheduleBookingPass();
+    }
+
     private async Task CheckOnceAsync(CancellationToken stoppingToken)
     {
         try
         {
             if (await LostAsync()) await RefillAsync(stoppingToken);
-            else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsAsync(stoppingToken);
+            else if (TimeProvider.System.GetTimestamp() >= _nextBookingPass) await ReconcileBookingsIfHeldAsync(stoppingToken);
             if (_failing) logger.LogInformation("The hot state refill check works again.");
             _failing = false;
         }

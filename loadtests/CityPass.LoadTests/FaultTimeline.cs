@@ -11,6 +11,9 @@ public sealed record FaultLoad(IReadOnlyList<ScanAnswer> Answers, IReadOnlyList<
 /// scans and health samples put into seconds or windows, phases summed up, health samples run together.
 /// Answers must be sorted by time.
 /// </summary>
+/// <summary>What <see cref="FaultTimeline.Build"/> makes of a fault run's load: the load itself, per second, the report's rows, per phase.</summary>
+public sealed record LoadTimeline(FaultLoad Load, IReadOnlyList<TimelineRow> Seconds, IReadOnlyList<TimelineRow> Report, IReadOnlyList<PhaseSummary> Summaries);
+
 public static class FaultTimeline
 {
     /// <summary>Non-2xx answers further apart than this are not one outage.</summary>
@@ -52,6 +55,28 @@ public static class FaultTimeline
             spans.Add((start, s - start));
         }
         return spans;
+    }
+
+    /// <summary>
+    /// The load's time line as both fault runs build it: wrk's answers, sends, unanswered sends and skipped slots made
+    /// relative to the start of the load (<paramref name="zeroMs"/>), a row per second, the report's rows (eventful seconds
+    /// on their own, the quiet ones merged between the events), and a summary per phase.
+    /// </summary>
+    public static LoadTimeline Build(FaultLog log, ScanOutcomes outcomes, long zeroMs, double loadSeconds, IEnumerable<double> eventMoments,
+        IReadOnlyList<ProbeAnswer> probes, IReadOnlyList<HealthSample> health, IReadOnlyList<FaultPhase> phases)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var load = new FaultLoad(
+            [.. log.Answers.Select(a => a with { AtMs = a.AtMs - zeroMs })],
+            [.. log.Sent.Select(s => s.AtMs - zeroMs).Order()],
+            [.. log.Sent.Where(s => !outcomes.Answered.ContainsKey(s.Key)).Select(s => s.AtMs - zeroMs).Order()],
+            [.. log.Skips.Select(s => s with { FromMs = s.FromMs - zeroMs, ToMs = s.ToMs - zeroMs })]);
+        var seconds = Rows(Spans(loadSeconds, [], [], window: 1, before: 0, after: 0), load, probes, health);
+        var eventful = seconds.Where(r => r.NotOkTotal > 0 || r.Skipped > 0 || r.ProbeNotOk.Count > 0 || (r.Sent > 0 && r.Ok + r.NotOkTotal == 0))
+            .Select(r => (int)r.StartSeconds);
+        var report = Rows(Spans(loadSeconds, eventMoments, eventful), load, probes, health);
+        return new LoadTimeline(load, seconds, report, [.. phases.Select(p => Summarise(p, load, probes))]);
     }
 
     /// <summary>One row per span (see <see cref="TimelineRow"/>).</summary>

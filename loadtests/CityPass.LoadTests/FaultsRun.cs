@@ -140,18 +140,9 @@ public sealed class FaultsRun(RunOptions options)
         var log = FaultLog.Read(logPrefix);
         var outcomes = FaultArchiveCheck.Outcomes(log, _zeroMs, endMs, (long)InFlightWindow.TotalMilliseconds, probes, _searchLogs.Answered);
 
-        // The time line: everything relative to the start of the load.
-        var load = new FaultLoad(
-            [.. log.Answers.Select(a => a with { AtMs = a.AtMs - _zeroMs })],
-            [.. log.Sent.Select(s => s.AtMs - _zeroMs).Order()],
-            [.. log.Sent.Where(s => !outcomes.Answered.ContainsKey(s.Key)).Select(s => s.AtMs - _zeroMs).Order()],
-            [.. log.Skips.Select(s => s with { FromMs = s.FromMs - _zeroMs, ToMs = s.ToMs - _zeroMs })]);
-        var seconds = FaultTimeline.Rows(FaultTimeline.Spans(loadSeconds, [], [], window: 1, before: 0, after: 0), load, probes, health);
-        var eventful = seconds.Where(r => r.NotOkTotal > 0 || r.Skipped > 0 || r.ProbeNotOk.Count > 0 || (r.Sent > 0 && r.Ok + r.NotOkTotal == 0))
-            .Select(r => (int)r.StartSeconds);
-        var spans = FaultTimeline.Spans(loadSeconds, _events.Where(e => !e.What.StartsWith("load", StringComparison.Ordinal)).Select(e => e.AtSeconds), eventful);
-        var report = FaultTimeline.Rows(spans, load, probes, health);
-        var summaries = phases.Select(p => FaultTimeline.Summarise(p, load, probes)).ToList();
+        var timeline = FaultTimeline.Build(log, outcomes, _zeroMs, loadSeconds, _events.Where(e => !e.What.StartsWith("load", StringComparison.Ordinal)).Select(e => e.AtSeconds),
+            probes, health, phases);
+        var (seconds, report, summaries) = (timeline.Seconds, timeline.Report, timeline.Summaries);
 
         string PhaseOf(double at) => double.IsNaN(at) ? "before the load" : phases.LastOrDefault(p => at >= p.StartSeconds)?.Name ?? "before the load";
         var away = FaultTimeline.ServerAway(seconds);

@@ -66,8 +66,9 @@ public sealed class ArchiveCheckTests
     {
         var results = Path.Combine(AppContext.BaseDirectory, "../../../../../loadtests/results");
         var runs = Directory.GetDirectories(results).Where(d => File.Exists(Path.Combine(d, "results.json"))).Order(StringComparer.Ordinal).ToList();
-        // The grain and fault runs' results.json are of other shapes (GrainsResults, FaultsResults).
-        var latest = (await Task.WhenAll(runs.Select(async d => (d, Other: await GrainsReport.IsGrainsRunAsync(d) || await FaultsReport.IsFaultsRunAsync(d)))))
+        // The grain, fault and cluster runs' results.json are of other shapes (GrainsResults, FaultsResults, ClusterResults).
+        var latest = (await Task.WhenAll(runs.Select(async d => (d, Other: await GrainsReport.IsGrainsRunAsync(d) || await FaultsReport.IsFaultsRunAsync(d)
+                || await ClusterReport.IsClusterRunAsync(d)))))
             .Last(r => !r.Other).d;
 
         var run = await ReportWriter.ReadAsync(latest);

@@ -139,7 +139,8 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             try
             {
                 var tookBack = await hot.WithdrawAsync(attempt, CancellationToken.None);
-                if (alsoTheUnknownCitizensRecord) tookBack |= await archive.InsertAsync([UnknownCitizensRecord(attempt) with { Withdrawn = true }], CancellationToken.None) > 0;
+                // Written whether or not that record made it: a withdrawal with nothing to take back is a row no read shows.
+                if (alsoTheUnknownCitizensRecord) await archive.InsertAsync([UnknownCitizensRecord(attempt) with { Withdrawn = true }], CancellationToken.None);
                 metrics.Withdrawal(tookBack ? "taken_back" : "nothing_to_take_back");
                 return;
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Problems;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Redis;
 using CityPass.Testing;
@@ -217,6 +218,52 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         Assert.Empty(load.Contradictions);
         // Calls caught in the switch fail fast: a lost connection or the demoted primary's READONLY, never a 5 s wait.
         Faults.AssertAllFailedFast(load, e => Faults.ConnectionLost(e) || e is RedisServerException { Kind: RedisErrorKind.ReadOnly });
+    }
+}
+
+/// <summary>A primary gone and no sentinel to promote the replica: the state the middle of a failover leaves for seconds.</summary>
+public sealed class PrimaryGoneTests : IAsyncLifetime
+{
+    private const string ServiceName = "citymaster";
+    private RedisServer _primary = null!;
+    private RedisServer _replica = null!;
+    private RedisServer _sentinel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _primary = await RedisServer.StartAsync();
+        _replica = await RedisServer.StartAsync("--replicaof", "127.0.0.1", _primary.Port.ToString(CultureInfo.InvariantCulture));
+        _sentinel = await RedisServer.StartSentinelAsync((port, directory) => $"""
+            port {port}
+            bind 127.0.0.1
+            dir {directory}
+            sentinel monitor {ServiceName} 127.0.0.1 {_primary.Port} 1
+            """);
+        await Eventually.TrueAsync(async () => (await _replica.CliAsync("INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "replica in sync");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sentinel.DisposeAsync();
+        await _replica.DisposeAsync();
+        await _primary.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AWithdrawalIsNeverAnsweredByAReplica()
+    {
+        await using var redis = await RedisConnection.ConnectAsync($"{_sentinel.EndPoint},serviceName={ServiceName}");
+        var hot = new RedisHotState(redis);
+        await Eventually.TrueAsync(() => Task.FromResult(redis.GetServers().Any(s => s.IsConnected && s.IsReplica)), TimeSpan.FromSeconds(30), "connected to the replica too");
+        _sentinel.Kill();
+        _primary.Kill();
+        await Eventually.TrueAsync(() => Task.FromResult(!redis.GetServers().Any(s => s.IsConnected && !s.IsReplica)), TimeSpan.FromSeconds(30), "no primary connected");
+
+        // A replica would run the script up to its first write: one that finds nothing to take back answers before
+        // writing, so a replica that lags would say "nothing to take back" for a scan its primary had decided.
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => hot.WithdrawAsync(Passes.Attempt(Guid.NewGuid(), Passes.Foreign()), CancellationToken.None));
+        Assert.Equal(Store.HotState, StoreFailures.Classify(e));
     }
 }
 

@@ -16,6 +16,14 @@ public sealed class RedisScript
 {
     private const int Attempts = 4;
 
+    /// <summary>
+    /// Every script here writes, so it runs on a primary or not at all. Left to the library's default (prefer the
+    /// primary), a call made while a failover leaves no primary known can go to a replica, where a script runs until
+    /// its first write: one that answers before writing (the withdrawal finding nothing to take back) would answer
+    /// wrongly, from a node that is not the truth.
+    /// </summary>
+    public const CommandFlags OnPrimary = CommandFlags.DemandMaster;
+
     private static readonly ConcurrentQueue<RedisScript> All = new();
 
     public RedisScript(string lua)
@@ -52,7 +60,7 @@ public sealed class RedisScript
         ArgumentNullException.ThrowIfNull(redis);
         try
         {
-            return await redis.ScriptEvaluateAsync(Sha1, keys, arguments);
+            return await redis.ScriptEvaluateAsync(Sha1, keys, arguments, OnPrimary);
         }
         catch (RedisServerException e) when (NothingRan(e))
         {
@@ -74,10 +82,10 @@ public sealed class RedisScript
         {
             try
             {
-                if (error.Kind == RedisErrorKind.NoScript) return await redis.ScriptEvaluateAsync(Lua, keys, arguments);
+                if (error.Kind == RedisErrorKind.NoScript) return await redis.ScriptEvaluateAsync(Lua, keys, arguments, OnPrimary);
                 // A slot moving between nodes: the migration usually ends within milliseconds.
                 await Task.Delay(10 << attempt);
-                return await redis.ScriptEvaluateAsync(Sha1, keys, arguments);
+                return await redis.ScriptEvaluateAsync(Sha1, keys, arguments, OnPrimary);
             }
             catch (RedisServerException e) when (NothingRan(e) && attempt < Attempts)
             {

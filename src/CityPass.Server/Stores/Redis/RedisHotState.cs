@@ -120,7 +120,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         RedisResult reply;
         try
         {
-            reply = await _db.ScriptEvaluateAsync(ScanScript.Script.Sha1, keys, args, RedisScript.OnPrimary);
+            reply = await _db.ScriptEvaluateAsync(ScanScript.Script.Sha1, keys, args);
         }
         catch (RedisServerException e) when (RedisScript.NothingRan(e))
         {

@@ -265,6 +265,16 @@ public sealed class PrimaryGoneTests : IAsyncLifetime
         var e = await Assert.ThrowsAnyAsync<Exception>(() => hot.WithdrawAsync(Passes.Attempt(Guid.NewGuid(), Passes.Foreign()), CancellationToken.None));
         Assert.Equal(Store.HotState, StoreFailures.Classify(e));
     }
+
+    [Fact]
+    public async Task TheWithdrawalScriptRefusesOnAReplicaBeforeItAnswers()
+    {
+        // What a client whose view of the roles is stale (the old primary back as a replica) would meet: READONLY, not "nothing to take back".
+        var venue = new RedisKeys.Venue(Guid.NewGuid());
+        string[] keys = [venue.Dedupe(Guid.NewGuid(), Guid.NewGuid()), venue.Occupancy, venue.Presence, venue.ReplayMark(Core.Tokens.TokenId.NewRandom()), venue.Stream, venue.WriteCheck];
+        var answer = await _replica.CliAsync(["EVAL", WithdrawScript.Script.Lua, keys.Length.ToString(CultureInfo.InvariantCulture), .. keys, "1", "0"]);
+        Assert.Contains("READONLY", answer, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>A redis-server that speaks only TLS on its tls-port, with a self-signed certificate made by openssl.</summary>

@@ -155,7 +155,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
     {
         var a = attempt;
         var venue = new RedisKeys.Venue(a.VenueId);
-        RedisKey[] keys = [venue.Dedupe(a.GateId, a.ScanId), venue.Occupancy, venue.Presence, venue.ReplayMark(a.Claims.TokenId), venue.Stream];
+        RedisKey[] keys = [venue.Dedupe(a.GateId, a.ScanId), venue.Occupancy, venue.Presence, venue.ReplayMark(a.Claims.TokenId), venue.Stream, venue.WriteCheck];
         RedisValue deadline = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } ms ? ms : 0;
         RedisValue[] args = [ScanStreamFields.ToUnixMs(a.Now), deadline];
         // The deadline is mapped onto Redis's clock within a few milliseconds: a call that lands before it waits a little.

@@ -70,6 +70,12 @@ public static class RedisKeys
 
         public string Bookings => _prefix + ":bookings";
 
+        /// <summary>
+        /// Never holds anything: a script that must not answer from a replica deletes it first, a write every replica
+        /// refuses (READONLY) before the script has read anything.
+        /// </summary>
+        public string WriteCheck => _prefix + ":write-check";
+
         /// <summary>"This pass already opened this venue's entry"; expires after the pass can no longer be shown.</summary>
         public string ReplayMark(TokenId token) => $"{_prefix}:entered:{token}";
 

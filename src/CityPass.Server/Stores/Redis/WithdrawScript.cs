@@ -12,12 +12,16 @@ namespace CityPass.Server.Stores.Redis;
 /// </summary>
 internal static class WithdrawScript
 {
-    // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream.
+    // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream, 6 the venue's write check.
     // ARGV: 1 the refused attempt's decided-at (Unix ms), 2 its deadline (Unix ms, Redis's clock).
     // Answers: 1 taken back, 0 nothing to take back (the script never ran, or the hash is another attempt's),
     //          2 it stands (a retry was given its answer), -1 too early: the deadline has not passed, so the scan
     //          could still start (ask again later).
     public static readonly RedisScript Script = new($$"""
+        -- A replica must refuse before reading: one that lags (or the old primary, back and not yet in sync, while the
+        -- client still takes it for the primary) would find nothing and answer "nothing to take back" for a scan its
+        -- primary decided. A write fails on a replica at once (READONLY).
+        redis.call('DEL', KEYS[6])
         local t = redis.call('TIME')
         if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) <= tonumber(ARGV[2]) then return -1 end
 

@@ -76,6 +76,13 @@ public static class ArchiveCheck
     }
 
     /// <summary>Scan records waiting in the Redis streams for the archiver.</summary>
+    /// <summary>Waits (at most 2 minutes) until the archiver has taken every scan out of the streams: a step starts with the archive caught up.</summary>
+    public static async Task DrainAsync(IDatabase redis)
+    {
+        var drain = System.Diagnostics.Stopwatch.StartNew();
+        while (await BacklogAsync(redis) > 0 && drain.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(200);
+    }
+
     public static async Task<long> BacklogAsync(IDatabase redis)
     {
         long backlog = 0;

@@ -497,12 +497,7 @@ public sealed class ClusterRun(RunOptions options)
         ["CP_LOG_SENT"] = rate > 0 ? "1" : "0",
     };
 
-    private async Task DrainAsync()
-    {
-        var redis = _rig.Multiplexer.GetDatabase();
-        var drain = Stopwatch.StartNew();
-        while (await ArchiveCheck.BacklogAsync(redis) > 0 && drain.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(200);
-    }
+    private Task DrainAsync() => ArchiveCheck.DrainAsync(_rig.Multiplexer.GetDatabase());
 
     private double Now() => (MonotonicClock.NowMs - _zeroMs) / 1000.0;
 

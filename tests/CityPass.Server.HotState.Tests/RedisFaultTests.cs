@@ -164,36 +164,25 @@ public sealed class ClusterSlotMigrationTests(RedisClusterFixture cluster) : ICl
 /// <summary>A primary, its replica and one sentinel (quorum 1), owned by the test since it fails them over.</summary>
 public sealed class SentinelFailoverTests : IAsyncLifetime
 {
-    private const string ServiceName = "citymaster";
+    private const string ServiceName = SentinelSet.ServiceName;
+    private SentinelSet _set = null!;
     private RedisServer _primary = null!;
     private RedisServer _replica = null!;
     private RedisServer _sentinel = null!;
 
     public async Task InitializeAsync()
     {
-        _primary = await RedisServer.StartAsync();
-        _replica = await RedisServer.StartAsync("--replicaof", "127.0.0.1", _primary.Port.ToString(CultureInfo.InvariantCulture));
-        _sentinel = await RedisServer.StartSentinelAsync((port, directory) => $"""
-            port {port}
-            bind 127.0.0.1
-            dir {directory}
-            sentinel monitor {ServiceName} 127.0.0.1 {_primary.Port} 1
+        _set = await SentinelSet.StartAsync($"""
             sentinel down-after-milliseconds {ServiceName} 1000
             sentinel failover-timeout {ServiceName} 10000
             sentinel parallel-syncs {ServiceName} 1
             """);
-        await Eventually.TrueAsync(async () => (await _replica.CliAsync("INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(30), "replica in sync");
+        (_primary, _replica, _sentinel) = (_set.Primary, _set.Replica, _set.Sentinel);
         await Eventually.TrueAsync(async () => (await _sentinel.CliAsync("SENTINEL", "REPLICAS", ServiceName)).Contains(_replica.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "sentinel knows the replica");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _sentinel.DisposeAsync();
-        await _replica.DisposeAsync();
-        await _primary.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _set.DisposeAsync();
 
     private static int? PrimaryPort(ConnectionMultiplexer redis) =>
         redis.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(s => (int?)((System.Net.IPEndPoint)s.EndPoint).Port).FirstOrDefault();
@@ -227,31 +216,19 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
 /// <summary>A primary gone and no sentinel to promote the replica: the state the middle of a failover leaves for seconds.</summary>
 public sealed class PrimaryGoneTests : IAsyncLifetime
 {
-    private const string ServiceName = "citymaster";
+    private const string ServiceName = SentinelSet.ServiceName;
+    private SentinelSet _set = null!;
     private RedisServer _primary = null!;
     private RedisServer _replica = null!;
     private RedisServer _sentinel = null!;
 
     public async Task InitializeAsync()
     {
-        _primary = await RedisServer.StartAsync();
-        _replica = await RedisServer.StartAsync("--replicaof", "127.0.0.1", _primary.Port.ToString(CultureInfo.InvariantCulture));
-        _sentinel = await RedisServer.StartSentinelAsync((port, directory) => $"""
-            port {port}
-            bind 127.0.0.1
-            dir {directory}
-            sentinel monitor {ServiceName} 127.0.0.1 {_primary.Port} 1
-            """);
-        await Eventually.TrueAsync(async () => (await _replica.CliAsync("INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(30), "replica in sync");
+        _set = await SentinelSet.StartAsync();
+        (_primary, _replica, _sentinel) = (_set.Primary, _set.Replica, _set.Sentinel);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _sentinel.DisposeAsync();
-        await _replica.DisposeAsync();
-        await _primary.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _set.DisposeAsync();
 
     [Fact]
     public async Task AWithdrawalIsNeverAnsweredByAReplica()

@@ -47,7 +47,7 @@ public sealed class LateAnswerTests : IAsyncLifetime
     {
         var gate = Outages.GateHttp(App, "上海图书馆");
         var venue = await App.VenueIdAsync("上海图书馆");
-        var gateId = App.Demo.Gates.Single(g => g.Venue.StartsWith("上海图书馆", StringComparison.Ordinal) && g.Gate == "North entrance").GateId;
+        var gateId = Outages.GateId(App, "上海图书馆");
         var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
         var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
         var johnId = await App.CitizenIdAsync(Phones.JohnGreen);

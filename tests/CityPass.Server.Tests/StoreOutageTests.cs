@@ -33,9 +33,15 @@ public static class Outages
         return (response.StatusCode, body.TryGetProperty("code", out var code) ? code.GetString() : null, watch.Elapsed, response);
     }
 
+    /// <summary>The id of the demo venue's north gate, the one <see cref="GateHttp"/> scans with.</summary>
+    public static Guid GateId(CityPassApp app, string venue) => NorthGate(app, venue).GateId;
+
+    private static (string Venue, string Gate, Guid GateId, string Credential) NorthGate(CityPassApp app, string venue) =>
+        app.Demo.Gates.Single(x => x.Venue.StartsWith(venue, StringComparison.Ordinal) && x.Gate == "North entrance");
+
     public static HttpClient GateHttp(CityPassApp app, string venue)
     {
-        var g = app.Demo.Gates.Single(x => x.Venue.StartsWith(venue, StringComparison.Ordinal) && x.Gate == "North entrance");
+        var g = NorthGate(app, venue);
         var http = app.CreateClient();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Gate", g.Credential);
         return http;
@@ -126,7 +132,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     {
         var gate = Outages.GateHttp(App, "上海图书馆");
         var venue = await App.VenueIdAsync("上海图书馆");
-        var gateId = App.Demo.Gates.Single(g => g.Venue.StartsWith("上海图书馆", StringComparison.Ordinal) && g.Gate == "North entrance").GateId;
+        var gateId = Outages.GateId(App, "上海图书馆");
         var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
         var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);

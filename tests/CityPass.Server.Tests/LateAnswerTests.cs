@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -78,6 +79,40 @@ public sealed class LateAnswerTests : IAsyncLifetime
         var body = await retry.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((HttpStatusCode.OK, "allowed", false, 2),
             (retry.StatusCode, body.GetProperty("code").GetString(), body.GetProperty("duplicate").GetBoolean(), body.GetProperty("occupancy").GetInt32()));
+    }
+
+    [Fact]
+    public async Task AScanWhoseAnswerIsLostWithTheConnectionIsTakenBack()
+    {
+        var gate = Outages.GateHttp(App, "上海图书馆");
+        var venue = await App.VenueIdAsync("上海图书馆");
+        var gateId = Outages.GateId(App, "上海图书馆");
+        var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(johnId, out var johnPseudonym));
+        // A first scan warms the path up, so John's is one script call with nothing else waiting on a reply.
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);
+        Assert.Equal("1", await Outages.EventuallyAsync(() => _redis.CliAsync("EXISTS", RedisKeys.Citizen(johnPseudonym)), r => r == "1"));
+        var keys = new RedisKeys.Venue(venue);
+
+        // Redis runs the script at once; its answer is held back, then lost with the connection well within the budget.
+        _proxy.ReplyDelay = TimeSpan.FromSeconds(30);
+        var scanId = Guid.NewGuid();
+        var scanning = Outages.ScanAsync(gate, john, scanId);
+        // Asked without pause: the cut must come before the budget's 250 ms run out, or the budget refuses the scan instead.
+        var ran = Stopwatch.StartNew();
+        while (await _redis.CliAsync("EXISTS", keys.Dedupe(gateId, scanId)) != "1") Assert.True(ran.Elapsed < TimeSpan.FromSeconds(5), "the script never ran");
+        _proxy.CutAll();
+        _proxy.ReplyDelay = TimeSpan.Zero;
+        var refused = await scanning;
+        Outages.AssertRefusedInTime(refused);
+        Assert.True(refused.Took < TimeSpan.FromMilliseconds(250), $"refused by the budget ({refused.Took.TotalMilliseconds:0} ms), not by the lost connection");
+
+        Assert.True(await Outages.EventuallyAsync(() => WithdrawnInArchiveAsync(gateId, scanId), w => w == true), "the scan's record is archived and withdrawn");
+        Assert.Equal("1", await _redis.CliAsync("GET", keys.Occupancy));
+        Assert.Equal("0", await _redis.CliAsync("SISMEMBER", keys.Presence, johnId));
+        Assert.Equal("0", await _redis.CliAsync("EXISTS", keys.Dedupe(gateId, scanId)));
     }
 
     /// <summary>The archive's withdrawn flag of the scan, null while it has no row for it.</summary>

@@ -9,7 +9,7 @@ namespace CityPass.Testing;
 /// <summary>
 /// A TCP proxy on loopback that passes requests on at once and holds every reply back by <see cref="ReplyDelay"/>
 /// (as set when the reply arrived), in order: a server behind it does its work on time, and the client hears of
-/// it late, as when the client's process or the network stalls.
+/// it late, as when the client's process or the network stalls; <see cref="CutAll"/> loses them with the connection.
 /// </summary>
 public sealed class DelayingProxy : IAsyncDisposable
 {
@@ -88,6 +88,19 @@ public sealed class DelayingProxy : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // A side closed or the proxy stopped: the connection ends.
+        }
+    }
+
+    /// <summary>
+    /// Closes every connection now, dropping the replies held back: as Redis's Sentinel does to the clients of the
+    /// replica it promotes. New connections are proxied as before.
+    /// </summary>
+    public void CutAll()
+    {
+        lock (_connections)
+        {
+            foreach (var c in _connections) c.Dispose();
+            _connections.Clear();
         }
     }
 

@@ -49,6 +49,29 @@ public static class StoreFailures
         return null;
     }
 
+    /// <summary>
+    /// Whether the call that failed may have been carried out all the same. A Redis command whose connection closed
+    /// after it was written, or whose reply timed out, may have run: Sentinel closes every client's connection on the
+    /// replica it promotes, and a reply on its way is lost with it. One still waiting to be written, or answered with
+    /// an error, did nothing. Anything else that is not known to be harmless counts as "may have".
+    /// </summary>
+    public static bool MayHaveTakenEffect(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case RedisConnectionException c:
+                    return c.CommandStatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog);
+                case RedisTimeoutException t:
+                    return t.Commandstatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog);
+                case RedisServerException:
+                    return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>How the store is named to operators in logs and health.</summary>
     public static string NameOf(Store store) => store switch
     {

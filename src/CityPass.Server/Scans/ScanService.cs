@@ -98,6 +98,13 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             _ = WithdrawAfterRefusalAsync(attempt, deciding, alsoTheUnknownCitizensRecord: false);
             throw new StoreUnavailableException(Store.HotState, "no answer within the scan budget", e);
         }
+        // The connection closed under the call (a failover closes them all): the script may have run and its answer
+        // been lost. The gate is told 503, so what may have counted is taken back as for a late answer.
+        catch (Exception e) when (StoreFailures.Classify(e) is not null && StoreFailures.MayHaveTakenEffect(e))
+        {
+            _ = WithdrawAfterRefusalAsync(attempt, deciding, alsoTheUnknownCitizensRecord: false);
+            throw;
+        }
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(BudgetLeft(started));
         var loading = ScanAfterLoadingCitizenAsync(attempt, budget.Token);
@@ -110,12 +117,18 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             _ = WithdrawAfterRefusalAsync(attempt, loading, alsoTheUnknownCitizensRecord: true);
             throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
         }
+        catch (Exception e) when (StoreFailures.Classify(e) is not null && StoreFailures.MayHaveTakenEffect(e))
+        {
+            _ = WithdrawAfterRefusalAsync(attempt, loading, alsoTheUnknownCitizensRecord: true);
+            throw;
+        }
     }
 
     /// <summary>
-    /// A scan answered 503 for its budget may have been decided all the same: its script started in time (before
-    /// <see cref="ScanAttempt.RunBy"/>) and only its answer was late (a stall of this process or the network longer
-    /// than the budget's last two fifths), or the answer was lost. Once the call has ended, the deadline has passed
+    /// A scan answered 503 (its budget spent, or the store's connection lost under it) may have been decided all the
+    /// same: its script started in time (before <see cref="ScanAttempt.RunBy"/>) and only its answer was late (a stall
+    /// of this process or the network longer than the budget's last two fifths), or the answer was lost with the
+    /// connection. Once the call has ended, the deadline has passed
     /// and nothing can start it any more, it is taken back (<see cref="IHotState.WithdrawAsync"/>): the venue's
     /// figures as if it never came, its record withdrawn from the archive, the gate's retry decided afresh. The
     /// record of an unknown citizen's scan goes straight to the archive, so that one is withdrawn there too. While the

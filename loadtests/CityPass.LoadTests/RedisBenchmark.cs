@@ -36,11 +36,13 @@ public static class RedisBenchmark
             "EVALSHA", sha, "7",
             "cpbench:{b}:scan:__rand_int__", "cpbench:{b}:occupancy", "cpbench:{b}:inside", "cpbench:{b}:bookings",
             "cpbench:{b}:entered:__rand_int__", "cpbench:{b}:scans", "cpbench:{b}:citizen",
-            "__rand_int__", "0", "1", "7", "in", "1", "0", "-1", "0", "1", "1", "60000",
-            "__rand_int__", "11111111-2222-3333-4444-555555555555", "66666666-7777-8888-9999-000000000000", "310000",
-            "__rand_int__", now, now, "60000", "", "", "", "",
-            // No deadline (the benchmark measures the script, not a budget), not a late upload.
-            "", "0",
+            // The pseudonym, the pass (green, version 1, credentials), 'in', the policy (green only, none required, no
+            // capacity, no booking, anti-passback, open), replay mark and dedupe lifetimes (a minute), no deadline (the
+            // benchmark measures the script, not a budget), not a late upload.
+            "__rand_int__", "0", "1", "7", "in", "1", "0", "-1", "0", "1", "1", "60000", "60000", "", "0",
+            // The record's head: decided at, citizen, scan id, gate, venue, direction, issuer, token, scanned at, late.
+            $"{now}|__rand_int__|__rand_int__|11111111222233334444555555555555|66666666777788889999000000000000|in|310000|__rand_int__|{now}|0",
+            "", "", "", "",
         ];
         // The script's arguments grow with the features; a benchmark sending too few fails inside Lua with a puzzling error.
         var arguments = command.Length - 3 - 7;

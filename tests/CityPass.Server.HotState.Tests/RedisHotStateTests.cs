@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Redis;
@@ -37,22 +38,23 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
 
     public override async Task DisposeAsync() => await _client.DisposeAsync();
 
-    private async Task<Dictionary<Guid, (string Id, IReadOnlyList<KeyValuePair<string, string>> Fields)>> ReadStreamAsync(Guid venueId)
+    private async Task<Dictionary<Guid, (string Id, NameValueEntry[] Fields)>> ReadStreamAsync(Guid venueId)
     {
-        var entries = new Dictionary<Guid, (string, IReadOnlyList<KeyValuePair<string, string>>)>();
+        var entries = new Dictionary<Guid, (string, NameValueEntry[])>();
+        // The shard's stream holds other venues' entries too.
         foreach (var entry in await _db.StreamRangeAsync(new RedisKeys.Venue(venueId).Stream))
         {
-            var fields = entry.Values.Select(f => new KeyValuePair<string, string>(f.Name!, f.Value!)).ToList();
-            entries[Guid.Parse(fields.Single(f => f.Key == ScanStreamFields.ScanId).Value)] = (entry.Id!, fields);
+            var record = ScanStreamFields.Parse(entry.Values);
+            if (record.VenueId == venueId) entries[record.ScanId] = (entry.Id!, entry.Values);
         }
         return entries;
     }
 
     [Fact]
-    public async Task EveryScanIsAppendedToItsVenueShardsStreamWithEveryField()
+    public async Task EveryScanIsAppendedToItsVenueShardsStreamAsOnePackedRecord()
     {
         var venue = Guid.NewGuid();
-        var citizen = Passes.NewCitizen();
+        var citizen = Passes.NewCitizen() with { MaskedName = "A|B*" };
         await Hot.PutCitizenAsync(citizen, CancellationToken.None);
         var attempts = new[]
         {
@@ -66,22 +68,102 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
 
         var stream = await ReadStreamAsync(venue);
 
-        Assert.Equal(14, stream[records[0].ScanId].Fields.Count);
+        Assert.Equal(ScanStreamFields.Record, Assert.Single(stream[records[0].ScanId].Fields).Name);
         foreach (var record in records) Assert.Equal(record, ScanStreamFields.Parse(stream[record.ScanId].Fields));
         Assert.Equal([true, false, true, true], records.Select(r => r.Allowed));
         Assert.Equal([false, false, false, true], records.Select(r => r.LateUpload));
         Assert.Null(records[1].CitizenId);
+        Assert.Equal("A|B*", records[0].DisplayName);
         Assert.Equal(Passes.Now, records[0].DecidedAt);
     }
 
-    [Fact]
-    public async Task AnEntryWrittenBeforeLateUploadsWereFlaggedReadsAsALiveScan()
-    {
-        var venue = Guid.NewGuid();
-        var record = (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Foreign()), CancellationToken.None))!.Record;
-        var fields = (await ReadStreamAsync(venue))[record.ScanId].Fields;
+    /// <summary>An entry or a dedupe hash as the scan script wrote them before records were packed: one field per value.</summary>
+    private static NameValueEntry[] LegacyFields(ScanRecord r, bool withLateUpload = true) =>
+    [
+        new(ScanStreamFields.ScanId, r.ScanId.ToString()), new(ScanStreamFields.GateId, r.GateId.ToString()),
+        new(ScanStreamFields.VenueId, r.VenueId.ToString()), new(ScanStreamFields.Direction, ScanStreamFields.DirectionName(r.Direction)),
+        new(ScanStreamFields.Allowed, r.Allowed ? "1" : "0"), new(ScanStreamFields.Code, r.Code.ToCode()),
+        new(ScanStreamFields.Colour, r.Colour.ToWireName()), new(ScanStreamFields.Name, r.DisplayName),
+        new(ScanStreamFields.CitizenId, r.CitizenId?.ToString() ?? ""), new(ScanStreamFields.Issuer, r.Issuer.ToString()),
+        new(ScanStreamFields.TokenId, r.TokenId.ToString()),
+        new(ScanStreamFields.ScannedAt, ScanStreamFields.ToUnixMs(r.ScannedAt)), new(ScanStreamFields.DecidedAt, ScanStreamFields.ToUnixMs(r.DecidedAt)),
+        .. withLateUpload ? [new NameValueEntry(ScanStreamFields.LateUpload, r.LateUpload ? "1" : "0")] : Array.Empty<NameValueEntry>(),
+    ];
 
-        Assert.Equal(record, ScanStreamFields.Parse(fields.Where(f => f.Key != ScanStreamFields.LateUpload).ToList()));
+    [Fact]
+    public async Task AnEntryWrittenBeforeRecordsWerePackedIsStillRead()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var record = (await Hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen)), CancellationToken.None))!.Record;
+
+        Assert.Equal(record, ScanStreamFields.Parse(LegacyFields(record)));
+        // And one from before late uploads were flagged: a live scan.
+        Assert.Equal(record, ScanStreamFields.Parse(LegacyFields(record, withLateUpload: false)));
+        Assert.True(ScanStreamFields.Parse([.. LegacyFields(record), new(ScanStreamFields.Withdrawn, "1")]).Withdrawn);
+    }
+
+    /// <summary>Writes <paramref name="attempt"/>'s dedupe answer as a hash, as the scan script did before answers were packed.</summary>
+    private async Task<ScanRecord> WriteLegacyAnswerAsync(ScanAttempt attempt, int occupancy)
+    {
+        var record = new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, true, DecisionCode.Allowed,
+            attempt.Claims.Colour, "张*", attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now);
+        var key = new RedisKeys.Venue(attempt.VenueId).Dedupe(attempt.GateId, attempt.ScanId);
+        await _db.HashSetAsync(key, [.. LegacyFields(record).Select(f => new HashEntry(f.Name, f.Value)), new("occupancy", occupancy), new("moved", 1)]);
+        await _db.KeyExpireAsync(key, TimeSpan.FromMinutes(5));
+        return record;
+    }
+
+    [Fact]
+    public async Task ARetryOfAScanAnsweredBeforeAnswersWerePackedGetsThatAnswer()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
+        var first = await WriteLegacyAnswerAsync(attempt, occupancy: 7);
+
+        var retry = await Hot.ScanAsync(attempt with { Now = Passes.Now.AddSeconds(1) }, CancellationToken.None);
+
+        Assert.Equal((true, first, 7), (retry!.Duplicate, retry.Record, retry.Occupancy));
+        Assert.Equal("1", (string?)await _db.HashGetAsync(new RedisKeys.Venue(attempt.VenueId).Dedupe(attempt.GateId, attempt.ScanId), "told"));
+        Assert.Empty(await ReadStreamAsync(attempt.VenueId));
+    }
+
+    [Fact]
+    public async Task AScanAnsweredBeforeAnswersWerePackedIsTakenBack()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
+        var venue = new RedisKeys.Venue(attempt.VenueId);
+        // What that scan did: counted, inside, its replay mark set.
+        await _db.StringSetAsync(venue.Occupancy, 1);
+        await _db.SetAddAsync(venue.Presence, citizen.Id.ToString());
+        await _db.StringSetAsync(venue.ReplayMark(attempt.Claims.TokenId), "1");
+        var record = await WriteLegacyAnswerAsync(attempt, occupancy: 1);
+
+        Assert.True(await Hot.WithdrawAsync(attempt, CancellationToken.None));
+
+        Assert.Equal((0, false, false, false), (await Hot.GetOccupancyAsync(attempt.VenueId, CancellationToken.None),
+            await _db.SetContainsAsync(venue.Presence, citizen.Id.ToString()), await _db.KeyExistsAsync(venue.ReplayMark(attempt.Claims.TokenId)),
+            await _db.KeyExistsAsync(venue.Dedupe(attempt.GateId, attempt.ScanId))));
+        var withdrawal = ScanStreamFields.Parse((await ReadStreamAsync(attempt.VenueId))[attempt.ScanId].Fields);
+        Assert.Equal(record with { Withdrawn = true }, withdrawal);
+    }
+
+    [Fact]
+    public async Task AWithdrawalIsAppendedAsTheRecordFlaggedWithdrawn()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
+        var record = (await Hot.ScanAsync(attempt, CancellationToken.None))!.Record;
+
+        Assert.True(await Hot.WithdrawAsync(attempt, CancellationToken.None));
+
+        // The shard's stream holds other tests' venues too.
+        var entries = (await _db.StreamRangeAsync(new RedisKeys.Venue(attempt.VenueId).Stream)).Select(e => ScanStreamFields.Parse(e.Values));
+        Assert.Equal([record, record with { Withdrawn = true }], entries.Where(r => r.VenueId == attempt.VenueId));
     }
 
     [Fact]

@@ -59,8 +59,6 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         var venue = new RedisKeys.Venue(a.VenueId);
         var pseudonym = a.Claims.Pseudonym;
         var policy = a.Policy;
-        var scannedAt = ScanStreamFields.ToUnixMs(a.ScannedAt);
-        var decidedAt = ScanStreamFields.ToUnixMs(a.Now);
         // Relative to the attempt's clock, not Redis's: the two may disagree, the pass's lifetime is what counts.
         var replayMs = Math.Max(1000, (long)(a.ReplayMarkUntil - a.Now).TotalMilliseconds);
 
@@ -78,17 +76,11 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[9] = policy.AntiPassback ? 1 : 0;
         args[10] = policy.Hours is not { } hours || hours.IsOpenAt(a.Now) ? 1 : 0;
         args[11] = replayMs;
-        args[12] = a.ScanId.ToString();
-        args[13] = a.GateId.ToString();
-        args[14] = a.VenueId.ToString();
-        args[15] = a.Claims.Issuer.ToString();
-        args[16] = a.Claims.TokenId.ToString();
-        args[17] = scannedAt;
-        args[18] = decidedAt;
-        args[19] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
-        args[20] = args[21] = args[22] = args[23] = Empty;
-        args[24] = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } deadline ? deadline : Empty;
-        args[25] = a.LateUpload ? 1 : 0;
+        args[12] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
+        args[13] = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } deadline ? deadline : Empty;
+        args[14] = a.LateUpload ? 1 : 0;
+        args[15] = ScanStreamFields.Head(a);
+        args[16] = args[17] = args[18] = args[19] = Empty;
 
         var cluster = IsCluster;
         var keys = new RedisKey[!cluster && pseudonym is not null ? ScanScript.KeyCount : ScanScript.KeyCount - 1];
@@ -109,10 +101,10 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                 var citizen = await _db.HashGetAsync(RedisKeys.Citizen(id), CitizenFieldNames);
                 if (!citizen[0].IsNull)
                 {
-                    args[20] = citizen[0];
-                    args[21] = citizen[1];
-                    args[22] = citizen[2];
-                    args[23] = citizen[3];
+                    args[16] = citizen[0];
+                    args[17] = citizen[1];
+                    args[18] = citizen[2];
+                    args[19] = citizen[3];
                 }
             }
         }
@@ -120,7 +112,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         RedisResult reply;
         try
         {
-            reply = await _db.ScriptEvaluateAsync(ScanScript.Script.Sha1, keys, args);
+            reply = await _db.ScriptEvaluateAsync(ScanScript.Script.Sha1, keys, args, RedisScript.OnPrimary);
         }
         catch (RedisServerException e) when (RedisScript.NothingRan(e))
         {
@@ -144,7 +136,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                     ScanStreamFields.ParseColour((string)reply[3]!),
                     (string)reply[4]!,
                     pseudonym, a.Claims.Issuer, a.Claims.TokenId,
-                    ScanStreamFields.FromUnixMs(scannedAt), ScanStreamFields.FromUnixMs(decidedAt), a.LateUpload);
+                    // As stored: whole milliseconds.
+                    ScanStreamFields.FromUnixMs(ScanStreamFields.ToUnixMs(a.ScannedAt)), ScanStreamFields.FromUnixMs(ScanStreamFields.ToUnixMs(a.Now)), a.LateUpload);
                 return new ScanOutcome(record, (int)reply[1], Duplicate: false);
             default:
                 throw UnexpectedReply(reply);
@@ -168,17 +161,28 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         }
     }
 
+    /// <summary>The first answer: packed (<see cref="ScanScript.Script"/>'s dedupe answer) or, written before that, a hash's fields.</summary>
     private static ScanOutcome Duplicate(RedisResult reply)
     {
-        var fields = reply[1];
-        var pairs = new KeyValuePair<string, string>[fields.Length / 2];
-        var occupancy = 0;
+        var first = reply[1];
+        if (first.Length < 0)
+        {
+            // <told><effect>|<occupancy>|<record>
+            var answer = ((string?)first).AsSpan();
+            if (answer.Length < 5 || answer[2] != '|') throw new FormatException("Malformed dedupe answer.");
+            var rest = answer[3..];
+            var end = rest.IndexOf('|');
+            if (end < 0) throw new FormatException("Malformed dedupe answer.");
+            return new ScanOutcome(ScanStreamFields.ParsePacked(rest[(end + 1)..]), int.Parse(rest[..end], CultureInfo.InvariantCulture), Duplicate: true);
+        }
+        var pairs = new KeyValuePair<string, string>[first.Length / 2];
+        var legacyOccupancy = 0;
         for (var i = 0; i < pairs.Length; i++)
         {
-            pairs[i] = new((string)fields[2 * i]!, (string?)fields[2 * i + 1] ?? "");
-            if (pairs[i].Key == "occupancy") occupancy = int.Parse(pairs[i].Value, CultureInfo.InvariantCulture);
+            pairs[i] = new((string)first[2 * i]!, (string?)first[2 * i + 1] ?? "");
+            if (pairs[i].Key == "occupancy") legacyOccupancy = int.Parse(pairs[i].Value, CultureInfo.InvariantCulture);
         }
-        return new ScanOutcome(ScanStreamFields.Parse(pairs), occupancy, Duplicate: true);
+        return new ScanOutcome(ScanStreamFields.Parse(pairs), legacyOccupancy, Duplicate: true);
     }
 
     private static InvalidOperationException UnexpectedReply(RedisResult reply) =>

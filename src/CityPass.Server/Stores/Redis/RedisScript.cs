@@ -17,12 +17,10 @@ public sealed class RedisScript
     private const int Attempts = 4;
 
     /// <summary>
-    /// The flags of <see cref="EvaluateAsync"/>: on a primary or not at all. Left to the library's default (prefer the
-    /// primary; it lets a replica serve EVALSHA), a call made while a failover leaves no primary known can go to a
-    /// replica, where a script runs until its first write: one that answers before writing (the withdrawal finding
-    /// nothing to take back) would answer wrongly, from a node that is not the truth. The scan script keeps the
-    /// default (<see cref="CommandFlags.None"/>): each of its answers either writes or is a refusal, so a replica can
-    /// only fail it, and the default is what its Cluster slot-migration tests hold for.
+    /// Every script's flags: on a primary or not at all. Left to the library's default (prefer the primary; it lets a
+    /// replica serve EVALSHA), a call made while a failover leaves no primary known can go to a replica, where a
+    /// script runs until its first write: one that answers before writing (the withdrawal finding nothing to take
+    /// back, a scan finding no citizen) would answer from a node that is not the truth.
     /// </summary>
     public const CommandFlags OnPrimary = CommandFlags.DemandMaster;
 
@@ -66,7 +64,7 @@ public sealed class RedisScript
         }
         catch (RedisServerException e) when (NothingRan(e))
         {
-            return await RecoverAsync(redis, keys, arguments, e, OnPrimary);
+            return await RecoverAsync(redis, keys, arguments, e);
         }
     }
 
@@ -75,8 +73,7 @@ public sealed class RedisScript
         e?.Kind is RedisErrorKind.NoScript or RedisErrorKind.TryAgain;
 
     /// <summary>The slow path after <paramref name="first"/> (see <see cref="NothingRan"/>); kept out of callers' hot methods.</summary>
-    public async Task<RedisResult> RecoverAsync(IDatabaseAsync redis, RedisKey[] keys, RedisValue[] arguments, RedisServerException first,
-        CommandFlags flags = CommandFlags.None)
+    public async Task<RedisResult> RecoverAsync(IDatabaseAsync redis, RedisKey[] keys, RedisValue[] arguments, RedisServerException first)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(first);
@@ -85,10 +82,10 @@ public sealed class RedisScript
         {
             try
             {
-                if (error.Kind == RedisErrorKind.NoScript) return await redis.ScriptEvaluateAsync(Lua, keys, arguments, flags);
+                if (error.Kind == RedisErrorKind.NoScript) return await redis.ScriptEvaluateAsync(Lua, keys, arguments, OnPrimary);
                 // A slot moving between nodes: the migration usually ends within milliseconds.
                 await Task.Delay(10 << attempt);
-                return await redis.ScriptEvaluateAsync(Sha1, keys, arguments, flags);
+                return await redis.ScriptEvaluateAsync(Sha1, keys, arguments, OnPrimary);
             }
             catch (RedisServerException e) when (NothingRan(e) && attempt < Attempts)
             {

@@ -1,5 +1,3 @@
-using F = CityPass.Server.Stores.Redis.ScanStreamFields;
-
 namespace CityPass.Server.Stores.Redis;
 
 /// <summary>
@@ -7,38 +5,59 @@ namespace CityPass.Server.Stores.Redis;
 /// occupancy check-and-increment and the stream append can't interleave with another gate's scan.
 /// The rules are <see cref="Core.Venues.EntryRules.Decide"/>'s, in the same order; the contract tests
 /// run both on every combination. Opening hours are evaluated in C# (time zones) and arrive as a flag.
+/// It does as little as a decision allows, because every call inside it is Redis CPU on every scan: the
+/// presence set is read only for anti-passback, the record arrives half-written from the server
+/// (<see cref="ScanStreamFields.Head"/>) and is stored as one string both in the stream and as the dedupe answer.
 /// </summary>
 internal static class ScanScript
 {
-    // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 bookings set, 5 replay mark, 6 scan stream,
+    // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set, 4 bookings set, 5 replay mark, 6 scan stream,
     //       7 citizen hash (standalone and Sentinel only; on a cluster it lives on another node and
-    //       its fields arrive in ARGV 21-24 instead).
+    //       its fields arrive in ARGV 17-20 instead).
     public const int KeyCount = 7;
 
-    // ARGV 25: the deadline in Redis's clock (Unix ms; '' for none): a script started after it does nothing.
-    // ARGV 26: '1' for a late upload (a scan the gate sends long after it made it): decided and recorded as any
+    // ARGV: 1 pseudonym ('' for another city's pass), 2 the pass's colour, 3 its status version, 4 its credentials,
+    //       5 'in' or 'out', 6 allowed colours (bits), 7 required credentials (bits), 8 capacity (-1: none),
+    //       9 '1' booking required, 10 '1' anti-passback, 11 '1' open now, 12 replay mark's lifetime (ms),
+    //       13 dedupe answer's lifetime (ms),
+    //       14 the deadline in Redis's clock (Unix ms; '' for none): a script started after it does nothing,
+    //       15 '1' for a late upload (a scan the gate sends long after it made it): decided and recorded as any
     //          other, but it leaves occupancy, presence and the replay mark alone. Not to be confused with the
-    //          'late' answer below, which is about the deadline.
-    public const int ArgumentCount = 26;
+    //          'late' answer below, which is about the deadline,
+    //       16 the record's head (<see cref="ScanStreamFields.Head"/>), 17-20 the citizen's colour, version,
+    //          credentials and name on a cluster ('' otherwise).
+    public const int ArgumentCount = 20;
 
-    // The answers: {'unknown'}, {'dup', fields of the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name}.
+    // The answers: {'unknown'}, {'dup', the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name}.
     public const int UnknownReplyLength = 1;
     public const int DuplicateReplyLength = 2;
     public const int LateReplyLength = 3;
     public const int NewReplyLength = 5;
 
+    /// <summary>
+    /// The dedupe answer is one string, <c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;record&gt;</c>: told is '1'
+    /// once a retry was given it (its withdrawal must then let it stand); effect is what a withdrawal must undo:
+    /// '-' nothing (denied, or a late upload), 'i' an entry counted and its replay mark set, 'I' the same and the
+    /// citizen added to the presence set, 'o' an exit counted, 'O' the same and the citizen removed from the set.
+    /// </summary>
     public static readonly RedisScript Script = new($$"""
         -- A scan the API has already answered 503 (Redis hung, then resumed) must not take effect now.
-        if ARGV[25] ~= '' then
+        if ARGV[14] ~= '' then
           local t = redis.call('TIME')
-          if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[25]) then return {'late', 0, 0} end
+          if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[14]) then return {'late', 0, 0} end
         end
 
-        local dedupe = redis.call('HGETALL', KEYS[1])
-        if #dedupe > 0 then
-          -- The first answer has now been given to the gate: a withdrawal of the first attempt (answered 503) must let it stand.
+        local seen = redis.pcall('GET', KEYS[1])
+        if type(seen) == 'table' then
+          -- A dedupe hash from before answers were packed into one string (a day at most after the upgrade).
+          local dedupe = redis.call('HGETALL', KEYS[1])
           redis.call('HSET', KEYS[1], 'told', 1)
           return {'dup', dedupe}
+        end
+        if seen then
+          -- The first answer has now been given to the gate: a withdrawal of the first attempt (answered 503) must let it stand.
+          if string.byte(seen, 1) == 48 then redis.call('SETRANGE', KEYS[1], 0, '1') end
+          return {'dup', seen}
         end
 
         local pseudonym = ARGV[1]
@@ -50,7 +69,7 @@ internal static class ScanScript
           if KEYS[7] then
             c = redis.call('HMGET', KEYS[7], 'colour', 'version', 'credentials', 'name')
           else
-            c = {ARGV[21], ARGV[22], ARGV[23], ARGV[24]}
+            c = {ARGV[17], ARGV[18], ARGV[19], ARGV[20]}
           end
           -- Not stored at all: the caller loads the citizen and asks again. Nothing is remembered.
           if not c[1] or c[1] == '' then return {'unknown'} end
@@ -61,11 +80,11 @@ internal static class ScanScript
         end
 
         local entering = ARGV[5] == 'in'
-        local lateUpload = ARGV[26] == '1'
-        -- Anti-passback needs an identity: a foreign pass has none.
+        local lateUpload = ARGV[15] == '1'
+        -- Anti-passback needs an identity: a foreign pass has none. Only it reads the presence set.
         local antiPassback = ARGV[10] == '1' and pseudonym ~= ''
+        local inside = antiPassback and redis.call('SISMEMBER', KEYS[3], pseudonym) == 1
         local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
-        local inside = pseudonym ~= '' and redis.call('SISMEMBER', KEYS[3], pseudonym) == 1
         local code = 'allowed'
         local after = occupancy
         if not entering then
@@ -87,25 +106,26 @@ internal static class ScanScript
         local allowed = code == 'allowed'
         -- A late upload describes the past: the record says what the rules say, today's figures stay as they are.
         if lateUpload then after = occupancy end
-        -- Whether the presence set changed (an exit of someone not inside changes nothing): a withdrawal undoes only that.
-        local moved = 0
+        local effect = '-'
         if allowed and not lateUpload then
           redis.call('SET', KEYS[2], after)
+          -- Whether the presence set changed (an exit of someone not inside changes nothing): a withdrawal undoes only that.
+          local moved = 0
           if pseudonym ~= '' then
             if entering then moved = redis.call('SADD', KEYS[3], pseudonym) else moved = redis.call('SREM', KEYS[3], pseudonym) end
           end
-          if entering then redis.call('SET', KEYS[5], '1', 'PX', ARGV[12]) end
+          if entering then
+            redis.call('SET', KEYS[5], '1', 'PX', ARGV[12])
+            effect = moved == 1 and 'I' or 'i'
+          else
+            effect = moved == 1 and 'O' or 'o'
+          end
         end
 
-        local colours = {[0] = 'green', [1] = 'yellow', [2] = 'red'}
-        local record = {
-          '{{F.ScanId}}', ARGV[13], '{{F.GateId}}', ARGV[14], '{{F.VenueId}}', ARGV[15], '{{F.Direction}}', ARGV[5],
-          '{{F.Allowed}}', allowed and '1' or '0', '{{F.Code}}', code, '{{F.Colour}}', colours[colour], '{{F.Name}}', name,
-          '{{F.CitizenId}}', pseudonym, '{{F.Issuer}}', ARGV[16], '{{F.TokenId}}', ARGV[17],
-          '{{F.ScannedAt}}', ARGV[18], '{{F.DecidedAt}}', ARGV[19], '{{F.LateUpload}}', lateUpload and '1' or '0'}
-        redis.call('XADD', KEYS[6], '*', unpack(record))
-        redis.call('HSET', KEYS[1], 'occupancy', after, 'moved', moved, unpack(record))
-        redis.call('PEXPIRE', KEYS[1], ARGV[20])
-        return {'new', after, code, colours[colour], name}
+        local colourName = colour == 0 and 'green' or colour == 1 and 'yellow' or 'red'
+        local record = ARGV[16] .. (allowed and '|1|' or '|0|') .. code .. '|' .. colourName .. '|' .. name
+        redis.call('XADD', KEYS[6], '*', '{{ScanStreamFields.Record}}', record)
+        redis.call('SET', KEYS[1], '0' .. effect .. '|' .. after .. '|' .. record, 'PX', ARGV[13])
+        return {'new', after, code, colourName, name}
         """);
 }

@@ -12,7 +12,7 @@ namespace CityPass.Server.Stores.Redis;
 /// </summary>
 internal static class WithdrawScript
 {
-    // KEYS: 1 dedupe hash, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream, 6 the venue's write check.
+    // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream, 6 the venue's write check.
     // ARGV: 1 the refused attempt's decided-at (Unix ms), 2 its deadline (Unix ms, Redis's clock).
     // Answers: 1 taken back, 0 nothing to take back (the script never ran, or the hash is another attempt's),
     //          2 it stands (a retry was given its answer), -1 too early: the deadline has not passed, so the scan
@@ -25,12 +25,36 @@ internal static class WithdrawScript
         local t = redis.call('TIME')
         if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) <= tonumber(ARGV[2]) then return -1 end
 
+        local seen = redis.pcall('GET', KEYS[1])
+        if not seen then return 0 end
+        if type(seen) ~= 'table' then
+          -- <told><effect>|<occupancy>|<record>, the record starting with decided_at|citizen_id| (ScanScript.Script).
+          local told, effect, record = string.match(seen, '^(.)(.)|[^|]*|(.*)$')
+          local decided, pseudonym = string.match(record, '^([^|]*)|([^|]*)|')
+          if decided ~= ARGV[1] then return 0 end
+          -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
+          if told == '1' then return 2 end
+          if effect ~= '-' then
+            local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
+            if effect == 'i' or effect == 'I' then
+              redis.call('SET', KEYS[2], math.max(0, occupancy - 1))
+              if effect == 'I' then redis.call('SREM', KEYS[3], pseudonym) end
+              redis.call('DEL', KEYS[4])
+            else
+              redis.call('SET', KEYS[2], occupancy + 1)
+              if effect == 'O' then redis.call('SADD', KEYS[3], pseudonym) end
+            end
+          end
+          redis.call('DEL', KEYS[1])
+          redis.call('XADD', KEYS[5], '*', '{{F.Record}}', record, '{{F.Withdrawn}}', '1')
+          return 1
+        end
+
+        -- A dedupe hash from before answers were packed into one string (a day at most after the upgrade).
         local d = redis.call('HGETALL', KEYS[1])
-        if #d == 0 then return 0 end
         local f = {}
         for i = 1, #d, 2 do f[d[i]] = d[i + 1] end
         if f['{{F.DecidedAt}}'] ~= ARGV[1] then return 0 end
-        -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
         if f['told'] == '1' then return 2 end
 
         if f['{{F.Allowed}}'] == '1' and f['{{F.LateUpload}}'] ~= '1' then

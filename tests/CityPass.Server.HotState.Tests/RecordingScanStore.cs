@@ -13,6 +13,9 @@ public sealed class RecordingScanStore : IScanStore
 
     public ConcurrentQueue<(Guid GateId, Guid ScanId)> Inserted { get; } = new();
 
+    /// <summary>How many records each insert call that stored something carried.</summary>
+    public ConcurrentQueue<int> InsertSizes { get; } = new();
+
     /// <summary>The next <paramref name="calls"/> inserts throw without storing anything (the database is down).</summary>
     public void FailBeforeInserting(int calls) => _failBefore = calls;
 
@@ -23,6 +26,7 @@ public sealed class RecordingScanStore : IScanStore
     {
         if (Interlocked.Decrement(ref _failBefore) >= 0) throw new InvalidOperationException("store unavailable");
         foreach (var r in records) Inserted.Enqueue((r.GateId, r.ScanId));
+        InsertSizes.Enqueue(records.Count);
         var added = await _inner.InsertAsync(records, cancellationToken);
         if (Interlocked.Decrement(ref _failAfter) >= 0) throw new InvalidOperationException("connection lost after commit");
         return added;

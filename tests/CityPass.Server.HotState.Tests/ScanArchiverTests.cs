@@ -90,6 +90,18 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhatEveryStreamHoldsGoesToTheStoreInOneInsert()
+    {
+        var scans = await ScanAsync(300);
+        var shards = scans.Select(s => RedisKeys.ShardOf(s.VenueId)).Distinct().Count();
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync(scans);
+        Assert.True(shards > 1, "the scans cover several streams");
+        Assert.Equal([scans.Count], _store.InsertSizes);
+    }
+
+    [Fact]
     public async Task EntriesAcknowledgedBeforeARestartAreTrimmedWithoutWaitingForANewScan()
     {
         var scans = await ScanAsync(200);

@@ -77,6 +77,26 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
         Assert.Equal(Passes.Now, records[0].DecidedAt);
     }
 
+    [Fact]
+    public async Task APackedRecordWithAnyFieldButTheNameMalformedIsAFormatError()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var record = (await Hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen)), CancellationToken.None))!.Record;
+        var packed = (string)(await ReadStreamAsync(record.VenueId))[record.ScanId].Fields.Single().Value!;
+        var fields = packed.Split('|');
+        Assert.Equal(14, fields.Length);
+
+        // The archiver parks a FormatException's entry for a human; any other exception would retry it for ever.
+        for (var i = 0; i < 13; i++)
+        {
+            var broken = string.Join('|', fields.Select((f, j) => j == i ? "zz" : f));
+            Assert.Throws<FormatException>(() => ScanStreamFields.Parse([new NameValueEntry(ScanStreamFields.Record, broken)]));
+        }
+        Assert.Throws<FormatException>(() => ScanStreamFields.Parse([new NameValueEntry(ScanStreamFields.Record, string.Join('|', fields[..12]))]));
+        Assert.Equal(record with { DisplayName = "zz" }, ScanStreamFields.Parse([new NameValueEntry(ScanStreamFields.Record, string.Join('|', fields[..13]) + "|zz")]));
+    }
+
     /// <summary>An entry or a dedupe hash as the scan script wrote them before records were packed: one field per value.</summary>
     private static NameValueEntry[] LegacyFields(ScanRecord r, bool withLateUpload = true) =>
     [

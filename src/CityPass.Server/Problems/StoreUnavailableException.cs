@@ -52,8 +52,8 @@ public static class StoreFailures
     /// <summary>
     /// Whether the call that failed may have been carried out all the same. A Redis command whose connection closed
     /// after it was written, or whose reply timed out, may have run: Sentinel closes every client's connection on the
-    /// replica it promotes, and a reply on its way is lost with it. One still waiting to be written, or answered with
-    /// an error, did nothing. Anything else that is not known to be harmless counts as "may have".
+    /// replica it promotes, and a reply on its way is lost with it. One still waiting to be written, answered with an
+    /// error, or refused by our own code, did nothing. Anything else that is not known to be harmless counts as "may have".
     /// </summary>
     public static bool MayHaveTakenEffect(Exception exception)
     {
@@ -65,7 +65,8 @@ public static class StoreFailures
                     return c.CommandStatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog);
                 case RedisTimeoutException t:
                     return t.Commandstatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog);
-                case RedisServerException:
+                // An error answer, or our own refusal (a script that found its deadline passed): nothing was done.
+                case RedisServerException or StoreUnavailableException:
                     return false;
             }
         }

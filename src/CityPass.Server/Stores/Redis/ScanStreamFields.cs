@@ -64,7 +64,7 @@ public static class ScanStreamFields
     public static string Head(ScanAttempt attempt)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        // At most 20 + 32 + 3 × 32 + 3 + 6 + 32 + 20 + 1 characters and 9 separators.
+        // At most 20 + 32 + 3 × 32 + 3 + 10 + 32 + 20 + 1 = 214 characters and 9 separators.
         Span<char> buffer = stackalloc char[256];
         var n = 0;
         Append(buffer, ref n, ToUnixMs(attempt.Now));
@@ -124,15 +124,15 @@ public static class ScanStreamFields
             if (!CitizenPseudonym.TryParse(citizen, out var parsed)) throw new FormatException("Malformed citizen id.");
             citizenId = parsed;
         }
-        var scanId = Guid.Parse(Next(ref rest));
-        var gateId = Guid.Parse(Next(ref rest));
-        var venueId = Guid.Parse(Next(ref rest));
+        var scanId = ParseGuid(Next(ref rest));
+        var gateId = ParseGuid(Next(ref rest));
+        var venueId = ParseGuid(Next(ref rest));
         var direction = ParseDirection(Next(ref rest));
         if (!IssuerId.TryParse(Next(ref rest).ToString(), out var issuer)) throw new FormatException("Malformed issuer.");
-        var token = UInt128.Parse(Next(ref rest), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        if (!UInt128.TryParse(Next(ref rest), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var token)) throw new FormatException("Malformed token id.");
         var scannedAt = ParseLong(Next(ref rest));
-        var late = Next(ref rest) is "1";
-        var allowed = Next(ref rest) is "1";
+        var late = ParseFlag(Next(ref rest));
+        var allowed = ParseFlag(Next(ref rest));
         var code = ParseCode(Next(ref rest).ToString());
         var colour = ParseColour(Next(ref rest).ToString());
         // The rest, '|' and all, is the name.
@@ -151,6 +151,17 @@ public static class ScanStreamFields
         rest = rest[(end + 1)..];
         return field;
     }
+
+    // Every malformed field is a FormatException: the archiver parks such an entry instead of retrying it for ever.
+    private static Guid ParseGuid(ReadOnlySpan<char> text) =>
+        Guid.TryParseExact(text, "N", out var id) ? id : throw new FormatException("Malformed id.");
+
+    private static bool ParseFlag(ReadOnlySpan<char> text) => text switch
+    {
+        "1" => true,
+        "0" => false,
+        _ => throw new FormatException("Malformed flag."),
+    };
 
     private static long ParseLong(ReadOnlySpan<char> text) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw new FormatException("Malformed time.");

@@ -102,6 +102,39 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEntryNoVersionCanReadIsParkedAndTheOthersAreArchived()
+    {
+        var scans = await ScanAsync(50);
+        var stream = RedisKeys.ScanStream(RedisKeys.ShardOf(scans[0].VenueId));
+        await _db.StreamAddAsync(stream, [new NameValueEntry("what", "not a scan")]);
+        await StartArchiverAsync();
+
+        await AssertArchivedExactlyAsync(scans);
+        var dead = RedisKeys.DeadScans(RedisKeys.ShardOf(scans[0].VenueId));
+        await Eventually.TrueAsync(async () => await _db.StreamLengthAsync(dead) == 1 && await PendingAsync() == 0, Patience, "the entry parked, nothing pending");
+        Assert.Equal("not a scan", (string?)(await _db.StreamRangeAsync(dead)).Single()["what"]);
+    }
+
+    [Fact]
+    public async Task AParkedEntryThisVersionCanReadIsArchivedAndLeavesTheDeadLetters()
+    {
+        // As a pod of the version before parks an entry of this one during a release: the same fields, in the dead-letter stream.
+        var scan = (await ScanAsync(1)).Single();
+        var shard = RedisKeys.ShardOf(scan.VenueId);
+        var entry = (await _db.StreamRangeAsync(RedisKeys.ScanStream(shard))).Single();
+        await _db.KeyDeleteAsync(RedisKeys.ScanStream(shard));
+        var dead = RedisKeys.DeadScans(shard);
+        await _db.StreamAddAsync(dead, entry.Values);
+        await _db.StreamAddAsync(dead, [new NameValueEntry("what", "not a scan")]);
+
+        await StartArchiverAsync(new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), RetryParkedEvery = TimeSpan.FromMilliseconds(50) });
+
+        await AssertArchivedExactlyAsync([scan]);
+        await Eventually.TrueAsync(async () => await _db.StreamLengthAsync(dead) == 1, Patience, "the readable entry left the dead letters");
+        Assert.Equal("not a scan", (string?)(await _db.StreamRangeAsync(dead)).Single()["what"]);
+    }
+
+    [Fact]
     public async Task EntriesAcknowledgedBeforeARestartAreTrimmedWithoutWaitingForANewScan()
     {
         var scans = await ScanAsync(200);

@@ -26,6 +26,13 @@ public sealed record ScanArchiverOptions
 
     public TimeSpan ClaimEvery { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often the parked entries of a shard (<see cref="RedisKeys.DeadScans"/>) are read again: one this version can
+    /// read (a pod of the version before parked an entry of this one during a release, or a fix came out) is archived
+    /// and leaves the dead-letter stream.
+    /// </summary>
+    public TimeSpan RetryParkedEvery { get; init; } = TimeSpan.FromMinutes(1);
+
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -86,6 +93,7 @@ public sealed class ScanArchiver : BackgroundService
         public bool MayNeedTrim { get; set; } = true;
         public long NextClaim { get; set; }
         public long NextForget { get; set; }
+        public long NextRetryParked { get; set; }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,6 +178,11 @@ public sealed class ScanArchiver : BackgroundService
                     shard.NextForget = _clock.GetTimestamp() + (long)(every.TotalSeconds * _clock.TimestampFrequency);
                     await ForgetIdleConsumersAsync(redis, shard);
                 }
+                if (_clock.GetTimestamp() >= shard.NextRetryParked)
+                {
+                    shard.NextRetryParked = _clock.GetTimestamp() + (long)(_options.RetryParkedEvery.TotalSeconds * _clock.TimestampFrequency);
+                    await RetryParkedAsync(redis, shard);
+                }
             }
             return new Batch(shard, entries);
         }
@@ -203,6 +216,44 @@ public sealed class ScanArchiver : BackgroundService
             // A live archiver polls every few hundred milliseconds; if one is removed anyway, its next read recreates it.
             if (consumer.Name == Consumer || consumer.PendingMessageCount != 0 || consumer.IdleTimeInMilliseconds < _options.ForgetConsumersIdle.TotalMilliseconds) continue;
             await redis.StreamDeleteConsumerAsync(shard.Stream, Group, consumer.Name);
+        }
+    }
+
+    /// <summary>
+    /// Archives the parked entries of the shard this version can read, then deletes them from the dead-letter stream
+    /// (insert first: a crash in between inserts them again, which the store ignores). The rest stay for a human.
+    /// </summary>
+    private async Task RetryParkedAsync(IDatabase redis, Shard shard)
+    {
+        var dead = RedisKeys.DeadScans(shard.Index);
+        RedisValue after = "-";
+        // Bounded, so a dead-letter stream grown huge by a bug cannot stall the round: the rest waits for the next try.
+        for (var page = 0; page < 20; page++)
+        {
+            var entries = await redis.StreamRangeAsync(dead, after, "+", _options.BatchSize);
+            if (entries.Length == 0) return;
+            after = "(" + (string?)entries[^1].Id;
+            var records = new List<ScanRecord>();
+            var ids = new List<RedisValue>();
+            foreach (var entry in entries)
+            {
+                try
+                {
+                    records.Add(ScanStreamFields.Parse(entry.Values));
+                    ids.Add(entry.Id);
+                }
+                catch (FormatException)
+                {
+                    // Still unreadable: it stays parked.
+                }
+            }
+            if (records.Count > 0)
+            {
+                await _store.InsertAsync(records, CancellationToken.None);
+                await redis.StreamDeleteAsync(dead, [.. ids]);
+                _logger.LogInformation("Archived {Count} scan entries parked on shard {Shard} that this version can read.", records.Count, shard.Index);
+            }
+            if (entries.Length < _options.BatchSize) return;
         }
     }
 

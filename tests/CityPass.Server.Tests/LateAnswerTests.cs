@@ -46,17 +46,7 @@ public sealed class LateAnswerTests : IAsyncLifetime
     [Fact]
     public async Task AScanAnsweredAfterTheBudgetIsTakenBackEverywhereAndItsRetryIsDecidedAfresh()
     {
-        var gate = Outages.GateHttp(App, "上海图书馆");
-        var venue = await App.VenueIdAsync("上海图书馆");
-        var gateId = Outages.GateId(App, "上海图书馆");
-        var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
-        var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
-        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
-        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(johnId, out var johnPseudonym));
-        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);
-        // John's hot copy is in Redis: his scan is one script call, run the moment it reaches Redis.
-        Assert.Equal("1", await Outages.EventuallyAsync(() => _redis.CliAsync("EXISTS", RedisKeys.Citizen(johnPseudonym)), r => r == "1"));
-        var keys = new RedisKeys.Venue(venue);
+        var (gate, venue, gateId, keys, john, johnId) = await Outages.LibrarySceneAsync(App, _redis);
 
         _proxy.ReplyDelay = TimeSpan.FromMilliseconds(700);
         var scanId = Guid.NewGuid();
@@ -84,17 +74,7 @@ public sealed class LateAnswerTests : IAsyncLifetime
     [Fact]
     public async Task AScanWhoseAnswerIsLostWithTheConnectionIsTakenBack()
     {
-        var gate = Outages.GateHttp(App, "上海图书馆");
-        var venue = await App.VenueIdAsync("上海图书馆");
-        var gateId = Outages.GateId(App, "上海图书馆");
-        var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
-        var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
-        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
-        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(johnId, out var johnPseudonym));
-        // A first scan warms the path up, so John's is one script call with nothing else waiting on a reply.
-        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);
-        Assert.Equal("1", await Outages.EventuallyAsync(() => _redis.CliAsync("EXISTS", RedisKeys.Citizen(johnPseudonym)), r => r == "1"));
-        var keys = new RedisKeys.Venue(venue);
+        var (gate, _, gateId, keys, john, johnId) = await Outages.LibrarySceneAsync(App, _redis);
 
         // Redis runs the script at once; its answer is held back, then lost with the connection well within the budget.
         _proxy.ReplyDelay = TimeSpan.FromSeconds(30);

@@ -65,6 +65,26 @@ public static class Outages
         }
     }
 
+    /// <summary>The library's north gate, its venue, and John's pass, ready for a scan that is one script call.</summary>
+    public sealed record LibraryScene(HttpClient Gate, Guid VenueId, Guid GateId, RedisKeys.Venue Keys, string JohnsPass, string JohnsId);
+
+    /// <summary>
+    /// Zhang has entered the library (occupancy 1, and the scan path is warm: nothing else waits on a reply), and
+    /// John's hot copy is in <paramref name="redis"/>, so his scan is one script call, run the moment it reaches Redis.
+    /// </summary>
+    public static async Task<LibraryScene> LibrarySceneAsync(CityPassApp app, RedisServer redis)
+    {
+        var gate = GateHttp(app, "上海图书馆");
+        var venue = await app.VenueIdAsync("上海图书馆");
+        var zhang = await (await app.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var john = await (await app.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
+        var johnId = await app.CitizenIdAsync(Phones.JohnGreen);
+        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(johnId, out var johnPseudonym));
+        Assert.Equal(HttpStatusCode.OK, (await ScanAsync(gate, zhang, Guid.NewGuid())).Status);
+        Assert.Equal("1", await EventuallyAsync(() => redis.CliAsync("EXISTS", RedisKeys.Citizen(johnPseudonym)), r => r == "1"));
+        return new LibraryScene(gate, venue, GateId(app, "上海图书馆"), new RedisKeys.Venue(venue), john, johnId);
+    }
+
     public static void AssertRefusedInTime((HttpStatusCode Status, string? Code, TimeSpan Took, HttpResponseMessage Response) scan)
     {
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (scan.Status, scan.Code));
@@ -130,16 +150,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     [Fact]
     public async Task AScanRefusedWhileRedisHangsLeavesNoEntryNoRecordAndNoOccupancyWhenItResumes()
     {
-        var gate = Outages.GateHttp(App, "上海图书馆");
-        var venue = await App.VenueIdAsync("上海图书馆");
-        var gateId = Outages.GateId(App, "上海图书馆");
-        var zhang = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
-        var john = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
-        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, Guid.NewGuid())).Status);
-        // John's hot copy is in Redis (the reconciler pushes every second here): his scan is one script call.
-        Assert.True(CityPass.Core.Citizens.CitizenPseudonym.TryParse(await App.CitizenIdAsync(Phones.JohnGreen), out var johnId));
-        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("EXISTS", RedisKeys.Citizen(johnId)), r => r == "1"));
-        var keys = new RedisKeys.Venue(venue);
+        var (gate, venue, gateId, keys, john, johnId) = await Outages.LibrarySceneAsync(App, _redis);
         var streamBefore = await RedisAsync("XLEN", keys.Stream);
 
         _redis.Pause();
@@ -152,7 +163,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal("PONG", await RedisAsync("PING"));
         Assert.Equal("1", await RedisAsync("GET", keys.Occupancy));
         Assert.Equal("0", await RedisAsync("EXISTS", keys.Dedupe(gateId, scanId)));
-        Assert.Equal("0", await RedisAsync("SISMEMBER", keys.Presence, await App.CitizenIdAsync(Phones.JohnGreen)));
+        Assert.Equal("0", await RedisAsync("SISMEMBER", keys.Presence, johnId));
         Assert.True(long.Parse(await RedisAsync("XLEN", keys.Stream), CultureInfo.InvariantCulture) <= long.Parse(streamBefore, CultureInfo.InvariantCulture));
         // The gate's retry is decided now, as a first answer.
         var retry = await Outages.EventuallyAsync(() => Outages.ScanAsync(gate, john, scanId), s => s.Status == HttpStatusCode.OK);

@@ -63,6 +63,7 @@ try
     var hot = new RedisHotState(multiplexer);
     var venues = Enumerable.Range(0, 64).Select(_ => Guid.NewGuid()).ToArray();
     var policy = new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false };
+    var window = new ScanOptions().DedupeWindow;
     var scans = 0;
     Task Scan()
     {
@@ -70,7 +71,10 @@ try
         var now = DateTimeOffset.UtcNow;
         var pass = new PassClaims(new IssuerId(330100), SignatureSuite.Es256, 1, 1, now.AddSeconds(-5), now.AddMinutes(1), StatusColour.Green, 1,
             Credentials.None, TokenId.NewRandom(), null);
-        return hot.ScanAsync(new ScanAttempt(Guid.NewGuid(), Guid.NewGuid(), venues[i % venues.Length], ScanDirection.In, pass, policy, now, now), CancellationToken.None);
+        return hot.ScanAsync(new ScanAttempt(Guid.NewGuid(), Guid.NewGuid(), venues[i % venues.Length], ScanDirection.In, pass, policy, now, now)
+        {
+            DedupeWindow = window,
+        }, CancellationToken.None);
     }
 
     var rows = new List<string>();

@@ -34,7 +34,10 @@ public static class Passes
 
     public static ScanAttempt Attempt(Guid venueId, PassClaims claims, ScanDirection direction = ScanDirection.In, VenuePolicy? policy = null,
         Guid? gateId = null, Guid? scanId = null) =>
-        new(scanId ?? Guid.NewGuid(), gateId ?? Guid.NewGuid(), venueId, direction, claims, policy ?? OpenDoor, Now.AddMilliseconds(-120), Now);
+        new(scanId ?? Guid.NewGuid(), gateId ?? Guid.NewGuid(), venueId, direction, claims, policy ?? OpenDoor, Now.AddMilliseconds(-120), Now)
+        {
+            DedupeWindow = new ScanOptions().DedupeWindow,
+        };
 
     /// <summary>The same scan sent two days after the gate made it, as the scan service hands a late upload on.</summary>
     public static ScanAttempt UploadedLate(ScanAttempt attempt) => attempt with { ScannedAt = Now.AddDays(-2), LateUpload = true };

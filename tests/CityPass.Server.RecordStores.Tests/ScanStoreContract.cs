@@ -88,7 +88,7 @@ public abstract class ScanStoreContract : StoreContract
     public async Task TheSameGatesScanIdDecidedAgainAfterTheDedupeWindowIsKeptToo()
     {
         var first = Scan(Now);
-        var again = first with { DecidedAt = Now + ScanAttempt.DedupeWindow + TimeSpan.FromMinutes(1), Code = DecisionCode.TokenReplayed, Allowed = false };
+        var again = first with { DecidedAt = Now + new ScanOptions().DedupeWindow + TimeSpan.FromMinutes(1), Code = DecisionCode.TokenReplayed, Allowed = false };
 
         Assert.Equal(2, await Scans.InsertAsync([first, again], None));
 

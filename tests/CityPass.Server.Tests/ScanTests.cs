@@ -4,7 +4,11 @@ using System.Text.Json;
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Redis;
 using CityPass.Server.Tests.Support;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CityPass.Server.Tests;
 
@@ -97,6 +101,43 @@ public abstract class ScanTests(StoreMode mode) : AppTest(mode)
         // It set no replay mark and no presence: the same pass, scanned live, enters and is counted.
         var live = await gate.DecideAsync(text);
         Assert.Equal(("allowed", 1, false), (live.Code, live.Body.GetProperty("occupancy").GetInt32(), live.Body.GetProperty("lateUpload").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task AScanSentAgainAsALateUploadAfterItsAnswerLeftTheHotStateGetsItsArchivedAnswer()
+    {
+        var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var text = await zhang.PassTextAsync();
+        var gate = App.Gate("上海图书馆");
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        var options = App.Get<IOptions<ScanOptions>>().Value;
+        var scannedAt = DateTimeOffset.FromUnixTimeMilliseconds(App.Clock.GetUtcNow().AddSeconds(-100).ToUnixTimeMilliseconds());
+        var scanId = Guid.NewGuid();
+
+        var first = await gate.DecideAsync(text, scanId: scanId, scannedAt: scannedAt);
+        Assert.Equal(("allowed", 1, false), (first.Code, first.Body.GetProperty("occupancy").GetInt32(), first.Body.GetProperty("lateUpload").GetBoolean()));
+        await EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans"), s => s.GetProperty("items").GetArrayLength() >= 1);
+
+        // The gate never heard that answer, decided offline, and sends its journal after the hot state let the answer go.
+        if (App.Mode == StoreMode.RedisAndPostgres)
+        {
+            App.Clock.Advance(options.LateAfter);
+            Assert.True(await App.Get<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync(new RedisKeys.Venue(venueId).Dedupe(gate.GateId, scanId)));
+        }
+        else
+        {
+            App.Clock.Advance(options.DedupeWindow + TimeSpan.FromMinutes(1));
+        }
+        // The pass scanned has expired by now, and the server checks a late upload's pass against its own clock (issue 15 changes that).
+        text = await zhang.PassTextAsync();
+        var again = await gate.DecideAsync(text, scanId: scanId, scannedAt: scannedAt);
+
+        Assert.Equal(("allowed", 1, true, false), (again.Code, again.Body.GetProperty("occupancy").GetInt32(),
+            again.Body.GetProperty("duplicate").GetBoolean(), again.Body.GetProperty("lateUpload").GetBoolean()));
+        await Task.Delay(300); // a second record would have reached the archive by now
+        var log = (await library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/scans")).GetProperty("items");
+        Assert.Equal(scanId, Assert.Single(log.EnumerateArray()).GetProperty("scanId").GetGuid());
     }
 
     [Fact]

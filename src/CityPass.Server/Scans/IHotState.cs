@@ -36,8 +36,8 @@ public sealed record ScanAttempt(
     /// </summary>
     public bool LateUpload { get; init; }
 
-    /// <summary>How long a gate may retry a scan (same gate, same ScanId) and get the first answer.</summary>
-    public static TimeSpan DedupeWindow { get; } = TimeSpan.FromHours(24);
+    /// <summary>How long the hot state keeps the first answer for a retry (same gate, same ScanId): <see cref="ScanOptions.DedupeWindow"/>.</summary>
+    public required TimeSpan DedupeWindow { get; init; }
 }
 
 /// <summary>The answer to a scan. <see cref="Duplicate"/>: this gate sent this ScanId before and this is the first answer, unchanged.</summary>

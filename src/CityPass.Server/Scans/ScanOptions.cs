@@ -30,6 +30,18 @@ public sealed class ScanOptions
 
     public bool IsLateUpload(DateTimeOffset scannedAt, DateTimeOffset now) => now - scannedAt > LateAfter;
 
+    /// <summary>
+    /// How long the hot state keeps a scan's first answer for the gate's retries. A retry that is still live (its
+    /// scannedAt within <see cref="LateAfter"/> of now) comes at most LateAfter plus the skew a gate's clock may run
+    /// ahead after the first decision; a later retry is a late upload, and those are looked up in the archive first
+    /// (<see cref="ScanService"/>). The margin on top is for the archiver's lag, so the answer is in PostgreSQL before
+    /// it leaves Redis. Short on purpose: every answer in the window is Redis memory, and rewritten with its
+    /// append-only file (12 minutes at the defaults; at 10,000 scans/s a 24-hour window was 864 million answers).
+    /// </summary>
+    public TimeSpan DedupeWindow => LateAfter + ScanService.MaxScannedAtFuture + ArchiveLagAllowance;
+
+    private static readonly TimeSpan ArchiveLagAllowance = TimeSpan.FromMinutes(5);
+
     public IEnumerable<string> Validate()
     {
         if (BudgetMilliseconds is < 20 or > 10_000) yield return "Scans:BudgetMilliseconds is between 20 and 10000.";

@@ -64,9 +64,11 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         {
             RunBy = started + (long)(_options.RunDeadline.TotalSeconds * Stopwatch.Frequency),
             LateUpload = _options.IsLateUpload(scannedAt, now),
+            DedupeWindow = _options.DedupeWindow,
         };
 
-        var outcome = await DecideWithinBudgetAsync(attempt, started, cancellationToken);
+        var outcome = (attempt.LateUpload ? await ArchivedAnswerAsync(attempt, started, cancellationToken) : null)
+            ?? await DecideWithinBudgetAsync(attempt, started, cancellationToken);
 
         var r = outcome.Record;
         metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
@@ -170,6 +172,27 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
                     e.GetType().Name, attempt.GateId, attempt.ScanId);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The first answer to a late upload that repeats a scan already archived: a gate that got no answer in time,
+    /// decided offline and sends its journal hours later, after the hot state's dedupe answer has gone
+    /// (<see cref="ScanOptions.DedupeWindow"/>). Read-only, so a store that does not answer within the budget
+    /// is a plain 503: the gate keeps the scan and sends it again.
+    /// </summary>
+    private async Task<ScanOutcome?> ArchivedAnswerAsync(ScanAttempt attempt, long started, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(BudgetLeft(started));
+        try
+        {
+            if (await archive.GetAsync(attempt.GateId, attempt.ScanId, budget.Token) is not { } first) return null;
+            return new ScanOutcome(first, await hot.GetOccupancyAsync(attempt.VenueId, budget.Token), Duplicate: true);
+        }
+        catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreUnavailableException(Store.Records, "no answer within the scan budget", e);
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
                 citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now, a.LateUpload);
             outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
-            _seen[(a.GateId, a.ScanId)] = new Seen(outcome, a.Now + ScanAttempt.DedupeWindow, moved);
+            _seen[(a.GateId, a.ScanId)] = new Seen(outcome, a.Now + a.DedupeWindow, moved);
         }
         await archive.InsertAsync([outcome.Record], cancellationToken);
         return outcome;

@@ -76,7 +76,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[9] = policy.AntiPassback ? 1 : 0;
         args[10] = policy.Hours is not { } hours || hours.IsOpenAt(a.Now) ? 1 : 0;
         args[11] = replayMs;
-        args[12] = (long)ScanAttempt.DedupeWindow.TotalMilliseconds;
+        args[12] = (long)a.DedupeWindow.TotalMilliseconds;
         args[13] = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } deadline ? deadline : Empty;
         args[14] = a.LateUpload ? 1 : 0;
         args[15] = ScanStreamFields.Head(a);

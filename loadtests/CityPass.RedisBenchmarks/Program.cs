@@ -16,6 +16,8 @@ using StackExchange.Redis;
 // same redis-server in the same run. Usage:
 //   dotnet run -c Release --project loadtests/CityPass.RedisBenchmarks -- [--port P] [--requests 200000] [--clients 50] [--rounds 3] [--output file.md]
 //     [--extra protocol=resp2]   (appended to the connection string, e.g. to compare settings)
+//   dotnet run -c Release --project loadtests/CityPass.RedisBenchmarks -- --memory [--citizens 1000000] [--scans 200000] [--output report.md]
+//     instead: the Redis bytes per citizen and per scan, through the server's RedisHotState (MemoryRun.cs; issue 14, target 7)
 var arguments = ParseArguments(args);
 var requests = int.Parse(arguments.GetValueOrDefault("requests", "200000"), CultureInfo.InvariantCulture);
 var clients = int.Parse(arguments.GetValueOrDefault("clients", "50"), CultureInfo.InvariantCulture);
@@ -42,6 +44,12 @@ try
 {
     var extra = arguments.GetValueOrDefault("extra", "");
     await using var multiplexer = await ConnectWithRetryAsync($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}" + (extra.Length > 0 ? "," + extra : ""));
+    if (arguments.ContainsKey("memory"))
+    {
+        await MemoryRun.RunAsync(multiplexer, arguments);
+        return;
+    }
+
     var db = multiplexer.GetDatabase();
     var script = new RedisScript("return redis.call('GET', KEYS[1])");
     await RedisScript.LoadAllAsync(multiplexer.GetServers()[0]);
@@ -206,6 +214,11 @@ static int FreePort()
 static Dictionary<string, string> ParseArguments(string[] args)
 {
     var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-    for (var i = 0; i + 1 < args.Length; i += 2) result[args[i].TrimStart('-')] = args[i + 1];
+    for (var i = 0; i < args.Length; i++)
+    {
+        // A name followed by another name, or by nothing, is a switch (--memory).
+        var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+        result[args[i].TrimStart('-')] = hasValue ? args[++i] : "";
+    }
     return result;
 }

@@ -122,7 +122,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         var machine = await MachineAsync();
         if (machine.ChromiumSeenRunning) _notes.Add("Chromium (the other engineer's browser tests) was running when the run started: the machine was busier than usual.");
 
-        var rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, options.ServerSettings, Say);
+        var rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, options.ServerSettings, Say, options.RedisSettings);
         try
         {
             var (redisServer, postgres) = (rig.Redis, rig.Postgres);
@@ -168,7 +168,7 @@ public sealed partial class LoadTestRun(RunOptions options)
 
     private string Command() => "loadtests/run.sh" + (options.Soak ? $" --soak-minutes {options.SoakDuration.TotalMinutes:0.#}" : "")
         + string.Concat(options.ServerSettings.Select(kv => $" --set {kv.Key}={kv.Value}")) + (options.Profile ? "" : " --no-profile")
-        + (options.RedisAppendOnly ? "" : " --redis-no-aof");
+        + (options.RedisAppendOnly ? "" : " --redis-no-aof") + string.Concat(options.RedisSettings.Select(kv => $" --redis-set {kv.Key}={kv.Value}"));
 
     private static Dictionary<string, string> Scans(int retry = 0, int refresh = 0, int status = 0) => new()
     {
@@ -235,15 +235,18 @@ public sealed partial class LoadTestRun(RunOptions options)
         };
         var threads = Math.Min(options.WrkThreads, connections);
         AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(title)} ({duration.TotalSeconds:N0} s) ...");
+        var redisServer = _redis!.Multiplexer.GetServers()[0];
+        var persistenceBefore = options.RedisAppendOnly ? await RedisPersistence.TakeAsync(redisServer) : null;
         var before = _cpu!.Take();
         var wrk = await Wrk.RunAsync(new WrkRun(id, script, threads, connections, duration, env), _server!.BaseAddress, _wrkDir, Path.Combine(_tmp, id + ".wrk.txt"));
         var cpu = CpuMeter.Between(before, _cpu.Take());
+        var persistence = persistenceBefore is null ? null : (await RedisPersistence.TakeAsync(redisServer)).Since(persistenceBefore);
         var backlog = await ArchiveCheck.BacklogAsync(_redis!);
         var log = script == "scans.lua" ? _logs.Read(Path.Combine(_tmp, id), TimeSpan.FromSeconds(duration.TotalSeconds >= 120 ? 30 : 5)) : null;
         var result = new ScenarioResult(id, group, title, script == "ping.lua" ? "GET /v1/ping" : "POST /v1/scans", connections, rate, wrk.DurationSeconds,
             wrk.RequestsPerSecond, log?.Latency ?? wrk.WrkLatency, wrk.WrkLatency, wrk.Statuses, wrk.Kinds, wrk.Codes, wrk.Count5xx, wrk.SocketErrors,
             wrk.Retries, wrk.RetriesAnsweredAsDuplicate, wrk.RetriesWithChangedCode, log?.NewScansMarkedDuplicate ?? 0, cpu, log?.Windows ?? [],
-            backlog, drained);
+            backlog, drained, persistence);
         if (group != "warm-up" && keep) _scenarios.Add(result);
         AnsiConsole.MarkupLine(Markup.Escape($"    {wrk.RequestsPerSecond,9:N0} req/s  p50 {result.Latency.P50:0.00} ms  p99 {result.Latency.P99:0.00} ms  max {result.Latency.Max:0.0} ms  " +
             $"non-2xx {wrk.Non2xx}  5xx {wrk.Count5xx}  errors {wrk.SocketErrors}  archive backlog {backlog:N0} (drained {drained:N1} s before)  CPU: {Format(cpu)}"));

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace CityPass.LoadTests;
 
 /// <summary>
-/// A redis-server of the runner's own on a free loopback port, configured as production would run it
-/// (append-only file, fsync every second), in a temp directory that goes with it. The fault run kills it
+/// A redis-server of the runner's own on a free loopback port, configured as production runs it (append-only file,
+/// fsync every second, no fsync while a rewrite runs, no snapshots: k8s/base/redis-scripts.yaml), in a temp
+/// directory that goes with it. The fault run kills it
 /// and starts it again on the same port and directory: with what its append-only file had, or empty.
 /// </summary>
 public sealed class LocalRedis : IAsyncDisposable
@@ -12,11 +13,13 @@ public sealed class LocalRedis : IAsyncDisposable
     private readonly string _workDirectory;
     private readonly string _directory;
     private readonly bool _appendOnly;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     // None between a kill and the start after it.
     private ChildProcess? _process;
 
-    private LocalRedis(string workDirectory, string directory, int port, bool appendOnly)
+    private LocalRedis(string workDirectory, string directory, int port, bool appendOnly, IReadOnlyDictionary<string, string>? settings)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _workDirectory = workDirectory;
         _directory = directory;
         Port = port;
@@ -30,11 +33,12 @@ public sealed class LocalRedis : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task<LocalRedis> StartAsync(string workDirectory, bool appendOnly = true)
+    /// <param name="settings">redis-server settings over production's, for an experiment (name without the dashes, value).</param>
+    public static async Task<LocalRedis> StartAsync(string workDirectory, bool appendOnly = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         var directory = Path.Combine(workDirectory, "redis");
         Directory.CreateDirectory(directory);
-        var redis = new LocalRedis(workDirectory, directory, Processes.FreeLoopbackPort(), appendOnly);
+        var redis = new LocalRedis(workDirectory, directory, Processes.FreeLoopbackPort(), appendOnly, settings);
         try
         {
             await redis.LaunchAsync();
@@ -77,7 +81,9 @@ public sealed class LocalRedis : IAsyncDisposable
         var port = Port.ToString(CultureInfo.InvariantCulture);
         var process = _process = new ChildProcess("redis-server",
             ["--port", port, "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", _appendOnly ? "yes" : "no",
-             "--appendfsync", "everysec", "--save", "", "--protected-mode", "yes"],
+             "--appendfsync", "everysec", "--no-appendfsync-on-rewrite", "yes", "--save", "", "--protected-mode", "yes",
+             // Later arguments win: an experiment's settings over these.
+             .. _settings.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })],
             Path.Combine(_workDirectory, "redis.log"));
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

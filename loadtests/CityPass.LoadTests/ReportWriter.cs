@@ -33,6 +33,8 @@ public static class ReportWriter
 
     private static string Ms(double x) => x.ToString(x >= 100 ? "0" : "0.00", CultureInfo.InvariantCulture);
 
+    private static string Aof(RedisPersistence? p) => p is null ? "– | –" : string.Create(CultureInfo.InvariantCulture, $"{p.Rewrites} | {p.DelayedFsyncs}");
+
     private static string Cpu(CpuSplit c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Server:0.00} / {c.LoadGenerator:0.00} / {c.Redis:0.00} / {c.Postgres:0.00} / {c.Other + c.Runner:0.00} / {c.Idle:0.00}");
 
@@ -95,11 +97,13 @@ public static class ReportWriter
         sb.Append("A scan is timed from its slot when it left more than 1.5 ms late (no free connection, or the server fell behind), else from its ");
         sb.Append("send: a stall shows in the percentiles instead of being hidden by the closed loop (coordinated omission). wrk's own ");
         sb.Append("figures (from the send) are beside them. 1% of the scans are retries of an answered scan.\n\n");
-        sb.Append("| scenario | target/s | achieved/s | p50 | p90 | p99 | p99.9 | max | wrk p50 | wrk p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.Append("The last columns are Redis's append-only file during the step: rewrites (each a fork that writes the whole data set), and fsyncs it ");
+        sb.Append("delayed because the disk was still busy with the last one (each stops Redis's writes for up to 2 s).\n\n");
+        sb.Append("| scenario | target/s | achieved/s | p50 | p90 | p99 | p99.9 | max | wrk p50 | wrk p99 | AOF rewrites | delayed fsyncs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var s in run.Scenarios.Where(s => s.TargetRate is not null))
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {s.Title} | {N(s.TargetRate!.Value)} | {N(s.RequestsPerSecond)} | {Ms(s.Latency.P50)} | {Ms(s.Latency.P90)} | {Ms(s.Latency.P99)} | {Ms(s.Latency.P999)} | {Ms(s.Latency.Max)} | {Ms(s.WrkLatency.P50)} | {Ms(s.WrkLatency.P99)} |\n");
+                $"| {s.Title} | {N(s.TargetRate!.Value)} | {N(s.RequestsPerSecond)} | {Ms(s.Latency.P50)} | {Ms(s.Latency.P90)} | {Ms(s.Latency.P99)} | {Ms(s.Latency.P999)} | {Ms(s.Latency.Max)} | {Ms(s.WrkLatency.P50)} | {Ms(s.WrkLatency.P99)} | {Aof(s.Persistence)} |\n");
         }
 
         sb.Append("\n## 3. Mixed traffic\n\n90% scans (1% of them retries), 9% pass refreshes (GET /v1/me/pass as one of the signed-in citizens), ");
@@ -181,7 +185,7 @@ public static class ReportWriter
         sb.Append(string.Join(", ", run.ServerOverrides.Select(kv => $"`{kv.Key}={kv.Value}`"))).Append(". Rate limits per gate and per citizen stay at their defaults.\n");
         sb.Append(run.Command.Contains("--redis-no-aof", StringComparison.Ordinal)
             ? "- Redis: **no append-only file** (experiment). "
-            : "- Redis: append-only file, fsync every second, automatic rewrites (the default thresholds). ");
+            : "- Redis: append-only file, fsync every second except while a rewrite runs (`no-appendfsync-on-rewrite yes`), automatic rewrites (the default thresholds), no snapshots. ");
         sb.Append("PostgreSQL: default durability (fsync, synchronous commit on), shared_buffers 512 MB.\n");
         if (run.Notes.Count > 0)
         {

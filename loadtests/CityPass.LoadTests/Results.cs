@@ -12,7 +12,9 @@ public sealed record ScenarioResult(
     long Count5xx, long SocketErrors, long Retries, long RetriesAnsweredAsDuplicate, long RetriesWithChangedCode, long NewScansMarkedDuplicate,
     CpuSplit Cpu, IReadOnlyList<WindowStats> Windows,
     // Scan records not yet archived when the step ended, and how long the archiver took to drain them before the next step.
-    long ArchiveBacklogAfter, double ArchiveDrainSeconds);
+    long ArchiveBacklogAfter, double ArchiveDrainSeconds,
+    // What Redis's append-only file did during the step (rewrites, delayed fsyncs): null without one.
+    RedisPersistence? Persistence = null);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
 

@@ -56,6 +56,9 @@ public sealed record RunOptions
     /// <summary>Redis persistence: the append-only file (fsync every second, as production would run it), or none (an experiment).</summary>
     public bool RedisAppendOnly { get; init; } = true;
 
+    /// <summary>redis-server settings for an experiment (--redis-set no-appendfsync-on-rewrite=no), over production's (<see cref="LocalRedis"/>).</summary>
+    public IReadOnlyDictionary<string, string> RedisSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Extra server settings for an experiment (--set HotState__ReconcileSeconds=600), on top of the run's own.</summary>
     public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
 
@@ -203,6 +206,7 @@ public sealed record RunOptions
           --no-docs         do not update docs/performance.md
           --out DIR         results directory (default loadtests/results/<UTC timestamp>)
           --redis-no-aof    run redis-server without its append-only file (an experiment: rewrites fork and compete for the cores)
+          --redis-set K=V   a redis-server setting for an experiment, over production's (e.g. no-appendfsync-on-rewrite=no)
           --set KEY=VALUE   an extra server setting for an experiment (environment form, e.g. HotState__ReconcileSeconds=600)
           --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
           --ab-name NAME    what the baseline is (a commit), for the report
@@ -251,6 +255,7 @@ public sealed record RunOptions
                 "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
                 "--ab-name" => o with { AbBaselineName = Next() },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--redis-set" => o with { RedisSettings = new Dictionary<string, string>(o.RedisSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 "--set" => o with { ServerSettings = new Dictionary<string, string>(o.ServerSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

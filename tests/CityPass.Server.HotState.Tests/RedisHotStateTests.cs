@@ -123,52 +123,26 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
         Assert.True(ScanStreamFields.Parse([.. LegacyFields(record), new(ScanStreamFields.Withdrawn, "1")]).Withdrawn);
     }
 
-    /// <summary>Writes <paramref name="attempt"/>'s dedupe answer as a hash, as the scan script did before answers were packed.</summary>
-    private async Task<ScanRecord> WriteLegacyAnswerAsync(ScanAttempt attempt, int occupancy)
+    [Fact]
+    public async Task ADedupeAnswerKeepsOnlyWhatTheDecisionAddedAndARetryGetsTheFirstAnswerBack()
     {
-        var record = new ScanRecord(attempt.ScanId, attempt.GateId, attempt.VenueId, attempt.Direction, true, DecisionCode.Allowed,
-            attempt.Claims.Colour, "张*", attempt.Claims.Pseudonym, attempt.Claims.Issuer, attempt.Claims.TokenId, attempt.ScannedAt, attempt.Now);
+        var citizen = Passes.NewCitizen() with { MaskedName = "A|B*" };
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
+        var first = (await Hot.ScanAsync(attempt, CancellationToken.None))!;
         var key = new RedisKeys.Venue(attempt.VenueId).Dedupe(attempt.GateId, attempt.ScanId);
-        await _db.HashSetAsync(key, [.. LegacyFields(record).Select(f => new HashEntry(f.Name, f.Value)), new("occupancy", occupancy), new("moved", 1)]);
-        await _db.KeyExpireAsync(key, TimeSpan.FromMinutes(5));
-        return record;
-    }
 
-    [Fact]
-    public async Task ARetryOfAScanAnsweredBeforeAnswersWerePackedGetsThatAnswer()
-    {
-        var citizen = Passes.NewCitizen();
-        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
-        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
-        var first = await WriteLegacyAnswerAsync(attempt, occupancy: 7);
+        var answer = (string)(await _db.StringGetAsync(key))!;
+        Assert.Equal($"0I|1|{ScanStreamFields.ToUnixMs(Passes.Now)}|0|1|allowed|green|A|B*", answer);
+        Assert.InRange(key.Length, 75, 76); // cp:{s:k}:a: and the two ids, k of one or two digits
+        var retry = (await Hot.ScanAsync(attempt with { Now = Passes.Now.AddSeconds(1) }, CancellationToken.None))!;
+        Assert.Equal((true, first.Record, 1), (retry.Duplicate, retry.Record, retry.Occupancy));
+        Assert.StartsWith("1I|", (string?)await _db.StringGetAsync(key), StringComparison.Ordinal);
 
-        var retry = await Hot.ScanAsync(attempt with { Now = Passes.Now.AddSeconds(1) }, CancellationToken.None);
-
-        Assert.Equal((true, first, 7), (retry!.Duplicate, retry.Record, retry.Occupancy));
-        Assert.Equal("1", (string?)await _db.HashGetAsync(new RedisKeys.Venue(attempt.VenueId).Dedupe(attempt.GateId, attempt.ScanId), "told"));
-        Assert.Empty(await ReadStreamAsync(attempt.VenueId));
-    }
-
-    [Fact]
-    public async Task AScanAnsweredBeforeAnswersWerePackedIsTakenBack()
-    {
-        var citizen = Passes.NewCitizen();
-        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
-        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
-        var venue = new RedisKeys.Venue(attempt.VenueId);
-        // What that scan did: counted, inside, its replay mark set.
-        await _db.StringSetAsync(venue.Occupancy, 1);
-        await _db.SetAddAsync(venue.Presence, citizen.Id.ToString());
-        await _db.StringSetAsync(venue.ReplayMark(attempt.Claims.TokenId), "1");
-        var record = await WriteLegacyAnswerAsync(attempt, occupancy: 1);
-
-        Assert.True(await Hot.WithdrawAsync(attempt, CancellationToken.None));
-
-        Assert.Equal((0, false, false, false), (await Hot.GetOccupancyAsync(attempt.VenueId, CancellationToken.None),
-            await _db.SetContainsAsync(venue.Presence, citizen.Id.ToString()), await _db.KeyExistsAsync(venue.ReplayMark(attempt.Claims.TokenId)),
-            await _db.KeyExistsAsync(venue.Dedupe(attempt.GateId, attempt.ScanId))));
-        var withdrawal = ScanStreamFields.Parse((await ReadStreamAsync(attempt.VenueId))[attempt.ScanId].Fields);
-        Assert.Equal(record with { Withdrawn = true }, withdrawal);
+        foreach (var broken in new[] { "0I", "0I|x|1|0|1|allowed|green|A", "0I|1|1|2|1|allowed|green|A", "0I|1|1|0|1|nope|green|A", "0I|1|1|0|1|allowed|blue|A", "0I|1|1|0|1|allowed|green" })
+        {
+            Assert.Throws<FormatException>(() => ScanStreamFields.ParseDedupeAnswer(broken, attempt));
+        }
     }
 
     [Fact]

@@ -125,7 +125,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
             case ScanScript.UnknownReplyLength:
                 return null;
             case ScanScript.DuplicateReplyLength:
-                return Duplicate(reply);
+                var (first, occupancy) = ScanStreamFields.ParseDedupeAnswer(((string?)reply[1]).AsSpan(), a);
+                return new ScanOutcome(first, occupancy, Duplicate: true);
             case ScanScript.LateReplyLength:
                 throw new StoreUnavailableException(Store.HotState, "the scan reached Redis after its deadline and was not run");
             case ScanScript.NewReplyLength:
@@ -150,7 +151,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         var venue = new RedisKeys.Venue(a.VenueId);
         RedisKey[] keys = [venue.Dedupe(a.GateId, a.ScanId), venue.Occupancy, venue.Presence, venue.ReplayMark(a.Claims.TokenId), venue.Stream, venue.WriteCheck];
         RedisValue deadline = a.RunBy != 0 && _redisClock.UnixMsAt(a.RunBy) is { } ms ? ms : 0;
-        RedisValue[] args = [ScanStreamFields.ToUnixMs(a.Now), deadline];
+        RedisValue[] args = [ScanStreamFields.ToUnixMs(a.Now), deadline, ScanStreamFields.Head(a), a.Claims.Pseudonym is { } p ? p.ToString() : Empty];
         // The deadline is mapped onto Redis's clock within a few milliseconds: a call that lands before it waits a little.
         for (var asked = 1; ; asked++)
         {
@@ -159,30 +160,6 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
             if (asked == 20) throw new StoreUnavailableException(Store.HotState, "Redis's clock stayed before the scan's deadline for a second");
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
         }
-    }
-
-    /// <summary>The first answer: packed (<see cref="ScanScript.Script"/>'s dedupe answer) or, written before that, a hash's fields.</summary>
-    private static ScanOutcome Duplicate(RedisResult reply)
-    {
-        var first = reply[1];
-        if (first.Length < 0)
-        {
-            // <told><effect>|<occupancy>|<record>
-            var answer = ((string?)first).AsSpan();
-            if (answer.Length < 5 || answer[2] != '|') throw new FormatException("Malformed dedupe answer.");
-            var rest = answer[3..];
-            var end = rest.IndexOf('|');
-            if (end < 0) throw new FormatException("Malformed dedupe answer.");
-            return new ScanOutcome(ScanStreamFields.ParsePacked(rest[(end + 1)..]), int.Parse(rest[..end], CultureInfo.InvariantCulture), Duplicate: true);
-        }
-        var pairs = new KeyValuePair<string, string>[first.Length / 2];
-        var legacyOccupancy = 0;
-        for (var i = 0; i < pairs.Length; i++)
-        {
-            pairs[i] = new((string)first[2 * i]!, (string?)first[2 * i + 1] ?? "");
-            if (pairs[i].Key == "occupancy") legacyOccupancy = int.Parse(pairs[i].Value, CultureInfo.InvariantCulture);
-        }
-        return new ScanOutcome(ScanStreamFields.Parse(pairs), legacyOccupancy, Duplicate: true);
     }
 
     private static InvalidOperationException UnexpectedReply(RedisResult reply) =>
@@ -234,7 +211,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
 
     public async Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken)
     {
-        // Replay marks and dedupe answers expire by themselves within a day.
+        // Replay marks and dedupe answers expire by themselves within minutes.
         var venue = new RedisKeys.Venue(venueId);
         await _db.KeyDeleteAsync([venue.Occupancy, venue.Presence, venue.Bookings]);
     }

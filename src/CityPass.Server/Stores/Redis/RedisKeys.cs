@@ -35,6 +35,8 @@ public static class RedisKeys
 
     private static readonly string[] ScanStreams = [.. Enumerable.Range(0, Shards).Select(shard => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:scans")];
 
+    private static readonly string[] ShardPrefixes = [.. Enumerable.Range(0, Shards).Select(shard => $"cp:{{s:{shard.ToString(CultureInfo.InvariantCulture)}}}:")];
+
     /// <summary>Made once: every scan names its shard's stream.</summary>
     public static string ScanStream(int shard) => ScanStreams[shard];
 
@@ -80,10 +82,12 @@ public static class RedisKeys
         public string ReplayMark(TokenId token) => $"{_prefix}:entered:{token}";
 
         /// <summary>
-        /// The first answer to a gate's scan id. The gate belongs to the venue, so a retry comes back to
-        /// the same shard.
+        /// The first answer to a gate's scan id. The gate belongs to the venue, so a retry comes back to the same
+        /// shard; the pair alone names the scan, so the key leaves the venue out: there is one such key per scan of
+        /// the dedupe window, and the name is a good part of its memory (<c>cp:{s:k}:a:</c> and 64 hex digits, 75 or 76
+        /// bytes; 114 for <c>…:v:&lt;venue&gt;:scan:&lt;gate&gt;:&lt;scan&gt;</c> before issue 14).
         /// </summary>
-        public string Dedupe(Guid gateId, Guid scanId) => $"{_prefix}:scan:{gateId:N}:{scanId:N}";
+        public string Dedupe(Guid gateId, Guid scanId) => $"{ShardPrefixes[Shard]}a:{gateId:N}{scanId:N}";
 
         public string Stream => ScanStream(Shard);
     }

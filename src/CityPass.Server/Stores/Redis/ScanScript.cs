@@ -35,10 +35,12 @@ internal static class ScanScript
     public const int NewReplyLength = 5;
 
     /// <summary>
-    /// The dedupe answer is one string, <c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;record&gt;</c>: told is '1'
-    /// once a retry was given it (its withdrawal must then let it stand); effect is what a withdrawal must undo:
-    /// '-' nothing (denied, or a late upload), 'i' an entry counted and its replay mark set, 'I' the same and the
-    /// citizen added to the presence set, 'o' an exit counted, 'O' the same and the citizen removed from the set.
+    /// The dedupe answer is one string, <c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;decided_at&gt;|&lt;late_upload&gt;|&lt;allowed&gt;|&lt;code&gt;|&lt;colour&gt;|&lt;name&gt;</c>
+    /// (<see cref="DedupeAnswer"/>): told is '1' once a retry was given it (its withdrawal must then let it stand);
+    /// effect is what a withdrawal must undo: '-' nothing (denied, or a late upload), 'i' an entry counted and its
+    /// replay mark set, 'I' the same and the citizen added to the presence set, 'o' an exit counted, 'O' the same and
+    /// the citizen removed from the set. Only what the decision added: the ids a retry or a withdrawal needs are the
+    /// attempt's own, so the answer is about 50 bytes, not the record's 250 (one per scan for the dedupe window).
     /// </summary>
     public static readonly RedisScript Script = new($$"""
         -- A scan the API has already answered 503 (Redis hung, then resumed) must not take effect now.
@@ -47,13 +49,7 @@ internal static class ScanScript
           if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[14]) then return {'late', 0, 0} end
         end
 
-        local seen = redis.pcall('GET', KEYS[1])
-        if type(seen) == 'table' then
-          -- A dedupe hash from before answers were packed into one string (a day at most after the upgrade).
-          local dedupe = redis.call('HGETALL', KEYS[1])
-          redis.call('HSET', KEYS[1], 'told', 1)
-          return {'dup', dedupe}
-        end
+        local seen = redis.call('GET', KEYS[1])
         if seen then
           -- The first answer has now been given to the gate: a withdrawal of the first attempt (answered 503) must let it stand.
           if string.byte(seen, 1) == 48 then redis.call('SETRANGE', KEYS[1], 0, '1') end
@@ -123,9 +119,10 @@ internal static class ScanScript
         end
 
         local colourName = colour == 0 and 'green' or colour == 1 and 'yellow' or 'red'
-        local record = ARGV[16] .. (allowed and '|1|' or '|0|') .. code .. '|' .. colourName .. '|' .. name
-        redis.call('XADD', KEYS[6], '*', '{{ScanStreamFields.Record}}', record)
-        redis.call('SET', KEYS[1], '0' .. effect .. '|' .. after .. '|' .. record, 'PX', ARGV[13])
+        local decision = (allowed and '1|' or '0|') .. code .. '|' .. colourName .. '|' .. name
+        redis.call('XADD', KEYS[6], '*', '{{ScanStreamFields.Record}}', ARGV[16] .. '|' .. decision)
+        -- The head starts with decided_at: the withdrawal matches the refused attempt by it.
+        redis.call('SET', KEYS[1], '0' .. effect .. '|' .. after .. '|' .. string.match(ARGV[16], '^[^|]*') .. '|' .. ARGV[15] .. '|' .. decision, 'PX', ARGV[13])
         return {'new', after, code, colourName, name}
         """);
 }

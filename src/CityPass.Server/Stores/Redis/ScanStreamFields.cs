@@ -8,9 +8,9 @@ using StackExchange.Redis;
 namespace CityPass.Server.Stores.Redis;
 
 /// <summary>
-/// How a <see cref="ScanRecord"/> is written to the scan stream (by the scan script) and read back (by the archiver,
-/// and from a dedupe answer). A record is one string, <see cref="Record"/>'s value, its fields separated by '|' in
-/// this order: decided_at | citizen_id | scan_id | gate_id | venue_id | direction | issuer | token_id | scanned_at |
+/// How a <see cref="ScanRecord"/> is written to the scan stream (by the scan script) and read back (by the archiver;
+/// a retry rebuilds it from its own attempt and the dedupe answer, <see cref="ParseDedupeAnswer"/>). A record is one
+/// string, <see cref="Record"/>'s value, its fields separated by '|' in this order: decided_at | citizen_id | scan_id | gate_id | venue_id | direction | issuer | token_id | scanned_at |
 /// late_upload (the head, written by the server: <see cref="Head"/>) | allowed | code | colour | name (appended by
 /// the script once it has decided). The name comes last because it is the only field that may hold a '|'. One
 /// string instead of fourteen fields is what makes the script cheap: one argument to read, one value to append and
@@ -28,7 +28,7 @@ public static class ScanStreamFields
 
     private const char Separator = '|';
 
-    // The fields of entries and dedupe hashes written before the packed form.
+    // The fields of entries written before the packed form.
     public const string ScanId = "scan_id";
     public const string GateId = "gate_id";
     public const string VenueId = "venue_id";
@@ -143,6 +143,29 @@ public static class ScanStreamFields
         };
     }
 
+    /// <summary>
+    /// The first answer to <paramref name="attempt"/>'s scan id, from the scan script's dedupe answer
+    /// (<c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;decided_at&gt;|&lt;late_upload&gt;|&lt;allowed&gt;|&lt;code&gt;|&lt;colour&gt;|&lt;name&gt;</c>):
+    /// the decision and its time are the answer's, the ids and the scan time the retry's own, which a gate repeats.
+    /// Throws <see cref="FormatException"/> when it is malformed.
+    /// </summary>
+    public static (ScanRecord Record, int Occupancy) ParseDedupeAnswer(ReadOnlySpan<char> answer, ScanAttempt attempt)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        if (answer.Length < 3 || answer[2] != Separator) throw new FormatException("Malformed dedupe answer.");
+        var rest = answer[3..];
+        var occupancy = ParseLong(Next(ref rest));
+        var decidedAt = ParseLong(Next(ref rest));
+        var late = ParseFlag(Next(ref rest));
+        var allowed = ParseFlag(Next(ref rest));
+        var code = ParseCode(Next(ref rest).ToString());
+        var colour = ParseColour(Next(ref rest).ToString());
+        var a = attempt;
+        var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, allowed, code, colour, rest.ToString(), a.Claims.Pseudonym,
+            a.Claims.Issuer, a.Claims.TokenId, FromUnixMs(ToUnixMs(a.ScannedAt)), FromUnixMs(decidedAt), late);
+        return (record, checked((int)occupancy));
+    }
+
     private static ReadOnlySpan<char> Next(ref ReadOnlySpan<char> rest)
     {
         var end = rest.IndexOf(Separator);
@@ -172,15 +195,6 @@ public static class ScanStreamFields
         "out" => ScanDirection.Out,
         _ => throw new FormatException($"Unknown direction '{text}'."),
     };
-
-    /// <summary>Rebuilds a record from a legacy dedupe hash's fields; throws <see cref="FormatException"/> when a field is missing or malformed.</summary>
-    public static ScanRecord Parse(IReadOnlyList<KeyValuePair<string, string>> fields)
-    {
-        ArgumentNullException.ThrowIfNull(fields);
-        var map = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in fields) map[key] = value;
-        return Parse(map);
-    }
 
     /// <summary>A stream entry's fields, as XREADGROUP returns them: the packed record, or the fields of an entry written before it.</summary>
     public static ScanRecord Parse(NameValueEntry[] fields)
@@ -224,7 +238,7 @@ public static class ScanStreamFields
             new TokenId(token),
             FromUnixMs(long.Parse(Get(ScannedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
             FromUnixMs(long.Parse(Get(DecidedAt), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
-            // Entries and dedupe answers written before late uploads were flagged have no such field: they were live scans.
+            // Entries written before late uploads were flagged have no such field: they were live scans.
             LateUpload: map.TryGetValue(LateUpload, out var late) && late == "1")
         {
             Withdrawn = map.TryGetValue(Withdrawn, out var withdrawn) && withdrawn == "1",

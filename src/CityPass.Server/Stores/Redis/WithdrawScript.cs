@@ -7,14 +7,15 @@ namespace CityPass.Server.Stores.Redis;
 /// occupancy, presence and replay mark it moved are moved back, its dedupe answer is forgotten (the gate's retry
 /// is decided afresh) and its record goes to the stream again flagged withdrawn, after the record itself, for the
 /// archiver. Only the attempt that was refused is taken back: the dedupe answer must carry its decision time (a
-/// retry that met an earlier, answered attempt's dedupe hash changed nothing and takes nothing back), and no retry
+/// retry that met an earlier, answered attempt's dedupe answer changed nothing and takes nothing back), and no retry
 /// may have been given that answer since (the scan script marks it 'told'): the gate acted on it, so it stands.
 /// </summary>
 internal static class WithdrawScript
 {
     // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set, 4 replay mark, 5 scan stream, 6 the venue's write check.
-    // ARGV: 1 the refused attempt's decided-at (Unix ms), 2 its deadline (Unix ms, Redis's clock).
-    // Answers: 1 taken back, 0 nothing to take back (the script never ran, or the hash is another attempt's),
+    // ARGV: 1 the refused attempt's decided-at (Unix ms), 2 its deadline (Unix ms, Redis's clock), 3 its record's head
+    //       (<see cref="F.Head"/>, as the scan script got it), 4 its citizen's pseudonym ('' for another city's pass).
+    // Answers: 1 taken back, 0 nothing to take back (the script never ran, or the answer is another attempt's),
     //          2 it stands (a retry was given its answer), -1 too early: the deadline has not passed, so the scan
     //          could still start (ask again later).
     public static readonly RedisScript Script = new($$"""
@@ -25,62 +26,28 @@ internal static class WithdrawScript
         local t = redis.call('TIME')
         if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) <= tonumber(ARGV[2]) then return -1 end
 
-        local seen = redis.pcall('GET', KEYS[1])
+        local seen = redis.call('GET', KEYS[1])
         if not seen then return 0 end
-        if type(seen) ~= 'table' then
-          -- <told><effect>|<occupancy>|<record>, the record starting with decided_at|citizen_id| (ScanScript.Script).
-          local told, effect, record = string.match(seen, '^(.)(.)|[^|]*|(.*)$')
-          local decided, pseudonym = string.match(record, '^([^|]*)|([^|]*)|')
-          if decided ~= ARGV[1] then return 0 end
-          -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
-          if told == '1' then return 2 end
-          if effect ~= '-' then
-            local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
-            if effect == 'i' or effect == 'I' then
-              redis.call('SET', KEYS[2], math.max(0, occupancy - 1))
-              if effect == 'I' then redis.call('SREM', KEYS[3], pseudonym) end
-              redis.call('DEL', KEYS[4])
-            else
-              redis.call('SET', KEYS[2], occupancy + 1)
-              if effect == 'O' then redis.call('SADD', KEYS[3], pseudonym) end
-            end
-          end
-          redis.call('DEL', KEYS[1])
-          redis.call('XADD', KEYS[5], '*', '{{F.Record}}', record, '{{F.Withdrawn}}', '1')
-          return 1
-        end
-
-        -- A dedupe hash from before answers were packed into one string (a day at most after the upgrade).
-        local d = redis.call('HGETALL', KEYS[1])
-        local f = {}
-        for i = 1, #d, 2 do f[d[i]] = d[i + 1] end
-        if f['{{F.DecidedAt}}'] ~= ARGV[1] then return 0 end
-        if f['told'] == '1' then return 2 end
-
-        if f['{{F.Allowed}}'] == '1' and f['{{F.LateUpload}}'] ~= '1' then
-          local pseudonym = f['{{F.CitizenId}}']
+        -- <told><effect>|<occupancy>|<decided_at>|<late_upload>|<allowed>|<code>|<colour>|<name> (ScanScript.Script)
+        local told, effect, decided, decision = string.match(seen, '^(.)(.)|[^|]*|([^|]*)|[01]|(.*)$')
+        if decided ~= ARGV[1] then return 0 end
+        -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
+        if told == '1' then return 2 end
+        local pseudonym = ARGV[4]
+        if effect ~= '-' then
           local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
-          if f['{{F.Direction}}'] == 'in' then
+          if effect == 'i' or effect == 'I' then
             redis.call('SET', KEYS[2], math.max(0, occupancy - 1))
-            if f['moved'] == '1' then redis.call('SREM', KEYS[3], pseudonym) end
+            if effect == 'I' then redis.call('SREM', KEYS[3], pseudonym) end
             redis.call('DEL', KEYS[4])
           else
             redis.call('SET', KEYS[2], occupancy + 1)
-            if f['moved'] == '1' then redis.call('SADD', KEYS[3], pseudonym) end
+            if effect == 'O' then redis.call('SADD', KEYS[3], pseudonym) end
           end
         end
-
         redis.call('DEL', KEYS[1])
-        local record = {}
-        for i = 1, #d, 2 do
-          if d[i] ~= 'occupancy' and d[i] ~= 'moved' and d[i] ~= 'told' then
-            record[#record + 1] = d[i]
-            record[#record + 1] = d[i + 1]
-          end
-        end
-        record[#record + 1] = '{{F.Withdrawn}}'
-        record[#record + 1] = '1'
-        redis.call('XADD', KEYS[5], '*', unpack(record))
+        -- The record as the scan appended it (the same head, the answer's decision), flagged for the archiver.
+        redis.call('XADD', KEYS[5], '*', '{{F.Record}}', ARGV[3] .. '|' .. decision, '{{F.Withdrawn}}', '1')
         return 1
         """);
 }

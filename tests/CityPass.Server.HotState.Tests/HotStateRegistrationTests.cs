@@ -40,8 +40,8 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
             await Eventually.TrueAsync(async () => await hot.GetCitizenAsync(created.Id, CancellationToken.None) is not null, TimeSpan.FromSeconds(10), "citizen reconciled");
             var outcome = await hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Of(created.ToHot())), CancellationToken.None);
             var archive = host.Services.GetRequiredService<IScanStore>();
-            await Eventually.TrueAsync(async () => await archive.GetAsync(outcome!.Record.GateId, outcome.Record.ScanId, CancellationToken.None) is not null, TimeSpan.FromSeconds(10), "scan archived");
-            Assert.Equal(outcome!.Record, await archive.GetAsync(outcome.Record.GateId, outcome.Record.ScanId, CancellationToken.None));
+            await Eventually.TrueAsync(async () => await archive.GetAsync(outcome!.Record.GateId, outcome.Record.ScanId, DateTimeOffset.MinValue, CancellationToken.None) is not null, TimeSpan.FromSeconds(10), "scan archived");
+            Assert.Equal(outcome!.Record, await archive.GetAsync(outcome.Record.GateId, outcome.Record.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
         }
         finally
         {

@@ -34,7 +34,8 @@ public sealed class RecordingScanStore : IScanStore
 
     public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
 
-    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken) => _inner.GetAsync(gateId, scanId, cancellationToken);
+    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken) =>
+        _inner.GetAsync(gateId, scanId, decidedFrom, cancellationToken);
 
     public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken) => _inner.CountAsync(venueId, cancellationToken);
 

@@ -75,7 +75,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     {
         await Eventually.TrueAsync(async () => await _store.CountAsync(null, None) >= scans.Count, Patience, $"{scans.Count} scans archived");
         Assert.Equal(scans.Count, await _store.CountAsync(null, None));
-        foreach (var scan in scans) Assert.Equal(scan, await _store.GetAsync(scan.GateId, scan.ScanId, None));
+        foreach (var scan in scans) Assert.Equal(scan, await _store.GetAsync(scan.GateId, scan.ScanId, DateTimeOffset.MinValue, None));
     }
 
     [Fact]

@@ -80,11 +80,47 @@ public sealed class MigrationTests
         Assert.Equal(old.OrderByDescending(r => r.DecidedAt).ThenByDescending(r => r.ScanId, Comparer<Guid>.Create(ScanCursor.CompareIds)),
             await after.QueryAsync(new ScanQuery(), CancellationToken.None));
         Assert.Equal(1, await after.InsertAsync([otherGate, .. old], CancellationToken.None));
-        Assert.Equal(otherGate, await after.GetAsync(otherGate.GateId, otherGate.ScanId, CancellationToken.None));
-        Assert.Equal(old[0], await after.GetAsync(old[0].GateId, old[0].ScanId, CancellationToken.None));
+        Assert.Equal(otherGate, await after.GetAsync(otherGate.GateId, otherGate.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.Equal(old[0], await after.GetAsync(old[0].GateId, old[0].ScanId, DateTimeOffset.MinValue, CancellationToken.None));
+        // The gate stays in the key through the later reordering (0009).
         Assert.Equal(
-            [("scans", "scan_id,gate_id,decided_at"), ("scans_p20261120", "scan_id,gate_id,decided_at"), ("scans_p20261121", "scan_id,gate_id,decided_at")],
+            [("scans", "decided_at,scan_id,gate_id"), ("scans_p20261120", "decided_at,scan_id,gate_id"), ("scans_p20261121", "decided_at,scan_id,gate_id")],
             await PrimaryKeysAsync(dataSource));
+    }
+
+    [Fact]
+    public async Task ScansArchivedBeforeTheKeyWasInTimeOrderKeepTheirIdentityAndTheLogReadsTheKey()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 8);
+        var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddMinutes(-1)) };
+        Assert.Equal(3, await new PostgresScanStore(dataSource).InsertAsync(old, CancellationToken.None));
+
+        Assert.Equal(["0009_scan_key_in_time_order.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        var after = new PostgresScanStore(dataSource);
+        Assert.Equal(0, await after.InsertAsync(old, CancellationToken.None)); // a redelivery still conflicts
+        Assert.Equal(1, await after.InsertAsync([old[1] with { Withdrawn = true }], CancellationToken.None));
+        Assert.Equal([old[0], old[2]], await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+        Assert.Equal([("scans", "decided_at,scan_id,gate_id"), ("scans_p20261120", "decided_at,scan_id,gate_id"), ("scans_p20261121", "decided_at,scan_id,gate_id")],
+            await PrimaryKeysAsync(dataSource));
+        await using (var timeIndexes = dataSource.CreateCommand("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'scans%by_time%'"))
+        {
+            Assert.Equal(0L, await timeIndexes.ExecuteScalarAsync());
+        }
+        // Newest first, page after page, from the key read backwards: no sort of a day's rows.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await new NpgsqlCommand("SET enable_seqscan = off", connection).ExecuteNonQueryAsync();
+        await using var plan = new NpgsqlCommand(
+            "EXPLAIN SELECT * FROM scans WHERE NOT withdrawn AND (decided_at, scan_id, gate_id) < (now(), gen_random_uuid(), gen_random_uuid()) " +
+            "ORDER BY decided_at DESC, scan_id DESC, gate_id DESC LIMIT 50", connection);
+        var lines = new List<string>();
+        await using (var reader = await plan.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+        }
+        Assert.DoesNotContain(lines, l => l.Contains("Sort", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Index Scan Backward using", StringComparison.Ordinal) && l.Contains("pkey", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -95,14 +131,14 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
         var late = Scan(Now.AddMinutes(1)) with { ScannedAt = Now.AddDays(-2), LateUpload = true };
         Assert.Equal(1, await after.InsertAsync([late], CancellationToken.None));
-        Assert.Equal(late, await after.GetAsync(late.GateId, late.ScanId, CancellationToken.None));
+        Assert.Equal(late, await after.GetAsync(late.GateId, late.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
     }
 
     [Fact]
@@ -113,7 +149,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0008_withdrawn_scans.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));

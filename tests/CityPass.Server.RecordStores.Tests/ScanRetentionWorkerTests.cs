@@ -24,8 +24,8 @@ public sealed class ScanRetentionWorkerTests
         var worker = new ScanRetentionWorker(scans, Options.Create(new ScanRetentionOptions { RetentionDays = 7 }), clock, NullLogger<ScanRetentionWorker>.Instance);
 
         Assert.Equal(1, await worker.PurgeOnceAsync(CancellationToken.None));
-        Assert.Null(await scans.GetAsync(old.GateId, old.ScanId, CancellationToken.None));
-        Assert.NotNull(await scans.GetAsync(recent.GateId, recent.ScanId, CancellationToken.None));
+        Assert.Null(await scans.GetAsync(old.GateId, old.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.NotNull(await scans.GetAsync(recent.GateId, recent.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
 
         clock.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await worker.PurgeOnceAsync(CancellationToken.None));
@@ -49,7 +49,7 @@ public sealed class ScanRetentionWorkerTests
         while (await scans.CountAsync(null, CancellationToken.None) > 1 && DateTime.UtcNow < deadline) await Task.Delay(20);
         await host.StopAsync();
 
-        Assert.Null(await scans.GetAsync(expired.GateId, expired.ScanId, CancellationToken.None));
-        Assert.NotNull(await scans.GetAsync(kept.GateId, kept.ScanId, CancellationToken.None));
+        Assert.Null(await scans.GetAsync(expired.GateId, expired.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
+        Assert.NotNull(await scans.GetAsync(kept.GateId, kept.ScanId, DateTimeOffset.MinValue, CancellationToken.None));
     }
 }

@@ -57,7 +57,7 @@ public abstract class ScanStoreContract : StoreContract
 
         Assert.Equal([kept], await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
         Assert.Equal(1, await Scans.CountAsync(venue, None));
-        foreach (var gone in new[] { withdrawnAfter, withdrawnWith, withdrawnBefore }) Assert.Null(await Scans.GetAsync(gone.GateId, gone.ScanId, None));
+        foreach (var gone in new[] { withdrawnAfter, withdrawnWith, withdrawnBefore }) Assert.Null(await Scans.GetAsync(gone.GateId, gone.ScanId, DateTimeOffset.MinValue, None));
         Assert.Equal([kept.GateId], (await Scans.GateClocksAsync([kept.GateId, withdrawnAfter.GateId, withdrawnBefore.GateId], Now.AddDays(-1), None)).Select(c => c.GateId));
     }
 
@@ -78,10 +78,10 @@ public abstract class ScanStoreContract : StoreContract
         Assert.Equal(NewestFirst([atA, atB]), await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
         Assert.Equal([atA], await Scans.QueryAsync(new ScanQuery(CitizenId: atA.CitizenId), None));
         Assert.Equal([atB], await Scans.QueryAsync(new ScanQuery(CitizenId: atB.CitizenId), None));
-        Assert.Equal(atA, await Scans.GetAsync(atA.GateId, scanId, None));
-        Assert.Equal(atB, await Scans.GetAsync(atB.GateId, scanId, None));
-        Assert.Equal(atOtherVenue, await Scans.GetAsync(atOtherVenue.GateId, scanId, None));
-        Assert.Null(await Scans.GetAsync(Guid.NewGuid(), scanId, None));
+        Assert.Equal(atA, await Scans.GetAsync(atA.GateId, scanId, DateTimeOffset.MinValue, None));
+        Assert.Equal(atB, await Scans.GetAsync(atB.GateId, scanId, DateTimeOffset.MinValue, None));
+        Assert.Equal(atOtherVenue, await Scans.GetAsync(atOtherVenue.GateId, scanId, DateTimeOffset.MinValue, None));
+        Assert.Null(await Scans.GetAsync(Guid.NewGuid(), scanId, DateTimeOffset.MinValue, None));
     }
 
     [Fact]
@@ -93,7 +93,11 @@ public abstract class ScanStoreContract : StoreContract
         Assert.Equal(2, await Scans.InsertAsync([first, again], None));
 
         Assert.Equal([again, first], await Scans.QueryAsync(new ScanQuery(GateId: first.GateId), None));
-        Assert.Equal(again, await Scans.GetAsync(first.GateId, first.ScanId, None));
+        Assert.Equal(again, await Scans.GetAsync(first.GateId, first.ScanId, DateTimeOffset.MinValue, None));
+        // Only what was decided from the bound on (given in a gate's own time zone, as a scannedAt is).
+        var china = TimeSpan.FromHours(8);
+        Assert.Equal(again, await Scans.GetAsync(first.GateId, first.ScanId, (first.DecidedAt + TimeSpan.FromSeconds(1)).ToOffset(china), None));
+        Assert.Null(await Scans.GetAsync(first.GateId, first.ScanId, (again.DecidedAt + TimeSpan.FromSeconds(1)).ToOffset(china), None));
     }
 
     [Fact]
@@ -126,10 +130,10 @@ public abstract class ScanStoreContract : StoreContract
 
         await Scans.InsertAsync([ours, foreign], None);
 
-        Assert.Equal(ours, await Scans.GetAsync(ours.GateId, ours.ScanId, None));
-        Assert.Equal(foreign, await Scans.GetAsync(foreign.GateId, foreign.ScanId, None));
-        Assert.Null(await Scans.GetAsync(ours.GateId, Guid.NewGuid(), None));
-        Assert.Null(await Scans.GetAsync(foreign.GateId, ours.ScanId, None));
+        Assert.Equal(ours, await Scans.GetAsync(ours.GateId, ours.ScanId, DateTimeOffset.MinValue, None));
+        Assert.Equal(foreign, await Scans.GetAsync(foreign.GateId, foreign.ScanId, DateTimeOffset.MinValue, None));
+        Assert.Null(await Scans.GetAsync(ours.GateId, Guid.NewGuid(), DateTimeOffset.MinValue, None));
+        Assert.Null(await Scans.GetAsync(foreign.GateId, ours.ScanId, DateTimeOffset.MinValue, None));
     }
 
     [Fact]
@@ -141,7 +145,7 @@ public abstract class ScanStoreContract : StoreContract
 
         await Scans.InsertAsync([live, late], None);
 
-        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, None));
+        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, DateTimeOffset.MinValue, None));
         Assert.Equal([late, live], await Scans.QueryAsync(new ScanQuery(VenueId: venue), None));
         Assert.Equal([true, false], (await Scans.QueryAsync(new ScanQuery(VenueId: venue), None)).Select(r => r.LateUpload));
     }
@@ -261,7 +265,7 @@ public abstract class ScanStoreContract : StoreContract
 
         Assert.Equal(NewestFirst(kept), await Scans.QueryAsync(new ScanQuery(), None));
         Assert.Equal(0, await Scans.PurgeBeforeAsync(cutoff, None));
-        Assert.Null(await Scans.GetAsync(old[0].GateId, old[0].ScanId, None));
+        Assert.Null(await Scans.GetAsync(old[0].GateId, old[0].ScanId, DateTimeOffset.MinValue, None));
     }
 
     [Fact]
@@ -273,7 +277,7 @@ public abstract class ScanStoreContract : StoreContract
 
         var late = Scan(Now.AddDays(-40).AddMinutes(1));
         Assert.Equal(1, await Scans.InsertAsync([late], None));
-        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, None));
+        Assert.Equal(late, await Scans.GetAsync(late.GateId, late.ScanId, DateTimeOffset.MinValue, None));
     }
 }
 

@@ -206,7 +206,7 @@ public abstract class VenueStoreContract : StoreContract
         Assert.Equal([kept.Id], (await Venues.ListAllGatesAsync(None)).Select(g => g.Id));
         Assert.Single(await Venues.ListBookingsAsync(keep.Id, None));
         Assert.Equal([keep.Id], (await Stores.Citizens.ListBookingsAsync(citizen, None)).Select(b => b.VenueId));
-        Assert.Equal(scan, await Stores.Scans.GetAsync(scan.GateId, scan.ScanId, None));
+        Assert.Equal(scan, await Stores.Scans.GetAsync(scan.GateId, scan.ScanId, DateTimeOffset.MinValue, None));
     }
 }
 

@@ -19,8 +19,12 @@ public interface IScanStore
     /// <summary>Newest first (<see cref="ScanCursor.NewestFirst"/>); <see cref="ScanQuery.From"/> inclusive, <see cref="ScanQuery.To"/> exclusive, on DecidedAt; Limit 1..1000.</summary>
     Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken);
 
-    /// <summary>The record of <paramref name="gateId"/>'s scan <paramref name="scanId"/> (the newest, if it was decided again).</summary>
-    Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The record of <paramref name="gateId"/>'s scan <paramref name="scanId"/> decided at or after <paramref name="decidedFrom"/>
+    /// (the newest, if it was decided again). The bound keeps the lookup to the days it can be in: found through the
+    /// gate's own rows, it reads every partition from there on.
+    /// </summary>
+    Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken);
 
     Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken);
 

@@ -187,7 +187,8 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         budget.CancelAfter(BudgetLeft(started));
         try
         {
-            if (await archive.GetAsync(attempt.GateId, attempt.ScanId, budget.Token) is not { } first) return null;
+            // The first attempt was decided after the gate scanned, less the skew a gate's clock may run ahead.
+            if (await archive.GetAsync(attempt.GateId, attempt.ScanId, attempt.ScannedAt - MaxScannedAtFuture, budget.Token) is not { } first) return null;
             return new ScanOutcome(first, await hot.GetOccupancyAsync(attempt.VenueId, budget.Token), Duplicate: true);
         }
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -51,9 +51,13 @@ public sealed class EmbeddedScanStore : IScanStore
         }
     }
 
-    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken)
+    public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken)
     {
-        lock (_lock) return Task.FromResult(_records.FirstOrDefault(r => r.GateId == gateId && r.ScanId == scanId));
+        lock (_lock)
+        {
+            return Task.FromResult(_records.Where(r => r.GateId == gateId && r.ScanId == scanId && r.DecidedAt >= decidedFrom)
+                .MaxBy(r => r.DecidedAt));
+        }
     }
 
     public Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken)

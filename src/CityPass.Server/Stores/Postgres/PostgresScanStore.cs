@@ -174,11 +174,14 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         return records;
     }
 
-    public async Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, CancellationToken cancellationToken)
+    public async Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM scans WHERE scan_id = $1 AND gate_id = $2 AND NOT withdrawn ORDER BY decided_at DESC LIMIT 1");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scanId });
+        // Through scans_by_gate (gate_id, decided_at, scan_id): scan_id is checked in the index, decided_at prunes partitions.
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM scans WHERE gate_id = $1 AND scan_id = $2 AND decided_at >= $3 AND NOT withdrawn ORDER BY decided_at DESC LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = gateId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scanId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = decidedFrom.ToUniversalTime() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }

@@ -85,7 +85,7 @@ start_redis() {
   # As the manifests configure it (k8s/base/redis-scripts.yaml, docs/deployment.md): a primary that has lost
   # both replicas stops taking writes within 10 s, which bounds what a failover can throw away; nothing is evicted.
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis-$n" --appendonly yes --appendfsync everysec \
-    --no-appendfsync-on-rewrite yes --min-replicas-to-write 1 --min-replicas-max-lag 10 --maxmemory-policy noeviction \
+    --no-appendfsync-on-rewrite yes --auto-aof-rewrite-percentage 400 --min-replicas-to-write 1 --min-replicas-max-lag 10 --maxmemory-policy noeviction \
     --save '' --daemonize yes --pidfile "$run/redis-$n.pid" --logfile "$logs/redis-$n.log" "${args[@]}"
 }
 

@@ -24,7 +24,7 @@ stop() {
 trap stop EXIT
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$data/redis" --appendonly yes \
-  --no-appendfsync-on-rewrite yes --save '' --daemonize yes --pidfile "$data/redis/redis.pid" --logfile "$data/redis/redis.log"
+  --no-appendfsync-on-rewrite yes --auto-aof-rewrite-percentage 400 --save '' --daemonize yes --pidfile "$data/redis/redis.pid" --logfile "$data/redis/redis.log"
 
 if [[ ! -f "$data/pg/PG_VERSION" ]]; then
   mkdir -p "$data/pg"

@@ -4,7 +4,8 @@ namespace CityPass.LoadTests;
 
 /// <summary>
 /// A redis-server of the runner's own on a free loopback port, configured as production runs it (append-only file,
-/// fsync every second, no fsync while a rewrite runs, no snapshots: k8s/base/redis-scripts.yaml), in a temp
+/// fsync every second, no fsync while a rewrite runs, a rewrite at five times the last, no snapshots:
+/// k8s/base/redis-scripts.yaml), in a temp
 /// directory that goes with it. The fault run kills it
 /// and starts it again on the same port and directory: with what its append-only file had, or empty.
 /// </summary>
@@ -81,7 +82,8 @@ public sealed class LocalRedis : IAsyncDisposable
         var port = Port.ToString(CultureInfo.InvariantCulture);
         var process = _process = new ChildProcess("redis-server",
             ["--port", port, "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", _appendOnly ? "yes" : "no",
-             "--appendfsync", "everysec", "--no-appendfsync-on-rewrite", "yes", "--save", "", "--protected-mode", "yes",
+             "--appendfsync", "everysec", "--no-appendfsync-on-rewrite", "yes", "--auto-aof-rewrite-percentage", "400", "--save", "",
+             "--protected-mode", "yes",
              // Later arguments win: an experiment's settings over these.
              .. _settings.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })],
             Path.Combine(_workDirectory, "redis.log"));

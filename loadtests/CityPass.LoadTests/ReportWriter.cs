@@ -185,7 +185,7 @@ public static class ReportWriter
         sb.Append(string.Join(", ", run.ServerOverrides.Select(kv => $"`{kv.Key}={kv.Value}`"))).Append(". Rate limits per gate and per citizen stay at their defaults.\n");
         sb.Append(run.Command.Contains("--redis-no-aof", StringComparison.Ordinal)
             ? "- Redis: **no append-only file** (experiment). "
-            : "- Redis: append-only file, fsync every second except while a rewrite runs (`no-appendfsync-on-rewrite yes`), automatic rewrites (the default thresholds), no snapshots. ");
+            : "- Redis: append-only file, fsync every second except while a rewrite runs (`no-appendfsync-on-rewrite yes`), automatic rewrites when the file has grown by 400%, no snapshots. ");
         sb.Append("PostgreSQL: default durability (fsync, synchronous commit on), shared_buffers 512 MB.\n");
         if (run.Notes.Count > 0)
         {

@@ -7,7 +7,7 @@ namespace CityPass.Server.Stores.Redis;
 /// run both on every combination. Opening hours are evaluated in C# (time zones) and arrive as a flag.
 /// It does as little as a decision allows, because every call inside it is Redis CPU on every scan: the
 /// presence set is read only for anti-passback, the record arrives half-written from the server
-/// (<see cref="ScanStreamFields.Head"/>) and is stored as one string both in the stream and as the dedupe answer.
+/// (<see cref="ScanStreamFields.Head"/>) and goes to the stream as one string; the dedupe answer keeps only what the decision added.
 /// </summary>
 internal static class ScanScript
 {
@@ -36,7 +36,7 @@ internal static class ScanScript
 
     /// <summary>
     /// The dedupe answer is one string, <c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;decided_at&gt;|&lt;late_upload&gt;|&lt;allowed&gt;|&lt;code&gt;|&lt;colour&gt;|&lt;name&gt;</c>
-    /// (<see cref="DedupeAnswer"/>): told is '1' once a retry was given it (its withdrawal must then let it stand);
+    /// (read by <see cref="ScanStreamFields.ParseDedupeAnswer"/>): told is '1' once a retry was given it (its withdrawal must then let it stand);
     /// effect is what a withdrawal must undo: '-' nothing (denied, or a late upload), 'i' an entry counted and its
     /// replay mark set, 'I' the same and the citizen added to the presence set, 'o' an exit counted, 'O' the same and
     /// the citizen removed from the set. Only what the decision added: the ids a retry or a withdrawal needs are the

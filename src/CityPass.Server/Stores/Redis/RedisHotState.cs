@@ -137,8 +137,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                     ScanStreamFields.ParseColour((string)reply[3]!),
                     (string)reply[4]!,
                     pseudonym, a.Claims.Issuer, a.Claims.TokenId,
-                    // As stored: whole milliseconds.
-                    ScanStreamFields.FromUnixMs(ScanStreamFields.ToUnixMs(a.ScannedAt)), ScanStreamFields.FromUnixMs(ScanStreamFields.ToUnixMs(a.Now)), a.LateUpload);
+                    ScanStreamFields.AsStored(a.ScannedAt), ScanStreamFields.AsStored(a.Now), a.LateUpload);
                 return new ScanOutcome(record, (int)reply[1], Duplicate: false);
             default:
                 throw UnexpectedReply(reply);

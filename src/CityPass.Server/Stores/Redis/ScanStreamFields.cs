@@ -54,6 +54,9 @@ public static class ScanStreamFields
     /// <summary>The record as stored: times cut to whole milliseconds, in UTC.</summary>
     public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
+    /// <summary>A time as a record stores it (whole milliseconds, UTC), so a record built here equals the one read back.</summary>
+    public static DateTimeOffset AsStored(DateTimeOffset at) => FromUnixMs(ToUnixMs(at));
+
     public static DecisionCode ParseCode(string code) =>
         Codes.TryGetValue(code, out var parsed) ? parsed : throw new FormatException($"Unknown decision code '{code}'.");
 
@@ -162,7 +165,7 @@ public static class ScanStreamFields
         var colour = ParseColour(Next(ref rest).ToString());
         var a = attempt;
         var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, allowed, code, colour, rest.ToString(), a.Claims.Pseudonym,
-            a.Claims.Issuer, a.Claims.TokenId, FromUnixMs(ToUnixMs(a.ScannedAt)), FromUnixMs(decidedAt), late);
+            a.Claims.Issuer, a.Claims.TokenId, AsStored(a.ScannedAt), FromUnixMs(decidedAt), late);
         return (record, checked((int)occupancy));
     }
 

@@ -15,12 +15,20 @@ internal static class KeySetJson
     public static PublicKeySet ReadPublic(string json)
     {
         var doc = Deserialize(json, KeySetJsonContext.Default.PublicKeySetDocument);
-        var issuer = ParseIssuer(doc.Issuer);
-        return new PublicKeySet(issuer, (doc.Keys ?? []).Select(k => new PublicKeyEntry(
+        return FromDocuments(doc.Issuer, doc.Keys);
+    }
+
+    /// <summary>The keys of a public set as documents: keys.json's <c>keys</c>, and the signed key-set document's.</summary>
+    public static List<PublicKeyDocument> ToDocuments(PublicKeySet set) => set.Keys.Select(k => new PublicKeyDocument(
+        k.Id, k.Key.Suite.ToWireName(), Convert.ToBase64String(k.Key.ExportSubjectPublicKeyInfo()),
+        k.Validity.ActivatesAt, k.Validity.RetiresAt, k.Validity.Revoked)).ToList();
+
+    /// <summary>A public set from an issuer code and key documents; <see cref="FormatException"/> for anything that does not parse.</summary>
+    public static PublicKeySet FromDocuments(string? issuer, List<PublicKeyDocument>? keys) =>
+        new(ParseIssuer(issuer), (keys ?? []).Select(k => new PublicKeyEntry(
             k.Kid,
             ToValidity(k.ActivatesAt, k.RetiresAt, k.Revoked),
             ImportKey(k.Kid, () => VerificationKey.Import(ParseSuite(k.Suite), Base64(k.PublicKey, "publicKey"))))));
-    }
 
     public static string WritePrivate(IssuerKeySet set)
     {
@@ -50,11 +58,7 @@ internal static class KeySetJson
                 Base64(s.Secret, "secret"))));
     }
 
-    private static PublicKeySetDocument ToDocument(PublicKeySet set) => new(
-        set.Issuer.ToString(),
-        set.Keys.Select(k => new PublicKeyDocument(
-            k.Id, k.Key.Suite.ToWireName(), Convert.ToBase64String(k.Key.ExportSubjectPublicKeyInfo()),
-            k.Validity.ActivatesAt, k.Validity.RetiresAt, k.Validity.Revoked)).ToList());
+    private static PublicKeySetDocument ToDocument(PublicKeySet set) => new(set.Issuer.ToString(), ToDocuments(set));
 
     private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {

@@ -25,6 +25,15 @@ public sealed class PublicKeySet
 
     public PublicKeyEntry? Find(ushort keyId) => _byId.GetValueOrDefault(keyId);
 
+    /// <summary>
+    /// When trust in these keys ends, whatever each key's own window says: a federated city's signed document
+    /// expiry plus the grace period. Null for this city's own keys and for key sets pinned in configuration.
+    /// </summary>
+    public DateTimeOffset? TrustedUntil { get; private init; }
+
+    /// <summary>The same keys, trusted until <paramref name="until"/>.</summary>
+    public PublicKeySet TrustedUntilAt(DateTimeOffset? until) => new(Issuer, Keys) { TrustedUntil = until };
+
     public string ToJson() => KeySetJson.Write(this);
 
     public static PublicKeySet FromJson(string json) => KeySetJson.ReadPublic(json);

@@ -4,7 +4,7 @@ using CityPass.Core.Tokens;
 namespace CityPass.Core.Keys;
 
 /// <summary>The public key sets of every issuer whose passes this verifier accepts, this city's own included.</summary>
-public sealed class TrustStore
+public sealed class TrustStore : ITrustSource
 {
     private readonly FrozenDictionary<IssuerId, PublicKeySet> _byIssuer;
 
@@ -16,6 +16,9 @@ public sealed class TrustStore
     }
 
     public IEnumerable<PublicKeySet> KeySets => _byIssuer.Values;
+
+    /// <summary>A fixed trust store is its own source.</summary>
+    public TrustStore Current => this;
 
     public PublicKeySet? Find(IssuerId issuer) => _byIssuer.GetValueOrDefault(issuer);
 

@@ -31,18 +31,19 @@ public sealed class PassVerifierOptions
 /// </summary>
 public sealed class PassVerifier
 {
-    private readonly TrustStore _trust;
+    private readonly ITrustSource _trust;
     private readonly IssuerKeySet? _own;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _skew;
     private readonly uint _maxLifetimeSeconds;
 
-    public PassVerifier(TrustStore trust, TimeProvider clock, PassVerifierOptions? options = null, IssuerKeySet? ownKeys = null)
+    /// <param name="trust">Read at each verification, so a refreshed set of other cities' keys counts at once.</param>
+    public PassVerifier(ITrustSource trust, TimeProvider clock, PassVerifierOptions? options = null, IssuerKeySet? ownKeys = null)
     {
         options ??= new PassVerifierOptions();
         options.Validate();
         _own = ownKeys;
-        _trust = ownKeys is not null && trust.Find(ownKeys.Issuer) is null ? trust.With(ownKeys.PublicKeys) : trust;
+        _trust = trust;
         _clock = clock;
         _skew = options.ClockSkew;
         _maxLifetimeSeconds = (uint)options.MaxLifetime.TotalSeconds;
@@ -96,7 +97,7 @@ public sealed class PassVerifier
 
     private PassVerification CheckSignature(ReadOnlySpan<byte> buffer, in PassFields fields)
     {
-        var keySet = _trust.Find(fields.Issuer);
+        var keySet = _trust.Current.Find(fields.Issuer) ?? (fields.Issuer == _own?.Issuer ? _own.PublicKeys : null);
         if (keySet is null) return PassVerification.Fail(TokenFailure.UnknownIssuer);
         var entry = keySet.Find(fields.KeyId);
         if (entry is null) return PassVerification.Fail(TokenFailure.UnknownKey);
@@ -107,6 +108,7 @@ public sealed class PassVerifier
             return PassVerification.Fail(TokenFailure.SignatureInvalid);
         }
         if (!entry.Validity.CoversIssueTime(fields.IssuedAt, _skew)) return PassVerification.Fail(TokenFailure.KeyNotValidAtIssue);
+        if (keySet.TrustedUntil is { } until && _clock.GetUtcNow() >= until) return PassVerification.Fail(TokenFailure.IssuerTrustExpired);
         return CheckTime(fields, pseudonym: null);
     }
 

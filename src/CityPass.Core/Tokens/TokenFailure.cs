@@ -30,6 +30,11 @@ public enum TokenFailure
     NotYetValid,
     /// <summary>The pass claims a longer life than this verifier allows.</summary>
     LifetimeTooLong,
+    /// <summary>
+    /// The issuer is a federated city whose signed key-set document expired (plus the grace period) without a newer
+    /// one: its keys may have been revoked since, so none of its passes is accepted until a fresh document arrives.
+    /// </summary>
+    IssuerTrustExpired,
 }
 
 public static class TokenFailureExtensions
@@ -51,5 +56,6 @@ public static class TokenFailureExtensions
         TokenFailure.Expired => "expired",
         TokenFailure.NotYetValid => "not_yet_valid",
         TokenFailure.LifetimeTooLong => "lifetime_too_long",
+        TokenFailure.IssuerTrustExpired => "issuer_trust_expired",
     };
 }

@@ -256,6 +256,7 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         TokenFailure.SignatureInvalid or TokenFailure.MacInvalid => "The pass is not authentic.",
         TokenFailure.KeyRevoked => "The pass was signed with a revoked key.",
         TokenFailure.UnknownIssuer => "The pass is from a city this system does not trust.",
+        TokenFailure.IssuerTrustExpired => "The pass is from a trusted city whose signed key set has expired: it cannot be checked until a fresh one arrives.",
         TokenFailure.TooLarge => "The scanned text is too long to be a pass.",
         _ => "The scanned text is not a valid pass.",
     };

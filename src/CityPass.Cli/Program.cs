@@ -8,6 +8,7 @@ var root = new RootCommand("CityPass command line: issue and verify demo passes,
     KeysCommand.Create(),
     VerifyCommand.Create(),
     VectorsCommand.Create(),
+    FederationVectorsCommand.Create(),
 };
 // As before the parser: no command at all runs the demo, and `citypass help` shows the help.
 root.SetAction(_ => DemoCommand.Run());

@@ -26,10 +26,10 @@ public sealed record SignedKeySet(IssuerId Issuer, DateTimeOffset IssuedAt, Date
     public static string Sign(PublicKeySet keys, DateTimeOffset issuedAt, DateTimeOffset expiresAt, SigningKey federationKey)
     {
         if (expiresAt <= issuedAt) throw new ArgumentException("A document expires after it is issued.", nameof(expiresAt));
-        var header = JsonSerializer.SerializeToUtf8Bytes(new JwsHeader(federationKey.Suite.ToWireName(), MediaType), SignedKeySetJsonContext.Default.JwsHeader);
+        var header = Header(federationKey.Suite);
         var payload = JsonSerializer.SerializeToUtf8Bytes(
             new KeySetPayload(PayloadType, keys.Issuer.ToString(), issuedAt.ToUniversalTime(), expiresAt.ToUniversalTime(), KeySetJson.ToDocuments(keys)),
-            SignedKeySetJsonContext.Default.KeySetPayload);
+            ReadablePayload);
         var encodedHeader = Base64Url.EncodeToString(header);
         var encodedPayload = Base64Url.EncodeToString(payload);
         Span<byte> signature = stackalloc byte[SigningKey.SignatureLength];
@@ -90,6 +90,29 @@ public sealed record SignedKeySet(IssuerId Issuer, DateTimeOffset IssuedAt, Date
         {
             return KeySetDocumentFailure.Malformed;
         }
+    }
+
+    // The payload as people read it when they decode it: base64's '+' as '+', not \u002B (both are valid JSON; the
+    // signature covers the bytes either way).
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<KeySetPayload> ReadablePayload =
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<KeySetPayload>)new JsonSerializerOptions(SignedKeySetJsonContext.Default.Options)
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }.GetTypeInfo(typeof(KeySetPayload));
+
+    // Written by hand so the '+' of the type stays a '+' (the serializer's default encoder escapes it as \u002B, which
+    // is valid JSON but not what anyone reading a JOSE header expects).
+    private static byte[] Header(SignatureSuite suite)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("alg", suite.ToWireName());
+            writer.WriteString("typ", MediaType);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     // RFC 7515 §5.1: ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).

@@ -2,6 +2,7 @@ using CityPass.Server.Admin;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
 using CityPass.Server.Cluster;
+using CityPass.Server.Federation;
 using CityPass.Server.Health;
 using CityPass.Server.Hosting;
 using CityPass.Server.Keys;
@@ -49,6 +50,7 @@ app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapPublicEndpoints();
+app.MapFederationEndpoints();
 app.MapRazorPages();
 
 await app.StartAsync();

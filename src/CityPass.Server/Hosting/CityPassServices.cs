@@ -2,6 +2,7 @@ using CityPass.Core.Tokens;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
+using CityPass.Server.Federation;
 using CityPass.Server.Health;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
@@ -29,17 +30,21 @@ public static class CityPassServices
         services.AddValidatedOptions<KeyOptions>(configuration.GetSection("Keys"), o => o.Validate())
             .PostConfigure(o => o.GenerateIfMissing |= embedded || environment.IsDevelopment());
         services.AddValidatedOptions<PassOptions>(configuration.GetSection("Passes"), o => o.Validate());
+        services.AddValidatedOptions<FederationOptions>(configuration.GetSection("Federation"), o => o.Validate())
+            .PostConfigure(o => o.GenerateIfMissing |= embedded || environment.IsDevelopment());
         services.AddSingleton<KeyMaterial>();
         services.AddSingleton(sp =>
         {
             var keys = sp.GetRequiredService<KeyMaterial>();
             var passes = sp.GetRequiredService<IOptions<PassOptions>>().Value;
-            return new PassVerifier(keys.Trust, sp.GetRequiredService<TimeProvider>(),
+            // Other cities' keys as the federation refreshes them; this city's own passes are checked by MAC.
+            return new PassVerifier(sp.GetRequiredService<FederatedTrust>(), sp.GetRequiredService<TimeProvider>(),
                 new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, keys.IssuerKeys);
         });
 
         services.AddRecordStores(configuration);
         services.AddHotState(configuration);
+        services.AddCityPassFederation();
 
         services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();

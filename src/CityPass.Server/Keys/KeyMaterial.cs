@@ -95,7 +95,8 @@ public sealed class KeyMaterial
         return secret;
     }
 
-    private static void WriteSecretFile(string path, string content)
+    /// <summary>Writes a key file readable by this user only.</summary>
+    internal static void WriteSecretFile(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, content);

@@ -32,6 +32,8 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             ["Keys:KeyFile"] = Path.Combine(_dataDir, "issuer-keys.json"),
             ["Keys:ServerSecretFile"] = Path.Combine(_dataDir, "server-secret.key"),
+            ["Federation:KeyFile"] = Path.Combine(_dataDir, "federation-key.json"),
+            ["Federation:GenerateIfMissing"] = "true",
             ["Keys:GenerateIfMissing"] = "true",
             ["RateLimits:PerGatePerSecond"] = "10000",
             ["RateLimits:PerCitizenPerSecond"] = "10000",

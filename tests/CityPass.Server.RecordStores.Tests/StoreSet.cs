@@ -1,6 +1,7 @@
 using System.Reflection;
 using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
+using CityPass.Server.Federation;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
@@ -21,7 +22,7 @@ public sealed class StoreSet : IAsyncDisposable
     private readonly Func<long, Func<AuditEntry, AuditEntry?>, Task> _rewriteAuditEntry;
 
     private StoreSet(
-        ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans,
+        ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans, ITrustedCityStore trustedCities,
         NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
     {
         Citizens = citizens;
@@ -29,6 +30,7 @@ public sealed class StoreSet : IAsyncDisposable
         Venues = venues;
         Operators = operators;
         Scans = scans;
+        TrustedCities = trustedCities;
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -43,6 +45,8 @@ public sealed class StoreSet : IAsyncDisposable
 
     public IScanStore Scans { get; }
 
+    public ITrustedCityStore TrustedCities { get; }
+
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
@@ -50,7 +54,8 @@ public sealed class StoreSet : IAsyncDisposable
     {
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
-        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(), null,
+        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
+            new EmbeddedTrustedCityStore(), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.
@@ -69,7 +74,7 @@ public sealed class StoreSet : IAsyncDisposable
         await new PostgresMigrator(dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return new StoreSet(
             new PostgresCitizenStore(dataSource), new PostgresAuditLog(dataSource), new PostgresVenueStore(dataSource), new PostgresOperatorStore(dataSource),
-            new PostgresScanStore(dataSource), dataSource,
+            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), dataSource,
             async (sequence, rewrite) =>
             {
                 var entry = await new PostgresAuditLog(dataSource).QueryAsync(new AuditQuery(BeforeSequence: sequence + 1, Limit: 1), CancellationToken.None);

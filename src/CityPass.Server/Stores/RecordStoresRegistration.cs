@@ -1,5 +1,6 @@
 using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
+using CityPass.Server.Federation;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
@@ -33,6 +34,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IVenueStore, PostgresVenueStore>();
             services.AddSingleton<IOperatorStore, PostgresOperatorStore>();
             services.AddSingleton<IScanStore, PostgresScanStore>();
+            services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
         }
         else
         {
@@ -43,6 +45,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
             services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
+            services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

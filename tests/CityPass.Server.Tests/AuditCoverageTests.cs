@@ -103,6 +103,17 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         await CallAsync("POST /v1/citizens/import", authority, "/v1/citizens/import",
             new StringContent("externalId,phone,fullName,credentials\nAUD-1,+8613711110001,Audit One,\n", Encoding.UTF8, "text/csv"), atLeastOne: true);
 
+        // A trusted city: added (its URL unreachable: the failed fetch is not a change), refreshed, given a document, changed, removed.
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+        var city = new { issuer = "440100", name = "广州", federationSuite = "ES256", federationPublicKey = Convert.ToBase64String(federation.PublicKey.ExportSubjectPublicKeyInfo()), documentUrl = "http://127.0.0.1:9/keyset.jws" };
+        await CallAsync("POST /v1/federation/cities", admin, "/v1/federation/cities", JsonContent.Create(city));
+        await CallAsync("POST /v1/federation/cities/{issuer}/refresh", admin, "/v1/federation/cities/440100/refresh");
+        await CallAsync("PUT /v1/federation/cities/{issuer}/document", admin, "/v1/federation/cities/440100/document",
+            new StringContent(CityPass.Core.Federation.SignedKeySet.Sign(guangzhou.PublicKeys, App.Clock.GetUtcNow(), App.Clock.GetUtcNow().AddDays(1), federation.Key), Encoding.UTF8, "application/jose+json"));
+        await CallAsync("PUT /v1/federation/cities/{issuer}", admin, "/v1/federation/cities/440100", JsonContent.Create(city with { name = "广州市" }));
+        await CallAsync("DELETE /v1/federation/cities/{issuer}", admin, "/v1/federation/cities/440100");
+
         var uncovered = routes.Except(NotStaff).Except(covered).Order().ToList();
         Assert.True(uncovered.Count == 0, $"Mutating routes without an audit case here (add one, and audit the change): {string.Join("; ", uncovered)}");
         Assert.Empty(covered.Except(routes)); // every case is still a route

@@ -155,7 +155,7 @@ public sealed class TrustedCityService(
         // Not newer than the one held. From the refresher that is ordinary (the other city's servers each sign their
         // own, minutes apart); as an upload it says the file is old.
         await store.RecordCheckAsync(city.Issuer, now, null, ct);
-        return actor == Refresher || document.IssuedAt == city.DocumentIssuedAt
+        return actor == Refresher || SameMicrosecond(document.IssuedAt, city.DocumentIssuedAt)
             ? ("unchanged", null)
             : ("refused", KeySetDocumentFailure.NotNewer.ToCode());
     }
@@ -168,6 +168,10 @@ public sealed class TrustedCityService(
             Window(before.DocumentIssuedAt, before.DocumentExpiresAt),
             $"{result}{(code is null ? "" : " " + code)}; {Window(after?.DocumentIssuedAt, after?.DocumentExpiresAt)}", action, null), ct);
     }
+
+    // PostgreSQL keeps microseconds, .NET ticks of 100 ns: the same document read back from the store compares equal here.
+    private static bool SameMicrosecond(DateTimeOffset a, DateTimeOffset? b) =>
+        b is { } held && a.UtcTicks / TimeSpan.TicksPerMicrosecond == held.UtcTicks / TimeSpan.TicksPerMicrosecond;
 
     private static string Window(DateTimeOffset? issuedAt, DateTimeOffset? expiresAt) =>
         issuedAt is null ? "no document" : $"document issued {issuedAt:O}, expires {expiresAt:O}";
@@ -186,7 +190,7 @@ public sealed class TrustedCityService(
     {
         fingerprint = "";
         var errors = new Dictionary<string, string[]>();
-        if (!IssuerId.TryParse(issuer?.Trim(), out var id)) errors["issuer"] = ["The issuer is the city's six-digit division code."];
+        if (issuer?.Trim() is not { Length: 6 } code || !IssuerId.TryParse(code, out var id)) errors["issuer"] = ["The issuer is the city's six-digit division code."];
         else if (id == keys.IssuerKeys.Issuer) errors["issuer"] = ["This is this city's own issuer code."];
         if (string.IsNullOrWhiteSpace(draft.Name) || draft.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
         if (!SignatureSuiteExtensions.TryParseWireName(draft.FederationSuite ?? "ES256", out _)) errors["federationSuite"] = ["The suite is ES256 or SM2-SM3."];

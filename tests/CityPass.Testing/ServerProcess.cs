@@ -33,11 +33,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the server with these settings (as environment variables, ':' written '__') and waits until it answers /health/ready.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts the server with these settings (as environment variables, ':' written '__') and waits until it answers
+    /// /health/ready; on <paramref name="port"/> when given (a restart where others expect it), else on a free one.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null)
     {
         var dll = BuiltServer.Dll();
-        var port = RedisServer.FreePort();
+        var listenPort = port ?? RedisServer.FreePort();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -45,10 +48,10 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{listenPort.ToString(CultureInfo.InvariantCulture)}";
         start.Environment["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        return await StartAsync(start, port);
+        return await StartAsync(start, listenPort);
     }
 
     /// <summary>Starts a server as <paramref name="start"/> describes (another build, user or folder) and waits until it answers /health/ready on <paramref name="port"/>.</summary>

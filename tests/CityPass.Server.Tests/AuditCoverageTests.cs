@@ -135,6 +135,10 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["GatesModel.OnPostIssueAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostRevokeAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["PolicyModel.OnPostSaveAsync"] = nameof(ConsolePolicySaveIsAudited),
+        ["TrustedCitiesModel.OnPostAddAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
+        ["TrustedCitiesModel.OnPostRefreshAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
+        ["TrustedCitiesModel.OnPostUploadAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
+        ["TrustedCitiesModel.OnPostRemoveAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
     };
 
     /// <summary>Console form handlers that change nothing stored.</summary>
@@ -238,6 +242,40 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         head = await App.AuditHeadAsync();
         Assert.Equal(System.Net.HttpStatusCode.OK, (await console.PostFormAsync(page, "Revoke", ("gateId", gateId))).StatusCode);
         Assert.Equal($"gate:{gateId}", (await SingleNewEntryAsync(head, "gate.credential.revoke")).Subject);
+    }
+
+    [Fact]
+    public async Task ConsoleTrustedCityChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("admin");
+        const string page = "/admin/trusted-cities";
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+
+        var head = await App.AuditHeadAsync();
+        var added = await console.PostFormAsync(page, "Add", ("issuer", "440100"), ("name", "广州"), ("federationSuite", "ES256"),
+            ("federationPublicKey", Convert.ToBase64String(federation.PublicKey.ExportSubjectPublicKeyInfo())), ("documentUrl", "http://127.0.0.1:9/keyset.jws"));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, added.StatusCode);
+        var add = await SingleNewEntryAsync(head, "federation.city.add");
+        Assert.Equal(("admin", "city:440100"), (add.Actor, add.Subject));
+        Assert.Contains(federation.Fingerprint, add.After, StringComparison.Ordinal);
+
+        head = await App.AuditHeadAsync();
+        var refreshed = await console.PostFormAsync(page, "Refresh", ("issuer", "440100"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, refreshed.StatusCode);
+        Assert.Contains("document_unreachable", await refreshed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("refused document_unreachable", (await SingleNewEntryAsync(head, "federation.document.refresh")).After, StringComparison.Ordinal);
+
+        head = await App.AuditHeadAsync();
+        var document = CityPass.Core.Federation.SignedKeySet.Sign(guangzhou.PublicKeys, App.Clock.GetUtcNow(), App.Clock.GetUtcNow().AddDays(1), federation.Key);
+        var uploaded = await console.PostFormAsync(page, "Upload", ("issuer", "440100"), ("document", document));
+        Assert.Equal(System.Net.HttpStatusCode.OK, uploaded.StatusCode);
+        Assert.Contains("a newer document was accepted", await uploaded.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("accepted", (await SingleNewEntryAsync(head, "federation.document.upload")).After, StringComparison.Ordinal);
+
+        head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await console.PostFormAsync(page, "Remove", ("issuer", "440100"))).StatusCode);
+        Assert.Equal("city:440100", (await SingleNewEntryAsync(head, "federation.city.remove")).Subject);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ public static class ConsolePolicies
 {
     public const string Staff = "console-staff";
     public const string Authority = "console-authority";
+    public const string CityAdmin = "console-city-admin";
 }
 
 /// <summary>The admin console: Razor Pages under /admin, signed in with <see cref="ConsoleCookie"/>.</summary>
@@ -26,6 +27,7 @@ public static class ConsoleSetup
             // (the same sets as the /v1 policies). Venue tenancy is not decided here but in the services.
             o.Conventions.AuthorizeFolder("/Admin", ConsolePolicies.Staff);
             o.Conventions.AuthorizeFolder("/Admin/Authority", ConsolePolicies.Authority);
+            o.Conventions.AuthorizeFolder("/Admin/City", ConsolePolicies.CityAdmin);
             o.Conventions.AllowAnonymousToPage("/Admin/SignIn");
             o.Conventions.AddPageApplicationModelConvention("/Admin/SignIn", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.SignIn)));
         });
@@ -33,7 +35,8 @@ public static class ConsoleSetup
             .AddPolicy(ConsolePolicies.Staff, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme)
                 .RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator))
             .AddPolicy(ConsolePolicies.Authority, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme)
-                .RequireRole(Roles.CityAdmin, Roles.HealthAuthority));
+                .RequireRole(Roles.CityAdmin, Roles.HealthAuthority))
+            .AddPolicy(ConsolePolicies.CityAdmin, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme).RequireRole(Roles.CityAdmin));
         return services;
     }
 }

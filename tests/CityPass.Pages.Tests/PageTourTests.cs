@@ -30,7 +30,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         pages.Add((gate, "/gate/"));
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
-                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit" })
+                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities" })
         {
             pages.Add((authority, path));
         }
@@ -146,6 +146,26 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await authority.GotoAsync("/admin/audit");
         await Expect(authority.Locator("table.audit tbody")).ToContainTextAsync("SH-2026-0007");
         await Shot(authority, "admin-audit");
+
+        // A city admin trusts another city: its pinned key first (pending), then its signed document by hand (fresh).
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+        var admin = await Watched(app.ConsolePageAsync("admin"));
+        await admin.GotoAsync("/admin/trusted-cities");
+        await admin.FillAsync("input[name=issuer]", "440100");
+        await admin.FillAsync("input[name=name]", "广州");
+        await admin.FillAsync("textarea[name=federationPublicKey]", Convert.ToBase64String(federation.PublicKey.ExportSubjectPublicKeyInfo()));
+        await admin.ClickAsync("button:has-text('Trust this city')");
+        await Expect(admin.Locator(".notice")).ToContainTextAsync("440100 added");
+        var row = admin.Locator("table.grid tbody tr", new() { HasText = "440100" });
+        await Expect(row.Locator(".badge").First).ToHaveTextAsync("pending");
+        await row.Locator("summary").ClickAsync();
+        await row.Locator("textarea[name=document]").FillAsync(
+            CityPass.Core.Federation.SignedKeySet.Sign(guangzhou.PublicKeys, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), federation.Key));
+        await row.Locator("button:has-text('Upload')").ClickAsync();
+        await Expect(admin.Locator(".notice")).ToContainTextAsync("a newer document was accepted");
+        await Expect(admin.Locator("table.grid tbody tr", new() { HasText = "440100" }).Locator(".badge").First).ToHaveTextAsync("fresh");
+        await Shot(admin, "admin-trusted-cities");
 
         var pub = await Watched(app.NewPageAsync(PagesApp.Phone));
         await pub.GotoAsync("/public/");

@@ -219,6 +219,13 @@ public abstract class FederationTests(StoreMode mode) : AppTest(mode)
             Assert.Equal(HttpStatusCode.Forbidden, (await AddAsync(new { issuer = "440300", name = "深圳", federationPublicKey = key }, staff)).Item1);
         }
         Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClient().GetAsync("/v1/federation/cities")).StatusCode);
+        // The console page too: a health authority signs in to the console but is not a city admin.
+        var authorityConsole = await App.ConsoleAsync("authority");
+        var denied = await authorityConsole.Http.GetAsync("/admin/trusted-cities");
+        Assert.Equal(HttpStatusCode.Found, denied.StatusCode);
+        Assert.Contains("/admin/denied", denied.Headers.Location!.OriginalString, StringComparison.OrdinalIgnoreCase);
+        var adminConsole = await App.ConsoleAsync("admin");
+        Assert.Contains("广州", await adminConsole.Http.GetStringAsync("/admin/trusted-cities"), StringComparison.Ordinal);
         var list = await admin.GetFromJsonAsync<JsonElement>("/v1/federation/cities");
         Assert.Equal(["440100"], list.EnumerateArray().Select(c => c.GetProperty("issuer").GetString()));
     }

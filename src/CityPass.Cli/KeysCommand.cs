@@ -32,7 +32,21 @@ internal static class KeysCommand
         var publicKeys = new Command("public", "The public key set of a private key file (what other cities import), on stdout.") { file };
         publicKeys.SetAction(parse => Console.WriteLine(IssuerKeySet.FromPrivateJson(File.ReadAllText(parse.GetRequiredValue(file).FullName)).PublicKeys.ToJson()));
 
-        return new Command("keys", "Key set files: make a private one, export its public part.") { create, publicKeys };
+        var federationSuite = new Option<SignatureSuite?>("--suite")
+        {
+            Description = "The signature suite of the federation key: es256 (the default) or sm2.",
+            HelpName = "es256|sm2",
+            CustomParser = r => SignatureSuiteExtensions.TryParseWireName(Token(r), out var s) ? s : Error<SignatureSuite>(r, $"unknown suite '{Token(r)}' (es256 or sm2)"),
+        };
+        var federation = new Command("federation", "A new federation key (JSON, for Federation:KeyJson) on stdout; its fingerprint on stderr.") { federationSuite };
+        federation.SetAction(parse =>
+        {
+            var key = CityPass.Core.Federation.FederationKey.Generate(parse.GetValue(federationSuite) ?? SignatureSuite.Es256);
+            Console.WriteLine(key.ToPrivateJson());
+            Console.Error.WriteLine($"fingerprint {key.Fingerprint}");
+        });
+
+        return new Command("keys", "Key files: make a private key set, export its public part, make a federation key.") { create, publicKeys, federation };
     }
 
     private static string Token(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[0].Value : "";

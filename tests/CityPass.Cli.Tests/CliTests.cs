@@ -57,6 +57,32 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task KeysFederationMakesAFederationKeyOfTheChosenSuiteAndPrintsItsFingerprintApart()
+    {
+        var created = await CitypassAsync("keys", "federation", "--suite", "sm2");
+        Assert.Equal(0, created.ExitCode);
+        var key = CityPass.Core.Federation.FederationKey.FromPrivateJson(created.Out);
+        Assert.Equal(SignatureSuite.Sm2Sm3, key.Key.Suite);
+        // The fingerprint goes to stderr, so stdout is the key file alone.
+        Assert.Equal($"fingerprint {key.Fingerprint}", created.Error.Trim());
+    }
+
+    [Fact]
+    public async Task FederationVectorsPrintDocumentsThatVerifyUnderTheirKeys()
+    {
+        var run = await CitypassAsync("federation-vectors");
+        Assert.Equal(0, run.ExitCode);
+        var blocks = Blocks(run.Out, "keyset-vector");
+        Assert.Equal(2, blocks.Count);
+        foreach (var v in blocks)
+        {
+            var pinned = CityPass.Core.Federation.FederationKey.ImportPublic(v["suite"], v["federation-public-key"]);
+            Assert.Equal(CityPass.Core.Federation.KeySetDocumentFailure.None,
+                CityPass.Core.Federation.SignedKeySet.TryVerify(v["document"], pinned, new IssuerId(uint.Parse(v["issuer"], System.Globalization.CultureInfo.InvariantCulture)), out _));
+        }
+    }
+
+    [Fact]
     public async Task KeysNewDefaultsToEs256ForShanghai()
     {
         var keys = IssuerKeySet.FromPrivateJson((await CitypassAsync("keys", "new")).Out);
@@ -112,7 +138,7 @@ public sealed partial class CliTests : IDisposable
     {
         var root = await CitypassAsync("--help");
         Assert.Equal(0, root.ExitCode);
-        foreach (var command in new[] { "demo", "keys", "verify <TEXT>", "vectors" }) Assert.Contains("  " + command + " ", root.Out, StringComparison.Ordinal);
+        foreach (var command in new[] { "demo", "keys", "verify <TEXT>", "vectors", "federation-vectors" }) Assert.Contains("  " + command + " ", root.Out, StringComparison.Ordinal);
         Assert.Equal(root.Out, (await CitypassAsync("help")).Out);
 
         var keysNew = await CitypassAsync("keys", "new", "--help");
@@ -166,6 +192,6 @@ public sealed partial class CliTests : IDisposable
                 .ToDictionary(kv => kv[0].Trim(), kv => kv[1].TrimEnd('\r')))
             .ToList();
 
-    [GeneratedRegex("```(?<kind>vector|invalid-vector|signature-twin)\\r?\\n(?<body>.*?)```", RegexOptions.Singleline)]
+    [GeneratedRegex("```(?<kind>vector|invalid-vector|signature-twin|keyset-vector)\\r?\\n(?<body>.*?)```", RegexOptions.Singleline)]
     private static partial Regex BlockPattern();
 }

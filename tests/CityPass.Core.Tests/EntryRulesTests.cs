@@ -70,6 +70,19 @@ public class EntryRulesTests
     }
 
     [Fact]
+    public void AForeignPassProvesOnlyTheCredentialsTheVenueTrustsOtherCitiesFor()
+    {
+        var foreign = Pass(credentials: Credentials.SocialSecurityCard | Credentials.EIdVerified, own: false);
+        var clinic = new VenuePolicy { RequiredCredentials = Credentials.SocialSecurityCard, AntiPassback = false };
+
+        Assert.Equal(DecisionCode.CredentialMissing, In(foreign, null, clinic).Code); // health only, by default
+        Assert.True(In(foreign, null, clinic with { ForeignCredentials = Credentials.SocialSecurityCard }).Allowed);
+        Assert.Equal(DecisionCode.CredentialMissing, In(foreign, null, clinic with { ForeignCredentials = Credentials.EIdVerified }).Code);
+        // This city's own citizens are judged by the city's record, whatever the setting.
+        Assert.True(In(Pass(), Current(credentials: Credentials.SocialSecurityCard), clinic).Allowed);
+    }
+
+    [Fact]
     public void AVenueThatNeedsABookingDeniesWithoutOne()
     {
         var theatre = new VenuePolicy { RequiresBooking = true };

@@ -119,6 +119,7 @@ public sealed partial class PodTests
         Assert.Equal(("citypass-connections", "orleans"), fromSecrets["ConnectionStrings__Orleans"]);
         Assert.Equal(("citypass-keys", "keyset.json"), fromSecrets["Keys__KeySetJson"]);
         Assert.Equal(("citypass-keys", "server-secret"), fromSecrets["Keys__ServerSecret"]);
+        Assert.Equal(("citypass-keys", "federation-key.json"), fromSecrets["Federation__KeyJson"]);
         Assert.Equal(("citypass-sms-gateway", "auth-value"), fromSecrets["Sms__Gateway__AuthValue"]);
     }
 

@@ -42,15 +42,17 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
     public async Task OneReplicaAtATimeHoldsTheLeaseAndAnotherTakesItOnceItLapses()
     {
         var name = "test-" + Guid.NewGuid().ToString("N");
-        var first = new RedisLease(() => _client, name, TimeSpan.FromMilliseconds(600));
-        var second = new RedisLease(() => _client, name, TimeSpan.FromMilliseconds(600));
+        // Two seconds: long enough that a busy machine does not let the lease lapse between two calls of the test
+        // (with 600 ms it once did in CI, and the first replica took it back).
+        var first = new RedisLease(() => _client, name, TimeSpan.FromSeconds(2));
+        var second = new RedisLease(() => _client, name, TimeSpan.FromSeconds(2));
 
         Assert.True(await first.TryHoldAsync());
         Assert.False(await second.TryHoldAsync());
         Assert.True(await first.TryHoldAsync());   // its holder renews it
 
         // The holder stops renewing (stopped, killed): the other replica takes it once it has lapsed, and keeps it.
-        await Eventually.TrueAsync(second.TryHoldAsync, TimeSpan.FromSeconds(5), "the second replica takes the lapsed lease");
+        await Eventually.TrueAsync(second.TryHoldAsync, TimeSpan.FromSeconds(10), "the second replica takes the lapsed lease");
         Assert.False(await first.TryHoldAsync());
     }
 

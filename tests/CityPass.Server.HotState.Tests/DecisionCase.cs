@@ -95,6 +95,9 @@ public sealed record DecisionCase(
             AntiPassback = AntiPassback,
             RequiresBooking = Booking != Booking.NotRequired,
             Hours = Open ? OpenNow : ClosedNow,
+            // Anti-passback never applies to a foreign pass, so its flag doubles as this one's: both settings of which
+            // foreign credentials count are compared without doubling the matrix.
+            ForeignCredentials = AntiPassback ? Required : Credentials.None,
         };
         var snapshot = OwnPass ? new CitizenSnapshot(Current, CurrentVersion, held, null) : (CitizenSnapshot?)null;
         var expected = EntryRules.Decide(claims, snapshot, policy,

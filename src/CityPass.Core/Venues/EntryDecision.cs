@@ -45,7 +45,8 @@ public static class EntryRules
 
         if (situation.TokenAlreadyEntered) return Deny(DecisionCode.TokenReplayed);
         if (!policy.AllowedColours.Contains(colour)) return Deny(DecisionCode.StatusNotAllowed);
-        var credentials = current?.Credentials ?? claims.Credentials;
+        // This city's citizens: the city's own record. Another city's: what its pass claims, as far as the venue trusts it.
+        var credentials = current?.Credentials ?? (claims.Credentials & policy.ForeignCredentials);
         if (!credentials.HasAll(policy.RequiredCredentials)) return Deny(DecisionCode.CredentialMissing);
         if (policy.RequiresBooking && !situation.HasBooking) return Deny(DecisionCode.BookingRequired);
         if (policy.Hours is { } hours && !hours.IsOpenAt(now)) return Deny(DecisionCode.VenueClosed);

@@ -28,6 +28,13 @@ public sealed record VenuePolicy
     /// <summary>Entry needs a ticket or booking for this venue (theatres, sports halls).</summary>
     public bool RequiresBooking { get; init; }
 
+    /// <summary>
+    /// Which of a foreign pass's credentials count towards <see cref="RequiredCredentials"/>. This city holds no record
+    /// of another city's citizens, so what such a pass claims about an e-ID or a social-security card is that city's
+    /// word alone: none by default (health only), and a venue opts in per credential.
+    /// </summary>
+    public Credentials ForeignCredentials { get; init; } = Credentials.None;
+
     public static VenuePolicy Default { get; } = new();
 
     /// <summary>What is wrong with this policy, in words for the operator; empty when it is valid.</summary>
@@ -36,6 +43,7 @@ public sealed record VenuePolicy
         var errors = new List<string>();
         if ((AllowedColours & ~StatusColours.All) != 0) errors.Add("Allowed colours contain an unknown colour.");
         if ((RequiredCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Required credentials contain an unknown credential.");
+        if ((ForeignCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Foreign credentials contain an unknown credential.");
         if (Capacity is < 0 or > 1_000_000) errors.Add("Capacity is between 0 and 1,000,000.");
         if (Hours is not null) errors.AddRange(Hours.Validate());
         return errors;

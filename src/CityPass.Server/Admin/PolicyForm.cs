@@ -12,6 +12,7 @@ public sealed class PolicyForm
 {
     public List<string> AllowedColours { get; set; } = [];
     public List<string> RequiredCredentials { get; set; } = [];
+    public List<string> ForeignCredentials { get; set; } = [];
     public string? Capacity { get; set; }
     public bool AntiPassback { get; set; }
     public bool RequiresBooking { get; set; }
@@ -22,6 +23,7 @@ public sealed class PolicyForm
     {
         AllowedColours = [.. d.AllowedColours ?? []],
         RequiredCredentials = [.. d.RequiredCredentials ?? []],
+        ForeignCredentials = [.. d.ForeignCredentials ?? []],
         Capacity = d.Capacity?.ToString(CultureInfo.InvariantCulture),
         AntiPassback = d.AntiPassback ?? true,
         RequiresBooking = d.RequiresBooking ?? false,
@@ -44,6 +46,6 @@ public sealed class PolicyForm
             hours = new OpeningHoursDocument(ConsoleTime.Zone.Id,
                 Enum.GetValues<DayOfWeek>().Select(d => new OpeningPeriodDocument(d.ToString().ToLowerInvariant(), Opens?.Trim() ?? "", Closes?.Trim() ?? "")).ToList());
         }
-        return (new VenuePolicyDocument(AllowedColours, RequiredCredentials, capacity, AntiPassback, RequiresBooking, hours), null);
+        return (new VenuePolicyDocument(AllowedColours, RequiredCredentials, capacity, AntiPassback, RequiresBooking, hours, ForeignCredentials), null);
     }
 }

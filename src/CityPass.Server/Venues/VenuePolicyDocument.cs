@@ -12,7 +12,8 @@ public sealed record VenuePolicyDocument(
     int? Capacity,
     bool? AntiPassback,
     bool? RequiresBooking,
-    OpeningHoursDocument? OpeningHours)
+    OpeningHoursDocument? OpeningHours,
+    IReadOnlyList<string>? ForeignCredentials = null)
 {
     public static VenuePolicyDocument From(VenuePolicy p) => new(
         Enum.GetValues<StatusColour>().Where(c => p.AllowedColours.Contains(c)).Select(c => c.ToWireName()).ToList(),
@@ -23,7 +24,8 @@ public sealed record VenuePolicyDocument(
         p.Hours is null ? null : new OpeningHoursDocument(
             p.Hours.TimeZoneId,
             p.Hours.Periods.Select(x => new OpeningPeriodDocument(
-                x.Day.ToString().ToLowerInvariant(), x.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), x.Closes.ToString("HH:mm", CultureInfo.InvariantCulture))).ToList()));
+                x.Day.ToString().ToLowerInvariant(), x.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), x.Closes.ToString("HH:mm", CultureInfo.InvariantCulture))).ToList()),
+        p.ForeignCredentials.ToWireNames());
 
     /// <summary>The policy, or the field-level errors (field name -> messages) that stop it.</summary>
     public (VenuePolicy? Policy, Dictionary<string, string[]> Errors) ToPolicy()
@@ -40,6 +42,12 @@ public sealed record VenuePolicyDocument(
         {
             if (CredentialsExtensions.TryParseWireName(name, out var c)) credentials |= c;
             else errors["requiredCredentials"] = [$"'{name}' is not a credential (health_record, eid_verified, social_security_card)."];
+        }
+        var foreign = Credentials.None;
+        foreach (var name in ForeignCredentials ?? [])
+        {
+            if (CredentialsExtensions.TryParseWireName(name, out var c)) foreign |= c;
+            else errors["foreignCredentials"] = [$"'{name}' is not a credential (health_record, eid_verified, social_security_card)."];
         }
         OpeningHours? hours = null;
         if (OpeningHours is { } h)
@@ -70,6 +78,7 @@ public sealed record VenuePolicyDocument(
             AntiPassback = AntiPassback ?? true,
             RequiresBooking = RequiresBooking ?? false,
             Hours = hours,
+            ForeignCredentials = foreign,
         };
         foreach (var problem in policy.Validate()) errors[""] = [.. errors.GetValueOrDefault("") ?? [], problem];
         return errors.Count == 0 ? (policy, errors) : (null, errors);

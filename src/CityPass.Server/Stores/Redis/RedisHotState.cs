@@ -67,7 +67,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[0] = pseudonym is { } p ? p.ToString() : Empty;
         args[1] = (int)a.Claims.Colour;
         args[2] = (long)a.Claims.StatusVersion;
-        args[3] = (int)a.Claims.Credentials;
+        // Read by the script for a foreign pass only (an own pass's credentials are the citizen's record): what counts of them.
+        args[3] = (int)(a.Claims.Credentials & policy.ForeignCredentials);
         args[4] = ScanStreamFields.DirectionName(a.Direction);
         args[5] = (int)policy.AllowedColours;
         args[6] = (int)policy.RequiredCredentials;

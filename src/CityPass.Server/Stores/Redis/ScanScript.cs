@@ -16,7 +16,8 @@ internal static class ScanScript
     //       its fields arrive in ARGV 17-20 instead).
     public const int KeyCount = 7;
 
-    // ARGV: 1 pseudonym ('' for another city's pass), 2 the pass's colour, 3 its status version, 4 its credentials,
+    // ARGV: 1 pseudonym ('' for another city's pass), 2 the pass's colour, 3 its status version, 4 its credentials that
+    //       count (a foreign pass's, as far as the venue's policy trusts them; unused for this city's passes),
     //       5 'in' or 'out', 6 allowed colours (bits), 7 required credentials (bits), 8 capacity (-1: none),
     //       9 '1' booking required, 10 '1' anti-passback, 11 '1' open now, 12 replay mark's lifetime (ms),
     //       13 dedupe answer's lifetime (ms),

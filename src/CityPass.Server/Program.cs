@@ -3,6 +3,7 @@ using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
 using CityPass.Server.Cluster;
 using CityPass.Server.Federation;
+using CityPass.Server.Gates;
 using CityPass.Server.Health;
 using CityPass.Server.Hosting;
 using CityPass.Server.Keys;
@@ -51,6 +52,7 @@ app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
+app.MapGateBundleEndpoints();
 app.MapRazorPages();
 
 await app.StartAsync();

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CityPass.Server.Venues;
+using CityPass.Core.Venues;
 
 namespace CityPass.Server.Admin;
 

@@ -3,6 +3,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
+using CityPass.Server.Gates;
 using CityPass.Server.Health;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
@@ -45,6 +46,8 @@ public static class CityPassServices
         services.AddRecordStores(configuration);
         services.AddHotState(configuration);
         services.AddCityPassFederation();
+        services.AddValidatedOptions<GateBundleOptions>(configuration.GetSection("Gates"), o => o.Validate());
+        services.AddSingleton<GateBundleService>();
 
         services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();

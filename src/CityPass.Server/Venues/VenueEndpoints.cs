@@ -1,3 +1,4 @@
+using CityPass.Core.Venues;
 using System.Security.Claims;
 using CityPass.Server.Auth;
 using CityPass.Server.Problems;

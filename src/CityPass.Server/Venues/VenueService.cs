@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Venues;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Citizens;

@@ -18,6 +18,9 @@ public sealed class GateClient
 
     public Guid GateId { get; }
 
+    /// <summary>The gate's own HTTP client, its credential set, for the gate's other routes.</summary>
+    public HttpClient Http => _http;
+
     public static GateClient For(HttpClient http, string credential, Guid gateId)
     {
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Gate", credential);

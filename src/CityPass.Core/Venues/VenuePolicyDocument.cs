@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using CityPass.Core.Citizens;
-using CityPass.Core.Venues;
 
-namespace CityPass.Server.Venues;
+namespace CityPass.Core.Venues;
 
-/// <summary>A venue policy as JSON: the API's body for PUT /v1/venues/{id}/policy and the stored form.</summary>
+/// <summary>
+/// A venue policy as JSON: the API's body for PUT /v1/venues/{id}/policy, the stored form, and the policy in a gate's
+/// signed bundle (which an offline gate decides by).
+/// </summary>
 public sealed record VenuePolicyDocument(
     IReadOnlyList<string>? AllowedColours,
     IReadOnlyList<string>? RequiredCredentials,
@@ -84,11 +86,14 @@ public sealed record VenuePolicyDocument(
         return errors.Count == 0 ? (policy, errors) : (null, errors);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, ServerJson.Options);
+    // The web defaults (camelCase), as the API writes it.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Reads a stored policy; stored policies were valid when written.</summary>
     public static VenuePolicy ParseStored(string json) =>
-        JsonSerializer.Deserialize<VenuePolicyDocument>(json, ServerJson.Options)?.ToPolicy().Policy
+        JsonSerializer.Deserialize<VenuePolicyDocument>(json, Json)?.ToPolicy().Policy
         ?? throw new InvalidOperationException("A stored venue policy does not parse.");
 }
 

@@ -1,0 +1,28 @@
+using CityPass.Core.Gates;
+using CityPass.Server.Federation;
+using CityPass.Server.Keys;
+using CityPass.Server.Problems;
+using CityPass.Server.Venues;
+using Microsoft.Extensions.Options;
+
+namespace CityPass.Server.Gates;
+
+/// <summary>
+/// A gate's offline bundle, signed for that gate now: the trust this server holds (this city's keys, the pinned
+/// files', and each trusted city's until its trust ends) and the gate's venue policy.
+/// </summary>
+public sealed class GateBundleService(FederatedTrust trust, KeySetPublisher publisher, KeyMaterial keys, IOptions<GateBundleOptions> options, TimeProvider clock)
+{
+    public Outcome<string> BundleFor(GateEntry gate)
+    {
+        if (publisher.FederationKey is not { } key)
+        {
+            return new Failure(StatusCodes.Status404NotFound, FederationCodes.NotPublished, "This city has no federation key, so it signs no gate bundles.");
+        }
+        // Whole seconds, as the key-set documents: the JSON carries what the gate compares.
+        var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
+        var bundle = new GateBundle(keys.IssuerKeys.Issuer, gate.Gate.Id, gate.Venue.Id, now, options.Value.BundleMaxAge,
+            [.. trust.Current.KeySets.OrderBy(k => k.Issuer.Code)], gate.Venue.Policy);
+        return GateBundle.Sign(bundle, key.Key);
+    }
+}

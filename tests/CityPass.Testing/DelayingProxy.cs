@@ -47,10 +47,24 @@ public sealed class DelayingProxy : IAsyncDisposable
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 var server = new TcpClient();
-                await server.ConnectAsync(_upstream, _stop.Token);
-                lock (_connections) _connections.AddRange([client, server]);
-                _ = PumpAsync(client.GetStream(), server.GetStream(), delayed: false);
-                _ = PumpAsync(server.GetStream(), client.GetStream(), delayed: true);
+                try
+                {
+                    await server.ConnectAsync(_upstream, _stop.Token);
+                    // The streams are taken before the pair is registered: a CutAll in between disposes only
+                    // connections that are already being pumped.
+                    var (fromClient, fromServer) = (client.GetStream(), server.GetStream());
+                    lock (_connections) _connections.AddRange([client, server]);
+                    _ = PumpAsync(fromClient, fromServer, delayed: false);
+                    _ = PumpAsync(fromServer, fromClient, delayed: true);
+                }
+                catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
+                {
+                    // This one connection failed (the client left at once, the upstream refused, a cut or the stop came
+                    // in between): drop it and go on; a stop ends the loop at the next accept. (Letting it escape made
+                    // DisposeAsync throw in CI once.)
+                    client.Dispose();
+                    server.Dispose();
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)

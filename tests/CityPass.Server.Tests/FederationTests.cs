@@ -218,6 +218,16 @@ public abstract class FederationTests(StoreMode mode) : AppTest(mode)
             Assert.Equal(HttpStatusCode.Forbidden, (await staff.GetAsync("/v1/federation/cities")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await AddAsync(new { issuer = "440300", name = "深圳", federationPublicKey = key }, staff)).Item1);
         }
+        // An upload needs a body; a refresh needs a URL to fetch from; an unknown city is 404.
+        var empty = await admin.PutAsync("/v1/federation/cities/440100/document", new StringContent("", Encoding.UTF8, "application/jose+json"));
+        Assert.Equal((HttpStatusCode.BadRequest, "body_required"), (empty.StatusCode, (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()));
+        var noUrl = await admin.PostAsync("/v1/federation/cities/440100/refresh", null);
+        var noUrlBody = await noUrl.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), (noUrl.StatusCode, noUrlBody.GetProperty("code").GetString()));
+        Assert.True(noUrlBody.GetProperty("errors").TryGetProperty("documentUrl", out _));
+        var unknown = await admin.PostAsync("/v1/federation/cities/440300/refresh", null);
+        Assert.Equal((HttpStatusCode.NotFound, "not_found"), (unknown.StatusCode, (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()));
+
         Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClient().GetAsync("/v1/federation/cities")).StatusCode);
         // The console page too: a health authority signs in to the console but is not a city admin.
         var authorityConsole = await App.ConsoleAsync("authority");

@@ -19,17 +19,24 @@ public sealed class FederatedTrust(KeyMaterial keys, ITrustedCityStore store, IO
     : ITrustSource
 {
     private volatile TrustStore _current = keys.Trust;
-    private volatile IReadOnlyList<TrustedCityState> _cities = [];
+    private volatile IReadOnlyList<(TrustedCity City, DateTimeOffset? TrustedUntil)> _cities = [];
 
     public TrustStore Current => _current;
 
-    /// <summary>The trusted cities as of the last reload, with their states (the states age with the clock; see <see cref="StateOf"/>).</summary>
-    public IReadOnlyList<TrustedCityState> Cities => _cities.Select(c => c with { State = StateOf(c.City, clock.GetUtcNow()) }).ToList();
+    /// <summary>The trusted cities as of the last reload, each in its state now (states age with the clock: see <see cref="StateOf"/>).</summary>
+    public IReadOnlyList<TrustedCityState> Cities
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            return _cities.Select(c => new TrustedCityState(c.City, StateOf(c.City, now), c.TrustedUntil)).ToList();
+        }
+    }
 
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var cities = await store.ListAsync(cancellationToken);
-        var states = new List<TrustedCityState>(cities.Count);
+        var held = new List<(TrustedCity, DateTimeOffset?)>(cities.Count);
         var signed = new List<PublicKeySet>();
         foreach (var city in cities)
         {
@@ -38,12 +45,12 @@ public sealed class FederatedTrust(KeyMaterial keys, ITrustedCityStore store, IO
             var keySet = Verify(city);
             var until = city.DocumentExpiresAt + options.Value.Grace;
             if (keySet is not null) signed.Add(keySet.TrustedUntilAt(until));
-            states.Add(new TrustedCityState(city, StateOf(city, clock.GetUtcNow()), keySet is null ? null : until));
+            held.Add((city, keySet is null ? null : until));
         }
         // A signed document replaces a key set of the same issuer pinned in configuration (the way off those files).
         var issuers = signed.Select(k => k.Issuer).ToHashSet();
         _current = new TrustStore(keys.Trust.KeySets.Where(k => !issuers.Contains(k.Issuer) || k.Issuer == keys.IssuerKeys.Issuer).Concat(signed.Where(k => k.Issuer != keys.IssuerKeys.Issuer)));
-        _cities = states;
+        _cities = held;
     }
 
     /// <summary>What a city's document and last refresh say at <paramref name="now"/>.</summary>

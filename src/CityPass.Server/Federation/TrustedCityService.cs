@@ -56,7 +56,7 @@ public sealed class TrustedCityService(
         var updated = existing with { Name = draft.Name!.Trim(), FederationSuite = Suite(draft), FederationPublicKey = draft.FederationPublicKey!.Trim(), DocumentUrl = Url(draft) };
         // A document verified under the old key says nothing under the new one: it goes, and is fetched again.
         var keyChanged = updated.FederationSuite != existing.FederationSuite || updated.FederationPublicKey != existing.FederationPublicKey;
-        if (keyChanged) updated = updated.WithoutDocument() with { LastError = null };
+        if (keyChanged) updated = updated.WithoutDocument();
         if (!await store.UpdateAsync(updated, ct)) return Failure.NotFound("Trusted city");
         await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "federation.city.update", Subject(issuer),
             Describe(existing, FingerprintOf(existing)), Describe(updated, fingerprint), "federation.city.update", null), ct);

@@ -35,6 +35,15 @@ public sealed record VenuePolicy
     /// </summary>
     public Credentials ForeignCredentials { get; init; } = Credentials.None;
 
+    /// <summary>
+    /// An offline gate's answer to an entry it cannot decide alone (a booking or the capacity): deny by default.
+    /// Only gates read it; online the server decides everything.
+    /// </summary>
+    public OfflineUndecidable OfflineUndecidable { get; init; } = OfflineUndecidable.Deny;
+
+    /// <summary>Whether an entry here needs a fact only the server holds: a booking, or the occupancy against a capacity.</summary>
+    public bool NeedsServerFacts => RequiresBooking || Capacity is not null;
+
     public static VenuePolicy Default { get; } = new();
 
     /// <summary>What is wrong with this policy, in words for the operator; empty when it is valid.</summary>
@@ -44,6 +53,7 @@ public sealed record VenuePolicy
         if ((AllowedColours & ~StatusColours.All) != 0) errors.Add("Allowed colours contain an unknown colour.");
         if ((RequiredCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Required credentials contain an unknown credential.");
         if ((ForeignCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Foreign credentials contain an unknown credential.");
+        if (!Enum.IsDefined(OfflineUndecidable)) errors.Add("The offline setting is deny or allow_and_flag.");
         if (Capacity is < 0 or > 1_000_000) errors.Add("Capacity is between 0 and 1,000,000.");
         if (Hours is not null) errors.AddRange(Hours.Validate());
         return errors;

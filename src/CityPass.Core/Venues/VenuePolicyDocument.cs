@@ -15,7 +15,9 @@ public sealed record VenuePolicyDocument(
     bool? AntiPassback,
     bool? RequiresBooking,
     OpeningHoursDocument? OpeningHours,
-    IReadOnlyList<string>? ForeignCredentials = null)
+    IReadOnlyList<string>? ForeignCredentials = null,
+    [property: System.ComponentModel.Description("What a gate that cannot reach the server does with an entry that needs a booking or a capacity check: 'deny' (the default) or 'allow_and_flag'.")]
+    string? OfflineUndecidable = null)
 {
     public static VenuePolicyDocument From(VenuePolicy p) => new(
         Enum.GetValues<StatusColour>().Where(c => p.AllowedColours.Contains(c)).Select(c => c.ToWireName()).ToList(),
@@ -27,7 +29,8 @@ public sealed record VenuePolicyDocument(
             p.Hours.TimeZoneId,
             p.Hours.Periods.Select(x => new OpeningPeriodDocument(
                 x.Day.ToString().ToLowerInvariant(), x.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), x.Closes.ToString("HH:mm", CultureInfo.InvariantCulture))).ToList()),
-        p.ForeignCredentials.ToWireNames());
+        p.ForeignCredentials.ToWireNames(),
+        p.OfflineUndecidable.ToWireName());
 
     /// <summary>The policy, or the field-level errors (field name -> messages) that stop it.</summary>
     public (VenuePolicy? Policy, Dictionary<string, string[]> Errors) ToPolicy()
@@ -50,6 +53,11 @@ public sealed record VenuePolicyDocument(
         {
             if (CredentialsExtensions.TryParseWireName(name, out var c)) foreign |= c;
             else errors["foreignCredentials"] = [$"'{name}' is not a credential (health_record, eid_verified, social_security_card)."];
+        }
+        var offline = Venues.OfflineUndecidable.Deny;
+        if (OfflineUndecidable is not null && !OfflineUndecidableExtensions.TryParseWireName(OfflineUndecidable, out offline))
+        {
+            errors["offlineUndecidable"] = [$"'{OfflineUndecidable}' is not an offline setting (deny, allow_and_flag)."];
         }
         OpeningHours? hours = null;
         if (OpeningHours is { } h)
@@ -81,6 +89,7 @@ public sealed record VenuePolicyDocument(
             RequiresBooking = RequiresBooking ?? false,
             Hours = hours,
             ForeignCredentials = foreign,
+            OfflineUndecidable = offline,
         };
         foreach (var problem in policy.Validate()) errors[""] = [.. errors.GetValueOrDefault("") ?? [], problem];
         return errors.Count == 0 ? (policy, errors) : (null, errors);

@@ -16,6 +16,7 @@ public sealed class PolicyForm
     public string? Capacity { get; set; }
     public bool AntiPassback { get; set; }
     public bool RequiresBooking { get; set; }
+    public bool OfflineAllowAndFlag { get; set; }
     public string? Opens { get; set; }
     public string? Closes { get; set; }
 
@@ -27,6 +28,7 @@ public sealed class PolicyForm
         Capacity = d.Capacity?.ToString(CultureInfo.InvariantCulture),
         AntiPassback = d.AntiPassback ?? true,
         RequiresBooking = d.RequiresBooking ?? false,
+        OfflineAllowAndFlag = d.OfflineUndecidable == OfflineUndecidable.AllowAndFlag.ToWireName(),
         Opens = d.OpeningHours?.Periods is [var first, ..] ? first.Opens : null,
         Closes = d.OpeningHours?.Periods is [var head, ..] ? head.Closes : null,
     };
@@ -46,6 +48,7 @@ public sealed class PolicyForm
             hours = new OpeningHoursDocument(ConsoleTime.Zone.Id,
                 Enum.GetValues<DayOfWeek>().Select(d => new OpeningPeriodDocument(d.ToString().ToLowerInvariant(), Opens?.Trim() ?? "", Closes?.Trim() ?? "")).ToList());
         }
-        return (new VenuePolicyDocument(AllowedColours, RequiredCredentials, capacity, AntiPassback, RequiresBooking, hours, ForeignCredentials), null);
+        return (new VenuePolicyDocument(AllowedColours, RequiredCredentials, capacity, AntiPassback, RequiresBooking, hours, ForeignCredentials,
+            (OfflineAllowAndFlag ? OfflineUndecidable.AllowAndFlag : OfflineUndecidable.Deny).ToWireName()), null);
     }
 }

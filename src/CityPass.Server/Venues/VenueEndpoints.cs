@@ -1,6 +1,7 @@
 using CityPass.Core.Venues;
 using System.Security.Claims;
 using CityPass.Server.Auth;
+using CityPass.Server.Federation;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,11 +50,13 @@ public static class VenueEndpoints
         gates.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetGateAsync(u.Scope(), id, ct)).ToOk());
         gates.MapPut("/{id:guid}", async (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateGateAsync(u.Scope(), id, d, ct)).ToOk());
         gates.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteGateAsync(u.Scope(), id, ct)).ToNoContent());
-        gates.MapPost("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, HttpContext http, CancellationToken ct) =>
+        gates.MapPost("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, KeySetPublisher federation, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = "no-store";
-            return (await s.IssueCredentialAsync(u.Scope(), id, ct)).ToOk();
-        }).WithSummary("Provision the gate's device credential. The secret is in this answer only; it is stored hashed. Replaces any earlier credential.");
+            var issued = await s.IssueCredentialAsync(u.Scope(), id, ct);
+            return (issued.Value is { } value ? value with { EnrolmentLink = EnrolmentLinks.For(http.Request, value.Credential, federation).ToString() } : issued).ToOk();
+        }).WithSummary("Provision the gate's device credential. The secret is in this answer only; it is stored hashed. Replaces any earlier credential.")
+            .WithDescription("enrolmentLink holds the credential, this server's origin and the city's federation key fingerprint: a gate running the SDK enrols from it (citypass-gate enrol).");
         gates.MapDelete("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.RevokeCredentialAsync(u.Scope(), id, ct)).ToOk())
             .WithSummary("Revoke the gate's credential: it stops working at once.");
     }

@@ -27,8 +27,15 @@ public sealed record GateView(Guid Id, Guid VenueId, string Name, DateTimeOffset
         clock?.Drift is { } drift ? Math.Round(drift.TotalSeconds, 3) : null, clock?.LastLateUploadAt);
 }
 
-/// <summary>A newly provisioned device credential. <see cref="Credential"/> is shown this once and never again.</summary>
-public sealed record IssuedGateCredential(Guid GateId, string Credential, DateTimeOffset IssuedAt);
+/// <summary>
+/// A newly provisioned device credential. <see cref="Credential"/> is shown this once and never again, and so is
+/// <see cref="EnrolmentLink"/>, which holds it (with the server's origin and the federation key's fingerprint): what a
+/// gate enrols from (docs/gate-sdk.md).
+/// </summary>
+public sealed record IssuedGateCredential(Guid GateId, string Credential, DateTimeOffset IssuedAt)
+{
+    public string? EnrolmentLink { get; init; }
+}
 
 public sealed record OccupancyView(Guid VenueId, string Name, int Count, int? Capacity, DateTimeOffset At);
 

@@ -1,12 +1,13 @@
 using System.Globalization;
 using CityPass.Server.Citizens;
+using CityPass.Server.Federation;
 using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CityPass.Server.Pages.Admin.Venues;
 
 /// <summary>A venue's gates: add gates, provision device credentials (shown once, also as a QR to enrol a device), revoke them.</summary>
-public sealed class GatesModel(VenueService venues) : ConsolePageModel
+public sealed class GatesModel(VenueService venues, KeySetPublisher federation) : ConsolePageModel
 {
     public VenueView Venue { get; private set; } = null!;
 
@@ -17,6 +18,9 @@ public sealed class GatesModel(VenueService venues) : ConsolePageModel
     public string? IssuedGateName { get; private set; }
 
     public string? IssuedQrDataUrl { get; private set; }
+
+    /// <summary>The link in the QR, as text: what `citypass-gate enrol` takes (it holds the secret, so it is shown this once).</summary>
+    public string? EnrolmentLinkText { get; private set; }
 
     /// <summary>
     /// Beyond this a gate's clock is shown as off: its log times mislead by more than the eye forgives, and it is on its
@@ -29,8 +33,6 @@ public sealed class GatesModel(VenueService venues) : ConsolePageModel
     public static string Drift(double seconds) => seconds >= 0
         ? string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0} s ahead")
         : string.Create(CultureInfo.InvariantCulture, $"{-seconds:0.0} s behind");
-
-    public string EnrolUrlShown => $"{Request.Scheme}://{Request.Host}/gate/#credential=…";
 
     /// <summary>Hides the buttons only; the service refuses anyone who may not manage the venue.</summary>
     public bool CanManage => Scope.CanManageVenue(Venue.Id);
@@ -55,7 +57,8 @@ public sealed class GatesModel(VenueService venues) : ConsolePageModel
         Issued = outcome.Value;
         IssuedGateName = gate.Name;
         // The fragment never reaches a server, so the secret stays out of access logs when a device opens the link.
-        var enrolUrl = $"{Request.Scheme}://{Request.Host}/gate/#credential={Uri.EscapeDataString(Issued!.Credential)}";
+        var enrolUrl = EnrolmentLinks.For(Request, Issued!.Credential, federation).ToString();
+        EnrolmentLinkText = enrolUrl;
         IssuedQrDataUrl = "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(QrRenderer.Svg(enrolUrl, 4)));
         return await LoadAsync(id, ct) ?? Page();
     }

@@ -68,6 +68,9 @@ public sealed class CityServer : IAsyncDisposable
             _settings["Keys:KeySetJson"] = keys.ToPrivateJson();
         }
         _settings["Demo:Seed"] = "false";
+        // A cluster of its own: the killed silo is still a member of the old one, and a lone new silo would wait for it
+        // to be voted dead. Grain state is in PostgreSQL, which stays.
+        _settings["Orleans:ClusterId"] = "gate-" + Guid.NewGuid().ToString("N");
         Process = await ServerProcess.StartAsync(_settings, Process.Port);
     }
 

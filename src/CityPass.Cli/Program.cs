@@ -9,6 +9,7 @@ var root = new RootCommand("CityPass command line: issue and verify demo passes,
     VerifyCommand.Create(),
     VectorsCommand.Create(),
     FederationVectorsCommand.Create(),
+    IssueCommand.Create(),
 };
 // As before the parser: no command at all runs the demo, and `citypass help` shows the help.
 root.SetAction(_ => DemoCommand.Run());

@@ -43,6 +43,22 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task IssueMintsDistinctPassesThatVerifyWithTheCitizenAndFactsAsked()
+    {
+        var keys = Write("keys.json", (await CitypassAsync("keys", "new", "--issuer", "310000")).Out);
+        var issued = await CitypassAsync("issue", "--keys", keys, "--citizen", "0123456789abcdef0123456789abcdef", "--colour", "yellow",
+            "--status-version", "7", "--credential", "health_record", "eid_verified", "--count", "3");
+        Assert.Equal((0, ""), (issued.ExitCode, issued.Error));
+        var passes = issued.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, passes.Distinct().Count());
+        var verifier = new PassVerifier(new TrustStore([]), TimeProvider.System, ownKeys: IssuerKeySet.FromPrivateJson(File.ReadAllText(keys)));
+        var claims = verifier.Verify(passes[0]).Claims;
+        Assert.Equal(("0123456789abcdef0123456789abcdef", StatusColour.Yellow, 7u, Credentials.HealthRecord | Credentials.EIdVerified),
+            (claims.Pseudonym.ToString(), claims.Colour, claims.StatusVersion, claims.Credentials));
+        Assert.Equal(2, (await CitypassAsync("issue", "--keys", keys, "--citizen", "not-hex")).ExitCode);
+    }
+
+    [Fact]
     public async Task KeysNewThenKeysPublicGiveTheKeySetsOfTheChosenSuiteAndIssuer()
     {
         var created = await CitypassAsync("keys", "new", "--suite", "sm2", "--issuer", "330100");

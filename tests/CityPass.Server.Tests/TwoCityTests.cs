@@ -4,8 +4,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityPass.Core.Citizens;
+using CityPass.Core.Federation;
+using CityPass.Core.Gates;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
+using CityPass.Core.Venues;
+using CityPass.Gate;
 using CityPass.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,7 +20,8 @@ namespace CityPass.Server.Tests;
 /// <summary>
 /// Two cities as two server processes on loopback: B (Shanghai, the demo city) trusts A (Guangzhou, 440100) through
 /// A's published, signed document, fetched by URL every second. A's pass keys are written by the test, so it can
-/// issue A's passes itself and rotate and revoke A's keys by restarting A.
+/// issue A's passes itself and rotate and revoke A's keys by restarting A. B's gate decides online (POST /v1/scans)
+/// and offline, as the gate SDK does, by the bundle B signs for it.
 /// </summary>
 public sealed class TwoCityTests : IAsyncLifetime
 {
@@ -68,7 +73,18 @@ public sealed class TwoCityTests : IAsyncLifetime
     public async Task BAcceptsAsPassesWhileItsSignedDocumentIsFreshAndRefusesThemOnceARevocationOrTheExpiryArrives()
     {
         using var admin = await AdminOfBAsync();
-        using var gate = await GateOfBAsync(admin);
+        var (gate, gateId) = await GateOfBAsync(admin);
+        using var _ = gate;
+        using var bAnyone = new HttpClient { BaseAddress = _b.BaseAddress };
+        var bKey = await bAnyone.GetFromJsonAsync<JsonElement>("/.well-known/citypass/federation-key.json");
+        var bFederationKey = FederationKey.ImportPublic(bKey.GetProperty("suite").GetString(), bKey.GetProperty("publicKey").GetString());
+        // B's gate offline: by the bundle it would fetch now, with no server to ask.
+        async Task<string> OfflineAsync(string pass)
+        {
+            var text = await gate.GetStringAsync(new Uri("/v1/gates/me/bundle", UriKind.Relative));
+            Assert.Equal(GateBundleFailure.None, GateBundle.TryVerify(text, bFederationKey, new IssuerId(310000), gateId, out var bundle));
+            return new OfflineDecider(bundle!, TimeProvider.System).Decide(pass, ScanDirection.In, TimeSpan.Zero, TimeSpan.FromSeconds(30), _ => false).Code;
+        }
         var aDocumentUrl = new Uri(_a.BaseAddress, "/.well-known/citypass/keyset.jws").ToString();
         using var aClient = new HttpClient { BaseAddress = _a.BaseAddress };
         var aKey = await aClient.GetFromJsonAsync<JsonElement>("/.well-known/citypass/federation-key.json");
@@ -85,6 +101,7 @@ public sealed class TwoCityTests : IAsyncLifetime
         Assert.Equal("fresh", view.GetProperty("state").GetString());
         Assert.Equal(aKey.GetProperty("fingerprint").GetString(), view.GetProperty("federationKeyFingerprint").GetString());
         Assert.Equal("allowed", await ScanAsync(gate, APass(_aKeys)));
+        Assert.Equal("allowed", await OfflineAsync(APass(_aKeys)));
 
         // A document tampered on the way (served by another host): refused, and the last good one still counts.
         var genuine = JsonNode.Parse(await aClient.GetStringAsync(new Uri(aDocumentUrl)))!.AsObject();
@@ -104,10 +121,12 @@ public sealed class TwoCityTests : IAsyncLifetime
         _a = await StartCityAAsync(_a.Port);
         await Eventually.TrueAsync(async () => await ScanAsync(gate, APass(_aKeys)) == "422 key_revoked", TimeSpan.FromSeconds(20), "B refuses A's revoked key");
         Assert.Equal("allowed", await ScanAsync(gate, APass(rotated)));
+        Assert.Equal(("key_revoked", "allowed"), (await OfflineAsync(APass(_aKeys)), await OfflineAsync(APass(rotated))));
 
         // A goes quiet: B keeps the last document until it expires (20 s, no grace here), then refuses A's passes as such.
         await _a.KillAsync();
         await Eventually.TrueAsync(async () => await ScanAsync(gate, APass(rotated)) == "422 issuer_trust_expired", TimeSpan.FromSeconds(45), "B refuses A's passes once A's document expired");
+        Assert.Equal("issuer_trust_expired", await OfflineAsync(APass(rotated)));
         var state = await admin.GetFromJsonAsync<JsonElement>("/v1/federation/cities/440100");
         Assert.Equal(("expired", "document_unreachable"), (state.GetProperty("state").GetString(), state.GetProperty("lastError").GetString()));
         using var anyone = new HttpClient { BaseAddress = _b.BaseAddress };
@@ -131,17 +150,20 @@ public sealed class TwoCityTests : IAsyncLifetime
         return http;
     }
 
-    /// <summary>A gate of B's library, with a credential issued for this test.</summary>
-    private async Task<HttpClient> GateOfBAsync(HttpClient admin)
+    /// <summary>
+    /// A gate of B's housing estate (open at all hours, no capacity: what a gate decides offline), with a credential
+    /// issued for this test.
+    /// </summary>
+    private async Task<(HttpClient Gate, Guid GateId)> GateOfBAsync(HttpClient admin)
     {
         var venues = await admin.GetFromJsonAsync<JsonElement>("/v1/venues");
-        var library = venues.EnumerateArray().First(v => v.GetProperty("name").GetString()!.StartsWith("上海图书馆", StringComparison.Ordinal)).GetProperty("id").GetGuid();
-        var gates = await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{library}/gates");
+        var estate = venues.EnumerateArray().First(v => v.GetProperty("name").GetString()!.StartsWith("阳光小区", StringComparison.Ordinal)).GetProperty("id").GetGuid();
+        var gates = await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{estate}/gates");
         var gateId = gates.EnumerateArray().First().GetProperty("id").GetGuid();
         var issued = await (await admin.PostAsync($"/v1/gates/{gateId}/credentials", null)).Content.ReadFromJsonAsync<JsonElement>();
         var gate = new HttpClient { BaseAddress = _b.BaseAddress };
         gate.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Gate", issued.GetProperty("credential").GetString());
-        return gate;
+        return (gate, gateId);
     }
 
     /// <summary>Another host on loopback serving one fixed document.</summary>

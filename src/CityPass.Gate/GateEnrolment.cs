@@ -57,13 +57,33 @@ public sealed record GateEnrolment(Uri Server, Guid GateId, string Issuer, strin
         if (!IssuerId.TryParse(published.Issuer, out _)) throw new GateEnrolmentException("federation_key_invalid", "The server's federation key names no city.");
 
         var enrolment = new GateEnrolment(link.Server, link.GateId, published.Issuer!, published.Suite!, published.PublicKey!, fingerprint, clock.GetUtcNow());
+        RefuseToOrphanAJournal(stateDirectory, enrolment);
         GateStateDirectory.Write(stateDirectory, enrolment, link.Credential);
         return enrolment;
+    }
+
+    /// <summary>
+    /// A new credential for the same gate (the old one revoked or lost) keeps the journal; another gate or server would
+    /// upload this gate's offline decisions as its own, so with a backlog that is refused until it is synced.
+    /// </summary>
+    private static void RefuseToOrphanAJournal(string stateDirectory, GateEnrolment next)
+    {
+        if (!File.Exists(Path.Combine(stateDirectory, GateStateDirectory.EnrolmentFile))) return;
+        var (current, _) = GateStateDirectory.Read(stateDirectory);
+        if (current.GateId == next.GateId && current.Server == next.Server) return;
+        var journal = Path.Combine(stateDirectory, GateStateDirectory.JournalFile);
+        if (!File.Exists(journal)) return;
+        using var open = GateJournal.Open(journal);
+        if (open.Backlog() > 0)
+        {
+            throw new GateEnrolmentException("journal_backlog",
+                $"This state directory holds {open.Backlog()} offline decisions of gate {current.GateId} not yet uploaded: run `citypass-gate sync` first, or enrol into another directory.");
+        }
     }
 }
 
 public sealed class GateEnrolmentException(string code, string message) : Exception(message)
 {
-    /// <summary>Stable, for scripts: not_an_enrolment_link, no_federation_fingerprint, server_unreachable, federation_key_invalid, federation_key_mismatch, not_enrolled.</summary>
+    /// <summary>Stable, for scripts: not_an_enrolment_link, no_federation_fingerprint, server_unreachable, federation_key_invalid, federation_key_mismatch, not_enrolled, journal_backlog.</summary>
     public string Code { get; } = code;
 }

@@ -101,6 +101,18 @@ public sealed class GateBundleTrustTests : IAsyncLifetime
         Assert.Equal(0, gate.Journal.Backlog());
     }
 
+    [Fact]
+    public async Task EnrollingAnotherGateIntoAStateDirectoryWithABacklogIsRefused()
+    {
+        using (var gate = await EnrolAsync())
+        {
+            gate.Journal.Record(new JournalEntry(0, Guid.CreateVersion7(), "CP1:…", ScanDirection.In, DateTimeOffset.UtcNow, DecisionMode.Offline, true, "allowed", false));
+        }
+        var (_, _, otherLink) = await _city.VenueWithGateAsync(new { allowedColours = new[] { "green" } });
+        var refused = await Assert.ThrowsAsync<GateEnrolmentException>(() => GateEnrolment.EnrolAsync(otherLink, _state, TimeProvider.System, CancellationToken.None));
+        Assert.Equal("journal_backlog", refused.Code);
+    }
+
     /// <summary>Reports synchronously (Progress posts to the thread pool, so its reports may arrive after the sync returns).</summary>
     private sealed class SyncCallback(Action<SyncProgress> report) : IProgress<SyncProgress>
     {

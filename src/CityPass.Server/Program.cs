@@ -53,6 +53,7 @@ app.MapAuthorityEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
 app.MapGateBundleEndpoints();
+app.MapGateJournalEndpoints();
 app.MapRazorPages();
 
 await app.StartAsync();

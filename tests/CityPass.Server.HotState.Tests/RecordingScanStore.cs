@@ -32,6 +32,9 @@ public sealed class RecordingScanStore : IScanStore
         return added;
     }
 
+    public Task<IReadOnlyList<ScanRecord?>> InsertOnceAsync(IReadOnlyList<ScanRecord> records, DateTimeOffset decidedFrom, CancellationToken cancellationToken) =>
+        _inner.InsertOnceAsync(records, decidedFrom, cancellationToken);
+
     public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken) => _inner.QueryAsync(query, cancellationToken);
 
     public Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken) =>

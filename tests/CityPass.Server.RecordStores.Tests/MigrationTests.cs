@@ -94,9 +94,9 @@ public sealed class MigrationTests
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 8);
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddMinutes(-1)) };
-        Assert.Equal(3, await new PostgresScanStore(dataSource).InsertAsync(old, CancellationToken.None));
+        Assert.Equal(3, await InsertIntoAnOlderSchemaAsync(dataSource, old));
 
-        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(0, await after.InsertAsync(old, CancellationToken.None)); // a redelivery still conflicts
@@ -131,7 +131,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
@@ -149,7 +149,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -157,18 +157,46 @@ public sealed class MigrationTests
         Assert.Equal([old[1]], await after.QueryAsync(new ScanQuery(), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task ScansArchivedBeforeOfflineDecisionsReadWithoutOneAndJournalScansKeepTheirs()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 10);
+        var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1), allowed: false) };
+        await InsertIntoAnOlderSchemaAsync(dataSource, old);
+
+        Assert.Equal(["0011_offline_decisions.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        var after = new PostgresScanStore(dataSource);
+        Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
+        Assert.Empty(await after.QueryAsync(new ScanQuery(Disagreements: true), CancellationToken.None));
+        var journalled = Scan(Now.AddMinutes(1), gateId: old[1].GateId, allowed: false) with
+        {
+            ScannedAt = Now.AddHours(-1), LateUpload = true, Offline = new OfflineDecision(true, "allowed", Flagged: true),
+        };
+        Assert.Equal([null], await after.InsertOnceAsync([journalled], Now.AddHours(-2), CancellationToken.None));
+        Assert.Equal([journalled], await after.QueryAsync(new ScanQuery(Disagreements: true), CancellationToken.None));
+    }
+
     /// <summary>
-    /// Archives records into a database from before late uploads (script 7) or withdrawals (script 8) were flagged as
-    /// the release of its time did: today's store writes them through the flags' columns, added for the moment where
-    /// missing and dropped again.
+    /// Archives records into a database from before late uploads (script 7), withdrawals (script 8) or offline decisions
+    /// (script 11) were recorded as the release of its time did: today's store writes them through those columns, added
+    /// for the moment where missing and dropped again.
     /// </summary>
     private static async Task<int> InsertIntoAnOlderSchemaAsync(NpgsqlDataSource dataSource, IReadOnlyList<ScanRecord> records)
     {
         var present = await ColumnsAsync(dataSource);
-        var missing = new[] { "late_upload", "withdrawn" }.Where(c => !present.Contains(c)).ToList();
-        foreach (var column in missing) await dataSource.CreateCommand($"ALTER TABLE scans ADD COLUMN {column} boolean NOT NULL DEFAULT false").ExecuteNonQueryAsync();
+        var missing = new Dictionary<string, string>
+        {
+            ["late_upload"] = "boolean NOT NULL DEFAULT false",
+            ["withdrawn"] = "boolean NOT NULL DEFAULT false",
+            ["offline_allowed"] = "boolean",
+            ["offline_code"] = "text",
+            ["offline_flagged"] = "boolean",
+        }.Where(c => !present.Contains(c.Key)).ToList();
+        foreach (var (column, type) in missing) await dataSource.CreateCommand($"ALTER TABLE scans ADD COLUMN {column} {type}").ExecuteNonQueryAsync();
         var inserted = await new PostgresScanStore(dataSource).InsertAsync(records, CancellationToken.None);
-        foreach (var column in missing) await dataSource.CreateCommand($"ALTER TABLE scans DROP COLUMN {column}").ExecuteNonQueryAsync();
+        foreach (var (column, _) in missing) await dataSource.CreateCommand($"ALTER TABLE scans DROP COLUMN {column}").ExecuteNonQueryAsync();
         return inserted;
     }
 

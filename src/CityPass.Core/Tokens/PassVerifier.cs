@@ -60,6 +60,32 @@ public sealed class PassVerifier
             : CheckSignature(buffer, fields);
     }
 
+    /// <summary>
+    /// As <see cref="Verify(ReadOnlySpan{char})"/>, but the pass's own validity window (issued-at, expiry) is judged at
+    /// <paramref name="at"/>: for a scan made in the past (a gate's offline journal). Everything else is judged now: a key
+    /// revoked since, an unknown issuer, a trusted city's expired trust refuse the pass whenever it was scanned.
+    /// </summary>
+    public PassVerification Verify(ReadOnlySpan<char> text, DateTimeOffset at)
+    {
+        Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
+        var failure = DecodeFields(text, buffer, out var fields);
+        if (failure != TokenFailure.None) return PassVerification.Fail(failure);
+        return _own is not null && fields.Issuer == _own.Issuer
+            ? CheckMac(buffer, fields, _own, at)
+            : CheckSignature(buffer, fields, at);
+    }
+
+    /// <summary>
+    /// The clear fields of a pass that decodes, nothing verified: anyone can write any value into them. For recording a
+    /// refused pass (what it claimed to be), never for decisions. Fails only as decoding fails (malformed, too large...).
+    /// </summary>
+    public static TokenFailure ReadUnverified(ReadOnlySpan<char> text, out UnverifiedPass pass)
+    {
+        var failure = DecodeUnverified(text, out var fields);
+        pass = failure == TokenFailure.None ? new UnverifiedPass(fields.Issuer, fields.TokenId, fields.Colour, fields.IssuedAt, fields.ExpiresAt) : default;
+        return failure;
+    }
+
     /// <summary>The offline check any verifier can make with public keys alone.</summary>
     public PassVerification VerifySignature(ReadOnlySpan<char> text)
     {
@@ -95,7 +121,8 @@ public sealed class PassVerifier
             : PassTokenFormat.ReadBody(buffer.Slice(PassTokenFormat.BodyStart, PassTokenFormat.BodyLength), out fields);
     }
 
-    private PassVerification CheckSignature(ReadOnlySpan<byte> buffer, in PassFields fields)
+    // validAt: the moment the pass's validity window is judged at; null for now (the live path reads the clock only then).
+    private PassVerification CheckSignature(ReadOnlySpan<byte> buffer, in PassFields fields, DateTimeOffset? validAt = null)
     {
         var keySet = _trust.Current.Find(fields.Issuer) ?? (fields.Issuer == _own?.Issuer ? _own.PublicKeys : null);
         if (keySet is null) return PassVerification.Fail(TokenFailure.UnknownIssuer);
@@ -109,10 +136,10 @@ public sealed class PassVerifier
         }
         if (!entry.Validity.CoversIssueTime(fields.IssuedAt, _skew)) return PassVerification.Fail(TokenFailure.KeyNotValidAtIssue);
         if (keySet.TrustedUntil is { } until && _clock.GetUtcNow() >= until) return PassVerification.Fail(TokenFailure.IssuerTrustExpired);
-        return CheckTime(fields, pseudonym: null);
+        return CheckTime(fields, pseudonym: null, validAt);
     }
 
-    private PassVerification CheckMac(ReadOnlySpan<byte> buffer, in PassFields fields, IssuerKeySet own)
+    private PassVerification CheckMac(ReadOnlySpan<byte> buffer, in PassFields fields, IssuerKeySet own, DateTimeOffset? validAt = null)
     {
         var secret = own.FindSecret(fields.SecretId);
         var signing = own.FindSigningKey(fields.KeyId);
@@ -128,14 +155,14 @@ public sealed class PassVerifier
             return PassVerification.Fail(TokenFailure.KeyNotValidAtIssue);
         }
         var pseudonym = new CitizenPseudonym(fields.EncryptedPseudonym ^ PassCrypto.Keystream(secret.PseudonymKey, fields.TokenId));
-        return CheckTime(fields, pseudonym);
+        return CheckTime(fields, pseudonym, validAt);
     }
 
     // Time is judged only after the pass is authentic, so a forged pass learns nothing from the answer.
-    private PassVerification CheckTime(in PassFields fields, CitizenPseudonym? pseudonym)
+    private PassVerification CheckTime(in PassFields fields, CitizenPseudonym? pseudonym, DateTimeOffset? validAt)
     {
         if (fields.LifetimeSeconds > _maxLifetimeSeconds) return PassVerification.Fail(TokenFailure.LifetimeTooLong);
-        var now = _clock.GetUtcNow();
+        var now = validAt ?? _clock.GetUtcNow();
         if (now < fields.IssuedAt - _skew) return PassVerification.Fail(TokenFailure.NotYetValid);
         if (now >= fields.ExpiresAt + _skew) return PassVerification.Fail(TokenFailure.Expired);
         return new PassVerification(TokenFailure.None, new PassClaims(

@@ -18,6 +18,11 @@ public enum DecisionCode
     VenueFull,
     /// <summary>Anti-passback: an exit without an entry.</summary>
     NotInside,
+    /// <summary>
+    /// A scan from a gate's offline journal whose pass decodes but does not verify now (a key revoked since, a bad
+    /// signature, expired when scanned...): recorded as refused. Never the answer of a live scan (that is a 422).
+    /// </summary>
+    PassRefused,
 }
 
 public static class DecisionCodeExtensions
@@ -34,5 +39,6 @@ public static class DecisionCodeExtensions
         DecisionCode.AlreadyInside => "already_inside",
         DecisionCode.VenueFull => "venue_full",
         DecisionCode.NotInside => "not_inside",
+        DecisionCode.PassRefused => "pass_refused",
     };
 }

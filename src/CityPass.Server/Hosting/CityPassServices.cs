@@ -48,6 +48,8 @@ public static class CityPassServices
         services.AddCityPassFederation();
         services.AddValidatedOptions<GateBundleOptions>(configuration.GetSection("Gates"), o => o.Validate());
         services.AddSingleton<GateBundleService>();
+        services.AddSingleton<GateJournalMetrics>();
+        services.AddSingleton<GateJournalService>();
 
         services.TryAddSingleton<GateDirectory>();
         services.AddSingleton<ScanMetrics>();

@@ -16,6 +16,16 @@ public interface IScanStore
     /// </summary>
     Task<int> InsertAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Archives scans exactly once per (GateId, ScanId), for a gate's offline journal that may arrive twice, even at the
+    /// same moment through two server processes (a gate that timed out and sent it again): in one step that excludes
+    /// any other call for the same gate, looks up which of the records' scans are already archived (decided at or after
+    /// <paramref name="decidedFrom"/>, not withdrawn) and inserts only the others. Returns, in the order of
+    /// <paramref name="records"/>, the record already archived for each scan (the newest, if it was decided again), or
+    /// null where this call inserted it. The records are of one gate and their scan ids distinct.
+    /// </summary>
+    Task<IReadOnlyList<ScanRecord?>> InsertOnceAsync(IReadOnlyList<ScanRecord> records, DateTimeOffset decidedFrom, CancellationToken cancellationToken);
+
     /// <summary>Newest first (<see cref="ScanCursor.NewestFirst"/>); <see cref="ScanQuery.From"/> inclusive, <see cref="ScanQuery.To"/> exclusive, on DecidedAt; Limit 1..1000.</summary>
     Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken);
 

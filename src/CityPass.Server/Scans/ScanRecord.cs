@@ -13,6 +13,8 @@ namespace CityPass.Server.Scans;
 /// or on purpose, can never stand in for this scan.
 /// <see cref="LateUpload"/>: the gate sent the scan long after <see cref="ScannedAt"/> (see <see cref="ScanOptions.LateAfterSeconds"/>);
 /// it was decided by the same rules but describes the past, so it moved no live counter, presence or replay mark.
+/// <see cref="Offline"/>: the gate's own decision, for a scan from its offline journal (always a late upload); null for
+/// every scan the server decided while the gate waited.
 /// </summary>
 public sealed record ScanRecord(
     Guid ScanId,
@@ -36,11 +38,17 @@ public sealed record ScanRecord(
     /// or after the record it takes back, no query shows either.
     /// </summary>
     public bool Withdrawn { get; init; }
+
+    public OfflineDecision? Offline { get; init; }
+
+    /// <summary>The gate decided offline otherwise than the server did after the fact: a citizen let in who should not have been, or the reverse.</summary>
+    public bool Disagrees => Offline is { } o && o.Allowed != Allowed;
 }
 
 /// <summary>
 /// Filters for scan logs, newest first (DecidedAt, then ScanId, then GateId, descending). Page with
-/// <see cref="Before"/>: the last record of the previous page.
+/// <see cref="Before"/>: the last record of the previous page. <see cref="Disagreements"/>: only offline decisions the
+/// server disagrees with (<see cref="ScanRecord.Disagrees"/>).
 /// </summary>
 public sealed record ScanQuery(
     Guid? VenueId = null,
@@ -50,7 +58,8 @@ public sealed record ScanQuery(
     DateTimeOffset? To = null,
     bool? Allowed = null,
     ScanCursor? Before = null,
-    int Limit = 100);
+    int Limit = 100,
+    bool Disagreements = false);
 
 /// <summary>
 /// A position in the newest-first order: records strictly older than this come next. GateId is part

@@ -37,8 +37,11 @@ public static class VenueEndpoints
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/gates/{outcome.Value!.Id}", outcome.Value);
         }).WithSummary("Add a gate to a venue.");
         venues.MapGet("/{id:guid}/scans", async (Guid id, ClaimsPrincipal u, ScanLogService log, DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId,
-            string? before, int? limit, CancellationToken ct) => (await log.VenueScansAsync(u.Scope(), id, new ScanFilter(from, to, allowed, gateId, before, limit), ct)).ToOk())
-            .WithSummary("The venue's scan log, newest first; page with 'before' = the previous page's 'next'.");
+            string? before, int? limit, bool? disagreements, CancellationToken ct) =>
+            (await log.VenueScansAsync(u.Scope(), id, new ScanFilter(from, to, allowed, gateId, before, limit, disagreements ?? false), ct)).ToOk())
+            .WithSummary("The venue's scan log, newest first; page with 'before' = the previous page's 'next'.")
+            .WithDescription("Scans from a gate's offline journal carry the gate's own decision ('offline') and whether the server, deciding after the fact, " +
+                             "disagrees with it ('disagrees'); 'disagreements=true' lists only those.");
         venues.MapGet("/{id:guid}/scans.csv", ExportCsvAsync).WithSummary("The venue's scan log in the time range as CSV (streamed).");
         venues.MapGet("/{id:guid}/bookings", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListBookingsAsync(u.Scope(), id, ct)).ToOk());
         venues.MapPut("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
@@ -62,13 +65,13 @@ public static class VenueEndpoints
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportCsvAsync(Guid id, ClaimsPrincipal u, ScanLogService log, HttpContext http,
-        DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId, CancellationToken ct)
+        DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId, bool? disagreements, CancellationToken ct)
     {
         var scope = u.Scope();
         if (await http.RequestServices.GetRequiredService<VenueService>().VisibleAsync(scope, id, ct) is null) return Problem.NotFound("Venue");
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"scans-{id:N}.csv\"";
-        var failure = await log.WriteVenueCsvAsync(scope, id, new ScanFilter(from, to, allowed, gateId, null, 1000), http.Response.Body, ct);
+        var failure = await log.WriteVenueCsvAsync(scope, id, new ScanFilter(from, to, allowed, gateId, null, 1000, disagreements ?? false), http.Response.Body, ct);
         return failure is { } f ? f.ToProblem() : TypedResults.Empty;
     }
 }

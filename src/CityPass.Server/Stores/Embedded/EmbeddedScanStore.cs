@@ -35,6 +35,32 @@ public sealed class EmbeddedScanStore : IScanStore
         }
     }
 
+    public Task<IReadOnlyList<ScanRecord?>> InsertOnceAsync(IReadOnlyList<ScanRecord> records, DateTimeOffset decidedFrom, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var wanted = records.Select(r => r.ScanId).ToHashSet();
+        var gateId = records.Count > 0 ? records[0].GateId : Guid.Empty;
+        if (wanted.Count != records.Count || records.Any(r => r.GateId != gateId)) throw new ArgumentException("The records are of one gate, with distinct scan ids.", nameof(records));
+        lock (_lock)
+        {
+            var archived = new Dictionary<Guid, ScanRecord>();
+            // Newest first: the first record met of a scan is its newest; nothing older than the bound is read.
+            foreach (var r in _records)
+            {
+                if (r.DecidedAt < decidedFrom) break;
+                if (r.GateId == gateId && wanted.Contains(r.ScanId)) archived.TryAdd(r.ScanId, r);
+            }
+            var existing = new ScanRecord?[records.Count];
+            for (var i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                if (archived.TryGetValue(r.ScanId, out var first)) existing[i] = first;
+                else if (!_withdrawn.Contains((r.ScanId, r.GateId, r.DecidedAt))) _records.Add(r);
+            }
+            return Task.FromResult<IReadOnlyList<ScanRecord?>>(existing);
+        }
+    }
+
     public Task<IReadOnlyList<ScanRecord>> QueryAsync(ScanQuery query, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -46,6 +72,7 @@ public sealed class EmbeddedScanStore : IScanStore
             if (query.From is { } from) e = e.Where(r => r.DecidedAt >= from);
             if (query.To is { } to) e = e.Where(r => r.DecidedAt < to);
             if (query.Allowed is { } allowed) e = e.Where(r => r.Allowed == allowed);
+            if (query.Disagreements) e = e.Where(r => r.Disagrees);
             if (query.Before is { } before) e = e.Where(before.Precedes);
             return Task.FromResult<IReadOnlyList<ScanRecord>>(e.Take(Math.Clamp(query.Limit, 1, 1000)).ToList());
         }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
@@ -14,4 +16,20 @@ internal static class AdvisoryLocks
 
     /// <summary>Held (transaction-level) while scan partitions are created or dropped.</summary>
     public const long ScanPartitions = 0x43505F5041525453;
+
+    /// <summary>
+    /// The first key of the two-key (int, int) locks held (transaction-level) while one gate's journal is archived; the
+    /// second is derived from the gate's id (<see cref="GateKey"/>). Two-key locks are a space apart from the one-key
+    /// locks above. Two gates whose ids share the second key only wait for each other.
+    /// </summary>
+    public const int GateJournal = 0x43504A4E;
+
+    /// <summary>A gate's id folded to the second key of <see cref="GateJournal"/>: the same in every replica.</summary>
+    public static int GateKey(Guid gateId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        gateId.TryWriteBytes(bytes);
+        return BinaryPrimitives.ReadInt32LittleEndian(bytes) ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[4..])
+            ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]) ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+    }
 }

@@ -15,7 +15,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
-    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload";
+    private const string Columns = "scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged";
     private const string PartitionPrefix = "scans_p";
 
     private static readonly Dictionary<string, DecisionCode> CodesByName = Enum.GetValues<DecisionCode>().ToDictionary(c => c.ToCode(), StringComparer.Ordinal);
@@ -55,6 +55,21 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         {
             records = [.. records.GroupBy(r => (r.ScanId, r.GateId, r.DecidedAt)).Select(g => g.FirstOrDefault(r => r.Withdrawn) ?? g.First())];
         }
+        // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped; another gate's
+        // record with the same scan id does not conflict. A withdrawal flags the row of its key, whichever came first
+        // (a record after its withdrawal is skipped as a redelivery): the key's unique index orders a record and its
+        // withdrawal written at once by two archivers.
+        var onConflict = withdrawals
+            ? "ON CONFLICT (scan_id, gate_id, decided_at) DO UPDATE SET withdrawn = true WHERE excluded.withdrawn AND NOT scans.withdrawn"
+            : "ON CONFLICT DO NOTHING";
+        await using var command = dataSource.CreateCommand();
+        PrepareInsert(command, records, onConflict);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Makes <paramref name="command"/> the insert of <paramref name="records"/>: one statement, an array per column.</summary>
+    private static void PrepareInsert(NpgsqlCommand command, IReadOnlyList<ScanRecord> records, string onConflict)
+    {
         var n = records.Count;
         var scanIds = new Guid[n];
         var decidedAt = new DateTime[n];
@@ -70,6 +85,9 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         var issuers = new long[n];
         var tokenIds = new Guid[n];
         var lateUploads = new bool[n];
+        var offlineAllowed = new bool?[n];
+        var offlineCodes = new string?[n];
+        var offlineFlagged = new bool?[n];
         var withdrawn = new bool[n];
         for (var i = 0; i < n; i++)
         {
@@ -88,22 +106,19 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             issuers[i] = r.Issuer.Code;
             tokenIds[i] = PgValues.ToUuid(r.TokenId.Value);
             lateUploads[i] = r.LateUpload;
+            offlineAllowed[i] = r.Offline?.Allowed;
+            offlineCodes[i] = r.Offline?.Code;
+            offlineFlagged[i] = r.Offline?.Flagged;
             withdrawn[i] = r.Withdrawn;
         }
 
-        // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped; another gate's
-        // record with the same scan id does not conflict. A withdrawal flags the row of its key, whichever came first
-        // (a record after its withdrawal is skipped as a redelivery): the key's unique index orders a record and its
-        // withdrawal written at once by two archivers.
-        var onConflict = withdrawals
-            ? "ON CONFLICT (scan_id, gate_id, decided_at) DO UPDATE SET withdrawn = true WHERE excluded.withdrawn AND NOT scans.withdrawn"
-            : "ON CONFLICT DO NOTHING";
-        await using var command = dataSource.CreateCommand($"""
+        command.CommandText = $"""
             INSERT INTO scans ({Columns}, withdrawn)
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[], $15::boolean[])
+                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
+                                 $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
             {onConflict}
-            """);
+            """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = decidedAt });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = scannedAt });
@@ -118,8 +133,79 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = issuers });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokenIds });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = lateUploads });
+        command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = offlineAllowed });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = offlineCodes });
+        command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = offlineFlagged });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = withdrawn });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One transaction under the gate's advisory lock: a second upload of the same journal (another replica, the same
+    /// moment) waits for this one and then finds its rows. One lookup for the whole batch, through scans_by_gate,
+    /// bounded in time; one insert of what is new.
+    /// </summary>
+    public async Task<IReadOnlyList<ScanRecord?>> InsertOnceAsync(IReadOnlyList<ScanRecord> records, DateTimeOffset decidedFrom, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var scanIds = records.Select(r => r.ScanId).ToArray();
+        var gateId = records.Count > 0 ? records[0].GateId : Guid.Empty;
+        if (scanIds.Distinct().Count() != records.Count || records.Any(r => r.GateId != gateId)) throw new ArgumentException("The records are of one gate, with distinct scan ids.", nameof(records));
+        if (records.Count == 0) return [];
+        await EnsurePartitionsAsync(records, cancellationToken);
+        try
+        {
+            return await InsertOnceInTransactionAsync(records, gateId, scanIds, decidedFrom, cancellationToken);
+        }
+        catch (PostgresException e) when (IsMissingPartition(e))
+        {
+            // Another replica's purge dropped a day this process still had cached: the transaction did nothing.
+            _partitions.Clear();
+            await EnsurePartitionsAsync(records, cancellationToken);
+            return await InsertOnceInTransactionAsync(records, gateId, scanIds, decidedFrom, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<ScanRecord?>> InsertOnceInTransactionAsync(IReadOnlyList<ScanRecord> records, Guid gateId, Guid[] scanIds,
+        DateTimeOffset decidedFrom, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var archived = new Dictionary<Guid, ScanRecord>();
+        // Two statements in one round trip: the lookup's snapshot is taken once the lock is held, so it sees whatever the
+        // call that held it before committed.
+        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        {
+            var lockGate = new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AdvisoryLocks.GateJournal}, $1)");
+            lockGate.Parameters.Add(new NpgsqlParameter<int> { TypedValue = AdvisoryLocks.GateKey(gateId) });
+            var find = new NpgsqlBatchCommand($"""
+                SELECT DISTINCT ON (scan_id) {Columns} FROM scans
+                WHERE gate_id = $1 AND decided_at >= $2 AND scan_id = ANY($3) AND NOT withdrawn
+                ORDER BY scan_id, decided_at DESC
+                """);
+            find.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = gateId });
+            find.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = decidedFrom.ToUniversalTime() });
+            find.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
+            lookup.BatchCommands.Add(lockGate);
+            lookup.BatchCommands.Add(find);
+            await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var r = Read(reader);
+                archived[r.ScanId] = r;
+            }
+        }
+
+        var existing = records.Select(r => archived.GetValueOrDefault(r.ScanId)).ToArray();
+        var fresh = records.Where(r => !archived.ContainsKey(r.ScanId)).ToList();
+        if (fresh.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand(null, connection, transaction);
+            PrepareInsert(insert, fresh, "ON CONFLICT DO NOTHING");
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return existing;
     }
 
     private async Task EnsurePartitionsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
@@ -161,6 +247,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         if (query.From is { } from) where.Append(" AND decided_at >= ").Append(Parameter(from.ToUniversalTime()));
         if (query.To is { } to) where.Append(" AND decided_at < ").Append(Parameter(to.ToUniversalTime()));
         if (query.Allowed is { } allowed) where.Append(" AND allowed = ").Append(Parameter(allowed));
+        // The predicate of scans_disagreements_by_venue: a row without an offline decision compares to null, so is left out.
+        if (query.Disagreements) where.Append(" AND offline_allowed <> allowed");
         if (query.Before is { } before)
         {
             // uuid compares bytewise in RFC order, the same order as ScanCursor.CompareIds.
@@ -290,5 +378,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         new TokenId(PgValues.FromUuid(r.GetGuid(12))),
         r.GetFieldValue<DateTimeOffset>(2),
         r.GetFieldValue<DateTimeOffset>(1),
-        r.GetBoolean(13));
+        r.GetBoolean(13))
+    {
+        Offline = r.IsDBNull(14) ? null : new OfflineDecision(r.GetBoolean(14), r.GetString(15), r.GetBoolean(16)),
+    };
 }

@@ -34,11 +34,15 @@ public sealed class ScansModel(VenueService venues, ScanLogService log) : Consol
     [FromQuery(Name = "before")]
     public string? Before { get; set; }
 
+    /// <summary>Only offline decisions of gates the server disagrees with.</summary>
+    [FromQuery(Name = "disagreements")]
+    public bool Disagreements { get; set; }
+
     public DateTimeOffset? From => ConsoleTime.ParseInput(FromText);
 
     public DateTimeOffset? To => ConsoleTime.ParseInput(ToText);
 
-    private ScanFilter Filter => new(From, To, Decision switch { "allow" => true, "deny" => false, _ => null }, GateId, Before, PageSize);
+    private ScanFilter Filter => new(From, To, Decision switch { "allow" => true, "deny" => false, _ => null }, GateId, Before, PageSize, Disagreements);
 
     public string CsvUrl => BuildUrl(new Dictionary<string, string?> { ["handler"] = "Csv", ["before"] = null });
 
@@ -83,6 +87,7 @@ public sealed class ScansModel(VenueService venues, ScanLogService log) : Consol
             ["decision"] = Decision,
             ["gateId"] = GateId?.ToString(),
             ["before"] = Before,
+            ["disagreements"] = Disagreements ? "true" : null,
         };
         foreach (var (k, v) in overrides) query[k] = v;
         return QueryHelpers.AddQueryString($"/admin/venues/{Venue.Id}/scans", query.Where(kv => !string.IsNullOrEmpty(kv.Value)));

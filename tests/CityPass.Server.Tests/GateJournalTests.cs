@@ -260,7 +260,7 @@ public abstract class GateJournalTests(StoreMode mode) : AppTest(mode)
 
         var (status, body) = await UploadAsync(gate.Http, tooMany);
         var (emptyStatus, _) = await UploadAsync(gate.Http);
-        var (badStatus, bad) = await UploadAsync(gate.Http, Entry(zhang, at, scanId: twice), Entry(zhang, at, scanId: twice), Entry(zhang, at.AddDays(-8)),
+        var (badStatus, bad) = await UploadAsync(gate.Http, Entry(zhang, at, scanId: twice), Entry(zhang, at, scanId: twice), Entry(zhang, at, offline: "allow", code: ""),
             Entry(zhang, at, direction: "sideways"), Entry(zhang, at, offline: "maybe"), Entry(zhang, at, code: new string('x', 65)),
             new { scanId = Guid.NewGuid(), text = zhang, scannedAt = at });
 
@@ -268,9 +268,23 @@ public abstract class GateJournalTests(StoreMode mode) : AppTest(mode)
         Assert.True(body.GetProperty("errors").TryGetProperty("entries", out _), body.ToString());
         Assert.Equal(HttpStatusCode.BadRequest, emptyStatus);
         Assert.Equal(HttpStatusCode.BadRequest, badStatus);
-        Assert.Equal(["entries[1].scanId", "entries[2].scannedAt", "entries[3].direction", "entries[4].offline.decision", "entries[5].offline.code", "entries[6].offline"],
+        Assert.Equal(["entries[1].scanId", "entries[2].offline.code", "entries[3].direction", "entries[4].offline.decision", "entries[5].offline.code", "entries[6].offline"],
             bad.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
         Assert.Empty(await LogAsync());
+    }
+
+    [Fact]
+    public async Task AScanFromOutsideTheArchivesWindowIsAnsweredInvalidOnItsOwnAndTheRestOfTheBatchIsRecorded()
+    {
+        var zhang = await PassAsync(Phones.ZhangGreen);
+        var at = App.Clock.GetUtcNow();
+
+        // A gate offline for more than a week, or with a clock far ahead: those scans cannot be archived, but refusing
+        // the whole batch would have the gate send it again forever.
+        var results = await ResultsAsync(App.Gate(Library), Entry("CP1:ANYTHING", at.AddDays(-8)), Entry("CP1:ANYTHING", at.AddMinutes(10)), Entry(zhang, at));
+
+        Assert.Equal([("invalid", "deny", "too_old", true), ("invalid", "deny", "scanned_in_future", true), ("recorded", "allow", "allowed", false)], results);
+        Assert.Single(await LogAsync());
     }
 
     [Fact]

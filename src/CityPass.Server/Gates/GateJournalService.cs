@@ -28,7 +28,7 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
         if (Validate(upload, now, out var entries) is { } invalid) return invalid;
 
         // Each pass as of its scan; a text longer than any pass is refused by its length alone.
-        var verifications = entries.Select(e => verifier.Verify(e.Text, e.ScannedAt)).ToArray();
+        var verifications = entries.Select(e => e.OutOfWindow is null ? verifier.Verify(e.Text, e.ScannedAt) : default).ToArray();
         var facts = await LoadCitizensAsync(gate.Venue, verifications, cancellationToken);
         // What the server cannot know after the fact is not judged: who was inside and how many (capacity, anti-passback).
         var policy = gate.Venue.Policy with { Capacity = null, AntiPassback = false };
@@ -41,7 +41,7 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
         }
 
         // The first attempt was decided after the gate scanned, less the skew a gate's clock may run ahead.
-        var decidedFrom = entries.Min(e => e.ScannedAt) - ScanService.MaxScannedAtFuture;
+        var decidedFrom = entries.Where(e => e.OutOfWindow is null).Select(e => e.ScannedAt).DefaultIfEmpty(now).Min() - ScanService.MaxScannedAtFuture;
         var archived = records.Count > 0 ? await archive.InsertOnceAsync(records, decidedFrom, cancellationToken) : [];
 
         var results = new JournalResult[entries.Count];
@@ -109,11 +109,12 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
                 case "out": direction = ScanDirection.Out; break;
                 default: errors[at + ".direction"] = ["Direction is 'in' or 'out'."]; break;
             }
+            // A scan from outside the window is still a scan the gate made: answered invalid on its own (too_old,
+            // scanned_in_future), so a gate that was offline for more than a week does not resend a refused batch forever.
+            string? outOfWindow = null;
             if (e.ScannedAt is not { } scannedAt) errors[at + ".scannedAt"] = ["When the gate scanned is required."];
-            else if (scannedAt < now - ScanService.MaxScannedAtPast || scannedAt > now + ScanService.MaxScannedAtFuture)
-            {
-                errors[at + ".scannedAt"] = ["scannedAt is too far from the server's clock (at most 7 days before it, 5 minutes after)."];
-            }
+            else if (scannedAt < now - ScanService.MaxScannedAtPast) outOfWindow = TooOld;
+            else if (scannedAt > now + ScanService.MaxScannedAtFuture) outOfWindow = ScannedInFuture;
             OfflineDecision? offline = null;
             if (e.Offline is not { } o) errors[at + ".offline"] = ["The gate's offline decision is required."];
             else
@@ -124,7 +125,7 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
                 if (FreeText.Check(o.Code, OfflineDecision.MaxCodeLength, "The offline code") is { } message) errors[at + ".offline.code"] = [message];
                 else if (allowed is { } a) offline = new OfflineDecision(a, o.Code!.Trim(), o.Flagged);
             }
-            if (errors.Count == 0) valid.Add(new Entry(e.ScanId!.Value, e.Text!, direction, e.ScannedAt!.Value, offline!));
+            if (errors.Count == 0) valid.Add(new Entry(e.ScanId!.Value, e.Text!, direction, e.ScannedAt!.Value, offline!, outOfWindow));
         }
         if (errors.Count > 0) return Failure.Invalid(errors);
         entries = valid;
@@ -135,7 +136,14 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
     private readonly record struct Decided(ScanRecord? Record, string Code);
 
     /// <summary>A validated entry.</summary>
-    private sealed record Entry(Guid ScanId, string Text, ScanDirection Direction, DateTimeOffset ScannedAt, OfflineDecision Offline);
+    /// <param name="OutOfWindow">Why the server does not decide it: <see cref="TooOld"/> or <see cref="ScannedInFuture"/>; null for a scan it decides.</param>
+    private sealed record Entry(Guid ScanId, string Text, ScanDirection Direction, DateTimeOffset ScannedAt, OfflineDecision Offline, string? OutOfWindow);
+
+    /// <summary>Scanned longer ago than the archive takes (<see cref="ScanService.MaxScannedAtPast"/>, 7 days): answered invalid, not archived.</summary>
+    public const string TooOld = "too_old";
+
+    /// <summary>Scanned more than <see cref="ScanService.MaxScannedAtFuture"/> ahead of the server's clock: the gate's clock is wrong; answered invalid.</summary>
+    public const string ScannedInFuture = "scanned_in_future";
 
     /// <summary>What the city holds about the citizens of a batch, read once each: the hot copy (or the record store's) and a booking here.</summary>
     private sealed record CitizenFacts(CitizenHotState? Citizen, bool HasBooking);
@@ -149,6 +157,7 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
                 Offline = e.Offline,
             };
 
+        if (e.OutOfWindow is { } why) return new Decided(null, why);
         if (!verification.IsValid)
         {
             // A pass that decodes but does not verify now (a key revoked since, forged, expired when scanned) is archived

@@ -25,9 +25,12 @@ public sealed class GateBundleTrustTests : IAsyncLifetime
         Directory.Delete(Path.GetDirectoryName(_state)!, recursive: true);
     }
 
-    private async Task<GateTerminal> EnrolAsync(Guid? venue = null)
+    private Guid _venueId;
+
+    private async Task<GateTerminal> EnrolAsync()
     {
-        var (_, _, link) = await _city.VenueWithGateAsync(new { allowedColours = new[] { "green" }, antiPassback = false });
+        var (venueId, _, link) = await _city.VenueWithGateAsync(new { allowedColours = new[] { "green" }, antiPassback = false });
+        _venueId = venueId;
         await GateEnrolment.EnrolAsync(link, _state, TimeProvider.System, CancellationToken.None);
         var terminal = GateTerminal.Open(_state, new GateOptions { OfflineFor = TimeSpan.FromMinutes(5) }, _gateClock);
         await terminal.RefreshBundleAsync();
@@ -86,7 +89,6 @@ public sealed class GateBundleTrustTests : IAsyncLifetime
     public async Task TenThousandJournalledScansAreUploadedInBatchesAndArchivedOnceEach()
     {
         using var gate = await EnrolAsync();
-        var venueId = gate.Enrolment.GateId;
         var john = await _city.MinterAsync(John);
         await _city.KillAsync();
         for (var i = 0; i < 10_000; i++) Assert.True((await gate.DecideAsync(john(), ScanDirection.In)).Allowed);
@@ -99,6 +101,8 @@ public sealed class GateBundleTrustTests : IAsyncLifetime
         Assert.Equal(20, batches.Count);
         Assert.Equal(10_000 - 500, batches[0].Remaining);
         Assert.Equal(0, gate.Journal.Backlog());
+        var archived = (await _city.ScansAsync(_venueId)).Select(s => s.GetProperty("scanId").GetGuid()).ToList();
+        Assert.Equal((10_000, 10_000), (archived.Count, archived.Distinct().Count()));
     }
 
     [Fact]

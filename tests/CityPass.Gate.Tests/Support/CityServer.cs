@@ -47,11 +47,18 @@ public sealed class CityServer : IAsyncDisposable
             ["Federation:KeyJson"] = FederationKey.Generate(SignatureSuite.Es256).ToPrivateJson(),
             ["Orleans:ClusterId"] = "gate-" + Guid.NewGuid().ToString("N"),
             ["RateLimits:PerGatePerSecond"] = "10000",
+            ["RateLimits:SignInsPerMinute"] = "10000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Demo:Seed"] = "true",
         };
         var city = new CityServer(keys, settings) { _redis = redis };
         city.Process = await ServerProcess.StartAsync(settings);
+        // Ready answers before the demo data is seeded: wait for the demo staff.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = city.BaseAddress };
+            return (await http.PostAsJsonAsync("/v1/auth/token", new { username = "admin", password = "demo-admin-2026" })).IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), "the demo staff are seeded");
         return city;
     }
 

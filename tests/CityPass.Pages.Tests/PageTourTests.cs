@@ -119,14 +119,16 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(op.Locator("#scan-log tbody tr")).ToHaveCountAsync(2);
         await Shot(op, "admin-scan-log");
 
-        // Provisioning: the secret is shown once, also as a QR that enrols a device in the gate simulator.
+        // Provisioning: the secret is shown once, also as a QR (and a link) that enrols a device: the gate simulator, or the gate SDK.
         await op.GotoAsync($"/admin/venues/{clinic}/gates");
         await op.Locator("table.grid tbody tr", new() { HasText = "South entrance" }).Locator("button", new() { HasText = "New credential" }).ClickAsync();
         await Expect(op.Locator(".issued")).ToBeVisibleAsync();
         await Shot(op, "admin-gate-credential");
         var enrolUrl = await QrDecoder.ReadAsync(op.Locator(".enrol-qr"));
         var credential = await op.Locator("#credential").InputValueAsync();
-        Assert.Equal($"{app.BaseUrl}/gate/#credential={credential}", enrolUrl);
+        // The link pins the city's federation key for the gate SDK; the browser gate reads the credential alone.
+        Assert.Equal(await op.Locator("#enrolment-link").InputValueAsync(), enrolUrl);
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape($"{app.BaseUrl}/gate/#credential={credential}&federation=")}[0-9a-f]{{64}}$", enrolUrl);
         var enrolled = await Watched(app.NewPageAsync(PagesApp.Desk, "en-GB"));
         await enrolled.GotoAsync(enrolUrl);
         await Expect(enrolled.Locator("#scan-input")).ToBeFocusedAsync();

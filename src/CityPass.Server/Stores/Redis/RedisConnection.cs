@@ -116,10 +116,43 @@ public sealed class RedisConnection(IOptions<RedisConnectionOptions> options, IL
             // A restarted server, or a replica promoted by a failover, may not have our scripts.
             if (e.ConnectionType == ConnectionType.Interactive) _ = LoadScriptsAsync(multiplexer.GetServer(e.EndPoint), logger);
         };
+        FollowDemotions(multiplexer, logger);
         foreach (var server in multiplexer.GetServers())
             if (server.IsConnected) await LoadScriptsAsync(server, logger);
         if (!multiplexer.IsConnected) logger?.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
         return multiplexer;
+    }
+
+    /// <summary>
+    /// A primary demoted by a failover keeps its connections and answers every write READONLY; the client learns the new
+    /// roles only when it next re-reads them on its own (Sentinel's switch message can be missed, and the periodic
+    /// check came 30 to over 90 seconds late in CI), and until then every scan is a 503. The first READONLY makes it
+    /// re-read them at once, at most once a second. READONLY is the reply's error code (its first word), not free text.
+    /// </summary>
+    private static void FollowDemotions(ConnectionMultiplexer multiplexer, ILogger? logger)
+    {
+        long lastAsked = 0;
+        multiplexer.ErrorMessage += (_, e) =>
+        {
+            if (!e.Message.StartsWith("READONLY", StringComparison.Ordinal)) return;
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref lastAsked);
+            if (now - last < 1000 || Interlocked.CompareExchange(ref lastAsked, now, last) != last) return;
+            logger?.LogWarning("Redis at {EndPoint} refused a write as a replica: re-reading the roles (a failover).", e.EndPoint);
+            _ = ReconfigureAsync(multiplexer, logger);
+        };
+    }
+
+    private static async Task ReconfigureAsync(ConnectionMultiplexer multiplexer, ILogger? logger)
+    {
+        try
+        {
+            await multiplexer.ConfigureAsync();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger?.LogWarning("Re-reading the Redis roles failed ({Error}); the client's own check will.", e.GetType().Name);
+        }
     }
 
     private static async Task LoadScriptsAsync(IServer server, ILogger? logger)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CityPass.Pages.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -84,7 +85,8 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await gate.Keyboard.PressAsync("Enter");
         await Expect(gate.Locator("#verdict")).ToHaveAttributeAsync("data-decision", "allow");
         await Shot(gate, "gate-allow", fullPage: false);
-        await gate.Keyboard.TypeAsync(await QrDecoder.ReadAsync(red.Locator("#qr")));
+        var redPass = await QrDecoder.ReadAsync(red.Locator("#qr"));
+        await gate.Keyboard.TypeAsync(redPass);
         await gate.Keyboard.PressAsync("Enter");
         await Expect(gate.Locator("#verdict")).ToHaveAttributeAsync("data-decision", "deny");
         await Shot(gate, "gate-deny", fullPage: false);
@@ -115,8 +117,20 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(op.Locator("#occupancy-chart")).ToHaveAttributeAsync("data-loaded", "true");
         await Expect(op.Locator("[data-testid=occupancy-count]")).ToHaveTextAsync("1");
         await Shot(op, "admin-occupancy");
+        // A gate that was offline uploads its journal: it let the red pass in by the pass alone; the server disagrees.
+        using (var offlineGate = new HttpClient { BaseAddress = new Uri(app.BaseUrl) })
+        {
+            offlineGate.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Gate", app.GateCredential(Clinic, "South entrance"));
+            var upload = await offlineGate.PostAsJsonAsync("/v1/gates/me/journal", new
+            {
+                entries = new[] { new { scanId = Guid.NewGuid(), text = redPass, direction = "in", scannedAt = DateTimeOffset.UtcNow,
+                    offline = new { decision = "allow", code = "allowed", flagged = false } } },
+            });
+            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+        }
         await op.GotoAsync($"/admin/venues/{clinic}/scans");
-        await Expect(op.Locator("#scan-log tbody tr")).ToHaveCountAsync(2);
+        await Expect(op.Locator("#scan-log tbody tr")).ToHaveCountAsync(3);
+        await Expect(op.Locator("#scan-log .badge.disagrees")).ToHaveCountAsync(1);
         await Shot(op, "admin-scan-log");
 
         // Provisioning: the secret is shown once, also as a QR (and a link) that enrols a device: the gate simulator, or the gate SDK.

@@ -48,6 +48,25 @@ public abstract class GateBundleTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task TheVenuesOfflineSettingIsSetThroughThePolicyAndCarriedInTheBundle()
+    {
+        var (cityKey, issuer) = await CityKeyAsync();
+        var admin = await App.StaffAsync("admin");
+        var theatre = await App.VenueIdAsync("上海大剧院");
+        Assert.Equal("deny", (await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{theatre}/policy")).GetProperty("offlineUndecidable").GetString());
+
+        var bad = await admin.PutAsJsonAsync($"/v1/venues/{theatre}/policy", new { requiresBooking = true, offlineUndecidable = "maybe" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("offlineUndecidable", out _));
+        (await admin.PutAsJsonAsync($"/v1/venues/{theatre}/policy", new { requiresBooking = true, offlineUndecidable = "allow_and_flag" })).EnsureSuccessStatusCode();
+        Assert.Equal("allow_and_flag", (await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{theatre}/policy")).GetProperty("offlineUndecidable").GetString());
+
+        var gate = App.Gate("上海大剧院");
+        Assert.Equal(GateBundleFailure.None, GateBundle.TryVerify(await gate.Http.GetStringAsync("/v1/gates/me/bundle"), cityKey, issuer, gate.GateId, out var bundle));
+        Assert.Equal((true, CityPass.Core.Venues.OfflineUndecidable.AllowAndFlag), (bundle!.Policy.RequiresBooking, bundle.Policy.OfflineUndecidable));
+    }
+
+    [Fact]
     public async Task ATrustedCityIsInTheBundleUntilItsTrustEnds()
     {
         var guangzhou = IssuerKeySet.Generate(new IssuerId(440100), SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));

@@ -317,29 +317,8 @@ public sealed class EmbeddedGateJournalTests() : GateJournalTests(StoreMode.Embe
 public sealed class RedisPostgresGateJournalTests() : GateJournalTests(StoreMode.RedisAndPostgres);
 
 /// <summary>A journal sent while PostgreSQL is down: refused 503 store_unavailable, archived exactly once when sent again.</summary>
-public sealed class GateJournalOutageTests : IAsyncLifetime
+public sealed class GateJournalOutageTests() : OwnPostgresTest("journal")
 {
-    private PostgresServer _postgres = null!;
-
-    private CityPassApp App { get; set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        App = new CityPassApp(StoreMode.RedisAndPostgres, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = await RealServers.NewRedisDatabaseAsync(),
-            ["ConnectionStrings:Postgres"] = await _postgres.CreateDatabaseAsync("journal"),
-        });
-        await App.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await ((IAsyncLifetime)App).DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
-
     [Fact]
     public async Task AJournalRefusedWhilePostgresIsDownIsArchivedOnceWhenSentAgain()
     {
@@ -350,11 +329,11 @@ public sealed class GateJournalOutageTests : IAsyncLifetime
         var library = await App.StaffAsync("library");
         var venue = await App.VenueIdAsync(Library);
 
-        await _postgres.StopAsync();
+        await Postgres.StopAsync();
         // Past the gate directory's age: its reload fails and the copy it has is served.
         App.Clock.Advance(TimeSpan.FromSeconds(10));
         var (downStatus, down) = await GateJournalTests.UploadAsync(gate, entries);
-        await _postgres.StartAgainAsync();
+        await Postgres.StartAgainAsync();
         var (status, body) = await Outages.EventuallyAsync(() => GateJournalTests.UploadAsync(gate, entries), r => r.Status == HttpStatusCode.OK);
 
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (downStatus, down.GetProperty("code").GetString()));

@@ -246,29 +246,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
 }
 
 /// <summary>The test's own PostgreSQL cluster, stopped under a running server.</summary>
-public sealed class PostgresOutageTests : IAsyncLifetime
+public sealed class PostgresOutageTests() : OwnPostgresTest("outage")
 {
-    private PostgresServer _postgres = null!;
-
-    private CityPassApp App { get; set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        App = new CityPassApp(StoreMode.RedisAndPostgres, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = await RealServers.NewRedisDatabaseAsync(),
-            ["ConnectionStrings:Postgres"] = await _postgres.CreateDatabaseAsync("outage"),
-        });
-        await App.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await ((IAsyncLifetime)App).DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
-
     [Fact]
     public async Task WhilePostgresIsDownScansAreDecidedAndLaterArchivedPassesKeepComingAndChangesAnswer503()
     {
@@ -284,7 +263,7 @@ public sealed class PostgresOutageTests : IAsyncLifetime
         var scanIds = new List<Guid> { Guid.NewGuid() };
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, scanIds[0])).Status);
 
-        await _postgres.StopAsync();
+        await Postgres.StopAsync();
         // Past the gate directory's age: its reload fails and the copy it has is served.
         App.Clock.Advance(TimeSpan.FromSeconds(10));
         foreach (var (text, direction) in new[] { (john, "in"), (zhang, "out"), (john, "out"), (zhang, "in") })
@@ -317,7 +296,7 @@ public sealed class PostgresOutageTests : IAsyncLifetime
         Assert.NotEqual(zhang, refreshed);
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, refreshed, Guid.NewGuid(), "out")).Status);
 
-        await _postgres.StartAgainAsync();
+        await Postgres.StartAgainAsync();
         // Every answered scan reaches the archive once; the refused change was not made, and can be made now.
         var archived = await Outages.EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venue}/scans?limit=100"),
             s => s.GetProperty("items").GetArrayLength() >= scanIds.Count + 1);

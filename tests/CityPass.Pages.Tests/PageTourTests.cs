@@ -112,6 +112,12 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(op.Locator("#preview td[data-colour=red][data-credentials='social_security_card']")).ToContainTextAsync("ALLOW");
         await op.UncheckAsync("input[name='Form.AllowedColours'][value=red]");
         await Expect(op.Locator("#preview td[data-colour=red][data-credentials='social_security_card']")).ToContainTextAsync("status_not_allowed");
+        // Opening hours per weekday: the rows show only for a timetable.
+        await Expect(op.Locator("input[data-day=monday]")).ToBeHiddenAsync();
+        await op.CheckAsync("input[name='Form.HoursMode'][value=weekly]");
+        foreach (var day in new[] { "monday", "tuesday", "wednesday", "thursday", "friday" }) await op.FillAsync($"input[data-day={day}]", "08:00-20:00");
+        await op.FillAsync("input[data-day=saturday]", "09:00-12:00, 14:00-17:00");
+        await Expect(op.Locator("input[data-day=sunday]")).ToBeVisibleAsync();
         await Shot(op, "admin-policy-preview");
         await op.GotoAsync($"/admin/venues/{clinic}/occupancy");
         await Expect(op.Locator("#occupancy-chart")).ToHaveAttributeAsync("data-loaded", "true");

@@ -37,7 +37,7 @@ public sealed class PolicyModel(VenueService venues, TimeProvider clock) : Conso
     public async Task<IActionResult> OnPostSaveAsync(Guid id, CancellationToken ct)
     {
         if (await LoadAsync(id, ct) is { } missing) return missing;
-        var (document, capacityError) = Form.ToDocument();
+        var (document, formError) = Form.ToDocument();
         if (document is not null)
         {
             var outcome = await venues.SetPolicyAsync(Scope, id, document, ct);
@@ -46,7 +46,7 @@ public sealed class PolicyModel(VenueService venues, TimeProvider clock) : Conso
         }
         else
         {
-            Error = capacityError;
+            Error = formError!.Message;
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
         Preview = Run();
@@ -55,9 +55,9 @@ public sealed class PolicyModel(VenueService venues, TimeProvider clock) : Conso
 
     private PolicyPreviewResult Run()
     {
-        var (document, capacityError) = Form.ToDocument();
+        var (document, formError) = Form.ToDocument();
         return document is null
-            ? new PolicyPreviewResult([], new Dictionary<string, string[]> { ["capacity"] = [capacityError!] }, false, clock.GetUtcNow())
+            ? new PolicyPreviewResult([], new Dictionary<string, string[]> { [formError!.Field] = [formError.Message] }, false, clock.GetUtcNow())
             : PolicyPreview.Run(document, clock.GetUtcNow());
     }
 

@@ -88,6 +88,7 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         await Expect(page.Locator("main")).Not.ToContainTextAsync("张小三");
         // Nor is the city admin's.
         Assert.Equal(403, (await page.GotoAsync("/admin/trusted-cities"))!.Status);
+        Assert.Equal(403, (await page.GotoAsync("/admin/staff"))!.Status);
     }
 
     [Fact]

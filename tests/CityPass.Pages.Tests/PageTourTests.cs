@@ -31,7 +31,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         pages.Add((gate, "/gate/"));
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
-                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities" })
+                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff" })
         {
             pages.Add((authority, path));
         }
@@ -188,6 +188,13 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(admin.Locator(".notice")).ToContainTextAsync("a newer document was accepted");
         await Expect(admin.Locator("table.grid tbody tr", new() { HasText = "440100" }).Locator(".badge").First).ToHaveTextAsync("fresh");
         await Shot(admin, "admin-trusted-cities");
+
+        // Staff: a city admin resets a member of staff's password; the new one is shown once.
+        await admin.GotoAsync("/admin/staff");
+        var libraryAccount = admin.Locator("li.staff[data-username=library]");
+        await libraryAccount.Locator("button:has-text('Reset password')").ClickAsync();
+        await Expect(admin.Locator("#temporary-password")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^[A-Za-z2-9]{16}$"));
+        await Shot(admin, "admin-staff");
 
         var pub = await Watched(app.NewPageAsync(PagesApp.Phone));
         await pub.GotoAsync("/public/");

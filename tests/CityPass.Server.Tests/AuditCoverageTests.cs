@@ -79,6 +79,10 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         secrets.Add("first-password-2026");
         var opId = op.GetProperty("id").GetGuid();
         await CallAsync("PUT /v1/operators/{id}", admin, $"/v1/operators/{opId}", JsonContent.Create(new { username = "audited", password = newPassword, role = "VenueOperator", venueIds = new[] { libraryId } }));
+        await CallAsync("POST /v1/operators/{id}/disable", admin, $"/v1/operators/{opId}/disable");
+        await CallAsync("POST /v1/operators/{id}/enable", admin, $"/v1/operators/{opId}/enable");
+        var reset = await CallAsync("POST /v1/operators/{id}/password-reset", admin, $"/v1/operators/{opId}/password-reset");
+        secrets.Add(reset.GetProperty("temporaryPassword").GetString()!);
         await CallAsync("DELETE /v1/operators/{id}", admin, $"/v1/operators/{opId}");
 
         var venue = await CallAsync("POST /v1/venues", admin, "/v1/venues", JsonContent.Create(new { name = "Audit Hall", kind = "hall" }));
@@ -140,6 +144,11 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["TrustedCitiesModel.OnPostRefreshAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
         ["TrustedCitiesModel.OnPostUploadAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
         ["TrustedCitiesModel.OnPostRemoveAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
+        ["StaffModel.OnPostCreateAsync"] = nameof(ConsoleStaffChangesAreAudited),
+        ["StaffModel.OnPostUpdateAsync"] = nameof(ConsoleStaffChangesAreAudited),
+        ["StaffModel.OnPostDisableAsync"] = nameof(ConsoleStaffChangesAreAudited),
+        ["StaffModel.OnPostEnableAsync"] = nameof(ConsoleStaffChangesAreAudited),
+        ["StaffModel.OnPostResetAsync"] = nameof(ConsoleStaffChangesAreAudited),
     };
 
     /// <summary>Console form handlers that change nothing stored.</summary>
@@ -277,6 +286,31 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         head = await App.AuditHeadAsync();
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await console.PostFormAsync(page, "Remove", ("issuer", "440100"))).StatusCode);
         Assert.Equal("city:440100", (await SingleNewEntryAsync(head, "federation.city.remove")).Subject);
+    }
+
+    [Fact]
+    public async Task ConsoleStaffChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("admin");
+        var head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await console.PostFormAsync("/admin/staff", "Create", ("username", "desk"), ("password", "desk-password-2026"), ("role", "HealthAuthority"))).StatusCode);
+        var created = await SingleNewEntryAsync(head, "operator.create");
+        Assert.Equal("admin", created.Actor);
+        var id = created.Subject["operator:".Length..];
+
+        foreach (var (handler, fields, action) in new (string, (string, string)[], string)[]
+                 {
+                     ($"Update&id={id}", [("username", "desk"), ("role", "CityAdmin")], "operator.update"),
+                     ($"Disable&id={id}", [], "operator.disable"),
+                     ($"Enable&id={id}", [], "operator.enable"),
+                     ($"Reset&id={id}", [], "operator.password.reset"),
+                 })
+        {
+            head = await App.AuditHeadAsync();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await console.PostFormAsync("/admin/staff", handler, fields)).StatusCode);
+            var entry = await SingleNewEntryAsync(head, action);
+            Assert.Equal(($"operator:{id}", "admin"), (entry.Subject, entry.Actor));
+        }
     }
 
     [Fact]

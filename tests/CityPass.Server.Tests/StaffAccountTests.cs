@@ -131,6 +131,85 @@ public abstract class StaffAccountTests(StoreMode mode) : AppTest(mode)
         var again = await App.ConsoleAsync("clinic");
         Assert.Equal(HttpStatusCode.NotFound, (await again.Http.GetAsync($"/admin/venues/{theatreId}/gates")).StatusCode);
     }
+
+    [Fact]
+    public async Task ADisabledAccountCannotSignInItsTokenStopsAtOnceAndEnablingLetsItBackIn()
+    {
+        var admin = await App.StaffAsync("admin");
+        var library = await App.StaffAsync("library");
+        var id = await OperatorIdAsync(admin, "library");
+        var password = App.Demo.Staff.Single(s => s.Username == "library").Password;
+
+        var disabled = await admin.PostAsync($"/v1/operators/{id}/disable", null);
+        Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
+        Assert.NotEqual(JsonValueKind.Null, (await disabled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("disabledAt").ValueKind);
+        await AssertRevokedAsync(await library.GetAsync("/v1/venues"));
+        var refused = await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password });
+        Assert.Equal((HttpStatusCode.Forbidden, "account_disabled"), (refused.StatusCode, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()));
+        // A wrong password is answered as for any account: a disabled one is not told apart without the password.
+        var wrong = await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password = "not-the-password" });
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        // Changing role or venues keeps it disabled.
+        (await admin.PutAsJsonAsync($"/v1/operators/{id}", new { username = "library", role = "VenueOperator", venueIds = Array.Empty<Guid>() })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Forbidden, (await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password })).StatusCode);
+
+        (await admin.PostAsync($"/v1/operators/{id}/enable", null)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await (await SignInAsync("library", password)).GetAsync("/v1/auth/me")).StatusCode);
+        // No one disables themselves (the last admin could lock the city out).
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync($"/v1/operators/{await OperatorIdAsync(admin, "admin")}/disable", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task APasswordResetGivesANewPasswordOnceAndTheOldOneAndItsTokensStopWorking()
+    {
+        var admin = await App.StaffAsync("admin");
+        var library = await App.StaffAsync("library");
+        var id = await OperatorIdAsync(admin, "library");
+
+        var response = await admin.PostAsync($"/v1/operators/{id}/password-reset", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("no-store", response.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
+        var password = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("temporaryPassword").GetString()!;
+        Assert.Equal(16, password.Length);
+
+        await AssertRevokedAsync(await library.GetAsync("/v1/venues"));
+        var old = App.Demo.Staff.Single(s => s.Username == "library").Password;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "library", password = old })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await (await SignInAsync("library", password)).GetAsync("/v1/auth/me")).StatusCode);
+        // Only a city admin resets.
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await App.StaffAsync("authority")).PostAsync($"/v1/operators/{id}/password-reset", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheStaffPageCreatesDisablesAndResetsThroughTheSameRules()
+    {
+        var console = await App.ConsoleAsync("admin");
+        var libraryId = await App.VenueIdAsync("上海图书馆");
+
+        var created = await console.PostFormAsync("/admin/staff", "Create", ("username", "reader"), ("displayName", "Reading room"),
+            ("password", "a-long-enough-password"), ("role", "VenueOperator"), ("venueIds", libraryId.ToString()));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var admin = await App.StaffAsync("admin");
+        var id = await OperatorIdAsync(admin, "reader");
+        var reader = await SignInAsync("reader", "a-long-enough-password");
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/v1/venues/{libraryId}")).StatusCode);
+
+        var tooShort = await console.PostFormAsync("/admin/staff", "Create", ("username", "x2"), ("password", "short"), ("role", "VenueOperator"));
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+
+        var reset = await console.PostFormAsync("/admin/staff", $"Reset&id={id}");
+        var html = await reset.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        var shown = System.Text.RegularExpressions.Regex.Match(html, "id=\"temporary-password\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal(16, shown.Length);
+        Assert.Equal(HttpStatusCode.OK, (await (await SignInAsync("reader", shown)).GetAsync("/v1/auth/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await console.PostFormAsync("/admin/staff", $"Disable&id={id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await App.CreateClient().PostAsJsonAsync("/v1/auth/token", new { username = "reader", password = shown })).StatusCode);
+        // Not a page for anyone else.
+        var authority = await App.ConsoleAsync("authority");
+        Assert.NotEqual(HttpStatusCode.OK, (await authority.Http.GetAsync("/admin/staff")).StatusCode);
+    }
 }
 
 public sealed class EmbeddedStaffAccountTests() : StaffAccountTests(StoreMode.Embedded);

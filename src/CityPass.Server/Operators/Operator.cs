@@ -27,5 +27,10 @@ public sealed record Operator(
     /// </summary>
     public string SecurityStamp { get; init; } = NewStamp();
 
+    /// <summary>When a city admin disabled the account; null while it is active. A disabled account cannot sign in.</summary>
+    public DateTimeOffset? DisabledAt { get; init; }
+
+    public bool IsDisabled => DisabledAt is not null;
+
     public static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

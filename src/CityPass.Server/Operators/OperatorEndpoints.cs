@@ -25,13 +25,26 @@ public static class OperatorEndpoints
         }).RequireAuthorization(Policies.Staff);
 
         var ops = app.MapGroup("/v1/operators").WithTags("City admin").RequireAuthorization(Policies.CityAdmin);
-        ops.MapGet("/", async (OperatorService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)));
+        ops.MapGet("/", async (OperatorService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)))
+            .WithSummary("Every staff account, with its role, venues and whether it is disabled.");
         ops.MapPost("/", async Task<Results<Created<OperatorView>, ProblemHttpResult>> (OperatorDraft d, ClaimsPrincipal u, OperatorService s, CancellationToken ct) =>
         {
             var outcome = await s.CreateAsync(u.Scope(), d, ct);
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/operators/{outcome.Value!.Id}", outcome.Value);
         }).WithSummary("Create a staff account with a role (and venues, for venue operators).");
-        ops.MapPut("/{id:guid}", async (Guid id, OperatorDraft d, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.UpdateAsync(u.Scope(), id, d, ct)).ToOk());
-        ops.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.DeleteAsync(u.Scope(), id, ct)).ToNoContent());
+        ops.MapPut("/{id:guid}", async (Guid id, OperatorDraft d, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.UpdateAsync(u.Scope(), id, d, ct)).ToOk())
+            .WithSummary("Change a staff account's username, name, role, venues or password; effective at once (its tokens and sessions stop working). Audited.");
+        ops.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.DeleteAsync(u.Scope(), id, ct)).ToNoContent())
+            .WithSummary("Delete a staff account (its audit entries keep its username). To keep the account but stop it, disable it.");
+        ops.MapPost("/{id:guid}/disable", async (Guid id, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.SetDisabledAsync(u.Scope(), id, true, ct)).ToOk())
+            .WithSummary("Disable a staff account at once: it cannot sign in (403 account_disabled), and its tokens and console sessions stop working. Audited.");
+        ops.MapPost("/{id:guid}/enable", async (Guid id, ClaimsPrincipal u, OperatorService s, CancellationToken ct) => (await s.SetDisabledAsync(u.Scope(), id, false, ct)).ToOk())
+            .WithSummary("Enable a disabled staff account again. Audited.");
+        ops.MapPost("/{id:guid}/password-reset", async (Guid id, ClaimsPrincipal u, OperatorService s, HttpContext http, CancellationToken ct) =>
+        {
+            // The new password is in this answer only: no cache may keep it.
+            http.Response.Headers.CacheControl = "no-store";
+            return (await s.ResetPasswordAsync(u.Scope(), id, ct)).ToOk();
+        }).WithSummary("Reset a staff account's password to a new random one, returned in this answer only; its tokens and sessions stop working. Audited.");
     }
 }

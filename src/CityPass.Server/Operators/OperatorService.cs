@@ -11,10 +11,14 @@ public sealed record StaffToken(string AccessToken, string TokenType, DateTimeOf
 
 public sealed record OperatorDraft(string? Username, string? DisplayName, string? Password, string? Role, IReadOnlyList<Guid>? VenueIds);
 
-public sealed record OperatorView(Guid Id, string Username, string DisplayName, string Role, IReadOnlyList<Guid> VenueIds, DateTimeOffset CreatedAt)
+public sealed record OperatorView(Guid Id, string Username, string DisplayName, string Role, IReadOnlyList<Guid> VenueIds, DateTimeOffset CreatedAt,
+    DateTimeOffset? DisabledAt)
 {
-    public static OperatorView From(Operator o) => new(o.Id, o.Username, o.DisplayName, o.Role.ToString(), o.VenueIds, o.CreatedAt);
+    public static OperatorView From(Operator o) => new(o.Id, o.Username, o.DisplayName, o.Role.ToString(), o.VenueIds, o.CreatedAt, o.DisabledAt);
 }
+
+/// <summary>A password set by a city admin's reset: shown in this answer only, for the member of staff to sign in with and change.</summary>
+public sealed record PasswordReset(Guid OperatorId, string TemporaryPassword);
 
 /// <summary>Where a member of staff signs in, as the audit log records it.</summary>
 public enum SignInChannel
@@ -50,6 +54,12 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
             await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), op?.Username ?? "(unknown)", "operator.signin.failed",
                 op is null ? "operator:unknown" : $"operator:{op.Id}", null, ChannelName(channel), "operator.signin.failed", null), ct);
             return new Failure(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Wrong username or password.");
+        }
+        if (op.IsDisabled)
+        {
+            // Said only to whoever knows the password: to anyone else a disabled account looks like any other.
+            await AuditAsync(op.Username, "operator.signin.refused", op.Id, null, ChannelName(channel) + " disabled", ct);
+            return new Failure(StatusCodes.Status403Forbidden, ProblemCodes.AccountDisabled, "This account is disabled: ask a city admin.");
         }
         await AuditAsync(op.Username, "operator.signin", op.Id, null, ChannelName(channel), ct);
         var (token, expiresAt) = tokens.ForOperator(op);
@@ -100,6 +110,36 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         accounts.Invalidate(id);
         await AuditAsync(scope.Actor, "operator.delete", id, null, null, ct);
         return null;
+    }
+
+    /// <summary>Disables or enables an account, at once: a disabled one cannot sign in, and its tokens and cookies stop working.</summary>
+    public async Task<Outcome<OperatorView>> SetDisabledAsync(AccessScope scope, Guid id, bool disabled, CancellationToken ct)
+    {
+        if (disabled && id == scope.OperatorId) return Failure.Conflict("You cannot disable your own account.");
+        if (await store.GetAsync(id, ct) is not { } existing) return Failure.NotFound("Operator");
+        if (existing.IsDisabled == disabled) return OperatorView.From(existing);
+        var updated = existing with { DisabledAt = disabled ? clock.GetUtcNow() : null, SecurityStamp = Operator.NewStamp() };
+        if (await store.UpdateAsync(updated, ct) is null) return Failure.NotFound("Operator");
+        accounts.Invalidate(id);
+        await AuditAsync(scope.Actor, disabled ? "operator.disable" : "operator.enable", id, existing.IsDisabled ? "disabled" : "active", disabled ? "disabled" : "active", ct);
+        return OperatorView.From(updated);
+    }
+
+    /// <summary>
+    /// Sets a new random password and returns it once; the account's tokens and cookies stop working. For a member of
+    /// staff who forgot theirs: the admin hands it over, and it never appears in a log.
+    /// </summary>
+    public async Task<Outcome<PasswordReset>> ResetPasswordAsync(AccessScope scope, Guid id, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, ct) is not { } existing) return Failure.NotFound("Operator");
+        // 16 characters of an alphabet without look-alikes (0/O, 1/l/I): about 90 bits, typed from a screen.
+        const string alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        var password = System.Security.Cryptography.RandomNumberGenerator.GetString(alphabet, 16);
+        var updated = existing with { PasswordHash = HashPassword(password), SecurityStamp = Operator.NewStamp() };
+        if (await store.UpdateAsync(updated, ct) is null) return Failure.NotFound("Operator");
+        accounts.Invalidate(id);
+        await AuditAsync(scope.Actor, "operator.password.reset", id, null, "password reset", ct);
+        return new PasswordReset(id, password);
     }
 
     private static string ChannelName(SignInChannel channel) => channel switch

@@ -22,6 +22,8 @@ public static class ProblemCodes
     public const string GateCredentialInvalid = "gate_credential_invalid";
     public const string GateCredentialRevoked = "gate_credential_revoked";
     public const string InvalidCredentials = "invalid_credentials";
+    /// <summary>The right password for an account a city admin disabled (a wrong one is invalid_credentials, as for anyone).</summary>
+    public const string AccountDisabled = "account_disabled";
     public const string OtpInvalid = "otp_invalid";
     public const string OtpMissing = "otp_missing";
     public const string OtpTooManyAttempts = "otp_too_many_attempts";

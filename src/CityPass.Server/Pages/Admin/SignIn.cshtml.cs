@@ -26,7 +26,12 @@ public sealed class SignInModel(OperatorService operators) : ConsolePageModel
         var outcome = await operators.SignInAsync(new SignInRequest(Username, Password), SignInChannel.Console, ct);
         if (outcome.Failure is { } failure)
         {
-            Error = failure.Status == StatusCodes.Status401Unauthorized ? "Wrong username or password." : "Enter a username and a password.";
+            Error = failure.Status switch
+            {
+                StatusCodes.Status401Unauthorized => "Wrong username or password.",
+                StatusCodes.Status403Forbidden => failure.Title,
+                _ => "Enter a username and a password.",
+            };
             Response.StatusCode = failure.Status;
             return Page();
         }

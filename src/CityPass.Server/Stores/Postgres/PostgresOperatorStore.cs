@@ -6,7 +6,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// <summary>Staff accounts in PostgreSQL. A unique index on upper(username) makes usernames unique ignoring case, race-free.</summary>
 public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperatorStore
 {
-    private const string Columns = "id, username, display_name, password_hash, role, venue_ids, created_at, security_stamp";
+    private const string Columns = "id, username, display_name, password_hash, role, venue_ids, created_at, security_stamp, disabled_at";
 
     public async Task<Operator?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
     {
@@ -37,11 +37,12 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         ArgumentNullException.ThrowIfNull(op);
         // DO NOTHING without a target covers both the id and the username index.
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING {Columns}");
+            $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING {Columns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
         AddFields(command, op);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(op.CreatedAt) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
+        command.Parameters.Add(DisabledAt(op));
         return await ReadOneAsync(command, cancellationToken);
     }
 
@@ -49,10 +50,11 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
     {
         ArgumentNullException.ThrowIfNull(op);
         await using var command = dataSource.CreateCommand(
-            $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6, security_stamp = $7 WHERE id = $1 RETURNING {Columns}");
+            $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6, security_stamp = $7, disabled_at = $8 WHERE id = $1 RETURNING {Columns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
         AddFields(command, op);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
+        command.Parameters.Add(DisabledAt(op));
         try
         {
             return await ReadOneAsync(command, cancellationToken);
@@ -79,6 +81,10 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. op.VenueIds] });
     }
 
+    private static NpgsqlParameter DisabledAt(Operator op) => op.DisabledAt is { } at
+        ? new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(at) }
+        : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
+
     private static async Task<Operator?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -95,5 +101,6 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         r.GetFieldValue<DateTimeOffset>(6))
     {
         SecurityStamp = r.GetString(7),
+        DisabledAt = r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
     };
 }

@@ -10,6 +10,7 @@ var root = new RootCommand("CityPass command line: issue and verify demo passes,
     VectorsCommand.Create(),
     FederationVectorsCommand.Create(),
     IssueCommand.Create(),
+    AuditCommand.Create(),
 };
 // As before the parser: no command at all runs the demo, and `citypass help` shows the help.
 root.SetAction(_ => DemoCommand.Run());

@@ -1,6 +1,4 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using CityPass.Core.Audit;
 
 namespace CityPass.Server.Audit;
 
@@ -27,22 +25,11 @@ public sealed record AuditDraft(DateTimeOffset At, string Actor, string Action, 
 public static class AuditChain
 {
     /// <summary>The hash before the first entry.</summary>
-    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    public const string Genesis = AuditHash.Genesis;
 
-    /// <summary>SHA-256 over the previous hash and every field, length-prefixed so no two entries collide by concatenation.</summary>
-    public static string ComputeHash(string previousHash, long sequence, AuditDraft d)
-    {
-        var sb = new StringBuilder();
-        foreach (var field in new[]
-                 {
-                     previousHash, sequence.ToString(CultureInfo.InvariantCulture), d.At.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-                     d.Actor, d.Action, d.Subject, d.Before ?? "\0", d.After ?? "\0", d.Reason, d.CaseRef ?? "\0",
-                 })
-        {
-            sb.Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field).Append(';');
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
-    }
+    /// <summary>SHA-256 over the previous hash and every field (<see cref="AuditHash"/>, shared with `citypass audit verify`).</summary>
+    public static string ComputeHash(string previousHash, long sequence, AuditDraft d) =>
+        AuditHash.Compute(previousHash, sequence, d.At, d.Actor, d.Action, d.Subject, d.Before, d.After, d.Reason, d.CaseRef);
 
     public static AuditEntry Seal(AuditDraft d, long sequence, string previousHash) =>
         new(sequence, d.At, d.Actor, d.Action, d.Subject, d.Before, d.After, d.Reason, d.CaseRef, previousHash, ComputeHash(previousHash, sequence, d));

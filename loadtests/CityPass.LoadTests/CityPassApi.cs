@@ -36,6 +36,12 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     /// <summary>An answer the runner counts rather than fails on: the status code, the body when it was a success, the problem's code when not.</summary>
     public sealed record Answer<T>(int Status, T? Body, long Bytes, string? Code = null);
 
+    public sealed record CaseAnswer(string Id);
+
+    /// <summary>POST /v1/cases as the health authority: a health case, which a yellow or red status must name. Its id.</summary>
+    public async Task<string> OpenCaseAsync(string token, string legalBasis) =>
+        (await SendAsync<CaseAnswer>(HttpMethod.Post, "v1/cases", token, new { type = "confirmed_infection", legalBasis })).Id;
+
     public async Task<string> StaffTokenAsync(string username, string password) =>
         (await SendAsync<StaffToken>(HttpMethod.Post, "v1/auth/token", null, new { username, password })).AccessToken;
 

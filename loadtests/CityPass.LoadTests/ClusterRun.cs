@@ -70,6 +70,7 @@ public sealed class ClusterRun(RunOptions options)
         using var api = new CityPassApi(env.Balancer);
         var admin = await api.StaffTokenAsync("admin", "demo-admin-2026");
         var authority = await api.StaffTokenAsync("authority", "demo-authority-2026");
+        _caseId = await api.OpenCaseAsync(authority, "Cluster run: status changes while a store is away");
         Say($"Seeding {options.Citizens:N0} citizens, {options.Venues:N0} venues, {options.Gates:N0} gates through the balancer");
         var seed = await new Seeder(api, options).SeedAsync(admin);
         Say($"Seeded: citizens {seed.CitizensSeconds:N1} s, venues {seed.VenuesSeconds:N1} s, gates {seed.GatesSeconds:N1} s");
@@ -467,7 +468,7 @@ public sealed class ClusterRun(RunOptions options)
     {
         var at = Now();
         var sw = Stopwatch.StartNew();
-        var answer = await api.ChangeStatusAsync(authority, citizen, colour, "Cluster run: a status change while a store is away", "LOAD-CLUSTER");
+        var answer = await api.ChangeStatusAsync(authority, citizen, colour, "Cluster run: a status change while a store is away", _caseId!);
         var code = answer.Code ?? (answer.Status == 200 ? "changed" : "-");
         lock (_statusChanges) _statusChanges.Add(new StatusChangeTry(at, phase, answer.Status, code, sw.Elapsed.TotalMilliseconds));
         Mark(string.Create(CultureInfo.InvariantCulture, $"status change to {colour} through the balancer: {answer.Status} {code} in {sw.Elapsed.TotalMilliseconds:N0} ms"));
@@ -485,6 +486,9 @@ public sealed class ClusterRun(RunOptions options)
             throw new InvalidOperationException("wrk ended before the scenario did: the pass pool's lifetime was too short for it.");
         }
     }
+
+    /// <summary>The health case the run's status changes name (yellow and red need one), opened before any store is taken away.</summary>
+    private string? _caseId;
 
     private Dictionary<string, string> WrkEnvironment(MintedPool pool, string logPrefix, double rate) => new()
     {

@@ -224,7 +224,7 @@ public sealed class GrainsRun(RunOptions options)
         var apis = servers.Select(s => new CityPassApi(s.BaseAddress)).ToList();
         try
         {
-            var caseRef = "LOAD-GRAINS-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+            var caseRef = await apis[0].OpenCaseAsync(authority, "Load test: single status changes");
             var warmUp = Math.Min(warmUpIds.Count, Math.Max(20, options.StatusChanges / 10));
             Say($"Status changes: {warmUp} to warm up, then {ids.Count:N0} single changes, {options.StatusChangeConcurrency} at a time over {servers.Count} server processes");
             await Parallel.ForAsync(0, warmUp, new ParallelOptions { MaxDegreeOfParallelism = options.StatusChangeConcurrency }, async (i, _) =>
@@ -262,7 +262,7 @@ public sealed class GrainsRun(RunOptions options)
     private async Task<BulkChange> BulkChangeAsync(CityPassApi api, string authority, int[] seedIndexes, IReadOnlyList<CitizenPassState> citizens)
     {
         var ids = seedIndexes.Select(i => citizens[i].Pseudonym.ToString()).ToList();
-        var caseRef = "LOAD-BULK-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var caseRef = await api.OpenCaseAsync(authority, "Load test: a bulk status change");
         Say($"Bulk change: {ids.Count:N0} citizens to red in one POST /v1/citizens/bulk-status");
         var start = Mark();
         var wall = Stopwatch.StartNew();

@@ -24,6 +24,9 @@ public sealed partial class LoadTestRun(RunOptions options)
     private string _gatesFile = "";
     private string _tokensFile = "";
     private string _authorityToken = "";
+
+    /// <summary>The health case scans.lua's status changes name: yellow needs an open one.</summary>
+    private string _caseId = "";
     private MintedPool? _pool;
     private PassPool? _passes;
     private ServerProcess? _server;
@@ -141,6 +144,7 @@ public sealed partial class LoadTestRun(RunOptions options)
             using var api = new CityPassApi(_server.BaseAddress);
             var admin = await api.StaffTokenAsync("admin", "demo-admin-2026");
             _authorityToken = await api.StaffTokenAsync("authority", "demo-authority-2026");
+            _caseId = await api.OpenCaseAsync(_authorityToken, "Load test: status changes among the scans");
 
             Say($"Seeding {options.Citizens:N0} citizens, {options.Venues:N0} venues, {options.Gates:N0} gates through the API");
             var seed = await new Seeder(api, options).SeedAsync(admin);
@@ -232,6 +236,7 @@ public sealed partial class LoadTestRun(RunOptions options)
             ["CP_RATE"] = (rate ?? 0).ToString(CultureInfo.InvariantCulture),
             ["CP_CITIZEN_TOKENS"] = _tokensFile,
             ["CP_AUTHORITY_TOKEN"] = _authorityToken,
+            ["CP_CASE"] = _caseId,
         };
         var threads = Math.Min(options.WrkThreads, connections);
         AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(title)} ({duration.TotalSeconds:N0} s) ...");

@@ -31,7 +31,7 @@ local status_pm = tonumber(lib.env("CP_STATUS_PERMILLE", "0"))
 
 -- Globals: done() reads counters from each thread with thread:get().
 counters = nil
-local thread_id, tag, passes, pseudonyms, gates, gate_ids, citizen_tokens, authority
+local thread_id, tag, passes, pseudonyms, gates, gate_ids, citizen_tokens, authority, case_id
 local pacer, log, logged = nil, nil, 0
 local sent_log, skipped_logged = nil, 0
 local n = 0
@@ -57,7 +57,7 @@ function init(args)
   gate_ids = {}
   for i, credential in ipairs(gates) do gate_ids[i] = credential:sub(5, 36) end
   if refresh_pm > 0 then citizen_tokens = lib.read_lines(lib.env("CP_CITIZEN_TOKENS")) end
-  if status_pm > 0 then authority = lib.env("CP_AUTHORITY_TOKEN") end
+  if status_pm > 0 then authority, case_id = lib.env("CP_AUTHORITY_TOKEN"), lib.env("CP_CASE") end
   local max_lag_ms = tonumber(lib.env("CP_MAX_LAG_MS", "0"))
   if rate > 0 then pacer = lib.pacer(rate, tonumber(lib.env("CP_THREADS")), max_lag_ms > 0 and max_lag_ms * 1000 or nil) end
   log = io.open(lib.env("CP_LOG") .. "-" .. thread_id .. ".log", "w")
@@ -94,7 +94,7 @@ function request()
   if roll <= refresh_pm + status_pm then
     status_n = status_n + 1
     local colour = (math.random(2) == 1) and "green" or "yellow"
-    local body = '{"colour":"' .. colour .. '","reason":"Load test status change","caseRef":"LOAD-' .. tag .. '"}'
+    local body = '{"colour":"' .. colour .. '","reason":"Load test status change","caseRef":"' .. case_id .. '"}'
     return wrk.format("PUT", "/v1/citizens/" .. pseudonyms[math.random(#pseudonyms)] .. "/status", {
       ["Host"] = "127.0.0.1", ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. authority,
     }, body)

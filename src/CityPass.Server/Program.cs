@@ -1,5 +1,6 @@
 using CityPass.Server.Admin;
 using CityPass.Server.Authority;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Cluster;
 using CityPass.Server.Federation;
@@ -50,6 +51,7 @@ app.MapScanEndpoints();
 app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
+app.MapCaseEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
 app.MapGateBundleEndpoints();

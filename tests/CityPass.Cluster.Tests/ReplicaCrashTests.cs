@@ -94,6 +94,10 @@ public sealed partial class ReplicaCrashTests(ITestOutputHelper output) : IAsync
         var authority = await StaffAsync(survivors[0], "authority", "demo-authority-2026");
         var csv = "externalId,phone,fullName,credentials\n" + string.Concat(Enumerable.Range(0, Citizens).Select(i => $"CR-{i},+86136{i:D8},Citizen {i},health_record\n"));
         (await authority.PostAsync(new Uri("/v1/citizens/import", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+        // Yellow and red need an open health case: one for the whole run.
+        var opened = await authority.PostAsJsonAsync(new Uri("/v1/cases", UriKind.Relative), new { type = "confirmed_infection", legalBasis = "Replica crash test" });
+        opened.EnsureSuccessStatusCode();
+        var caseId = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var ids = new string[Citizens];
         var phones = new HttpClient[Citizens];
         for (var i = 0; i < Citizens; i++)
@@ -121,7 +125,7 @@ public sealed partial class ReplicaCrashTests(ITestOutputHelper output) : IAsync
                 if (n % 4 == 3)
                 {
                     var (status, version) = await TryAsync(() => authorityClients[via].PutAsJsonAsync($"/v1/citizens/{ids[i]}/status",
-                        new { colour = (n / 4 % 3) switch { 0 => "yellow", 1 => "red", _ => "green" }, reason = $"crash-{i}-{n}", caseRef = "CASE-CRASH" }),
+                        new { colour = (n / 4 % 3) switch { 0 => "yellow", 1 => "red", _ => "green" }, reason = $"crash-{i}-{n}", caseRef = caseId }),
                         body => body.GetProperty("current").GetProperty("version").GetUInt32());
                     events.Enqueue(new Event(clock.Elapsed.TotalSeconds, ids[i], "change", status, version, started));
                 }

@@ -86,6 +86,7 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         var citizens = await page.GotoAsync("/admin/citizens?q=%2B8613800000001");
         Assert.Equal(403, citizens!.Status);
         await Expect(page.Locator("main")).Not.ToContainTextAsync("张小三");
+        Assert.Equal(403, (await page.GotoAsync("/admin/cases"))!.Status);
         // Nor is the city admin's.
         Assert.Equal(403, (await page.GotoAsync("/admin/trusted-cities"))!.Status);
         Assert.Equal(403, (await page.GotoAsync("/admin/staff"))!.Status);

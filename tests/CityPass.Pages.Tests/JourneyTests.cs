@@ -30,12 +30,18 @@ public sealed class JourneyTests(PagesApp app) : IClassFixture<PagesApp>
         await Expect(gate.Locator("#verdict-word")).ToContainTextAsync("ALLOW");
         await Expect(gate.Locator("#verdict-name")).ToHaveTextAsync("张*三");
 
-        // The authority turns the citizen red in the console, with a reason and a case reference.
+        // The authority opens a health case, then turns the citizen red in the console under it, with a reason.
         var authority = await app.ConsolePageAsync("authority");
+        await authority.GotoAsync("/admin/cases");
+        await authority.SelectOptionAsync("select[name=type]", "confirmed_infection");
+        await authority.FillAsync("input[name=legalBasis]", "传染病防治法 art. 39");
+        await authority.ClickAsync("button:has-text('Open case')");
+        await Expect(authority.Locator(".notice")).ToContainTextAsync("Case opened");
+        var caseId = (await authority.Locator("h1 .mono").TextContentAsync())!;
         await authority.GotoAsync("/admin/citizens?q=" + Uri.EscapeDataString(Phone));
         await authority.CheckAsync("input[name=colour][value=red]");
         await authority.FillAsync("#reason", "Positive PCR test");
-        await authority.FillAsync("#caseRef", "SH-2026-0042");
+        await authority.FillAsync("#caseRef", caseId);
         await authority.ClickAsync("form button.primary");
         await Expect(authority.Locator("[data-testid=current-status]")).ToContainTextAsync("RED");
 

@@ -31,7 +31,8 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         pages.Add((gate, "/gate/"));
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
-                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff" })
+                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff",
+                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}" })
         {
             pages.Add((authority, path));
         }
@@ -168,6 +169,13 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await authority.GotoAsync("/admin/audit");
         await Expect(authority.Locator("table.audit tbody")).ToContainTextAsync("SH-2026-0007");
         await Shot(authority, "admin-audit");
+        // The cases, and the demo's case with every citizen it touched.
+        await authority.GotoAsync("/admin/cases");
+        await Expect(authority.Locator("#cases tbody tr")).Not.ToHaveCountAsync(0);
+        await Shot(authority, "admin-cases");
+        await authority.GotoAsync($"/admin/cases/{await app.DemoCaseIdAsync()}");
+        await Expect(authority.Locator("#case-changes tbody")).ToContainTextAsync("王*");
+        await Shot(authority, "admin-case");
 
         // A city admin trusts another city: its pinned key first (pending), then its signed document by hand (fresh).
         var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));

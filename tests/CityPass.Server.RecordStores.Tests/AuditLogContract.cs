@@ -97,6 +97,18 @@ public abstract class AuditLogContract : StoreContract
     }
 
     [Fact]
+    public async Task QueriesFilterByCaseNewestFirst()
+    {
+        for (var i = 1; i <= 6; i++) await Audit.AppendAsync(Draft(i) with { CaseRef = i % 2 == 0 ? "C-2026-000001" : i == 5 ? "C-2026-000002" : null }, None);
+
+        await AssertSequences([6L, 4L, 2L], new AuditQuery(CaseRef: "C-2026-000001"));
+        await AssertSequences([4L], new AuditQuery(CaseRef: "C-2026-000001", BeforeSequence: 6, Limit: 1));
+        await AssertSequences([5L], new AuditQuery(CaseRef: "C-2026-000002", Action: "venue.update"));
+        await AssertSequences([], new AuditQuery(CaseRef: "C-2026-000001", Action: "citizen.status.change"));
+        await AssertSequences([], new AuditQuery(CaseRef: "c-2026-000001"));
+    }
+
+    [Fact]
     public async Task AQueryReturnsEntriesExactlyAsAppended()
     {
         var appended = await Audit.AppendAsync(Draft(6), None);

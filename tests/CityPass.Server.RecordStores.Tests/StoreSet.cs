@@ -1,5 +1,6 @@
 using System.Reflection;
 using CityPass.Server.Audit;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Operators;
@@ -23,7 +24,7 @@ public sealed class StoreSet : IAsyncDisposable
 
     private StoreSet(
         ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans, ITrustedCityStore trustedCities,
-        NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
+        ICaseStore cases, NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
     {
         Citizens = citizens;
         Audit = audit;
@@ -31,6 +32,7 @@ public sealed class StoreSet : IAsyncDisposable
         Operators = operators;
         Scans = scans;
         TrustedCities = trustedCities;
+        Cases = cases;
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -47,6 +49,8 @@ public sealed class StoreSet : IAsyncDisposable
 
     public ITrustedCityStore TrustedCities { get; }
 
+    public ICaseStore Cases { get; }
+
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
@@ -55,7 +59,7 @@ public sealed class StoreSet : IAsyncDisposable
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
         return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
-            new EmbeddedTrustedCityStore(), null,
+            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.
@@ -74,7 +78,7 @@ public sealed class StoreSet : IAsyncDisposable
         await new PostgresMigrator(dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return new StoreSet(
             new PostgresCitizenStore(dataSource), new PostgresAuditLog(dataSource), new PostgresVenueStore(dataSource), new PostgresOperatorStore(dataSource),
-            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), dataSource,
+            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), new PostgresCaseStore(dataSource), dataSource,
             async (sequence, rewrite) =>
             {
                 var entry = await new PostgresAuditLog(dataSource).QueryAsync(new AuditQuery(BeforeSequence: sequence + 1, Limit: 1), CancellationToken.None);

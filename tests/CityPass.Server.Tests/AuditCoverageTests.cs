@@ -100,10 +100,15 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         await CallAsync("DELETE /v1/venues/{id}/bookings/{citizenId}", library, $"/v1/venues/{libraryId}/bookings/{zhang}");
         await CallAsync("DELETE /v1/venues/{id}", admin, $"/v1/venues/{venueId}");
 
-        await CallAsync("PUT /v1/citizens/{id}/status", authority, $"/v1/citizens/{zhang}/status", JsonContent.Create(new { colour = "yellow", reason = "contact", caseRef = "SH-1" }));
+        // A case: opened, changed, used by a status change, closed.
+        var opened = await CallAsync("POST /v1/cases", authority, "/v1/cases", JsonContent.Create(new { type = "close_contact_investigation", legalBasis = "传染病防治法 art. 39" }));
+        var caseId = opened.GetProperty("id").GetString()!;
+        await CallAsync("PATCH /v1/cases/{id}", authority, $"/v1/cases/{caseId}", JsonContent.Create(new { notes = "A ward of Ruijin." }));
+        await CallAsync("PUT /v1/citizens/{id}/status", authority, $"/v1/citizens/{zhang}/status", JsonContent.Create(new { colour = "yellow", reason = "contact", caseRef = caseId }));
         // One entry per citizen changed, as documented on the route.
         await CallAsync("POST /v1/citizens/bulk-status", authority, "/v1/citizens/bulk-status",
             JsonContent.Create(new { citizenIds = new[] { zhang, li }, colour = "green", reason = "cleared", caseRef = "SH-2" }), atLeastOne: true);
+        await CallAsync("POST /v1/cases/{id}/close", authority, $"/v1/cases/{caseId}/close", JsonContent.Create(new { reason = "Investigation finished" }));
         // One entry per import (its counts), not per row.
         await CallAsync("POST /v1/citizens/import", authority, "/v1/citizens/import",
             new StringContent("externalId,phone,fullName,credentials\nAUD-1,+8613711110001,Audit One,\n", Encoding.UTF8, "text/csv"), atLeastOne: true);
@@ -136,6 +141,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["IndexModel.OnPostCreateAsync"] = nameof(ConsoleVenueCreationIsAudited),
         ["SignInModel.OnPostAsync"] = nameof(ConsoleSignInsAndFailedAttemptsAreAudited),
         ["CitizensModel.OnPostChangeAsync"] = nameof(ConsoleStatusChangeIsAudited),
+        ["CasesModel.OnPostOpenAsync"] = nameof(ConsoleCaseChangesAreAudited),
+        ["CaseModel.OnPostUpdateAsync"] = nameof(ConsoleCaseChangesAreAudited),
+        ["CaseModel.OnPostCloseAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["GatesModel.OnPostAddAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostIssueAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostRevokeAsync"] = nameof(ConsoleGateChangesAreAudited),
@@ -220,11 +228,38 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
     {
         var console = await App.ConsoleAsync("authority");
         var zhang = await App.CitizenIdAsync(Phones.ZhangGreen);
+        var caseId = await App.OpenCaseAsync();
         var head = await App.AuditHeadAsync();
-        var response = await console.PostFormAsync($"/admin/citizens?q={zhang}", "Change", ("citizenId", zhang), ("colour", "red"), ("reason", "positive test"), ("caseRef", "SH-9"));
+        var response = await console.PostFormAsync($"/admin/citizens?q={zhang}", "Change", ("citizenId", zhang), ("colour", "red"), ("reason", "positive test"), ("caseRef", caseId));
         Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
         var entry = await SingleNewEntryAsync(head, "citizen.status.change");
-        Assert.Equal(("authority", $"citizen:{zhang}", "SH-9"), (entry.Actor, entry.Subject, entry.CaseRef));
+        Assert.Equal(("authority", $"citizen:{zhang}", caseId), (entry.Actor, entry.Subject, entry.CaseRef));
+    }
+
+    [Fact]
+    public async Task ConsoleCaseChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("authority");
+        var head = await App.AuditHeadAsync();
+        var opened = await console.PostFormAsync("/admin/cases", "Open", ("type", "confirmed_infection"), ("legalBasis", "传染病防治法 art. 39"), ("owner", "admin"), ("notes", "Ward 3\nRuijin"));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, opened.StatusCode);
+        var open = await SingleNewEntryAsync(head, "case.open");
+        var caseId = open.CaseRef!;
+        Assert.Equal(("authority", $"case:{caseId}"), (open.Actor, open.Subject));
+        Assert.Equal($"/admin/cases/{caseId}?opened=1", opened.Headers.Location!.OriginalString);
+        Assert.Contains("owner: admin", open.After, StringComparison.Ordinal);
+
+        head = await App.AuditHeadAsync();
+        var updated = await console.PostFormAsync($"/admin/cases/{caseId}", "Update", ("legalBasis", "沪卫(2026)12号"), ("owner", "authority"), ("notes", "Ward 3"));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, updated.StatusCode);
+        var update = await SingleNewEntryAsync(head, "case.update");
+        Assert.Equal(caseId, update.CaseRef);
+        Assert.Contains("沪卫(2026)12号", update.After, StringComparison.Ordinal);
+
+        head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await console.PostFormAsync($"/admin/cases/{caseId}", "Close", ("reason", "No new cases in 14 days"))).StatusCode);
+        var close = await SingleNewEntryAsync(head, "case.close");
+        Assert.Equal((caseId, "No new cases in 14 days", "closed"), (close.CaseRef, close.Reason, close.After));
     }
 
     [Fact]

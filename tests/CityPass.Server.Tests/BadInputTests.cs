@@ -259,7 +259,7 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty("caseRef", out _));
         Assert.True(errors.TryGetProperty("colour", out _));
-        Assert.Equal("not_found", await CodeOf(await authority.PutAsJsonAsync("/v1/citizens/ffffffffffffffffffffffffffffffff/status", new { colour = "red", reason = "x", caseRef = "C" })));
+        Assert.Equal("not_found", await CodeOf(await authority.PutAsJsonAsync("/v1/citizens/ffffffffffffffffffffffffffffffff/status", new { colour = "red", reason = "x", caseRef = await App.OpenCaseAsync() })));
     }
 
     [Fact]

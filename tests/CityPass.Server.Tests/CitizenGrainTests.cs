@@ -49,7 +49,7 @@ public abstract class CitizenGrainTests(StoreMode mode) : AppTest(mode)
         var authority = await App.StaffAsync("authority");
 
         var changed = await authority.PutAsJsonAsync($"/v1/citizens/{await App.CitizenIdAsync(Phones.ZhangGreen)}/status",
-            new { colour = "red", reason = "positive test", caseRef = "CASE-7" });
+            new { colour = "red", reason = "positive test", caseRef = await App.OpenCaseAsync() });
         changed.EnsureSuccessStatusCode();
         var after = await citizen.PassAsync();
 

@@ -165,7 +165,7 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
         var ids = Enumerable.Range(0, CityPass.Server.Authority.StatusService.MaxBulk).Select(_ => CityPass.Core.Citizens.CitizenPseudonym.NewRandom().ToString()).ToList();
         ids[^1] = await App.CitizenIdAsync(Phones.JohnGreen);
 
-        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = "FLIGHT-MU5102" });
+        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = await App.OpenCaseAsync("close_contact_investigation") });
 
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -179,13 +179,14 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
     {
         var authority = await App.StaffAsync("authority");
         var ids = new[] { await App.CitizenIdAsync(Phones.ZhangGreen), await App.CitizenIdAsync(Phones.JohnGreen), "ffffffffffffffffffffffffffffffff" };
-        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = "FLIGHT-MU5101" });
+        var flight = await App.OpenCaseAsync("close_contact_investigation");
+        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = flight });
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((2, 1), (result.GetProperty("changed").GetInt32(), result.GetProperty("notFound").GetInt32()));
         foreach (var id in ids[..2])
         {
             var audit = await authority.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=citizen:{id}&limit=1");
-            Assert.Equal("FLIGHT-MU5101", audit[0].GetProperty("caseRef").GetString());
+            Assert.Equal(flight, audit[0].GetProperty("caseRef").GetString());
         }
         var chain = await authority.GetFromJsonAsync<JsonElement>("/v1/audit/verify");
         Assert.True(chain.GetProperty("intact").GetBoolean());

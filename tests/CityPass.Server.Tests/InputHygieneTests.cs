@@ -25,8 +25,8 @@ public abstract class InputHygieneTests(StoreMode mode) : AppTest(mode)
     {
         var authority = await App.StaffAsync("authority");
         var id = await App.CitizenIdAsync(Phones.ZhangGreen);
+        var body = new Dictionary<string, string> { ["colour"] = "red", ["reason"] = "positive test", ["caseRef"] = await App.OpenCaseAsync() };
         var before = await AuditCountAsync();
-        var body = new Dictionary<string, string> { ["colour"] = "red", ["reason"] = "positive test", ["caseRef"] = "SH-2026-0001" };
         body[field] = value;
 
         var response = await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", body);
@@ -66,8 +66,9 @@ public abstract class InputHygieneTests(StoreMode mode) : AppTest(mode)
     public async Task PrintableTextInAnyScriptIsStoredAsTyped()
     {
         var authority = await App.StaffAsync("authority");
-        var id = await App.CitizenIdAsync(Phones.ZhangGreen);
-        var response = await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", new { colour = "yellow", reason = "密切接触者 — close contact 🧪", caseRef = "沪卫(2026)12号" });
+        var id = await App.CitizenIdAsync(Phones.LiYellow);
+        // A return to green may name any reference, not only a case id: it is stored as typed.
+        var response = await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", new { colour = "green", reason = "密切接触者 — close contact 🧪", caseRef = "沪卫(2026)12号" });
         response.EnsureSuccessStatusCode();
         var entry = (await App.Get<IAuditLog>().QueryAsync(new AuditQuery(Subject: "citizen:" + id, Limit: 1), CancellationToken.None)).Single();
         Assert.Equal(("密切接触者 — close contact 🧪", "沪卫(2026)12号"), (entry.Reason, entry.CaseRef));

@@ -26,7 +26,8 @@ public abstract class JourneyTests(StoreMode mode) : AppTest(mode)
 
         var authority = await App.StaffAsync("authority");
         var citizenId = await App.CitizenIdAsync(Phones.ZhangGreen);
-        var change = await authority.PutAsJsonAsync($"/v1/citizens/{citizenId}/status", new { colour = "red", reason = "Positive test", caseRef = "CASE-42" });
+        var caseId = await App.OpenCaseAsync();
+        var change = await authority.PutAsJsonAsync($"/v1/citizens/{citizenId}/status", new { colour = "red", reason = "Positive test", caseRef = caseId });
         Assert.Equal(HttpStatusCode.OK, change.StatusCode);
 
         App.Clock.Advance(TimeSpan.FromSeconds(2));
@@ -58,7 +59,7 @@ public abstract class JourneyTests(StoreMode mode) : AppTest(mode)
 
         var audit = await authority.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=citizen:{citizenId}");
         var entry = audit.EnumerateArray().First();
-        Assert.Equal(("authority", "green v1", "red v2", "CASE-42"),
+        Assert.Equal(("authority", "green v1", "red v2", caseId),
             (entry.GetProperty("actor").GetString(), entry.GetProperty("before").GetString(), entry.GetProperty("after").GetString(), entry.GetProperty("caseRef").GetString()));
     }
 
@@ -69,7 +70,7 @@ public abstract class JourneyTests(StoreMode mode) : AppTest(mode)
         var oldText = await citizen.PassTextAsync();
         var authority = await App.StaffAsync("authority");
         var id = await App.CitizenIdAsync(Phones.JohnGreen);
-        (await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", new { colour = "red", reason = "Close contact", caseRef = "CASE-7" })).EnsureSuccessStatusCode();
+        (await authority.PutAsJsonAsync($"/v1/citizens/{id}/status", new { colour = "red", reason = "Close contact", caseRef = await App.OpenCaseAsync("close_contact_investigation") })).EnsureSuccessStatusCode();
 
         var (decision, code, body) = await App.Gate("上海图书馆").DecideAsync(oldText);
         Assert.Equal(("deny", "status_not_allowed", "red"), (decision, code, body.GetProperty("colour").GetString()));

@@ -259,6 +259,7 @@ public sealed class PostgresOutageTests() : OwnPostgresTest("outage")
         var authority = await App.StaffAsync("authority");
         var library = await App.StaffAsync("library");
         var zhangId = await App.CitizenIdAsync(Phones.ZhangGreen);
+        var caseId = await App.OpenCaseAsync("close_contact_investigation");
         var venue = await App.VenueIdAsync("上海图书馆");
         var scanIds = new List<Guid> { Guid.NewGuid() };
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(gate, zhang, scanIds[0])).Status);
@@ -277,7 +278,7 @@ public sealed class PostgresOutageTests() : OwnPostgresTest("outage")
         var lateId = Guid.NewGuid();
         var scannedAt = App.Clock.GetUtcNow().AddHours(-3);
         var lateWhileDown = await Outages.ScanAsync(gate, john, lateId, "in", scannedAt);
-        var change = await authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" });
+        var change = await authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = caseId });
         var changeBody = await change.Content.ReadFromJsonAsync<JsonElement>();
         var ready = await App.CreateClient().GetAsync("/health/ready");
         var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
@@ -306,7 +307,7 @@ public sealed class PostgresOutageTests() : OwnPostgresTest("outage")
         var lateAgain = await Outages.ScanAsync(gate, await johnPhone.PassTextAsync(), lateId, "in", scannedAt);
         Assert.Equal(HttpStatusCode.OK, lateAgain.Status);
         Assert.Equal("green", (await authority.GetFromJsonAsync<JsonElement>($"/v1/citizens/{zhangId}")).GetProperty("status").GetProperty("colour").GetString());
-        var retried = await Outages.EventuallyAsync(() => authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = "SH-9" }),
+        var retried = await Outages.EventuallyAsync(() => authority.PutAsJsonAsync($"/v1/citizens/{zhangId}/status", new { colour = "yellow", reason = "contact", caseRef = caseId }),
             r => r.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
     }

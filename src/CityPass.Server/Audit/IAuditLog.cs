@@ -1,6 +1,7 @@
 namespace CityPass.Server.Audit;
 
-public sealed record AuditQuery(string? Subject = null, string? Actor = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null, long? BeforeSequence = null, int Limit = 100);
+/// <summary>Filters of the audit log; <see cref="CaseRef"/> finds the entries made under a case (e.g. its status changes).</summary>
+public sealed record AuditQuery(string? Subject = null, string? Actor = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null, long? BeforeSequence = null, int Limit = 100, string? CaseRef = null);
 
 /// <summary>The append-only, hash-chained audit log (PostgreSQL, or memory when embedded).</summary>
 public interface IAuditLog

@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Auth;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
@@ -25,9 +26,11 @@ public sealed record BulkStatusChangeView(int Changed, int NotFound, IReadOnlyLi
 /// <summary>
 /// Health-authority status changes. Each goes through the citizen's grain, the single writer of that
 /// citizen: it commits in the system of record with its audit entry first, then updates the hot copy
-/// (if that push fails, the reconciler repairs it) and reissues the pass, then answers.
+/// (if that push fails, the reconciler repairs it) and reissues the pass, then answers. Before any of it, the
+/// change passes <see cref="StatusCaseRule"/>: yellow or red only under an open health case. This service is the
+/// only way staff change a status (the API's single and bulk routes, the console's citizen page).
 /// </summary>
-public sealed class StatusService(IGrainFactory grains, ILogger<StatusService> logger)
+public sealed class StatusService(IGrainFactory grains, StatusCaseRule caseRule, ILogger<StatusService> logger)
 {
     public const int MaxBulk = 10_000;
     public const int MaxReasonLength = 500;
@@ -48,7 +51,9 @@ public sealed class StatusService(IGrainFactory grains, ILogger<StatusService> l
         if (!CitizenPseudonym.TryParse(citizenId, out var id)) return Failure.NotFound("Citizen");
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
-        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, request.Reason!.Trim(), request.CaseRef!.Trim(), scope.Actor);
+        var rule = await caseRule.CheckAsync(colour, request.CaseRef!.Trim(), ct);
+        if (rule.Failure is { } refused) return refused;
+        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, request.Reason!.Trim(), rule.Value!, scope.Actor);
         return outcome.Kind switch
         {
             StatusChangeKind.Changed => View(id, outcome),
@@ -67,7 +72,10 @@ public sealed class StatusService(IGrainFactory grains, ILogger<StatusService> l
         var invalid = Validate(request.Colour, request.Reason, request.CaseRef, out var colour);
         if (invalid is not null) return invalid;
         if (request.CitizenIds is not { Count: > 0 and <= MaxBulk } ids) return Failure.Invalid("citizenIds", $"Between 1 and {MaxBulk} citizen ids.");
-        var (reason, caseRef) = (request.Reason!.Trim(), request.CaseRef!.Trim());
+        // Once for the whole list, before anyone is changed: a refused case changes no one.
+        var rule = await caseRule.CheckAsync(colour, request.CaseRef!.Trim(), ct);
+        if (rule.Failure is { } refused) return refused;
+        var (reason, caseRef) = (request.Reason!.Trim(), rule.Value!);
         var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
         var items = new BulkStatusChangeItem[distinct.Length];
         var done = 0;

@@ -1,6 +1,7 @@
 using CityPass.Core.Tokens;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Gates;
@@ -58,6 +59,7 @@ public static class CityPassServices
         services.AddSingleton<CitizenSignIn>();
         services.AddSingleton<VenueService>();
         services.AddSingleton<ScanLogService>();
+        services.AddCases();
         services.AddSingleton<StatusService>();
         services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();

@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
 using CityPass.Server.Auth;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
@@ -71,6 +72,10 @@ public static class DemoData
             ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red),
             ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green),
         };
+        // The yellow and red demo citizens stand under an open health case, as the status rule asks of staff.
+        var demoCase = await services.GetRequiredService<ICaseStore>().CreateAsync(new CaseDraft(CaseType.ConfirmedInfection,
+            "Demo: 《传染病防治法》 (Law on the Prevention and Control of Infectious Diseases), art. 39", "authority",
+            "Seeded with the demo data: the demo's yellow and red citizens.", now, "demo-seed"), ct);
         var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4)).ToList(), now, ct);
         var seeded = new List<(string, string, string)>();
         for (var i = 0; i < people.Length; i++)
@@ -79,7 +84,7 @@ public static class DemoData
             if (people[i].Item5 != StatusColour.Green)
             {
                 citizen = (await citizens.ChangeStatusAsync(new StatusChange(citizen.Id, people[i].Item5,
-                    people[i].Item5 == StatusColour.Red ? "Positive test result (demo)" : "Close contact (demo)", "DEMO-0001", "demo-seed", now, citizen.Status.Version), ct))!.Citizen;
+                    people[i].Item5 == StatusColour.Red ? "Positive test result (demo)" : "Close contact (demo)", demoCase.Id, "demo-seed", now, citizen.Status.Version), ct))!.Citizen;
             }
             await hot.PutCitizenAsync(citizen.ToHot(), ct);
             seeded.Add((people[i].Item3, people[i].Item2, citizen.Status.Colour.ToWireName()));

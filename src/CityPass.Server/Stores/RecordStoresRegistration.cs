@@ -1,4 +1,5 @@
 using CityPass.Server.Audit;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Operators;
@@ -35,6 +36,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IOperatorStore, PostgresOperatorStore>();
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
+            services.AddSingleton<ICaseStore, PostgresCaseStore>();
         }
         else
         {
@@ -46,6 +48,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
+            services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

@@ -142,6 +142,11 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
     public string GateCredential(string venue, string gate = "North entrance") =>
         Demo.Gates.Single(g => g.Venue.StartsWith(venue, StringComparison.Ordinal) && g.Gate == gate).Credential;
 
+    /// <summary>The health case the demo's yellow and red citizens stand under.</summary>
+    public async Task<string> DemoCaseIdAsync() =>
+        (await Services.GetRequiredService<CityPass.Server.Cases.ICaseStore>().ListAsync(CityPass.Server.Cases.CaseState.All, null, 1000, CancellationToken.None))
+            .Single(c => c.OpenedBy == "demo-seed").Id;
+
     public async Task<Guid> VenueIdAsync(string venue) =>
         (await Services.GetRequiredService<IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
 

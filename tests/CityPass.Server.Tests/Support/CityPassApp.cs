@@ -208,6 +208,22 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task<Guid> VenueIdAsync(string venue) =>
         (await Get<CityPass.Server.Venues.IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
 
+    /// <summary>
+    /// Opens a case through the API as <paramref name="by"/> and answers its id: what a yellow or red status must
+    /// name. Health type unless told (travel_rule is not one).
+    /// </summary>
+    public async Task<string> OpenCaseAsync(string type = "confirmed_infection", string by = "authority", string legalBasis = "传染病防治法 art. 39")
+    {
+        var staff = await StaffAsync(by);
+        var response = await staff.PostAsJsonAsync("/v1/cases", new { type, legalBasis });
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"opening a case answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Closes a case through the API.</summary>
+    public async Task CloseCaseAsync(string caseId, string by = "authority") =>
+        (await (await StaffAsync(by)).PostAsJsonAsync($"/v1/cases/{caseId}/close", new { reason = "Investigation finished" })).EnsureSuccessStatusCode();
+
     public async Task<string> CitizenIdAsync(string phone) =>
         (await Get<ICitizenStore>().FindByPhoneAsync(phone, CancellationToken.None))!.Id.ToString();
 }

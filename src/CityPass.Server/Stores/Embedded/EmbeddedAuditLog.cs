@@ -33,6 +33,7 @@ public sealed class EmbeddedAuditLog : IAuditLog
             if (query.Subject is not null) e = e.Where(x => x.Subject == query.Subject);
             if (query.Actor is not null) e = e.Where(x => x.Actor == query.Actor);
             if (query.Action is not null) e = e.Where(x => x.Action == query.Action);
+            if (query.CaseRef is not null) e = e.Where(x => x.CaseRef == query.CaseRef);
             if (query.From is not null) e = e.Where(x => x.At >= query.From);
             if (query.To is not null) e = e.Where(x => x.At < query.To);
             if (query.BeforeSequence is not null) e = e.Where(x => x.Sequence < query.BeforeSequence);

@@ -74,6 +74,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         Filter(query.Subject, "subject = ?");
         Filter(query.Actor, "actor = ?");
         Filter(query.Action, "action = ?");
+        Filter(query.CaseRef, "case_ref = ?");
         Filter(query.From, "at >= ?");
         Filter(query.To, "at < ?");
         Filter(query.BeforeSequence, "sequence < ?");

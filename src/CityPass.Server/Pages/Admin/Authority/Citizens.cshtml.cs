@@ -1,12 +1,16 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Authority;
+using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CityPass.Server.Pages.Admin.Authority;
 
-/// <summary>The health authority's citizen page: find a citizen, see the status history, change the status with a reason and a case.</summary>
-public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, StatusService statuses) : ConsolePageModel
+/// <summary>
+/// The health authority's citizen page: find a citizen, see the status history, change the status with a reason and a case.
+/// The change goes through <see cref="StatusService"/>, so the case rule is the API's: yellow or red only under an open health case.
+/// </summary>
+public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, StatusService statuses, CaseService cases) : ConsolePageModel
 {
     [FromQuery(Name = "q")]
     public string? Query { get; set; }
@@ -23,6 +27,9 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
     public string? Reason { get; private set; }
 
     public string? CaseRef { get; private set; }
+
+    /// <summary>Suggestions for the case field: the newest open health cases (any reference is typed by hand).</summary>
+    public IReadOnlyList<CaseView> OpenHealthCases { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken ct) => await FindAsync(ct);
 
@@ -44,6 +51,7 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
     {
         var q = Query?.Trim();
         if (string.IsNullOrEmpty(q)) return;
+        if ((await cases.ListAsync(Scope, "open", null, CaseService.MaxPageSize, ct)).Value is { } open) OpenHealthCases = open.Items.Where(c => c.Health).ToList();
         Citizen? found = null;
         if (CitizenPseudonym.TryParse(q, out var id)) found = await citizens.GetAsync(id, ct);
         if (found is null && PhoneNumbers.TryNormalise(q, out var phone)) found = await citizens.FindByPhoneAsync(phone, ct);

@@ -132,8 +132,10 @@ public sealed class CityServer : IAsyncDisposable
     {
         using var authority = await AuthorityAsync();
         var citizen = await authority.GetFromJsonAsync<JsonElement>($"/v1/citizens?phone={Uri.EscapeDataString(phone)}");
+        // A yellow or red status stands under an open health case.
+        var opened = await ReadAsync(await authority.PostAsJsonAsync("/v1/cases", new { type = "confirmed_infection", legalBasis = "Gate test" }));
         (await authority.PutAsJsonAsync($"/v1/citizens/{citizen.GetProperty("id").GetString()}/status",
-            new { colour, reason = "Gate test", caseRef = "CASE-GATE" })).EnsureSuccessStatusCode();
+            new { colour, reason = "Gate test", caseRef = opened.GetProperty("id").GetString() })).EnsureSuccessStatusCode();
     }
 
     /// <summary>Every record of the venue's scan log (all pages).</summary>

@@ -43,9 +43,11 @@ public static class AuthorityEndpoints
             .WithSummary("Import citizens from CSV (externalId,phone,fullName,credentials) or NDJSON, streamed; idempotent on externalId; answers a per-row report.");
 
         var audit = app.MapGroup("/v1/audit").WithTags("Health authority").RequireAuthorization(Policies.Authority);
-        audit.MapGet("/", async (IAuditLog log, string? subject, string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, long? before, int? limit, CancellationToken ct) =>
-            TypedResults.Ok(await log.QueryAsync(new AuditQuery(subject, actor, action, from, to, before, Math.Clamp(limit ?? 100, 1, 1000)), ct)))
-            .WithSummary("Audit entries, newest first; page with 'before' = the last sequence seen.");
+        audit.MapGet("/", async (IAuditLog log, string? subject, string? actor, string? action, string? caseRef, DateTimeOffset? from, DateTimeOffset? to, long? before, int? limit,
+                CancellationToken ct) =>
+            TypedResults.Ok(await log.QueryAsync(new AuditQuery(subject, actor, action, from, to, before, Math.Clamp(limit ?? 100, 1, 1000),
+                string.IsNullOrWhiteSpace(caseRef) ? null : caseRef.Trim()), ct)))
+            .WithSummary("Audit entries, newest first, by subject (citizen:<id>, venue:<id>, operator:<id>, case:<id>), actor, action or case reference; page with 'before' = the last sequence seen.");
         audit.MapGet("/verify", async (IAuditLog log, CancellationToken ct) =>
         {
             var entries = new List<AuditEntry>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CityPass.Server.Audit;
+using CityPass.Server.Cases;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -19,6 +20,14 @@ public sealed class AuditModel(IAuditLog log) : ConsolePageModel
     [FromQuery(Name = "subject")]
     public string? Subject { get; set; }
 
+    /// <summary>A case id: the entries made under it (status changes, and the case's own).</summary>
+    [FromQuery(Name = "caseRef")]
+    public string? CaseRef { get; set; }
+
+    /// <summary>A citizen id: shorthand for the subject citizen:&lt;id&gt;.</summary>
+    [FromQuery(Name = "citizen")]
+    public string? Citizen { get; set; }
+
     [FromQuery(Name = "before")]
     public long? Before { get; set; }
 
@@ -28,7 +37,10 @@ public sealed class AuditModel(IAuditLog log) : ConsolePageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Entries = await log.QueryAsync(new AuditQuery(Blank(Subject), Blank(Actor), Blank(ActionName), null, null, Before, PageSize), ct);
+        var subject = Blank(Subject) ?? (Blank(Citizen) is { } citizen ? "citizen:" + citizen.ToLowerInvariant() : null);
+        // Case ids are recorded in their canonical spelling; one typed in lower case finds them too.
+        var caseRef = Blank(CaseRef) is { } typed && CaseIds.TryParse(typed, out var canonical, out _) ? canonical : Blank(CaseRef);
+        Entries = await log.QueryAsync(new AuditQuery(subject, Blank(Actor), Blank(ActionName), null, null, Before, PageSize, caseRef), ct);
         NextBefore = Entries.Count == PageSize ? Entries[^1].Sequence : null;
     }
 
@@ -37,6 +49,8 @@ public sealed class AuditModel(IAuditLog log) : ConsolePageModel
         ["actor"] = Actor,
         ["action"] = ActionName,
         ["subject"] = Subject,
+        ["citizen"] = Citizen,
+        ["caseRef"] = CaseRef,
         ["before"] = before?.ToString(CultureInfo.InvariantCulture),
     }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
 

@@ -17,6 +17,7 @@ packages=(
   socat            # scripts/cluster.sh talks to haproxy's runtime API (a server out of rotation while it restarts)
   nftables         # scripts/cluster.sh cut: a server's packets to Redis dropped (a partition drill)
   curl             # scripts/cluster.sh waits for each server's /health/ready
+  jq               # loadtests/gate-latency/run.sh reads the API's answers
 )
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 

@@ -20,6 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+bash scripts/install-deps.sh
 echo "gate-latency: building Release"
 for p in src/CityPass.Server src/CityPass.Cli src/CityPass.Gate.Cli; do dotnet build "$p" -c Release --nologo -v quiet -clp:ErrorsOnly; done
 citypass() { dotnet src/CityPass.Cli/bin/Release/net10.0/citypass.dll "$@"; }

@@ -51,6 +51,7 @@ app.MapScanEndpoints();
 app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
+app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();

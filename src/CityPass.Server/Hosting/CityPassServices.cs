@@ -60,8 +60,8 @@ public static class CityPassServices
         services.AddSingleton<VenueService>();
         services.AddSingleton<ScanLogService>();
         services.AddCases();
-        services.AddSingleton<StatusService>();
-        services.AddSingleton<CitizenImportService>();
+        services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
+        services.AddAuthority();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());

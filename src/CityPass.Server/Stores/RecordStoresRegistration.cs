@@ -1,3 +1,4 @@
+using CityPass.Server.Authority;
 using CityPass.Server.Audit;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
@@ -37,6 +38,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
+            services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
         }
         else
         {
@@ -49,6 +51,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
+            services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

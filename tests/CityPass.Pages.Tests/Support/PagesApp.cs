@@ -147,6 +147,22 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         (await Services.GetRequiredService<CityPass.Server.Cases.ICaseStore>().ListAsync(CityPass.Server.Cases.CaseState.All, null, 1000, CancellationToken.None))
             .Single(c => c.OpenedBy == "demo-seed").Id;
 
+    /// <summary>A bulk draft of the demo's citizens under the demo case, straight into the store (for pages that show one).</summary>
+    public async Task<Guid> PendingDraftIdAsync()
+    {
+        var citizens = Services.GetRequiredService<CityPass.Server.Citizens.ICitizenStore>();
+        var ids = new List<CityPass.Core.Citizens.CitizenPseudonym>();
+        foreach (var phone in new[] { "+8613800000001", "+8613800000004" }) ids.Add((await citizens.FindByPhoneAsync(phone, CancellationToken.None))!.Id);
+        var now = DateTimeOffset.UtcNow;
+        var draft = await Services.GetRequiredService<CityPass.Server.Authority.IStatusDraftStore>().CreateAsync(new CityPass.Server.Authority.NewStatusDraft(
+            CityPass.Core.Citizens.StatusColour.Yellow, "Same carriage, train G7", await DemoCaseIdAsync(), ids, Guid.NewGuid(), "authority", now, now.AddHours(24), null),
+            CancellationToken.None);
+        return draft.Id;
+    }
+
+    public async Task<string> CitizenIdAsync(string phone) =>
+        (await Services.GetRequiredService<CityPass.Server.Citizens.ICitizenStore>().FindByPhoneAsync(phone, CancellationToken.None))!.Id.ToString();
+
     public async Task<Guid> VenueIdAsync(string venue) =>
         (await Services.GetRequiredService<IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
 

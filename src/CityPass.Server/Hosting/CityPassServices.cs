@@ -12,6 +12,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -60,6 +61,8 @@ public static class CityPassServices
         services.AddSingleton<VenueService>();
         services.AddSingleton<ScanLogService>();
         services.AddCases();
+        services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
+        services.AddContactTracing();
         services.AddSingleton<StatusService>();
         services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();

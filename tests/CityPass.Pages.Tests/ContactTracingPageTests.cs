@@ -18,7 +18,8 @@ public sealed class ContactTracingPageTests(PagesApp app) : IClassFixture<PagesA
         await Expect(page.Locator("#exposures tbody tr").First.Locator(".overlap")).ToHaveTextAsync("90"); // in since before him, no exit: the library's dwell time
 
         await page.Locator("input[data-select-all]").CheckAsync();
-        Assert.Equal([true, true], await boxes.EvaluateAllAsync<bool[]>("boxes => boxes.map(b => b.checked)"));
+        var ticked = await boxes.EvaluateAllAsync<bool[]>("boxes => boxes.map(b => b.checked)");
+        Assert.Equal(new[] { true, true }, ticked);
         await page.Locator("#exposures-form button[type=submit]").ClickAsync();
         // One exposed citizen is the demo's John (changed); the other has no record here (not found).
         await Expect(page.Locator("p.notice")).ToContainTextAsync("Statuses changed: 1; not found: 1");

@@ -13,6 +13,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.Public;
 using CityPass.Server.Scans;
 using CityPass.Server.Site;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -53,6 +54,7 @@ app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
+app.MapTracingEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
 app.MapGateBundleEndpoints();

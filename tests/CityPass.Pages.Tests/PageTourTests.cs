@@ -32,7 +32,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff",
-                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}" })
+                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync() })
         {
             pages.Add((authority, path));
         }
@@ -185,6 +185,9 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await authority.ClickAsync("button:has-text('Draft for approval')");
         await Expect(authority.Locator("[data-testid=draft-state]")).ToHaveTextAsync("pending");
         await Shot(authority, "admin-draft");
+        await authority.GotoAsync(await app.SeedTraceAsync());
+        await Expect(authority.Locator("#exposures tbody tr")).Not.ToHaveCountAsync(0);
+        await Shot(authority, "admin-exposures");
 
         // A city admin trusts another city: its pinned key first (pending), then its signed document by hand (fresh).
         var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));

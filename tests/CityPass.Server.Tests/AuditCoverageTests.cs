@@ -155,6 +155,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["CasesModel.OnPostOpenAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostUpdateAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostCloseAsync"] = nameof(ConsoleCaseChangesAreAudited),
+        // The exposure list's bulk change: one citizen.status.change entry per citizen (and the page's trace, case.trace).
+        ["ExposuresModel.OnPostChangeStatusesAsync"] = nameof(ContactTracingTests.TheConsoleTracesAndChangesTheSelectedCitizensStatuses),
         ["GatesModel.OnPostAddAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostIssueAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostRevokeAsync"] = nameof(ConsoleGateChangesAreAudited),

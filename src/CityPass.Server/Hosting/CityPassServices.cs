@@ -12,6 +12,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,8 @@ public static class CityPassServices
         services.AddCases();
         services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
         services.AddAuthority();
+        services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
+        services.AddContactTracing();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());

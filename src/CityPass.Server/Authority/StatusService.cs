@@ -53,7 +53,7 @@ public sealed class StatusService(IGrainFactory grains, StatusCaseRule caseRule,
         if (invalid is not null) return invalid;
         var rule = await caseRule.CheckAsync(colour, request.CaseRef!.Trim(), ct);
         if (rule.Failure is { } refused) return refused;
-        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, request.Reason!.Trim(), rule.Value!, scope.Actor);
+        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, request.Reason!.Trim(), rule.Value!, scope.Actor, scope.RoleName);
         return outcome.Kind switch
         {
             StatusChangeKind.Changed => View(id, outcome),
@@ -84,7 +84,7 @@ public sealed class StatusService(IGrainFactory grains, StatusCaseRule caseRule,
         {
             var raw = distinct[i];
             var outcome = CitizenPseudonym.TryParse(raw, out var id)
-                ? await grains.Citizen(id).ChangeStatusAsync(colour, reason, caseRef, scope.Actor)
+                ? await grains.Citizen(id).ChangeStatusAsync(colour, reason, caseRef, scope.Actor, scope.RoleName)
                 : new StatusChangeOutcome(StatusChangeKind.NotFound);
             items[i] = outcome.Kind switch
             {

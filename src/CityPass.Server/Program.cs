@@ -1,4 +1,5 @@
 using CityPass.Server.Admin;
+using CityPass.Server.Appeals;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
@@ -52,6 +53,7 @@ app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapCaseEndpoints();
+app.MapAppealEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
 app.MapGateBundleEndpoints();

@@ -1,4 +1,5 @@
 using CityPass.Core.Tokens;
+using CityPass.Server.Appeals;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
@@ -61,6 +62,7 @@ public static class CityPassServices
         services.AddSingleton<ScanLogService>();
         services.AddCases();
         services.AddSingleton<StatusService>();
+        services.AddAppeals();
         services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();

@@ -1,3 +1,4 @@
+using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
@@ -37,6 +38,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
+            services.AddSingleton<IAppealStore, PostgresAppealStore>();
         }
         else
         {
@@ -49,6 +51,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
+            services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

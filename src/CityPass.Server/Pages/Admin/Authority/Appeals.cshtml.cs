@@ -25,6 +25,9 @@ public sealed class AppealsModel(AppealService appeals) : ConsolePageModel
 
     public string? TypedReason { get; private set; }
 
+    /// <summary>An error shown above the list: its appeal has no form to show it in (decided meanwhile, or gone).</summary>
+    public bool ErrorAboveList => Error is not null && !List.Items.Any(a => a.Id == FailedAppeal && a.State == "open");
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
 
     public async Task<IActionResult> OnPostDecideAsync(string? appealId, string? decision, string? colour, string? reason, CancellationToken ct)

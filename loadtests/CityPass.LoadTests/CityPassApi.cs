@@ -29,9 +29,10 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
 
     public sealed record StatusChangeAnswer(string CitizenId, StatusAnswer Previous, StatusAnswer Current, long AuditSequence);
 
-    public sealed record BulkStatusItem(string CitizenId, string Result);
+    /// <summary>A status draft: its progress (done of citizens), the count of each result, and when its run finished.</summary>
+    public sealed record DraftAnswer(Guid Id, string State, int Citizens, int Done, DateTimeOffset? FinishedAt, IReadOnlyDictionary<string, int>? Results);
 
-    public sealed record BulkStatusAnswer(int Changed, int NotFound, IReadOnlyList<BulkStatusItem> Items);
+    public sealed record OperatorAnswer(Guid Id);
 
     /// <summary>An answer the runner counts rather than fails on: the status code, the body when it was a success, the problem's code when not.</summary>
     public sealed record Answer<T>(int Status, T? Body, long Bytes, string? Code = null);
@@ -82,9 +83,19 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     public Task<Answer<StatusChangeAnswer>> ChangeStatusAsync(string token, string citizenId, string colour, string reason, string caseRef) =>
         TrySendAsync<StatusChangeAnswer>(HttpMethod.Put, $"v1/citizens/{citizenId}/status", token, new { colour, reason, caseRef });
 
-    /// <summary>POST /v1/citizens/bulk-status as the health authority: one reason and case for all of them.</summary>
-    public Task<Answer<BulkStatusAnswer>> BulkStatusAsync(string token, IReadOnlyList<string> citizenIds, string colour, string reason, string caseRef) =>
-        TrySendAsync<BulkStatusAnswer>(HttpMethod.Post, "v1/citizens/bulk-status", token, new { citizenIds, colour, reason, caseRef });
+    /// <summary>POST /v1/status-drafts as the health authority: one reason and case for all of them, waiting for a second approver.</summary>
+    public Task<Answer<DraftAnswer>> DraftStatusAsync(string token, IReadOnlyList<string> citizenIds, string colour, string reason, string caseRef) =>
+        TrySendAsync<DraftAnswer>(HttpMethod.Post, "v1/status-drafts", token, new { citizenIds, colour, reason, caseRef });
+
+    /// <summary>POST /v1/status-drafts/{id}/approve as another health authority account: the draft starts running.</summary>
+    public Task<Answer<DraftAnswer>> ApproveDraftAsync(string token, Guid draftId) =>
+        TrySendAsync<DraftAnswer>(HttpMethod.Post, $"v1/status-drafts/{draftId}/approve", token, new { });
+
+    public Task<DraftAnswer> DraftAsync(string token, Guid draftId) => SendAsync<DraftAnswer>(HttpMethod.Get, $"v1/status-drafts/{draftId}", token, null);
+
+    /// <summary>POST /v1/operators as the city admin: a member of staff with no venues (the health authority, for the runs).</summary>
+    public async Task<Guid> CreateStaffAsync(string adminToken, string username, string password, string role) =>
+        (await SendAsync<OperatorAnswer>(HttpMethod.Post, "v1/operators", adminToken, new { username, password, role, venueIds = Array.Empty<Guid>() })).Id;
 
     private async Task<Answer<T>> TrySendAsync<T>(HttpMethod method, string path, string token, object body)
     {

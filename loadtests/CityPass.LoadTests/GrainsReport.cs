@@ -172,13 +172,13 @@ public static class GrainsReport
         sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         sb.Append(C, $"| single `PUT /v1/citizens/{{id}}/status`, each a different citizen | {s.ServerProcesses} | {N(s.Changes)} | {s.Concurrency} | {s.WallSeconds:0.0} | {N(s.ChangesPerSecond)} | ");
         sb.Append(C, $"**{Ms(s.Latency.P50)}** | {Ms(s.Latency.P90)} | **{Ms(s.Latency.P99)}** | {Ms(s.Latency.Max)} | {WithParts(sc.Server, sc.ByServerProcess)} | {N(sc.Postgres)} / {N(sc.Redis)} |\n");
-        sb.Append(C, $"| one `POST /v1/citizens/bulk-status` (answer: changed {N(b.Changed)}, not found {b.NotFound}) | {b.ServerProcesses} | {N(b.Citizens)} | {StatusServiceBulkConcurrency} in the server | **{b.WallSeconds:0.00}** | **{N(b.CitizensPerSecond)}** | | | | | ");
+        sb.Append(C, $"| one approved draft (`POST /v1/status-drafts`, then `/approve`; results: changed {N(b.Changed)}, not found {b.NotFound}) | {b.ServerProcesses} | {N(b.Citizens)} | {StatusServiceBulkConcurrency} in the server | **{b.WallSeconds:0.00}** | **{N(b.CitizensPerSecond)}** | | | | | ");
         sb.Append(C, $"{WithParts(bc.Server, bc.ByServerProcess)} | {N(bc.Postgres)} / {N(bc.Redis)} |\n");
         return sb.ToString();
     }
 
     /// <summary>The server fans a bulk change out to this many grains at a time.</summary>
-    private static int StatusServiceBulkConcurrency => CityPass.Server.Authority.StatusService.BulkConcurrency;
+    private static int StatusServiceBulkConcurrency => CityPass.Server.Authority.StatusDraftRunner.Concurrency;
 
     public static string ChecksTable(GrainsResults run)
     {
@@ -238,8 +238,8 @@ public static class GrainsReport
         sb.Append(C, $"whose grain was not active (so each timing holds the grain's activation, the version-guarded write and its audit entry in PostgreSQL, the hot copy in Redis ");
         sb.Append(C, $"and the new pass), {run.Singles.Concurrency} in flight at once, round robin over the server processes, each timed by the runner from its send to its answer. ");
         sb.Append(C, $"First {run.Singles.WarmUpChanges} changes of citizens whose grains were active went through every process untimed, to warm the path, and the runner waited 5 s. ");
-        sb.Append(C, $"Then one bulk change of {N(run.Bulk.Citizens)} other citizens to red through `POST /v1/citizens/bulk-status` to the first process, which fans it out ");
-        sb.Append(C, $"to their grains across the cluster ({StatusServiceBulkConcurrency} at a time), timed from the send to the answer's last byte ({N(run.Bulk.ResponseBytes / 1024.0)} KB: an item per citizen); ");
+        sb.Append(C, $"Then one bulk change of {N(run.Bulk.Citizens)} other citizens to red as one draft (`POST /v1/status-drafts`) approved by a second account at the first process, whose draft runner fans it out ");
+        sb.Append(C, $"to their grains across the cluster ({StatusServiceBulkConcurrency} at a time), timed from the approval to the draft's finish, polled every 100 ms (the draft itself: {N(run.Bulk.ResponseBytes / 1024.0)} KB); ");
         sb.Append("PostgreSQL was then asked how many of them are red.\n\n");
         sb.Append(ChangesTable(run)).Append('\n');
         sb.Append(ChangesNote(run)).Append('\n');

@@ -101,7 +101,7 @@ public sealed record BulkChange(int Citizens, int ServerProcesses, int Status, i
     public CpuCost CpuPerCitizen => CpuCost.Of(Cpu, CitizensPerSecond);
 
     /// <summary>The answer says every citizen was changed, and the store agrees.</summary>
-    public bool AllChanged => Status == 200 && Changed == Citizens && NotFound == 0 && OtherItems == 0 && ChangedInStore == Citizens;
+    public bool AllChanged => Status == 202 && Changed == Citizens && NotFound == 0 && OtherItems == 0 && ChangedInStore == Citizens;
 }
 
 /// <summary>Everything a grain run measured: results.json, and the source of report.md and the docs section.</summary>

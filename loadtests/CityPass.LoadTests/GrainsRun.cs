@@ -18,7 +18,7 @@ namespace CityPass.LoadTests;
 ///    cluster places them.
 /// 2. Status changes on the cluster: single <c>PUT /v1/citizens/{id}/status</c>, each a different citizen,
 ///    a few at a time, spread over the processes as a load balancer would; then one
-///    <c>POST /v1/citizens/bulk-status</c> of <see cref="RunOptions.BulkCitizens"/> citizens.
+///    draft (<c>POST /v1/status-drafts</c>) of <see cref="RunOptions.BulkCitizens"/> citizens, approved by a second account and run.
 /// </summary>
 public sealed class GrainsRun(RunOptions options)
 {
@@ -46,7 +46,16 @@ public sealed class GrainsRun(RunOptions options)
     {
         ["Orleans__ClusterId"] = ClusterId,
         ["Limits__MaxRequestBodyBytes"] = BulkBodyLimit.ToString(CultureInfo.InvariantCulture),
+        // The anomaly guard at its widest: the run's single changes are spread over accounts and cases within it.
+        ["StatusDrafts__ChangesPerHourBeforeHold"] = ChangesPerAccount.ToString(CultureInfo.InvariantCulture),
+        ["StatusDrafts__CitizensPerPersonCase"] = CitizensPerCase.ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <summary>Single changes one account makes in the run: within the guard's hourly limit, set above.</summary>
+    private const int ChangesPerAccount = 1_000;
+
+    /// <summary>Citizens changed under one case: within a person case's scope, set above.</summary>
+    private const int CitizensPerCase = 250;
 
     public async Task<GrainsResults> RunAsync()
     {
@@ -112,8 +121,17 @@ public sealed class GrainsRun(RunOptions options)
         Say($"Pass reads: {pass.One.RequestsPerSecond:N0}/s on one process, {pass.Many.RequestsPerSecond:N0}/s on {options.Replicas} ({pass.Many.RequestsPerSecond / pass.One.RequestsPerSecond:0.00}x)");
 
         // 2. Status changes on the cluster.
-        var singles = await SingleChangesAsync(authority, [.. changeSet.Select(i => citizens[i].Pseudonym.ToString())], [.. clusterSet.Select(i => citizens[i].Pseudonym.ToString())]);
-        var bulk = await BulkChangeAsync(api, authority, bulkSet, citizens);
+        // As many health authority accounts as the single changes need within the guard's hour; the first two also draft and approve the bulk change.
+        var accounts = Math.Max(2, ((Math.Max(20, options.StatusChanges / 10) + options.StatusChanges) / ChangesPerAccount) + 1);
+        var authorities = new List<string>();
+        for (var i = 1; i <= accounts; i++)
+        {
+            var (username, password) = ($"load-authority-{i}", $"load-authority-{i}-2026");
+            await api.CreateStaffAsync(admin, username, password, "HealthAuthority");
+            authorities.Add(await api.StaffTokenAsync(username, password));
+        }
+        var singles = await SingleChangesAsync(authorities, [.. changeSet.Select(i => citizens[i].Pseudonym.ToString())], [.. clusterSet.Select(i => citizens[i].Pseudonym.ToString())]);
+        var bulk = await BulkChangeAsync(api, authorities[0], authorities[1], bulkSet, citizens);
 
         if (await LoadTestRun.ChromiumRunningAsync() && !machine.ChromiumSeenRunning) _notes.Add("Chromium was running at the end of the run: part of the run shared the machine with browser tests.");
         var overrides = ServerProcess.Overrides.Concat(Settings()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
@@ -218,17 +236,21 @@ public sealed class GrainsRun(RunOptions options)
     /// at a time, round robin over the server processes. A warm-up on citizens whose grains are already active
     /// across the cluster first compiles the change path in every process, so the first changes don't time the JIT.
     /// </summary>
-    private async Task<SingleChanges> SingleChangesAsync(string authority, IReadOnlyList<string> ids, IReadOnlyList<string> warmUpIds)
+    private async Task<SingleChanges> SingleChangesAsync(List<string> authorities, IReadOnlyList<string> ids, IReadOnlyList<string> warmUpIds)
     {
         var servers = _rig.Servers;
         var apis = servers.Select(s => new CityPassApi(s.BaseAddress)).ToList();
         try
         {
-            var caseRef = await apis[0].OpenCaseAsync(authority, "Load test: single status changes");
+            // Each change by the account and under the case of its block: none is held by the anomaly guard.
+            var cases = new List<string>();
+            for (var c = 0; c <= ids.Count / CitizensPerCase; c++) cases.Add(await apis[0].OpenCaseAsync(authorities[0], "Load test: single status changes"));
+            var warmUpCase = await apis[0].OpenCaseAsync(authorities[0], "Load test: warm-up");
+            string By(int i) => authorities[i / ChangesPerAccount % authorities.Count];
             var warmUp = Math.Min(warmUpIds.Count, Math.Max(20, options.StatusChanges / 10));
             Say($"Status changes: {warmUp} to warm up, then {ids.Count:N0} single changes, {options.StatusChangeConcurrency} at a time over {servers.Count} server processes");
             await Parallel.ForAsync(0, warmUp, new ParallelOptions { MaxDegreeOfParallelism = options.StatusChangeConcurrency }, async (i, _) =>
-                await apis[i % apis.Count].ChangeStatusAsync(authority, warmUpIds[i], "yellow", "Load test warm-up", caseRef));
+                await apis[i % apis.Count].ChangeStatusAsync(authorities[^1], warmUpIds[i], "yellow", "Load test warm-up", warmUpCase));
             // The tiered JIT compiles the methods the warm-up made hot on background threads: let it, before the timing.
             await Task.Delay(TimeSpan.FromSeconds(5));
 
@@ -240,7 +262,7 @@ public sealed class GrainsRun(RunOptions options)
             await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = options.StatusChangeConcurrency }, async (i, _) =>
             {
                 var sent = Stopwatch.GetTimestamp();
-                var answer = await apis[i % apis.Count].ChangeStatusAsync(authority, ids[i], "yellow", "Load test status change", caseRef);
+                var answer = await apis[i % apis.Count].ChangeStatusAsync(By(i), ids[i], "yellow", "Load test status change", cases[i / CitizensPerCase]);
                 micros[i] = (int)Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
                 statuses.AddOrUpdate(answer.Status.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                 if (answer.Body is { } b && (b.Current.Version != b.Previous.Version + 1 || b.Current.Colour != "yellow")) Interlocked.Increment(ref notAdvanced);
@@ -258,23 +280,35 @@ public sealed class GrainsRun(RunOptions options)
         }
     }
 
-    /// <summary>One bulk change through the first server process, which fans it out to the citizens' grains across the cluster; then PostgreSQL is asked how many have the new status.</summary>
-    private async Task<BulkChange> BulkChangeAsync(CityPassApi api, string authority, int[] seedIndexes, IReadOnlyList<CitizenPassState> citizens)
+    /// <summary>
+    /// One bulk change through the first server process: drafted by one account, approved by another, then run by the
+    /// server that took the approval, which fans it out to the citizens' grains across the cluster. Timed from the
+    /// approval to the draft's finish (polled every 100 ms); then PostgreSQL is asked how many have the new status.
+    /// </summary>
+    private async Task<BulkChange> BulkChangeAsync(CityPassApi api, string drafter, string approver, int[] seedIndexes, IReadOnlyList<CitizenPassState> citizens)
     {
         var ids = seedIndexes.Select(i => citizens[i].Pseudonym.ToString()).ToList();
-        var caseRef = await api.OpenCaseAsync(authority, "Load test: a bulk status change");
-        Say($"Bulk change: {ids.Count:N0} citizens to red in one POST /v1/citizens/bulk-status");
+        var caseRef = await api.OpenCaseAsync(drafter, "Load test: a bulk status change");
+        Say($"Bulk change: {ids.Count:N0} citizens to red in one draft (POST /v1/status-drafts), approved by a second account");
+        var drafted = await api.DraftStatusAsync(drafter, ids, "red", "Load test bulk change", caseRef);
+        if (drafted.Body is not { } draft) throw new InvalidOperationException($"Drafting the bulk change answered {drafted.Status} {drafted.Code}.");
         var start = Mark();
         var wall = Stopwatch.StartNew();
-        var answer = await api.BulkStatusAsync(authority, ids, "red", "Load test bulk change", caseRef);
+        var approved = await api.ApproveDraftAsync(approver, draft.Id);
+        var finished = draft;
+        while (approved.Status == 202 && finished.FinishedAt is null && wall.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            await Task.Delay(100);
+            finished = await api.DraftAsync(approver, draft.Id);
+        }
         var seconds = wall.Elapsed.TotalSeconds;
         var cpu = Since(start);
-        var items = answer.Body?.Items ?? [];
+        var results = finished.Results ?? new Dictionary<string, int>();
         var changedInStore = await CountInStoreAsync(seedIndexes, StatusColour.Red);
         var servers = _rig.Servers;
-        var result = new BulkChange(ids.Count, servers.Count, answer.Status, answer.Body?.Changed ?? 0, answer.Body?.NotFound ?? 0,
-            items.Count(i => i.Result is not ("changed" or "not_found")), changedInStore, seconds, answer.Bytes, cpu);
-        Say($"Bulk: HTTP {result.Status}, changed {result.Changed:N0}, not found {result.NotFound}, in PostgreSQL {result.ChangedInStore:N0}; " +
+        var result = new BulkChange(ids.Count, servers.Count, approved.Status, results.GetValueOrDefault("changed"), results.GetValueOrDefault("not_found"),
+            results.Where(kv => kv.Key is not ("changed" or "not_found")).Sum(kv => kv.Value), changedInStore, seconds, drafted.Bytes, cpu);
+        Say($"Bulk: approval HTTP {result.Status}, changed {result.Changed:N0}, not found {result.NotFound}, in PostgreSQL {result.ChangedInStore:N0}; " +
             $"{result.WallSeconds:N2} s = {result.CitizensPerSecond:N0} citizens/s; CPU {LoadTestRun.Format(result.Cpu.Split)}");
         return result;
     }

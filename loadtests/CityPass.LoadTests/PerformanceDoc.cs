@@ -75,7 +75,7 @@ public static class PerformanceDoc
         sb.Append(CultureInfo.InvariantCulture, $"redis-server and PostgreSQL on loopback with {run.Seed.Citizens:N0} citizens seeded through the API: `GET /v1/me/pass` in a closed loop with the tokens of ");
         sb.Append(CultureInfo.InvariantCulture, $"{run.SignedInPerTopology:N0} signed-in citizens rotated per request, beside `GET /v1/ping` on the same server(s), first on one server process ");
         sb.Append(CultureInfo.InvariantCulture, $"(one silo), then on {run.ClusterProcesses} processes joined as one cluster through the membership table in Redis (one wrk per process at once, summed); ");
-        sb.Append("then single status changes (`PUT /v1/citizens/{id}/status`, each a different citizen) and one bulk change (`POST /v1/citizens/bulk-status`) on the cluster. ");
+        sb.Append("then single status changes (`PUT /v1/citizens/{id}/status`, each a different citizen) and one bulk change (a draft, `POST /v1/status-drafts`, approved by a second account) on the cluster. ");
         sb.Append("See `loadtests/README.md`.\n\n");
         sb.Append("```sh\nloadtests/run.sh --grains          # about 8 minutes\nloadtests/run.sh --grains --quick  # tries the runner, measures nothing\n```\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"Latest run ({run.StartedAt:yyyy-MM-dd} on the {run.Machine.Cores}-core development machine, `{run.Command}`; report: ");

@@ -52,6 +52,7 @@ app.MapScanEndpoints();
 app.MapVenueEndpoints();
 app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
+app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
 app.MapAppealEndpoints();
 app.MapPublicEndpoints();

@@ -29,7 +29,7 @@ public sealed class GrainsResultsTests
             [new Topology(1, [80], [1], rows[..1], 60, Use(0.1)), new Topology(3, [80, 81, 82], [1, 2, 3], rows, 60, Use(0.1, 0.1, 0.1))],
             steps,
             singles ?? new SingleChanges(2000, 4, 3, 100, 20, new LatencyStats(2000, 8, 12, 20, 30, 40, 9), new Dictionary<string, long> { ["200"] = 2000 }, 0, Use(0.4, 0.4, 0.4)),
-            bulk ?? new BulkChange(10_000, 3, 200, 10_000, 0, 0, 10_000, 40, 3_000_000, Use(0.4, 0.4, 0.4)),
+            bulk ?? new BulkChange(10_000, 3, 202, 10_000, 0, 0, 10_000, 40, 3_000_000, Use(0.4, 0.4, 0.4)),
             []);
     }
 

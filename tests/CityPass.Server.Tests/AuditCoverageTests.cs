@@ -105,9 +105,17 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         var caseId = opened.GetProperty("id").GetString()!;
         await CallAsync("PATCH /v1/cases/{id}", authority, $"/v1/cases/{caseId}", JsonContent.Create(new { notes = "A ward of Ruijin." }));
         await CallAsync("PUT /v1/citizens/{id}/status", authority, $"/v1/citizens/{zhang}/status", JsonContent.Create(new { colour = "yellow", reason = "contact", caseRef = caseId }));
-        // One entry per citizen changed, as documented on the route.
-        await CallAsync("POST /v1/citizens/bulk-status", authority, "/v1/citizens/bulk-status",
-            JsonContent.Create(new { citizenIds = new[] { zhang, li }, colour = "green", reason = "cleared", caseRef = "SH-2" }), atLeastOne: true);
+        // Four eyes: a draft is one entry; its approval one, then one per citizen changed as it runs; a rejection one.
+        var epidemiologist = await App.StaffAsync("epidemiologist");
+        var draft = await CallAsync("POST /v1/status-drafts", authority, "/v1/status-drafts",
+            JsonContent.Create(new { citizenIds = new[] { zhang, li }, colour = "green", reason = "cleared", caseRef = "SH-2" }));
+        var draftId = draft.GetProperty("id").GetString()!;
+        await CallAsync("POST /v1/status-drafts/{id}/approve", epidemiologist, $"/v1/status-drafts/{draftId}/approve", atLeastOne: true);
+        await CityPassApp.WaitForDraftAsync(epidemiologist, draftId);
+        var withdrawn = await CallAsync("POST /v1/status-drafts", authority, "/v1/status-drafts",
+            JsonContent.Create(new { citizenIds = new[] { zhang }, colour = "green", reason = "cleared", caseRef = "SH-3" }));
+        await CallAsync("POST /v1/status-drafts/{id}/reject", authority, $"/v1/status-drafts/{withdrawn.GetProperty("id").GetString()}/reject",
+            JsonContent.Create(new { reason = "Drafted twice" }));
         await CallAsync("POST /v1/cases/{id}/close", authority, $"/v1/cases/{caseId}/close", JsonContent.Create(new { reason = "Investigation finished" }));
         // An appeal: opened by the citizen (audited though not staff: it starts a staff decision), upheld by the authority
         // (its status change is one more entry, as every status change is).
@@ -151,6 +159,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["IndexModel.OnPostCreateAsync"] = nameof(ConsoleVenueCreationIsAudited),
         ["SignInModel.OnPostAsync"] = nameof(ConsoleSignInsAndFailedAttemptsAreAudited),
         ["CitizensModel.OnPostChangeAsync"] = nameof(ConsoleStatusChangeIsAudited),
+        ["DraftsModel.OnPostDraftAsync"] = nameof(ConsoleDraftsAreAudited),
+        ["DraftModel.OnPostApproveAsync"] = nameof(ConsoleDraftsAreAudited),
+        ["DraftModel.OnPostRejectAsync"] = nameof(ConsoleDraftsAreAudited),
         ["CasesModel.OnPostOpenAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostUpdateAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostCloseAsync"] = nameof(ConsoleCaseChangesAreAudited),
@@ -261,6 +272,33 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
         var entry = await SingleNewEntryAsync(head, "appeal.decide");
         Assert.Equal(("authority", $"citizen:{john}", caseId, "confirmed positive"), (entry.Actor, entry.Subject, entry.CaseRef, entry.Reason));
+    }
+
+    [Fact]
+    public async Task ConsoleDraftsAreAudited()
+    {
+        var drafter = await App.ConsoleAsync("authority");
+        var approver = await App.ConsoleAsync("epidemiologist");
+        var (zhang, john) = (await App.CitizenIdAsync(Phones.ZhangGreen), await App.CitizenIdAsync(Phones.JohnGreen));
+        var caseId = await App.OpenCaseAsync("close_contact_investigation");
+
+        var head = await App.AuditHeadAsync();
+        var drafted = await drafter.PostFormAsync("/admin/drafts", "Draft", ("ids", $"{zhang}\n{john}"), ("colour", "yellow"), ("reason", "Same carriage"), ("caseRef", caseId));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, drafted.StatusCode);
+        var draft = await SingleNewEntryAsync(head, "status.draft");
+        Assert.Equal(("authority", caseId, "yellow for 2 citizen(s)"), (draft.Actor, draft.CaseRef, draft.After));
+        var page = drafted.Headers.Location!.OriginalString.Split('?')[0];
+
+        head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await approver.PostFormAsync(page, "Approve")).StatusCode);
+        var approval = (await App.AuditSinceAsync(head))[0];
+        Assert.Equal(("status.draft.approve", "epidemiologist", draft.Subject), (approval.Action, approval.Actor, approval.Subject));
+
+        var second = await drafter.PostFormAsync("/admin/drafts", "Draft", ("ids", zhang), ("colour", "red"), ("reason", "Same carriage"), ("caseRef", caseId));
+        head = await App.AuditHeadAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await approver.PostFormAsync(second.Headers.Location!.OriginalString.Split('?')[0], "Reject", ("reason", "Yellow is enough"))).StatusCode);
+        var rejection = await SingleNewEntryAsync(head, "status.draft.reject");
+        Assert.Equal(("epidemiologist", "Yellow is enough"), (rejection.Actor, rejection.Reason));
     }
 
     [Fact]

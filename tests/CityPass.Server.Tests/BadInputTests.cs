@@ -244,7 +244,7 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
     public async Task ABulkStatusChangeNeedsCitizens()
     {
         var authority = await App.StaffAsync("authority");
-        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = Array.Empty<string>(), colour = "red", reason = "x", caseRef = "C" });
+        var response = await authority.PostAsJsonAsync("/v1/status-drafts", new { citizenIds = Array.Empty<string>(), colour = "red", reason = "x", caseRef = "C" });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("citizenIds", out _));
     }

@@ -216,7 +216,7 @@ public abstract class CaseTests(StoreMode mode) : AppTest(mode)
             var (caseRef, code) = await CaseForAsync(kind);
             var head = await App.AuditHeadAsync();
 
-            var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "red", reason = "Same flight", caseRef });
+            var response = await authority.PostAsJsonAsync("/v1/status-drafts", new { citizenIds = ids, colour = "red", reason = "Same flight", caseRef });
 
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal((HttpStatusCode.UnprocessableEntity, code), (response.StatusCode, problem.GetProperty("code").GetString()));
@@ -227,8 +227,8 @@ public abstract class CaseTests(StoreMode mode) : AppTest(mode)
 
         // Under an open health case the same list changes.
         var open = await App.OpenCaseAsync("close_contact_investigation");
-        var changed = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = ids, colour = "yellow", reason = "Same flight", caseRef = open });
-        Assert.Equal(2, (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("changed").GetInt32());
+        var changed = await App.BulkChangeAsync(ids, "yellow", "Same flight", open);
+        Assert.Equal(2, changed.GetProperty("results").GetProperty("changed").GetInt32());
     }
 
     [Fact]
@@ -308,7 +308,7 @@ public abstract class CaseTests(StoreMode mode) : AppTest(mode)
 
         (await authority.PutAsJsonAsync($"/v1/citizens/{zhang}/status", new { colour = "red", reason = "Positive PCR", caseRef = id.ToLowerInvariant() })).EnsureSuccessStatusCode();
         App.Clock.Advance(TimeSpan.FromMinutes(1));
-        (await admin.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = new[] { john }, colour = "yellow", reason = "Household", caseRef = id })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync($"/v1/citizens/{john}/status", new { colour = "yellow", reason = "Household", caseRef = id })).EnsureSuccessStatusCode();
         (await authority.PutAsJsonAsync($"/v1/citizens/{john}/status", new { colour = "red", reason = "Elsewhere", caseRef = other })).EnsureSuccessStatusCode();
         App.Clock.Advance(TimeSpan.FromMinutes(1));
         (await authority.PutAsJsonAsync($"/v1/citizens/{zhang}/status", new { colour = "green", reason = "Recovered", caseRef = id })).EnsureSuccessStatusCode();

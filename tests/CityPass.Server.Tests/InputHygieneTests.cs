@@ -46,7 +46,7 @@ public abstract class InputHygieneTests(StoreMode mode) : AppTest(mode)
         var authority = await App.StaffAsync("authority");
         var id = await App.CitizenIdAsync(Phones.ZhangGreen);
         var before = await AuditCountAsync();
-        var response = await authority.PostAsJsonAsync("/v1/citizens/bulk-status", new { citizenIds = new[] { id }, colour = "red", reason = "x", caseRef = "QA\n20\u0000" });
+        var response = await authority.PostAsJsonAsync("/v1/status-drafts", new { citizenIds = new[] { id }, colour = "red", reason = "x", caseRef = "QA\n20\u0000" });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(before, await AuditCountAsync());
     }

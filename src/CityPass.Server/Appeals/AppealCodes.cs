@@ -17,4 +17,7 @@ public static class AppealCodes
 
     /// <summary>The status changed after the appeal was made; the appeal was closed as superseded instead of decided. 409.</summary>
     public const string Superseded = "appeal_superseded";
+
+    /// <summary>The uphold's status change was held by the anomaly guard for a second approver (a draft): nothing decided yet. 409.</summary>
+    public const string ChangeHeld = "appeal_change_held";
 }

@@ -162,6 +162,13 @@ public sealed class AppealService(
             var caseRef = string.IsNullOrWhiteSpace(request.CaseRef) ? appeal.CaseRef ?? $"appeal {appeal.Id}" : request.CaseRef.Trim();
             var changed = await statuses.ChangeAsync(scope, appeal.CitizenId.ToString(), new StatusChangeRequest(outcome.ToWireName(), UpheldReasonPrefix + reason, caseRef), ct);
             if (changed.Failure is { } refused) return refused;
+            // The anomaly guard held the change for a second approver: the status has not changed, so nothing is decided
+            // (an "upheld" the draft's rejection could contradict); the appeal stays open (docs/api.md, "Appeals").
+            if (changed.Value!.Held is { } held)
+            {
+                return new Failure(StatusCodes.Status409Conflict, AppealCodes.ChangeHeld,
+                    $"The status change was held for a second approver (draft {held.Id}); the appeal stays open. Once the draft is approved the status has changed and the appeal closes as superseded.");
+            }
         }
 
         var now = clock.GetUtcNow();

@@ -16,9 +16,6 @@ public static class AuthorityEndpoints
     /// <summary>Imports may be large; everything else keeps the small default body limit.</summary>
     public const long MaxImportBytes = 512L * 1024 * 1024;
 
-    /// <summary>A bulk change names up to <see cref="StatusService.MaxBulk"/> ids (34 bytes each in JSON): past the small default limit.</summary>
-    public const long MaxBulkStatusBytes = 1024 * 1024;
-
     public static void MapAuthorityEndpoints(this IEndpointRouteBuilder app)
     {
         var citizens = app.MapGroup("/v1/citizens").WithTags("Health authority").RequireAuthorization(Policies.Authority);
@@ -31,13 +28,17 @@ public static class AuthorityEndpoints
                 ? TypedResults.Ok<IReadOnlyList<StatusHistoryView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusHistoryView.From).ToList())
                 : Problem.NotFound("Citizen"))
             .WithSummary("Every status the citizen has had, oldest first: colour, version, reason, since, the case and the role of who set it (names are in the audit log).");
-        citizens.MapPut("/{id}/status", async (string id, StatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
-            (await s.ChangeAsync(u.Scope(), id, r, ct)).ToOk())
-            .WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new.");
-        citizens.MapPost("/bulk-status", async (BulkStatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
-            (await s.ChangeManyAsync(u.Scope(), r, ct)).ToOk())
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBulkStatusBytes))
-            .WithSummary("Change many citizens' statuses with one reason and case reference; audited per citizen.");
+        citizens.MapPut("/{id}/status", async Task<Results<Ok<StatusChangeView>, Accepted<StatusDraftView>, ProblemHttpResult>> (
+                string id, StatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
+            {
+                var outcome = await s.ChangeAsync(u.Scope(), id, r, ct);
+                if (outcome.Failure is { } f) return f.ToProblem();
+                return outcome.Value!.Held is { } held
+                    ? TypedResults.Accepted($"/v1/status-drafts/{held.Id}", held)
+                    : TypedResults.Ok(outcome.Value.Change!);
+            })
+            .WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new. " +
+                         "202 with a draft when the anomaly guard holds it for a second approver (too many changes by this account in an hour, or outside the case's scope).");
         citizens.MapPost("/import", ImportAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
             .Accepts<string>("text/csv", "application/x-ndjson")

@@ -44,6 +44,9 @@ public sealed record StatusChange(
 {
     /// <summary>The role of changes the server makes itself (the demo data), not a member of staff.</summary>
     public const string SystemRole = "system";
+
+    /// <summary>The role of changes an approved draft makes: two authority accounts, drafter and approver (names in the audit log).</summary>
+    public const string ApprovedDraftRole = "ApprovedDraft";
 }
 
 public sealed record StatusChangeResult(Citizen Citizen, CitizenStatus Previous, Audit.AuditEntry Audit);

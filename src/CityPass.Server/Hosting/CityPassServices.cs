@@ -61,9 +61,9 @@ public static class CityPassServices
         services.AddSingleton<VenueService>();
         services.AddSingleton<ScanLogService>();
         services.AddCases();
-        services.AddSingleton<StatusService>();
+        services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
+        services.AddAuthority();
         services.AddAppeals();
-        services.AddSingleton<CitizenImportService>();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());

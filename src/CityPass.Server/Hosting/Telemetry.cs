@@ -22,7 +22,7 @@ public static class Telemetry
 
         services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.RateLimiting",
-                "System.Net.Http", "System.Runtime", ScanMetrics.MeterName, Health.StoreMonitor.MeterName, Federation.FederationMetrics.MeterName, Gates.GateJournalMetrics.MeterName,
+                "System.Net.Http", "System.Runtime", ScanMetrics.MeterName, Health.StoreMonitor.MeterName, Federation.FederationMetrics.MeterName, Gates.GateJournalMetrics.MeterName, Authority.StatusDraftMetrics.MeterName,
                 // Orleans' own: grain calls and their latencies, activations, messaging, membership.
                 "Microsoft.Orleans")
             .AddOtlpExporter(Exporter)

@@ -1,3 +1,4 @@
+using CityPass.Server.Authority;
 using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
 using CityPass.Server.Cases;
@@ -38,6 +39,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
+            services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
             services.AddSingleton<IAppealStore, PostgresAppealStore>();
         }
         else
@@ -51,6 +53,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, EmbeddedScanStore>();
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
+            services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
             services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
         }
 

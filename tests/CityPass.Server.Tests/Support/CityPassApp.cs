@@ -224,6 +224,36 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task CloseCaseAsync(string caseId, string by = "authority") =>
         (await (await StaffAsync(by)).PostAsJsonAsync($"/v1/cases/{caseId}/close", new { reason = "Investigation finished" })).EnsureSuccessStatusCode();
 
+    /// <summary>
+    /// A bulk change the four-eyes way: drafted by <paramref name="by"/>, approved by <paramref name="approver"/>, waited
+    /// for until the run finished. Answers the finished draft (state, done, results by kind).
+    /// </summary>
+    public async Task<System.Text.Json.JsonElement> BulkChangeAsync(IReadOnlyList<string> citizenIds, string colour, string reason, string caseRef,
+        string by = "authority", string approver = "epidemiologist")
+    {
+        var drafter = await StaffAsync(by);
+        var drafted = await drafter.PostAsJsonAsync("/v1/status-drafts", new { citizenIds, colour, reason, caseRef });
+        Assert.True(drafted.StatusCode == System.Net.HttpStatusCode.Created, $"drafting answered {drafted.StatusCode}: {await drafted.Content.ReadAsStringAsync()}");
+        var id = (await drafted.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString();
+        var second = await StaffAsync(approver);
+        var approved = await second.PostAsync($"/v1/status-drafts/{id}/approve", null);
+        Assert.True(approved.StatusCode == System.Net.HttpStatusCode.Accepted, $"approving answered {approved.StatusCode}: {await approved.Content.ReadAsStringAsync()}");
+        return await WaitForDraftAsync(second, id!);
+    }
+
+    /// <summary>Polls an approved draft until its run finished (at most a minute).</summary>
+    public static async Task<System.Text.Json.JsonElement> WaitForDraftAsync(HttpClient staff, string draftId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            var draft = await staff.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/status-drafts/{draftId}");
+            if (draft.GetProperty("finishedAt").ValueKind != System.Text.Json.JsonValueKind.Null) return draft;
+            Assert.True(DateTime.UtcNow < deadline, $"the draft did not finish within a minute: {draft}");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<string> CitizenIdAsync(string phone) =>
         (await Get<ICitizenStore>().FindByPhoneAsync(phone, CancellationToken.None))!.Id.ToString();
 }

@@ -44,7 +44,8 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
             return Page();
         }
         // Post/redirect/get: a reload does not change the status a second time.
-        return RedirectToPage(new { q = Query ?? citizenId, changed = outcome.Value!.Current.Colour });
+        if (outcome.Value!.Held is { } held) return Redirect($"/admin/drafts/{held.Id}?held=1");
+        return RedirectToPage(new { q = Query ?? citizenId, changed = outcome.Value.Change!.Current.Colour });
     }
 
     private async Task FindAsync(CancellationToken ct)

@@ -357,3 +357,33 @@ public sealed class EmbeddedAppealTests() : AppealTests(StoreMode.Embedded);
 
 /// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
 public sealed class RedisPostgresAppealTests() : AppealTests(StoreMode.RedisAndPostgres);
+
+/// <summary>An uphold whose status change the anomaly guard holds for a second approver decides nothing.</summary>
+public abstract class AppealHeldTests(StoreMode mode) : AppTest(mode)
+{
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["StatusDrafts:ChangesPerHourBeforeHold"] = "1" };
+
+    [Fact]
+    public async Task AnUpholdHeldForASecondApproverLeavesTheAppealOpenAndTheStatusAsItWas()
+    {
+        var caseId = await App.OpenCaseAsync();
+        var authority = await App.StaffAsync("authority");
+        var johnId = await App.CitizenIdAsync(Phones.JohnGreen);
+        (await authority.PutAsJsonAsync($"/v1/citizens/{johnId}/status", new { colour = "red", reason = "Positive PCR test", caseRef = caseId })).EnsureSuccessStatusCode();
+        var john = await App.SignInCitizenAsync(Phones.JohnGreen);
+        var opened = await john.Http.PostAsJsonAsync("/v1/me/appeals", new { reason = "Wrong barcode" });
+        var id = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        // The authority's one change this hour is spent: the uphold's change becomes a draft.
+        var response = await authority.PostAsJsonAsync($"/v1/appeals/{id}/decision", new { decision = "uphold", reason = "Lab mix-up" });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("appeal_change_held", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("open", (await authority.GetFromJsonAsync<JsonElement>($"/v1/appeals/{id}")).GetProperty("state").GetString());
+        Assert.Equal("red", (await john.PassAsync()).GetProperty("status").GetProperty("colour").GetString());
+    }
+}
+
+public sealed class EmbeddedAppealHeldTests() : AppealHeldTests(StoreMode.Embedded);
+
+public sealed class RedisPostgresAppealHeldTests() : AppealHeldTests(StoreMode.RedisAndPostgres);

@@ -14,6 +14,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.Public;
 using CityPass.Server.Scans;
 using CityPass.Server.Site;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -55,6 +56,7 @@ app.MapAuthorityEndpoints();
 app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
 app.MapAppealEndpoints();
+app.MapTracingEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
 app.MapGateBundleEndpoints();

@@ -166,6 +166,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["CaseModel.OnPostUpdateAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostCloseAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["AppealsModel.OnPostDecideAsync"] = nameof(ConsoleAppealDecisionIsAudited),
+        // The exposure list's bulk change: one citizen.status.change entry per citizen (and the page's trace, case.trace).
+        ["ExposuresModel.OnPostChangeStatusesAsync"] = nameof(ContactTracingTests.TheConsoleTracesAndChangesTheSelectedCitizensStatuses),
         ["GatesModel.OnPostAddAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostIssueAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostRevokeAsync"] = nameof(ConsoleGateChangesAreAudited),

@@ -13,6 +13,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -64,6 +65,8 @@ public static class CityPassServices
         services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
         services.AddAuthority();
         services.AddAppeals();
+        services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
+        services.AddContactTracing();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());

@@ -8,6 +8,7 @@ using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IVenueStore, PostgresVenueStore>();
             services.AddSingleton<IOperatorStore, PostgresOperatorStore>();
             services.AddSingleton<IScanStore, PostgresScanStore>();
+            services.AddSingleton<IContactTracingStore, PostgresContactTracingStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
@@ -50,7 +52,9 @@ public static class RecordStoresRegistration
             services.AddSingleton<IVenueStore>(sp => sp.GetRequiredService<EmbeddedVenueStore>());
             services.AddSingleton<ICitizenStore, EmbeddedCitizenStore>();
             services.AddSingleton<IOperatorStore, EmbeddedOperatorStore>();
-            services.AddSingleton<IScanStore, EmbeddedScanStore>();
+            services.AddSingleton<EmbeddedScanStore>();
+            services.AddSingleton<IScanStore>(sp => sp.GetRequiredService<EmbeddedScanStore>());
+            services.AddSingleton<IContactTracingStore>(sp => sp.GetRequiredService<EmbeddedScanStore>());
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();

@@ -147,6 +147,48 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         (await Services.GetRequiredService<CityPass.Server.Cases.ICaseStore>().ListAsync(CityPass.Server.Cases.CaseState.All, null, 1000, CancellationToken.None))
             .Single(c => c.OpenedBy == "demo-seed").Id;
 
+    /// <summary>A bulk draft of the demo's citizens under the demo case, straight into the store (for pages that show one).</summary>
+    public async Task<Guid> PendingDraftIdAsync()
+    {
+        var citizens = Services.GetRequiredService<CityPass.Server.Citizens.ICitizenStore>();
+        var ids = new List<CityPass.Core.Citizens.CitizenPseudonym>();
+        foreach (var phone in new[] { "+8613800000001", "+8613800000004" }) ids.Add((await citizens.FindByPhoneAsync(phone, CancellationToken.None))!.Id);
+        var now = DateTimeOffset.UtcNow;
+        var draft = await Services.GetRequiredService<CityPass.Server.Authority.IStatusDraftStore>().CreateAsync(new CityPass.Server.Authority.NewStatusDraft(
+            CityPass.Core.Citizens.StatusColour.Yellow, "Same carriage, train G7", await DemoCaseIdAsync(), ids, Guid.NewGuid(), "authority", now, now.AddHours(24), null),
+            CancellationToken.None);
+        return draft.Id;
+    }
+
+    public async Task<string> CitizenIdAsync(string phone) =>
+        (await Services.GetRequiredService<CityPass.Server.Citizens.ICitizenStore>().FindByPhoneAsync(phone, CancellationToken.None))!.Id.ToString();
+
+    /// <summary>
+    /// Scans for a contact trace under the demo case: 张小三 in the library an hour ago (entry and exit), two citizens
+    /// there at the same time and one after; answers the exposure page's URL for 张小三.
+    /// </summary>
+    public async Task<string> SeedTraceAsync()
+    {
+        var library = await VenueIdAsync("上海图书馆");
+        var citizens = Services.GetRequiredService<CityPass.Server.Citizens.ICitizenStore>();
+        var zhang = (await citizens.FindByPhoneAsync("+8613800000001", CancellationToken.None))!.Id;
+        var john = (await citizens.FindByPhoneAsync("+8613800000004", CancellationToken.None))!.Id;
+        var at = DateTimeOffset.UtcNow.AddHours(-3);
+        CityPass.Server.Scans.ScanRecord Scan(CityPass.Core.Citizens.CitizenPseudonym who, CityPass.Core.Venues.ScanDirection direction, int minutes) => new(
+            Guid.NewGuid(), Guid.NewGuid(), library, direction, true, CityPass.Core.Venues.DecisionCode.Allowed, CityPass.Core.Citizens.StatusColour.Green,
+            "张*三", who, new CityPass.Core.Tokens.IssuerId(310100), new CityPass.Core.Tokens.TokenId(CityPass.Core.Citizens.CitizenPseudonym.NewRandom().Value),
+            at.AddMinutes(minutes), at.AddMinutes(minutes));
+        var other = CityPass.Core.Citizens.CitizenPseudonym.NewRandom();
+        await Services.GetRequiredService<CityPass.Server.Scans.IScanStore>().InsertAsync(
+        [
+            Scan(zhang, CityPass.Core.Venues.ScanDirection.In, 0), Scan(zhang, CityPass.Core.Venues.ScanDirection.Out, 90),
+            Scan(john, CityPass.Core.Venues.ScanDirection.In, 30), Scan(john, CityPass.Core.Venues.ScanDirection.Out, 75),
+            Scan(other, CityPass.Core.Venues.ScanDirection.In, -20),
+            Scan(CityPass.Core.Citizens.CitizenPseudonym.NewRandom(), CityPass.Core.Venues.ScanDirection.In, 100),
+        ], CancellationToken.None);
+        return $"/admin/cases/{await DemoCaseIdAsync()}/exposures?citizenId={zhang}";
+    }
+
     public async Task<Guid> VenueIdAsync(string venue) =>
         (await Services.GetRequiredService<IVenueStore>().ListVenuesAsync(null, CancellationToken.None)).Single(v => v.Name.StartsWith(venue, StringComparison.Ordinal)).Id;
 

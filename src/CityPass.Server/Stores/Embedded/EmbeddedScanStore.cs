@@ -2,7 +2,7 @@ using CityPass.Server.Scans;
 
 namespace CityPass.Server.Stores.Embedded;
 
-public sealed class EmbeddedScanStore : IScanStore
+public sealed partial class EmbeddedScanStore : IScanStore
 {
     private readonly Lock _lock = new();
     // Newest first, like every query reads them. The order is total on (DecidedAt, ScanId, GateId),

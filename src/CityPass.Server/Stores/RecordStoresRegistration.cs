@@ -1,6 +1,6 @@
-using CityPass.Server.Authority;
 using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
+using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;

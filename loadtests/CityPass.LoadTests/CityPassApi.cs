@@ -32,16 +32,17 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
     /// <summary>A status draft: its progress (done of citizens), the count of each result, and when its run finished.</summary>
     public sealed record DraftAnswer(Guid Id, string State, int Citizens, int Done, DateTimeOffset? FinishedAt, IReadOnlyDictionary<string, int>? Results);
 
-    public sealed record OperatorAnswer(Guid Id);
-
     /// <summary>An answer the runner counts rather than fails on: the status code, the body when it was a success, the problem's code when not.</summary>
     public sealed record Answer<T>(int Status, T? Body, long Bytes, string? Code = null);
 
     public sealed record CaseAnswer(string Id);
 
-    /// <summary>POST /v1/cases as the health authority: a health case, which a yellow or red status must name. Its id.</summary>
+    /// <summary>
+    /// POST /v1/cases as the health authority: a health case, which a yellow or red status must name. Its id. An
+    /// investigation, since the runs change many citizens under it (a case about one person covers a household).
+    /// </summary>
     public async Task<string> OpenCaseAsync(string token, string legalBasis) =>
-        (await SendAsync<CaseAnswer>(HttpMethod.Post, "v1/cases", token, new { type = "confirmed_infection", legalBasis })).Id;
+        (await SendAsync<CaseAnswer>(HttpMethod.Post, "v1/cases", token, new { type = "close_contact_investigation", legalBasis })).Id;
 
     public async Task<string> StaffTokenAsync(string username, string password) =>
         (await SendAsync<StaffToken>(HttpMethod.Post, "v1/auth/token", null, new { username, password })).AccessToken;
@@ -92,10 +93,6 @@ public sealed class CityPassApi(Uri baseAddress) : IDisposable
         TrySendAsync<DraftAnswer>(HttpMethod.Post, $"v1/status-drafts/{draftId}/approve", token, new { });
 
     public Task<DraftAnswer> DraftAsync(string token, Guid draftId) => SendAsync<DraftAnswer>(HttpMethod.Get, $"v1/status-drafts/{draftId}", token, null);
-
-    /// <summary>POST /v1/operators as the city admin: a member of staff with no venues (the health authority, for the runs).</summary>
-    public async Task<Guid> CreateStaffAsync(string adminToken, string username, string password, string role) =>
-        (await SendAsync<OperatorAnswer>(HttpMethod.Post, "v1/operators", adminToken, new { username, password, role, venueIds = Array.Empty<Guid>() })).Id;
 
     private async Task<Answer<T>> TrySendAsync<T>(HttpMethod method, string path, string token, object body)
     {

@@ -53,6 +53,8 @@ public sealed partial class ReplicaCrashTests(ITestOutputHelper output) : IAsync
             ["Orleans:ClusterId"] = "crash-" + Guid.NewGuid().ToString("N"),
             ["RateLimits:PerCitizenPerSecond"] = "10000",
             ["RateLimits:SignInsPerMinute"] = "10000",
+            // One account changes statuses as fast as it can here: the anomaly guard's hourly limit would hold them (its own tests are StatusDraftTests).
+            ["StatusDrafts:ChangesPerHourBeforeHold"] = "1000000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         _servers.Add(await ServerProcess.StartAsync(new Dictionary<string, string>(settings) { ["Demo:Seed"] = "true" }));
@@ -94,8 +96,8 @@ public sealed partial class ReplicaCrashTests(ITestOutputHelper output) : IAsync
         var authority = await StaffAsync(survivors[0], "authority", "demo-authority-2026");
         var csv = "externalId,phone,fullName,credentials\n" + string.Concat(Enumerable.Range(0, Citizens).Select(i => $"CR-{i},+86136{i:D8},Citizen {i},health_record\n"));
         (await authority.PostAsync(new Uri("/v1/citizens/import", UriKind.Relative), new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
-        // Yellow and red need an open health case: one for the whole run.
-        var opened = await authority.PostAsJsonAsync(new Uri("/v1/cases", UriKind.Relative), new { type = "confirmed_infection", legalBasis = "Replica crash test" });
+        // Yellow and red need an open health case: one for the whole run, an investigation (a case about one person covers fewer citizens than the run's).
+        var opened = await authority.PostAsJsonAsync(new Uri("/v1/cases", UriKind.Relative), new { type = "close_contact_investigation", legalBasis = "Replica crash test" });
         opened.EnsureSuccessStatusCode();
         var caseId = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var ids = new string[Citizens];

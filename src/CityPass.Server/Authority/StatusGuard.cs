@@ -12,8 +12,9 @@ namespace CityPass.Server.Authority;
 /// <list type="bullet">
 /// <item>the account has made <see cref="StatusDraftOptions.ChangesPerHourBeforeHold"/> changes in the last hour
 /// (<see cref="HourlyLimit"/>), or</item>
-/// <item>the case would stand behind more citizens than its type covers (<see cref="CaseScope"/>): a case about one
-/// person covers the person and a household, an investigation its contacts.</item>
+/// <item>a case about one person (a confirmed or suspected infection) would stand behind more citizens than the person
+/// and a household (<see cref="CaseScope"/>). An investigation of close contacts, or a travel rule's releases, have no
+/// such bound: they are about many people by nature, and the hourly limit and bulk drafts are their guard.</item>
 /// </list>
 /// Both are counted from the audit log, so they hold across every server of the cluster. Changes made by approved drafts
 /// are not the account's own (their actor is the draft) and do not count toward its hour.
@@ -27,12 +28,12 @@ public sealed class StatusGuard(IAuditLog audit, ICaseStore cases, IOptions<Stat
     public async Task<string?> CheckAsync(AccessScope scope, CitizenPseudonym citizen, string caseRef, CancellationToken ct)
     {
         var settings = options.Value;
-        var lastHour = await audit.QueryAsync(new AuditQuery(Actor: scope.Actor, Action: StatusAudit.Action,
+        var lastHour = await audit.CountAsync(new AuditQuery(Actor: scope.Actor, Action: StatusAudit.Action,
             From: clock.GetUtcNow() - TimeSpan.FromHours(1), Limit: settings.ChangesPerHourBeforeHold), ct);
-        if (lastHour.Count >= settings.ChangesPerHourBeforeHold) return HourlyLimit;
+        if (lastHour >= settings.ChangesPerHourBeforeHold) return HourlyLimit;
 
         if (await cases.GetAsync(caseRef, ct) is not { } found) return null; // a return to green under a reference that is no case
-        var covers = CitizensCovered(found.Type, settings);
+        if (CitizensCovered(found.Type, settings) is not { } covers) return null;
         var subject = "citizen:" + citizen;
         // Entries, not citizens: one citizen changed twice is two entries. Reading a few entries per citizen covered finds
         // whether the case is full without reading a large case's whole history.
@@ -43,14 +44,14 @@ public sealed class StatusGuard(IAuditLog audit, ICaseStore cases, IOptions<Stat
     }
 
     /// <summary>
-    /// How many citizens a case of this type stands behind before further ones are outside its scope (a switch with no
-    /// default: a new case type does not build until someone decides).
+    /// How many citizens a case of this type stands behind before further ones are outside its scope; null when the type
+    /// has no such bound (a switch with no default: a new case type does not build until someone decides).
     /// </summary>
-    public static int CitizensCovered(CaseType type, StatusDraftOptions settings) => type switch
+    public static int? CitizensCovered(CaseType type, StatusDraftOptions settings) => type switch
     {
         CaseType.ConfirmedInfection => settings.CitizensPerPersonCase,
         CaseType.SuspectedInfection => settings.CitizensPerPersonCase,
-        CaseType.CloseContactInvestigation => settings.CitizensPerInvestigation,
-        CaseType.TravelRule => settings.CitizensPerInvestigation,
+        CaseType.CloseContactInvestigation => null,
+        CaseType.TravelRule => null,
     };
 }

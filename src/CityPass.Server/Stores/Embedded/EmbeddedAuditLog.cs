@@ -27,18 +27,26 @@ public sealed class EmbeddedAuditLog : IAuditLog
 
     public Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            IEnumerable<AuditEntry> e = Enumerable.Reverse(_entries);
-            if (query.Subject is not null) e = e.Where(x => x.Subject == query.Subject);
-            if (query.Actor is not null) e = e.Where(x => x.Actor == query.Actor);
-            if (query.Action is not null) e = e.Where(x => x.Action == query.Action);
-            if (query.CaseRef is not null) e = e.Where(x => x.CaseRef == query.CaseRef);
-            if (query.From is not null) e = e.Where(x => x.At >= query.From);
-            if (query.To is not null) e = e.Where(x => x.At < query.To);
-            if (query.BeforeSequence is not null) e = e.Where(x => x.Sequence < query.BeforeSequence);
-            return Task.FromResult<IReadOnlyList<AuditEntry>>(e.Take(Math.Clamp(query.Limit, 1, 1000)).ToList());
-        }
+        lock (_lock) return Task.FromResult<IReadOnlyList<AuditEntry>>(Matching(query).Take(Math.Clamp(query.Limit, 1, 1000)).ToList());
+    }
+
+    public Task<int> CountAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(Matching(query).Take(Math.Clamp(query.Limit, 1, IAuditLog.MaxCount)).Count());
+    }
+
+    /// <summary>Newest first; called under the lock.</summary>
+    private IEnumerable<AuditEntry> Matching(AuditQuery query)
+    {
+        IEnumerable<AuditEntry> e = Enumerable.Reverse(_entries);
+        if (query.Subject is not null) e = e.Where(x => x.Subject == query.Subject);
+        if (query.Actor is not null) e = e.Where(x => x.Actor == query.Actor);
+        if (query.Action is not null) e = e.Where(x => x.Action == query.Action);
+        if (query.CaseRef is not null) e = e.Where(x => x.CaseRef == query.CaseRef);
+        if (query.From is not null) e = e.Where(x => x.At >= query.From);
+        if (query.To is not null) e = e.Where(x => x.At < query.To);
+        if (query.BeforeSequence is not null) e = e.Where(x => x.Sequence < query.BeforeSequence);
+        return e;
     }
 
     public async IAsyncEnumerable<AuditEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -63,6 +63,26 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand();
+        var where = Where(command, query);
+        command.CommandText = $"SELECT {Columns} FROM audit_log WHERE {where} ORDER BY sequence DESC LIMIT {Math.Clamp(query.Limit, 1, 1000)}";
+        var entries = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) entries.Add(Read(reader));
+        return entries;
+    }
+
+    public async Task<int> CountAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand();
+        var where = Where(command, query);
+        // The limit inside: the count stops at it, so reaching a threshold costs at most that many index entries.
+        command.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE {where} ORDER BY sequence DESC LIMIT {Math.Clamp(query.Limit, 1, IAuditLog.MaxCount)}) matching";
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The query's filters as a WHERE clause, their values added to the command as parameters.</summary>
+    private static StringBuilder Where(NpgsqlCommand command, AuditQuery query)
+    {
         var where = new StringBuilder("TRUE");
         void Filter(object? value, string condition)
         {
@@ -78,11 +98,7 @@ public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
         Filter(query.From, "at >= ?");
         Filter(query.To, "at < ?");
         Filter(query.BeforeSequence, "sequence < ?");
-        command.CommandText = $"SELECT {Columns} FROM audit_log WHERE {where} ORDER BY sequence DESC LIMIT {Math.Clamp(query.Limit, 1, 1000)}";
-        var entries = new List<AuditEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) entries.Add(Read(reader));
-        return entries;
+        return where;
     }
 
     public async IAsyncEnumerable<AuditEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)

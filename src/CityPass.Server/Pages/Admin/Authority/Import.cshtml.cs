@@ -41,7 +41,8 @@ public sealed class ImportModel(CitizenImportService import) : ConsolePageModel
     /// </summary>
     public string? StoppedBecause => Report?.Errors.FirstOrDefault(e => e.Line == 0)?.Message;
 
-    public IEnumerable<ImportRowError> RejectedRows => Report?.Errors.Where(e => e.Line != 0) ?? [];
+    /// <summary>In the file's order: a row refused by the store (another citizen's phone) is reported after its batch's.</summary>
+    public IEnumerable<ImportRowError> RejectedRows => Report?.Errors.Where(e => e.Line != 0).OrderBy(e => e.Line) ?? [];
 
     public void OnGet()
     {

@@ -42,7 +42,7 @@ public sealed class ImportModel(CitizenImportService import) : ConsolePageModel
     public string? StoppedBecause => Report?.Errors.FirstOrDefault(e => e.Line == 0)?.Message;
 
     /// <summary>In the file's order: a row refused by the store (another citizen's phone) is reported after its batch's.</summary>
-    public IEnumerable<ImportRowError> RejectedRows => Report?.Errors.Where(e => e.Line != 0).OrderBy(e => e.Line) ?? [];
+    public IEnumerable<ImportRowError> RejectedRows => (Report?.Errors ?? []).Where(e => e.Line != 0).OrderBy(e => e.Line);
 
     public void OnGet()
     {

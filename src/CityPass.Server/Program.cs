@@ -1,4 +1,5 @@
 using CityPass.Server.Admin;
+using CityPass.Server.Appeals;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
@@ -54,6 +55,7 @@ app.MapOperatorEndpoints();
 app.MapAuthorityEndpoints();
 app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
+app.MapAppealEndpoints();
 app.MapTracingEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();

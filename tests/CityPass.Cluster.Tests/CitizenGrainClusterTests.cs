@@ -76,7 +76,7 @@ public sealed class CitizenGrainClusterTests : IAsyncLifetime
 
         var changes = Enumerable.Range(0, 100).Select(async i =>
         {
-            var outcome = await grain.ChangeStatusAsync((StatusColour)(i % 3), "contact " + i, "CASE-" + i, "authority:li");
+            var outcome = await grain.ChangeStatusAsync((StatusColour)(i % 3), "contact " + i, "CASE-" + i, "authority:li", "HealthAuthority");
             Assert.Equal(StatusChangeKind.Changed, outcome.Kind);
             InterlockedMax(ref committed, outcome.Citizen!.Status.Version);
         }).ToList();
@@ -108,7 +108,7 @@ public sealed class CitizenGrainClusterTests : IAsyncLifetime
     {
         var citizen = await NewCitizenAsync();
         var grain = _cluster.Client.GetGrain<ICitizenGrain>(CitizenGrains.KeyOf(citizen.Id));
-        Assert.Equal(StatusChangeKind.Changed, (await grain.ChangeStatusAsync(StatusColour.Red, "positive test", "CASE-1", "authority:li")).Kind);
+        Assert.Equal(StatusChangeKind.Changed, (await grain.ChangeStatusAsync(StatusColour.Red, "positive test", "CASE-1", "authority:li", "HealthAuthority")).Kind);
         var host = HostOf(grain);
 
         await _cluster.KillSiloAsync(host);
@@ -118,7 +118,7 @@ public sealed class CitizenGrainClusterTests : IAsyncLifetime
         Assert.Equal(new CitizenStatus(StatusColour.Red, 2, "positive test", again!.Status.Since), again.Status);
         Assert.NotEqual(host.SiloAddress, HostOf(grain).SiloAddress);
         // And it goes on from the stored version: the next change is version 3.
-        Assert.Equal(3u, (await grain.ChangeStatusAsync(StatusColour.Green, "recovered", "CASE-2", "authority:li")).Citizen!.Status.Version);
+        Assert.Equal(3u, (await grain.ChangeStatusAsync(StatusColour.Green, "recovered", "CASE-2", "authority:li", "HealthAuthority")).Citizen!.Status.Version);
     }
 
     private InProcessSiloHandle HostOf(ICitizenGrain grain)

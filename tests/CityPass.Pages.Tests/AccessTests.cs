@@ -87,6 +87,7 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         Assert.Equal(403, citizens!.Status);
         await Expect(page.Locator("main")).Not.ToContainTextAsync("张小三");
         Assert.Equal(403, (await page.GotoAsync("/admin/cases"))!.Status);
+        Assert.Equal(403, (await page.GotoAsync("/admin/appeals"))!.Status);
         // Nor is the city admin's.
         Assert.Equal(403, (await page.GotoAsync("/admin/trusted-cities"))!.Status);
         Assert.Equal(403, (await page.GotoAsync("/admin/staff"))!.Status);

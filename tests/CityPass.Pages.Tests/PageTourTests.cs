@@ -32,7 +32,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff",
-                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/import" })
+                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import" })
         {
             pages.Add((authority, path));
         }
@@ -79,6 +79,13 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var red = await Watched(app.CitizenPageAsync("+8613800000003"));
         await Expect(red.Locator("#status-card")).ToHaveAttributeAsync("data-colour", "red");
         await Shot(red, "citizen-pass-red");
+        // The red citizen appeals from the phone (the form sits under the health facts, above the status history).
+        await red.FillAsync("#appeal-reason", "检测样本条码错误 The lab mixed up the barcode");
+        await red.ClickAsync("#appeal-form button[type=submit]");
+        await Expect(red.Locator("#appeal-state-badge")).ToHaveAttributeAsync("data-state", "open");
+        await Expect(red.Locator("#history-list li")).Not.ToHaveCountAsync(0);
+        await red.Locator("#appeal").ScrollIntoViewIfNeededAsync();
+        await Shot(red, "citizen-appeal-and-history");
 
         // The gate, on a tablet-sized screen.
         var gate = await Watched(app.GatePageAsync(Clinic, new ViewportSize { Width = 900, Height = 640 }));
@@ -188,6 +195,10 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await authority.GotoAsync(await app.SeedTraceAsync());
         await Expect(authority.Locator("#exposures tbody tr")).Not.ToHaveCountAsync(0);
         await Shot(authority, "admin-exposures");
+        // The appeals queue, with the red citizen's appeal.
+        await authority.GotoAsync("/admin/appeals");
+        await Expect(authority.Locator("li.appeal")).Not.ToHaveCountAsync(0);
+        await Shot(authority, "admin-appeals");
         // Bulk import: the file streamed in, then the report with the rejected rows by line.
         await authority.GotoAsync("/admin/import");
         await authority.SetInputFilesAsync("#import-file", new FilePayload

@@ -36,7 +36,7 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
     }
 
     private Task<StatusChangeResult?> TurnRedAsync(Citizen citizen) =>
-        _citizens.ChangeStatusAsync(new StatusChange(citizen.Id, StatusColour.Red, "contact", "CASE-1", "authority", Passes.Now, citizen.Status.Version), None);
+        _citizens.ChangeStatusAsync(new StatusChange(citizen.Id, StatusColour.Red, "contact", "CASE-1", "authority", "HealthAuthority", Passes.Now, citizen.Status.Version), None);
 
     [Fact]
     public async Task OneReplicaAtATimeHoldsTheLeaseAndAnotherTakesItOnceItLapses()

@@ -23,7 +23,7 @@ public abstract class CitizenStoreContract : StoreContract
         Assert.Equal(b, await Citizens.GetAsync(b.Id, None));
         Assert.Equal(b, await Citizens.FindByPhoneAsync(PhoneFor("b"), None));
         Assert.Equal(b, await Citizens.FindByExternalIdAsync("b", None));
-        Assert.Equal([CitizenStatus.Initial(Now)], await Citizens.GetStatusHistoryAsync(b.Id, None));
+        Assert.Equal([StatusHistoryEntry.Initial(CitizenStatus.Initial(Now))], await Citizens.GetStatusHistoryAsync(b.Id, None));
         Assert.Equal(2, await Citizens.CountAsync(None));
     }
 
@@ -162,7 +162,9 @@ public abstract class CitizenStoreContract : StoreContract
         Assert.Equal(a with { Status = red }, result.Citizen);
         Assert.Equal(CitizenStatus.Initial(Now), result.Previous);
         Assert.Equal(a with { Status = red }, await Citizens.GetAsync(a.Id, None));
-        Assert.Equal([CitizenStatus.Initial(Now), red], await Citizens.GetStatusHistoryAsync(a.Id, None));
+        // The history row keeps the case and the changer's role, never the changer's name (the citizen reads it).
+        Assert.Equal([StatusHistoryEntry.Initial(CitizenStatus.Initial(Now)), new StatusHistoryEntry(StatusColour.Red, 2, "close contact", change.At, "CASE-2026-0042", "HealthAuthority")],
+            await Citizens.GetStatusHistoryAsync(a.Id, None));
 
         var audit = result.Audit;
         Assert.Equal(AuditChain.Seal(StatusAudit.Draft(change, CitizenStatus.Initial(Now), red), 1, AuditChain.Genesis), audit);
@@ -298,7 +300,7 @@ public sealed class PostgresCitizenStoreTests : CitizenStoreContract
         await Assert.ThrowsAsync<PostgresException>(() => Stores.Citizens.ChangeStatusAsync(Change(a.Id, StatusColour.Red), None));
 
         Assert.Equal(a, await Stores.Citizens.GetAsync(a.Id, None));
-        Assert.Equal([a.Status], await Stores.Citizens.GetStatusHistoryAsync(a.Id, None));
+        Assert.Equal([StatusHistoryEntry.Initial(a.Status)], await Stores.Citizens.GetStatusHistoryAsync(a.Id, None));
         Assert.Empty(await Stores.Audit.QueryAsync(new AuditQuery(), None));
     }
 

@@ -20,7 +20,7 @@ public static class Samples
 
     /// <summary>A change on top of <paramref name="expectedVersion"/>: 1, a citizen's first status, unless given.</summary>
     public static StatusChange Change(CitizenPseudonym id, StatusColour colour, DateTimeOffset? at = null, string actor = "authority:li", uint expectedVersion = 1) =>
-        new(id, colour, "close contact", "CASE-2026-0042", actor, at ?? Now.AddMinutes(5), expectedVersion);
+        new(id, colour, "close contact", "CASE-2026-0042", actor, "HealthAuthority", at ?? Now.AddMinutes(5), expectedVersion);
 
     public static ScanRecord Scan(
         DateTimeOffset decidedAt, Guid? venueId = null, Guid? gateId = null, CitizenPseudonym? citizenId = null, bool allowed = true, Guid? scanId = null) => new(

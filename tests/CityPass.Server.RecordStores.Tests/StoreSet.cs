@@ -1,4 +1,5 @@
 using System.Reflection;
+using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
@@ -24,7 +25,7 @@ public sealed class StoreSet : IAsyncDisposable
 
     private StoreSet(
         ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans, ITrustedCityStore trustedCities,
-        ICaseStore cases, NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
+        ICaseStore cases, IAppealStore appeals, NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
     {
         Citizens = citizens;
         Audit = audit;
@@ -33,6 +34,7 @@ public sealed class StoreSet : IAsyncDisposable
         Scans = scans;
         TrustedCities = trustedCities;
         Cases = cases;
+        Appeals = appeals;
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -51,6 +53,8 @@ public sealed class StoreSet : IAsyncDisposable
 
     public ICaseStore Cases { get; }
 
+    public IAppealStore Appeals { get; }
+
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
@@ -59,7 +63,7 @@ public sealed class StoreSet : IAsyncDisposable
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
         return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
-            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(), null,
+            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(), new EmbeddedAppealStore(), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.
@@ -78,7 +82,7 @@ public sealed class StoreSet : IAsyncDisposable
         await new PostgresMigrator(dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return new StoreSet(
             new PostgresCitizenStore(dataSource), new PostgresAuditLog(dataSource), new PostgresVenueStore(dataSource), new PostgresOperatorStore(dataSource),
-            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), new PostgresCaseStore(dataSource), dataSource,
+            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), new PostgresCaseStore(dataSource), new PostgresAppealStore(dataSource), dataSource,
             async (sequence, rewrite) =>
             {
                 var entry = await new PostgresAuditLog(dataSource).QueryAsync(new AuditQuery(BeforeSequence: sequence + 1, Limit: 1), CancellationToken.None);

@@ -117,6 +117,16 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         await CallAsync("POST /v1/status-drafts/{id}/reject", authority, $"/v1/status-drafts/{withdrawn.GetProperty("id").GetString()}/reject",
             JsonContent.Create(new { reason = "Drafted twice" }));
         await CallAsync("POST /v1/cases/{id}/close", authority, $"/v1/cases/{caseId}/close", JsonContent.Create(new { reason = "Investigation finished" }));
+        // An appeal: opened by the citizen (audited though not staff: it starts a staff decision), upheld by the authority
+        // (its status change is one more entry, as every status change is).
+        var caseForAppeal = await App.OpenCaseAsync();
+        var john = await App.CitizenIdAsync(Phones.JohnGreen);
+        (await authority.PutAsJsonAsync($"/v1/citizens/{john}/status", new { colour = "red", reason = "positive", caseRef = caseForAppeal })).EnsureSuccessStatusCode();
+        var johnPhone = (await App.SignInCitizenAsync(Phones.JohnGreen)).Http;
+        var appeal = await CallAsync("POST /v1/me/appeals", johnPhone, "/v1/me/appeals", JsonContent.Create(new { reason = "wrong barcode" }));
+        await CallAsync("POST /v1/appeals/{id}/decision", authority, $"/v1/appeals/{appeal.GetProperty("id").GetString()}/decision",
+            JsonContent.Create(new { decision = "uphold", reason = "lab mix-up" }), atLeastOne: true);
+
         // One entry per import (its counts), not per row.
         await CallAsync("POST /v1/citizens/import", authority, "/v1/citizens/import",
             new StringContent("externalId,phone,fullName,credentials\nAUD-1,+8613711110001,Audit One,\n", Encoding.UTF8, "text/csv"), atLeastOne: true);
@@ -155,6 +165,7 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["CasesModel.OnPostOpenAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostUpdateAsync"] = nameof(ConsoleCaseChangesAreAudited),
         ["CaseModel.OnPostCloseAsync"] = nameof(ConsoleCaseChangesAreAudited),
+        ["AppealsModel.OnPostDecideAsync"] = nameof(ConsoleAppealDecisionIsAudited),
         // The exposure list's bulk change: one citizen.status.change entry per citizen (and the page's trace, case.trace).
         ["ExposuresModel.OnPostChangeStatusesAsync"] = nameof(ContactTracingTests.TheConsoleTracesAndChangesTheSelectedCitizensStatuses),
         // One citizen.import entry per import (its counts), whether the file came as the body (script) or multipart (none).
@@ -252,6 +263,22 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task ConsoleAppealDecisionIsAudited()
+    {
+        var caseId = await App.OpenCaseAsync();
+        var john = await App.CitizenIdAsync(Phones.JohnGreen);
+        (await (await App.StaffAsync("authority")).PutAsJsonAsync($"/v1/citizens/{john}/status", new { colour = "red", reason = "positive", caseRef = caseId })).EnsureSuccessStatusCode();
+        var opened = await (await App.SignInCitizenAsync(Phones.JohnGreen)).Http.PostAsJsonAsync("/v1/me/appeals", new { reason = "wrong barcode" });
+        var appealId = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var console = await App.ConsoleAsync("authority");
+        var head = await App.AuditHeadAsync();
+        var response = await console.PostFormAsync("/admin/appeals", "Decide", ("appealId", appealId), ("decision", "reject"), ("reason", "confirmed positive"));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
+        var entry = await SingleNewEntryAsync(head, "appeal.decide");
+        Assert.Equal(("authority", $"citizen:{john}", caseId, "confirmed positive"), (entry.Actor, entry.Subject, entry.CaseRef, entry.Reason));
+    }
+
+    [Fact]
     public async Task ConsoleDraftsAreAudited()
     {
         var drafter = await App.ConsoleAsync("authority");
@@ -270,6 +297,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await approver.PostFormAsync(page, "Approve")).StatusCode);
         var approval = (await App.AuditSinceAsync(head))[0];
         Assert.Equal(("status.draft.approve", "epidemiologist", draft.Subject), (approval.Action, approval.Actor, approval.Subject));
+        // The run writes its citizens' entries in the background: let it finish before counting the next form's entries.
+        await CityPassApp.WaitForDraftAsync(await App.StaffAsync("epidemiologist"), draft.Subject["status-draft:".Length..]);
 
         var second = await drafter.PostFormAsync("/admin/drafts", "Draft", ("ids", zhang), ("colour", "red"), ("reason", "Same carriage"), ("caseRef", caseId));
         head = await App.AuditHeadAsync();

@@ -68,10 +68,10 @@ public abstract class CitizenGrainTests(StoreMode mode) : AppTest(mode)
 
         // Another writer (an activation elsewhere during a membership change) commits version 2 unseen by this grain.
         var store = App.Get<ICitizenStore>();
-        var other = await store.ChangeStatusAsync(new StatusChange(zhang.Id, StatusColour.Yellow, "elsewhere", "CASE-8", "authority:other", App.Clock.GetUtcNow(), zhang.Status.Version), CancellationToken.None);
+        var other = await store.ChangeStatusAsync(new StatusChange(zhang.Id, StatusColour.Yellow, "elsewhere", "CASE-8", "authority:other", "HealthAuthority", App.Clock.GetUtcNow(), zhang.Status.Version), CancellationToken.None);
         Assert.NotNull(other);
 
-        var outcome = await grain.ChangeStatusAsync(StatusColour.Red, "positive test", "CASE-9", "authority:li");
+        var outcome = await grain.ChangeStatusAsync(StatusColour.Red, "positive test", "CASE-9", "authority:li", "HealthAuthority");
 
         Assert.Equal(StatusChangeKind.Changed, outcome.Kind);
         Assert.Equal(other.Citizen.Status, outcome.Previous);
@@ -137,7 +137,7 @@ public abstract class CitizenGrainTests(StoreMode mode) : AppTest(mode)
 
         Assert.Null(await grain.GetAsync());
         Assert.Null(await grain.GetPassAsync());
-        Assert.Equal(StatusChangeKind.NotFound, (await grain.ChangeStatusAsync(StatusColour.Red, "r", "c", "a")).Kind);
+        Assert.Equal(StatusChangeKind.NotFound, (await grain.ChangeStatusAsync(StatusColour.Red, "r", "c", "a", "HealthAuthority")).Kind);
     }
 }
 

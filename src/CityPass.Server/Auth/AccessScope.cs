@@ -23,6 +23,14 @@ public sealed record AccessScope(Guid OperatorId, string Actor, OperatorRole Rol
     /// <summary>Citizens' statuses, imports and the audit log: the health authority and city admins.</summary>
     public bool IsAuthority => Role is OperatorRole.CityAdmin or OperatorRole.HealthAuthority;
 
+    /// <summary>The role by its name in tokens (<see cref="Roles"/>): all a citizen is told of who changed their status.</summary>
+    public string RoleName => Role switch
+    {
+        OperatorRole.CityAdmin => Roles.CityAdmin,
+        OperatorRole.HealthAuthority => Roles.HealthAuthority,
+        OperatorRole.VenueOperator => Roles.VenueOperator,
+    };
+
     /// <summary>Null ids mean every venue, for city-wide roles.</summary>
     public IReadOnlyCollection<Guid>? VenueFilter => IsCityWide ? null : VenueIds;
 

@@ -23,10 +23,11 @@ public static class AuthorityEndpoints
         citizens.MapGet("/{id}", async Task<Results<Ok<CitizenView>, ProblemHttpResult>> (string id, IGrainFactory grains) =>
             CitizenPseudonym.TryParse(id, out var pid) && await CitizenView.FromGrainAsync(grains, pid) is { } view ? TypedResults.Ok(view) : Problem.NotFound("Citizen"))
             .WithSummary("A citizen as their grain holds them: status, credentials, bookings, contact.");
-        citizens.MapGet("/{id}/status-history", async Task<Results<Ok<IReadOnlyList<StatusView>>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
+        citizens.MapGet("/{id}/status-history", async Task<Results<Ok<IReadOnlyList<StatusHistoryView>>, ProblemHttpResult>> (string id, ICitizenStore store, CancellationToken ct) =>
             CitizenPseudonym.TryParse(id, out var pid) && await store.GetAsync(pid, ct) is not null
-                ? TypedResults.Ok<IReadOnlyList<StatusView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusView.From).ToList())
-                : Problem.NotFound("Citizen"));
+                ? TypedResults.Ok<IReadOnlyList<StatusHistoryView>>((await store.GetStatusHistoryAsync(pid, ct)).Select(StatusHistoryView.From).ToList())
+                : Problem.NotFound("Citizen"))
+            .WithSummary("Every status the citizen has had, oldest first: colour, version, reason, since, the case and the role of who set it (names are in the audit log).");
         citizens.MapPut("/{id}/status", async Task<Results<Ok<StatusChangeView>, Accepted<StatusDraftView>, ProblemHttpResult>> (
                 string id, StatusChangeRequest r, ClaimsPrincipal u, StatusService s, CancellationToken ct) =>
             {

@@ -123,7 +123,7 @@ public sealed partial class StatusDraftRunner(
         {
             return new StatusDraftResult(citizen, "changed", now.Status.Version);
         }
-        var outcome = await grain.ChangeStatusAsync(draft.Colour, draft.Reason, draft.CaseRef, draft.ChangeActor);
+        var outcome = await grain.ChangeStatusAsync(draft.Colour, draft.Reason, draft.CaseRef, draft.ChangeActor, StatusChange.ApprovedDraftRole);
         return outcome.Kind switch
         {
             StatusChangeKind.Changed => new StatusDraftResult(citizen, "changed", outcome.Citizen!.Status.Version),

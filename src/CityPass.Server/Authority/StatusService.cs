@@ -55,7 +55,7 @@ public sealed class StatusService(IGrainFactory grains, StatusCaseRule caseRule,
             var held = await drafts.HoldAsync(scope, id, colour, reason, caseRef, heldBecause, ct);
             return new StatusChangeAnswer(null, StatusDraftView.From(held, clock.GetUtcNow()));
         }
-        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, reason, caseRef, scope.Actor);
+        var outcome = await grains.Citizen(id).ChangeStatusAsync(colour, reason, caseRef, scope.Actor, scope.RoleName);
         return outcome.Kind switch
         {
             StatusChangeKind.Changed => new StatusChangeAnswer(View(id, outcome), null),

@@ -34,9 +34,19 @@ public sealed record UpsertResult(Citizen Citizen, UpsertOutcome Outcome);
 
 /// <summary>
 /// An authority's status change. <see cref="CaseRef"/> is required: every change belongs to a case.
-/// <see cref="ExpectedVersion"/> is the status version the writer last saw: the change applies on top
-/// of it or not at all, so a writer holding an old copy never overwrites a newer status unseen.
+/// <see cref="Actor"/> is who made it (a staff username: the audit log keeps it); <see cref="ActorRole"/> is their
+/// role (HealthAuthority, CityAdmin, or <see cref="SystemRole"/>), the only part of "who" the history row keeps,
+/// since the citizen reads it. <see cref="ExpectedVersion"/> is the status version the writer last saw: the change
+/// applies on top of it or not at all, so a writer holding an old copy never overwrites a newer status unseen.
 /// </summary>
-public sealed record StatusChange(CitizenPseudonym CitizenId, StatusColour Colour, string Reason, string CaseRef, string Actor, DateTimeOffset At, uint ExpectedVersion);
+public sealed record StatusChange(
+    CitizenPseudonym CitizenId, StatusColour Colour, string Reason, string CaseRef, string Actor, string ActorRole, DateTimeOffset At, uint ExpectedVersion)
+{
+    /// <summary>The role of changes the server makes itself (the demo data), not a member of staff.</summary>
+    public const string SystemRole = "system";
+
+    /// <summary>The role of changes an approved draft makes: two authority accounts, drafter and approver (names in the audit log).</summary>
+    public const string ApprovedDraftRole = "ApprovedDraft";
+}
 
 public sealed record StatusChangeResult(Citizen Citizen, CitizenStatus Previous, Audit.AuditEntry Audit);

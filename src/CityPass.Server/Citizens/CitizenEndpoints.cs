@@ -29,6 +29,8 @@ public static class CitizenEndpoints
         me.MapGet("/pass.svg", GetPassSvgAsync).WithSummary("The live pass as an SVG QR code (the same text as /v1/me/pass until it refreshes).");
         me.MapGet("/pass.png", GetPassPngAsync).WithSummary("The live pass as a PNG QR code.");
         me.MapGet("/scans", GetScansAsync).WithSummary("The citizen's own scan history, newest first.");
+        me.MapGet("/status-history", GetStatusHistoryAsync)
+            .WithSummary("The citizen's own status history, newest first: colour, when, the reason, the case and the role (never the name) of who changed it.");
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> RequestCodeAsync(OtpRequest request, CitizenSignIn signIn, CancellationToken ct) =>
@@ -60,6 +62,15 @@ public static class CitizenEndpoints
         if (current is null) return Problem.NotFound("Citizen");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(QrRenderer.Png(current.Pass.Text), "image/png");
+    }
+
+    /// <summary>Newest first, as a phone shows a history; the staff route keeps the store's oldest-first order.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<StatusHistoryView>>, ProblemHttpResult>> GetStatusHistoryAsync(ClaimsPrincipal user, ICitizenStore store, CancellationToken ct)
+    {
+        var id = user.CitizenId();
+        if (await store.GetAsync(id, ct) is null) return Problem.NotFound("Citizen");
+        var history = await store.GetStatusHistoryAsync(id, ct);
+        return TypedResults.Ok<IReadOnlyList<StatusHistoryView>>(history.Reverse().Select(StatusHistoryView.From).ToList());
     }
 
     private static async Task<Results<Ok<ScanPage>, ProblemHttpResult>> GetScansAsync(ClaimsPrincipal user, ScanLogService log,

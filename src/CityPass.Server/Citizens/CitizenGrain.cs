@@ -62,14 +62,14 @@ public sealed class CitizenGrain(
         return _citizen is null ? null : _pass = issuer.Issue(_citizen);
     }
 
-    public async Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor)
+    public async Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor, string actorRole)
     {
         await HeldOrLoadedAsync();
         // Not the caller's cancellation: a change that has begun is finished and answered, never left half-told.
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if (_citizen is null) return new StatusChangeOutcome(StatusChangeKind.NotFound);
-            var change = new StatusChange(_id, colour, reason, caseRef, actor, clock.GetUtcNow(), _citizen.Status.Version);
+            var change = new StatusChange(_id, colour, reason, caseRef, actor, actorRole, clock.GetUtcNow(), _citizen.Status.Version);
             if (await store.ChangeStatusAsync(change, CancellationToken.None) is { } result)
             {
                 _citizen = result.Citizen;

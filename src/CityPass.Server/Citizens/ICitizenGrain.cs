@@ -21,9 +21,10 @@ public interface ICitizenGrain : IGrainWithGuidKey
     /// <summary>
     /// Commits the change with its audit entry (guarded by the status version this activation holds), pushes the
     /// hot copy, reissues the pass, then answers. A version moved on by another writer is read again and the change
-    /// retried; <see cref="StatusChangeKind.Conflict"/> when it keeps moving.
+    /// retried; <see cref="StatusChangeKind.Conflict"/> when it keeps moving. <paramref name="actor"/> goes to the audit
+    /// log, <paramref name="actorRole"/> to the history row the citizen reads (see <see cref="StatusChange"/>).
     /// </summary>
-    Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor);
+    Task<StatusChangeOutcome> ChangeStatusAsync(StatusColour colour, string reason, string caseRef, string actor, string actorRole);
 
     /// <summary>The citizen's bookings as held now, oldest first (also for a citizen not imported yet: tickets may be sold first).</summary>
     Task<IReadOnlyList<Booking>> GetBookingsAsync();

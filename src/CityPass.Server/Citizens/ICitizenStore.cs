@@ -28,8 +28,8 @@ public interface ICitizenStore
     /// </summary>
     Task<StatusChangeResult?> ChangeStatusAsync(StatusChange change, CancellationToken cancellationToken);
 
-    /// <summary>Every status the citizen has had, oldest first.</summary>
-    Task<IReadOnlyList<CitizenStatus>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken);
+    /// <summary>Every status the citizen has had, oldest first, with the case and the changer's role of each.</summary>
+    Task<IReadOnlyList<StatusHistoryEntry>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken);
 
     /// <summary>Citizens in id order after <paramref name="afterId"/>: for the reconciler and admin lists.</summary>
     Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken);

@@ -1,4 +1,5 @@
 using CityPass.Core.Tokens;
+using CityPass.Server.Appeals;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
@@ -63,6 +64,7 @@ public static class CityPassServices
         services.AddCases();
         services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
         services.AddAuthority();
+        services.AddAppeals();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
         services.AddSingleton<OperatorService>();

@@ -87,7 +87,7 @@ public static class DemoData
             if (people[i].Item5 != StatusColour.Green)
             {
                 citizen = (await citizens.ChangeStatusAsync(new StatusChange(citizen.Id, people[i].Item5,
-                    people[i].Item5 == StatusColour.Red ? "Positive test result (demo)" : "Close contact (demo)", demoCase.Id, "demo-seed", now, citizen.Status.Version), ct))!.Citizen;
+                    people[i].Item5 == StatusColour.Red ? "Positive test result (demo)" : "Close contact (demo)", demoCase.Id, "demo-seed", StatusChange.SystemRole, now, citizen.Status.Version), ct))!.Citizen;
             }
             await hot.PutCitizenAsync(citizen.ToHot(), ct);
             seeded.Add((people[i].Item3, people[i].Item2, citizen.Status.Colour.ToWireName()));

@@ -1,5 +1,6 @@
-using CityPass.Server.Authority;
+using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
+using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
@@ -41,6 +42,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
+            services.AddSingleton<IAppealStore, PostgresAppealStore>();
         }
         else
         {
@@ -56,6 +58,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
+            services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

@@ -11,7 +11,7 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
     private readonly SortedDictionary<UInt128, Citizen> _byId = [];
     private readonly Dictionary<string, UInt128> _byPhone = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UInt128> _byExternalId = new(StringComparer.Ordinal);
-    private readonly Dictionary<UInt128, List<CitizenStatus>> _history = [];
+    private readonly Dictionary<UInt128, List<StatusHistoryEntry>> _history = [];
 
     public Task<Citizen?> GetAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
@@ -65,7 +65,7 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
                 {
                     var created = new Citizen(CitizenPseudonym.NewRandom(), d.ExternalId, d.Phone, d.FullName, CitizenStatus.Initial(now), d.Credentials, now);
                     Put(created);
-                    _history[created.Id.Value] = [created.Status];
+                    _history[created.Id.Value] = [StatusHistoryEntry.Initial(created.Status)];
                     results.Add(new UpsertResult(created, UpsertOutcome.Created));
                 }
             }
@@ -85,14 +85,14 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
             var updated = citizen with { Status = previous.ChangeTo(change.Colour, change.Reason, change.At) };
             var entry = audit.AppendLocked(StatusAudit.Draft(change, previous, updated.Status));
             Put(updated);
-            _history[citizen.Id.Value].Add(updated.Status);
+            _history[citizen.Id.Value].Add(StatusHistoryEntry.Of(change, updated.Status));
             return Task.FromResult<StatusChangeResult?>(new StatusChangeResult(updated, previous, entry));
         }
     }
 
-    public Task<IReadOnlyList<CitizenStatus>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StatusHistoryEntry>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
-        lock (_lock) return Task.FromResult<IReadOnlyList<CitizenStatus>>(_history.TryGetValue(id.Value, out var list) ? [.. list] : []);
+        lock (_lock) return Task.FromResult<IReadOnlyList<StatusHistoryEntry>>(_history.TryGetValue(id.Value, out var list) ? [.. list] : []);
     }
 
     public Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken)

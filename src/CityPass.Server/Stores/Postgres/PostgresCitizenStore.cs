@@ -197,7 +197,7 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         var next = previous.ChangeTo(change.Colour, change.Reason, PgValues.ToStored(change.At));
         await using (var write = new NpgsqlCommand("""
             WITH history AS (
-                INSERT INTO citizen_status_history (citizen_id, version, colour, reason, since) VALUES ($1, $3, $2, $4, $5)
+                INSERT INTO citizen_status_history (citizen_id, version, colour, reason, since, case_ref, changed_by_role) VALUES ($1, $3, $2, $4, $5, $6, $7)
             )
             UPDATE citizens SET status_colour = $2, status_version = $3, status_reason = $4, status_since = $5 WHERE id = $1
             """, connection, transaction))
@@ -207,6 +207,8 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
             write.Parameters.Add(new NpgsqlParameter<long> { TypedValue = next.Version });
             write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = next.Reason });
             write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = next.Since });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.CaseRef });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ActorRole });
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
         // Last, so the chain's lock is held only for the final two round trips of the transaction.
@@ -215,15 +217,17 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         return new StatusChangeResult(citizen with { Status = next }, previous, entry);
     }
 
-    public async Task<IReadOnlyList<CitizenStatus>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StatusHistoryEntry>> GetStatusHistoryAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT colour, version, reason, since FROM citizen_status_history WHERE citizen_id = $1 ORDER BY version");
+        await using var command = dataSource.CreateCommand(
+            "SELECT colour, version, reason, since, case_ref, changed_by_role FROM citizen_status_history WHERE citizen_id = $1 ORDER BY version");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(id.Value) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var history = new List<CitizenStatus>();
+        var history = new List<StatusHistoryEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            history.Add(new CitizenStatus((StatusColour)reader.GetInt16(0), checked((uint)reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            history.Add(new StatusHistoryEntry((StatusColour)reader.GetInt16(0), checked((uint)reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         return history;
     }

@@ -26,6 +26,16 @@
       codeSent: '验证码已发送，请查看短信。', badPhone: '请输入正确的手机号。', badCode: '验证码不正确或已过期。',
       tooMany: '尝试太频繁，请稍后再试。', failed: '出错了，请重试。', allow: '通过', deny: '未通过', entry: '进', exit: '出',
       switchTo: 'EN', switchLabel: 'Switch to English',
+      historyTitle: '状态记录', caseLabel: '案件', byLabel: '变更方', none: '—',
+      roles: { HealthAuthority: '卫生健康部门', CityAdmin: '城市管理员', ApprovedDraft: '卫生健康部门（双人审批）', system: '系统' },
+      appealTitle: '申诉', appealReason: '申诉理由', appealSubmit: '提交申诉', appealSent: '申诉已提交，请等待处理。',
+      appealGreen: '绿码无需申诉。', appealNeedReason: '请填写申诉理由（最多 500 字）。',
+      appealStates: { open: '处理中', upheld: '申诉成立', rejected: '申诉未获支持', superseded: '已失效' },
+      appealAbout: (colour, at) => `对${colour}的申诉 · ${at}`,
+      appealPending: '已提交，等待卫生健康部门处理。', appealStale: '状态已变更，此申诉将失效；如仍有异议，可对当前状态重新申诉。',
+      appealOutcome: (colour) => `状态已改为${colour}`, appealDecidedBy: (role, at) => `处理方：${role} · ${at}`,
+      appealDone: '此状态已申诉并处理完毕；状态变更后可再次申诉。',
+      codes: { appeal_status_green: '绿码无需申诉。', appeal_already_open: '您已有一项申诉正在处理。', appeal_status_already_appealed: '此状态已申诉过。' },
     },
     en: {
       signOut: 'Sign out', offline: 'You are offline: the code may have expired. It refreshes when you are back online.', signedOut: 'You were signed out. Please sign in again.',
@@ -40,9 +50,20 @@
       codeSent: 'Code sent: check your text messages.', badPhone: 'Enter a valid phone number.', badCode: 'The code is wrong or has expired.',
       tooMany: 'Too many attempts: try again in a minute.', failed: 'Something went wrong: try again.', allow: 'Allowed', deny: 'Refused', entry: 'in', exit: 'out',
       switchTo: '中文', switchLabel: '切换到中文',
+      historyTitle: 'Status history', caseLabel: 'Case', byLabel: 'Changed by', none: '—',
+      roles: { HealthAuthority: 'Health authority', CityAdmin: 'City administrator', ApprovedDraft: 'Health authority (two approvers)', system: 'System' },
+      appealTitle: 'Appeal', appealReason: 'Why is this status wrong?', appealSubmit: 'Send appeal', appealSent: 'Appeal sent: the health authority will decide it.',
+      appealGreen: 'Your code is green: nothing to appeal.', appealNeedReason: 'Give a reason (up to 500 characters).',
+      appealStates: { open: 'Pending', upheld: 'Upheld', rejected: 'Rejected', superseded: 'Superseded' },
+      appealAbout: (colour, at) => `Appeal against ${colour} · ${at}`,
+      appealPending: 'Sent; waiting for the health authority.', appealStale: 'Your status changed, so this appeal lapses; you may appeal the current status.',
+      appealOutcome: (colour) => `Status changed to ${colour}`, appealDecidedBy: (role, at) => `Decided by: ${role} · ${at}`,
+      appealDone: 'This status was appealed and decided; you may appeal again once it changes.',
+      codes: { appeal_status_green: 'Your code is green: nothing to appeal.', appeal_already_open: 'You have an appeal pending already.', appeal_status_already_appealed: 'This status was appealed already.' },
     },
   };
   const ICON = { green: '✓', yellow: '!', red: '✕' };
+  const APPEAL_POLL_EVERY = 5; // while an appeal is pending, its outcome is read every 5th poll (10 s)
 
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || 'zh').toLowerCase().startsWith('zh') ? 'zh' : 'en');
@@ -75,6 +96,8 @@
     $('lang-toggle').setAttribute('aria-label', t('switchLabel'));
     if (pass) renderPass(pass);
     renderScans(lastScans);
+    renderHistory(lastHistory);
+    renderAppeals(lastAppeals);
   }
 
   // ---- sign-in ----
@@ -82,6 +105,12 @@
     stopPolling();
     pass = null;
     shownText = null;
+    // Another citizen may sign in on this phone next: nothing of this one's stays on the page.
+    lastHistory = [];
+    lastAppeals = [];
+    renderHistory([]);
+    $('appeal-latest').hidden = true;
+    $('appeal-message').textContent = '';
     $('pass').hidden = true;
     $('sign-out').hidden = true;
     $('sign-in').hidden = false;
@@ -169,6 +198,9 @@
     if (next.text !== shownText) await loadQr(next.text);
     renderPass(next);
     if (statusChanged || !$('panel-scans').hidden) loadScans();
+    polls++;
+    if (statusChanged) loadHistoryAndAppeals();
+    else if (lastAppeals.some((a) => a.state === 'open') && polls % APPEAL_POLL_EVERY === 0) loadAppeals();
   }
 
   // The QR is the server's SVG of the same pass (the server reuses one pass until refreshAfter).
@@ -262,6 +294,115 @@
     $('scan-empty').hidden = items.length > 0;
   }
 
+  // ---- own status history: role of who changed it, never a name (the API has none to give) ----
+  let lastHistory = [];
+  let lastAppeals = [];
+  let polls = 0;
+
+  function loadHistoryAndAppeals() {
+    loadHistory();
+    loadAppeals();
+  }
+
+  async function loadHistory() {
+    const res = await call('/v1/me/status-history', { auth: true });
+    if (!res || !res.ok) return;
+    lastHistory = await res.json();
+    renderHistory(lastHistory);
+  }
+
+  const roleName = (role) => (role ? t('roles')[role] || role : t('none'));
+
+  function renderHistory(items) {
+    const list = $('history-list');
+    list.replaceChildren();
+    for (const h of items) {
+      const li = document.createElement('li');
+      li.dataset.colour = h.colour;
+      li.dataset.version = String(h.version);
+      const colour = document.createElement('span');
+      colour.className = 'history-colour';
+      colour.textContent = `${ICON[h.colour] || '?'} ${t(h.colour)}`;
+      const when = document.createElement('span');
+      when.className = 'history-time muted';
+      when.textContent = formatTime(h.since);
+      const reason = document.createElement('span');
+      reason.className = 'history-reason';
+      reason.textContent = h.reason;
+      const meta = document.createElement('span');
+      meta.className = 'history-meta';
+      const caseRef = document.createElement('span');
+      caseRef.className = 'history-case';
+      caseRef.textContent = `${t('caseLabel')} ${h.caseRef || t('none')}`;
+      const by = document.createElement('span');
+      by.className = 'history-role';
+      by.textContent = `${t('byLabel')} ${roleName(h.changedByRole)}`;
+      meta.append(caseRef, ' · ', by);
+      li.append(colour, when, reason, meta);
+      list.append(li);
+    }
+  }
+
+  // ---- appeal the current status; the newest appeal's state and outcome ----
+  async function loadAppeals() {
+    const res = await call('/v1/me/appeals', { auth: true });
+    if (!res || !res.ok) return;
+    lastAppeals = (await res.json()).items;
+    renderAppeals(lastAppeals);
+  }
+
+  function renderAppeals(items) {
+    if (!pass) return;
+    const status = pass.status;
+    const latest = items[0];
+    const onThisStatus = items.find((a) => a.statusVersion === status.version);
+    $('appeal-latest').hidden = !latest;
+    if (latest) {
+      const badge = $('appeal-state-badge');
+      badge.dataset.state = latest.state;
+      badge.textContent = t('appealStates')[latest.state] || latest.state;
+      $('appeal-state-words').textContent = t('appealAbout')(t(latest.colour), formatTime(latest.openedAt));
+      let detail;
+      if (latest.state === 'open') detail = latest.statusChangedSince ? t('appealStale') : t('appealPending');
+      else {
+        detail = t('appealDecidedBy')(roleName(latest.decidedByRole), formatTime(latest.decidedAt));
+        if (latest.outcomeColour) detail = `${t('appealOutcome')(t(latest.outcomeColour))} · ${detail}`;
+        if (latest.decisionReason) detail += ` · ${latest.decisionReason}`;
+      }
+      $('appeal-detail').textContent = detail;
+    }
+    // The form only when the server would take an appeal: yellow or red, nothing open, this status not appealed yet.
+    const canAppeal = status.colour !== 'green' && !onThisStatus && !items.some((a) => a.state === 'open' && !a.statusChangedSince);
+    $('appeal-form').hidden = !canAppeal;
+    const none = $('appeal-none');
+    none.textContent = status.colour === 'green' ? t('appealGreen') : onThisStatus && onThisStatus.state !== 'open' ? t('appealDone') : '';
+    none.hidden = none.textContent === '';
+  }
+
+  async function sendAppeal(event) {
+    event.preventDefault();
+    const reason = $('appeal-reason').value.trim();
+    const message = $('appeal-message');
+    if (!reason || reason.length > 500) {
+      message.textContent = t('appealNeedReason');
+      message.classList.add('error');
+      return;
+    }
+    const res = await call('/v1/me/appeals', { method: 'POST', auth: true, body: { reason } });
+    if (!res) return;
+    let text;
+    if (res.ok) {
+      $('appeal-reason').value = '';
+      text = t('appealSent');
+    } else {
+      const problem = await res.json().catch(() => ({}));
+      text = res.status === 429 ? t('tooMany') : (t('codes')[problem.code] || (res.status === 400 ? t('appealNeedReason') : t('failed')));
+    }
+    message.textContent = text;
+    message.classList.toggle('error', !res.ok);
+    await loadAppeals();
+  }
+
   // ---- tabs (arrow keys move between them, as the ARIA tabs pattern says) ----
   function selectTab(tab, focus) {
     document.querySelectorAll('[role="tab"]').forEach((b) => {
@@ -298,6 +439,7 @@
   $('code-form').addEventListener('submit', verifyCode);
   $('change-phone').addEventListener('click', () => showSignIn(false));
   $('sign-out').addEventListener('click', signOut);
+  $('appeal-form').addEventListener('submit', sendAppeal);
   $('lang-toggle').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     localStorage.setItem(LANG_KEY, lang);

@@ -20,7 +20,7 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
 
     public CitizenView? Citizen { get; private set; }
 
-    public IReadOnlyList<StatusView> History { get; private set; } = [];
+    public IReadOnlyList<StatusHistoryView> History { get; private set; } = [];
 
     public string? Colour { get; private set; }
 
@@ -60,6 +60,6 @@ public sealed class CitizensModel(ICitizenStore citizens, IGrainFactory grains, 
         // The lookups above only find the id; the state shown is the grain's, the one status changes go through.
         if (found is null || await CitizenView.FromGrainAsync(grains, found.Id) is not { } view) return;
         Citizen = view;
-        History = (await citizens.GetStatusHistoryAsync(found.Id, ct)).Select(StatusView.From).ToList();
+        History = (await citizens.GetStatusHistoryAsync(found.Id, ct)).Select(StatusHistoryView.From).ToList();
     }
 }

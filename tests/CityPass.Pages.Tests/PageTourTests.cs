@@ -32,7 +32,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff",
-                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals" })
+                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import" })
         {
             pages.Add((authority, path));
         }
@@ -199,6 +199,18 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await authority.GotoAsync("/admin/appeals");
         await Expect(authority.Locator("li.appeal")).Not.ToHaveCountAsync(0);
         await Shot(authority, "admin-appeals");
+        // Bulk import: the file streamed in, then the report with the rejected rows by line.
+        await authority.GotoAsync("/admin/import");
+        await authority.SetInputFilesAsync("#import-file", new FilePayload
+        {
+            Name = "citizens-2026-05.csv", MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes("externalId,phone,fullName,credentials\n" +
+                string.Concat(Enumerable.Range(0, 1200).Select(i => $"TOUR-{i},+86136{i:D8},Citizen {i},health_record;eid_verified\n")) +
+                "TOUR-X,call me,No Phone,\nTOUR-Y,+8613600000001,Same Phone,\n,+8613699999999,No Id,\n"),
+        });
+        await authority.ClickAsync("#import-submit");
+        await Expect(authority.Locator("#import-errors tbody tr")).ToHaveCountAsync(3);
+        await Shot(authority, "admin-import");
 
         // A city admin trusts another city: its pinned key first (pending), then its signed document by hand (fresh).
         var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));

@@ -168,6 +168,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["AppealsModel.OnPostDecideAsync"] = nameof(ConsoleAppealDecisionIsAudited),
         // The exposure list's bulk change: one citizen.status.change entry per citizen (and the page's trace, case.trace).
         ["ExposuresModel.OnPostChangeStatusesAsync"] = nameof(ContactTracingTests.TheConsoleTracesAndChangesTheSelectedCitizensStatuses),
+        // One citizen.import entry per import (its counts), whether the file came as the body (script) or multipart (none).
+        ["ImportModel.OnPostUploadAsync"] = nameof(ConsoleImportIsAudited),
         ["GatesModel.OnPostAddAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostIssueAsync"] = nameof(ConsoleGateChangesAreAudited),
         ["GatesModel.OnPostRevokeAsync"] = nameof(ConsoleGateChangesAreAudited),
@@ -329,6 +331,25 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(System.Net.HttpStatusCode.Redirect, (await console.PostFormAsync($"/admin/cases/{caseId}", "Close", ("reason", "No new cases in 14 days"))).StatusCode);
         var close = await SingleNewEntryAsync(head, "case.close");
         Assert.Equal((caseId, "No new cases in 14 days", "closed"), (close.CaseRef, close.Reason, close.After));
+    }
+
+    [Fact]
+    public async Task ConsoleImportIsAudited()
+    {
+        var console = await App.ConsoleAsync("authority");
+        var head = await App.AuditHeadAsync();
+        var streamed = await console.PostBodyAsync("/admin/import", "Upload",
+            new StringContent("externalId,phone,fullName,credentials\nAUD-C1,+8613711120001,Audit One,\nAUD-C2,bad,Audit Two,\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, streamed.StatusCode);
+        var entry = await SingleNewEntryAsync(head, CityPass.Server.Authority.CitizenImportService.AuditAction);
+        Assert.Equal(("authority", "import:csv", "rows=2 created=1 updated=0 unchanged=0 rejected=1"), (entry.Actor, entry.Subject, entry.After));
+
+        head = await App.AuditHeadAsync();
+        var posted = await console.PostFileAsync("/admin/import", "Upload", "file", "citizens.ndjson",
+            Encoding.UTF8.GetBytes("{\"externalId\":\"AUD-C3\",\"phone\":\"+8613711120003\",\"fullName\":\"Audit Three\"}\n"), "application/octet-stream");
+        Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+        entry = await SingleNewEntryAsync(head, CityPass.Server.Authority.CitizenImportService.AuditAction);
+        Assert.Equal(("authority", "import:ndjson", "rows=1 created=1 updated=0 unchanged=0 rejected=0"), (entry.Actor, entry.Subject, entry.After));
     }
 
     [Fact]

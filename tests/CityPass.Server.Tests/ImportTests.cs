@@ -158,6 +158,35 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task TheConsoleImportPageStreamsTheBodyIntoTheSameServiceAndOnlyItTakesALargeBody()
+    {
+        var console = await App.ConsoleAsync("authority");
+        // Some 100 KB: over the 64 KiB every other console page takes.
+        var csv = Rows(2000, start: 500_000) + "C-BAD,not a phone,Bad Phone,\n";
+        Assert.True(Encoding.UTF8.GetByteCount(csv) > 64 * 1024);
+
+        var response = await console.PostBodyAsync("/admin/import", "Upload", Csv(csv));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        Assert.Contains("data-count=\"rows\" data-value=\"2001\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-count=\"created\" data-value=\"2000\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-line=\"2002\"", html, StringComparison.Ordinal);
+        var found = await (await App.StaffAsync("authority")).GetFromJsonAsync<JsonElement>("/v1/citizens?externalId=EXT-501999");
+        Assert.Equal("Citizen 501999", found.GetProperty("fullName").GetString());
+
+        // The same size elsewhere in the console is refused before anything reads it.
+        var elsewhere = await console.PostFormAsync("/admin/cases", "Open", ("type", "confirmed_infection"), ("legalBasis", "x"), ("notes", new string('x', 100_000)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, elsewhere.StatusCode);
+
+        // A file of another type is refused in words, with the API's code.
+        var wrong = await console.PostBodyAsync("/admin/import", "Upload", new StringContent("hello", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrong.StatusCode);
+        Assert.Contains("data-code=\"unsupported_media_type\"", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var misnamed = await console.PostFileAsync("/admin/import", "Upload", "file", "citizens.xlsx", [1, 2, 3], "application/vnd.ms-excel");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, misnamed.StatusCode);
+    }
+
+    [Fact]
     public async Task ABulkChangeOfTheMostIdsAllowedIsReadAndAnsweredPerId()
     {
         // 10,000 ids are some 360 KB of JSON: over the default body limit, within the draft route's own.

@@ -71,14 +71,8 @@ public static class AuthorityEndpoints
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> ImportAsync(HttpRequest request, ClaimsPrincipal u, CitizenImportService import, CancellationToken ct)
     {
-        var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        var format = type switch
-        {
-            "text/csv" => "csv",
-            "application/x-ndjson" or "application/ndjson" or "application/jsonl" => "ndjson",
-            _ => null,
-        };
-        if (format is null) return Problem.Of(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "Send text/csv or application/x-ndjson.");
+        var format = ImportFormats.FromContentType(request.ContentType);
+        if (format is null) return Problem.Of(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, ImportFormats.Expected);
         return (await import.ImportAsync(u.Scope(), request.Body, format, ct)).ToOk();
     }
 }

@@ -11,7 +11,7 @@ namespace CityPass.Server.Tests;
 /// </summary>
 public sealed class GeneratedClientTests() : AppTest(StoreMode.Embedded)
 {
-    private static readonly string ProjectDir = Path.Combine(FindRepoRoot(), "tests", "CityPass.Server.Tests", "client");
+    private static readonly string ProjectDir = Path.Combine(RepoPaths.Root, "tests", "CityPass.Server.Tests", "client");
 
     [Fact]
     public async Task AClientGeneratedFromTheDocumentSignsInScansAndReadsProblemCodes()
@@ -46,14 +46,5 @@ public sealed class GeneratedClientTests() : AppTest(StoreMode.Embedded)
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"the generated client did not build:\n{await stdout}\n{await stderr}");
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CityPass.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("CityPass.sln not found above the test's directory.");
     }
 }

@@ -13,7 +13,7 @@ namespace CityPass.Server.Tests;
 /// </summary>
 public sealed class OpenApiContractTests() : AppTest(StoreMode.Embedded)
 {
-    private static readonly string LintDir = Path.Combine(FindRepoRoot(), "tests", "CityPass.Server.Tests", "openapi");
+    private static readonly string LintDir = Path.Combine(RepoPaths.Root, "tests", "CityPass.Server.Tests", "openapi");
     private static readonly Lazy<Task> NpmInstalled = new(() =>
         File.Exists(Path.Combine(LintDir, "node_modules", ".package-lock.json"))
             ? Task.CompletedTask
@@ -120,14 +120,5 @@ public sealed class OpenApiContractTests() : AppTest(StoreMode.Embedded)
         await process.WaitForExitAsync();
         if (check && process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
         return (process.ExitCode, await stdout);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CityPass.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("CityPass.sln not found above the test's directory.");
     }
 }

@@ -13,7 +13,6 @@ public static class OpenApiSetup
             o.AddDocumentTransformer<ContractDocumentTransformer>();
             o.AddOperationTransformer<OperationIdTransformer>();
             o.AddOperationTransformer<SecurityTransformer>();
-            // After security: the 401/403 it declares depend on whether the operation needs a credential.
             o.AddOperationTransformer<ProblemResponsesTransformer>();
         });
 }

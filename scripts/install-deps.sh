@@ -28,6 +28,21 @@ if ! command -v kubectl >/dev/null 2>&1; then
   echo "install-deps: kubectl (1.27 or later) is not on PATH; tests/CityPass.Deployment.Tests will fail without it" >&2
 fi
 
+# npm packages the tests run, pinned by their committed lock files (Node.js and npm are on the machine image):
+# the OpenAPI linters (Spectral, Redocly) of CityPass.Server.Tests' OpenApiContractTests.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_dirs=(tests/CityPass.Server.Tests/openapi)
+for d in "${npm_dirs[@]}"; do
+  if [[ ! -f "$root/$d/node_modules/.package-lock.json" ]]; then
+    if command -v npm >/dev/null 2>&1; then
+      echo "install-deps: npm ci in $d"
+      (cd "$root/$d" && npm ci --no-audit --no-fund --loglevel=error)
+    else
+      echo "install-deps: npm is not on PATH; $d's tests will fail without it" >&2
+    fi
+  fi
+done
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

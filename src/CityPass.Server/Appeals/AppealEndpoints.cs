@@ -16,7 +16,7 @@ public static class AppealEndpoints
         {
             var outcome = await s.OpenAsync(u.CitizenId(), r, ct);
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created("/v1/me/appeals", outcome.Value);
-        }).WithSummary("Appeal your current yellow or red status with a reason (1-500 characters). One open appeal at a time, one per status; green answers 422 appeal_status_green. Audited.");
+        }).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Appeal your current yellow or red status with a reason (1-500 characters). One open appeal at a time, one per status; green answers 422 appeal_status_green. Audited.");
         mine.MapGet("/", async (ClaimsPrincipal u, AppealService s, CancellationToken ct) => (await s.MineAsync(u.CitizenId(), ct)).ToOk())
             .WithSummary("Your appeals, newest first: state (open, upheld, rejected, superseded), the decision's reason and the role (not the name) of who decided.");
 
@@ -28,7 +28,7 @@ public static class AppealEndpoints
             .WithSummary("One appeal.");
         appeals.MapPost("/{id}/decision", async (string id, AppealDecisionRequest r, ClaimsPrincipal u, AppealService s, CancellationToken ct) =>
             (await s.DecideAsync(u.Scope(), id, r, ct)).ToOk())
-            .WithSummary("Decide an open appeal: uphold (the status changes to green, or to the milder colour given, through the usual status change) or reject, with a reason. "
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Decide an open appeal: uphold (the status changes to green, or to the milder colour given, through the usual status change) or reject, with a reason. "
                 + "Decided already: 409 appeal_already_decided; the status changed since: 409 appeal_superseded. Audited.");
     }
 }

@@ -37,7 +37,7 @@ public static class AuthorityEndpoints
                     ? TypedResults.Accepted($"/v1/status-drafts/{held.Id}", held)
                     : TypedResults.Ok(outcome.Value.Change!);
             })
-            .WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new. " +
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Change a citizen's status. A reason and a case reference are required; the change is audited with actor, time, old and new. " +
                          "202 with a draft when the anomaly guard holds it for a second approver (too many changes by this account in an hour, or outside the case's scope).");
         citizens.MapPost("/import", ImportAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))

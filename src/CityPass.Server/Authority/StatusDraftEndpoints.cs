@@ -20,7 +20,7 @@ public static class StatusDraftEndpoints
                 return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/status-drafts/{outcome.Value!.Id}", outcome.Value);
             })
             .WithMetadata(new RequestSizeLimitAttribute(MaxDraftBytes))
-            .WithSummary("Draft a bulk status change: one colour, reason and case for up to 10,000 citizens. Nothing changes until a second " +
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Draft a bulk status change: one colour, reason and case for up to 10,000 citizens. Nothing changes until a second " +
                          "health authority account approves it; it expires unapproved. Audited.");
         drafts.MapGet("/", async (string? state, DateTimeOffset? before, int? limit, ClaimsPrincipal u, StatusDraftService s, CancellationToken ct) =>
             (await s.ListAsync(u.Scope(), state, before, limit, ct)).ToOk())
@@ -35,9 +35,9 @@ public static class StatusDraftEndpoints
                 var outcome = await s.ApproveAsync(u.Scope(), id, ct);
                 return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Accepted($"/v1/status-drafts/{id}", outcome.Value!);
             })
-            .WithSummary("Approve a pending draft (a health authority account other than the drafter's): it runs in the background; follow its progress at the draft. Audited.");
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Approve a pending draft (a health authority account other than the drafter's): it runs in the background; follow its progress at the draft. Audited.");
         drafts.MapPost("/{id:guid}/reject", async (Guid id, StatusDraftRejection r, ClaimsPrincipal u, StatusDraftService s, CancellationToken ct) =>
             (await s.RejectAsync(u.Scope(), id, r, ct)).ToOk())
-            .WithSummary("Reject a pending draft with a reason (its drafter may, to withdraw it); nothing of it runs. Audited.");
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Reject a pending draft with a reason (its drafter may, to withdraw it); nothing of it runs. Audited.");
     }
 }

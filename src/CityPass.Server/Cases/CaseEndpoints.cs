@@ -22,10 +22,10 @@ public static class CaseEndpoints
             .WithSummary("One case.");
         cases.MapPatch("/{id}", async (string id, UpdateCaseRequest r, ClaimsPrincipal u, CaseService s, CancellationToken ct) =>
             (await s.UpdateAsync(u.Scope(), id, r, ct)).ToOk())
-            .WithSummary("Change an open case's legal basis, owner or notes (fields left out stay); a closed case answers 409 case_closed. Audited.");
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Change an open case's legal basis, owner or notes (fields left out stay); a closed case answers 409 case_closed. Audited.");
         cases.MapPost("/{id}/close", async (string id, CloseCaseRequest r, ClaimsPrincipal u, CaseService s, CancellationToken ct) =>
             (await s.CloseAsync(u.Scope(), id, r, ct)).ToOk())
-            .WithSummary("Close a case with a reason. From then on it cannot stand behind a yellow or red status, and it is never reopened. Audited.");
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Close a case with a reason. From then on it cannot stand behind a yellow or red status, and it is never reopened. Audited.");
         cases.MapGet("/{id}/changes", async (string id, long? before, int? limit, ClaimsPrincipal u, CaseService s, CancellationToken ct) =>
             (await s.ChangesAsync(u.Scope(), id, before, limit, ct)).ToOk())
             .WithSummary("Every status change made under the case, newest first: citizen, masked name, from and to, reason, by whom, when (from the audit log).");

@@ -22,12 +22,13 @@ public static class CitizenEndpoints
     {
         var signIn = app.MapGroup("/v1/citizens").WithTags("Citizen sign-in").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
         signIn.MapPost("/otp", RequestCodeAsync).WithSummary("Send a one-time sign-in code to a citizen's phone (answers 202 whether or not the phone is known).");
-        signIn.MapPost("/session", OpenSessionAsync).WithSummary("Exchange phone + one-time code for a citizen bearer token.");
+        signIn.MapPost("/session", OpenSessionAsync).ProducesProblem(StatusCodes.Status401Unauthorized).WithSummary("Exchange phone + one-time code for a citizen bearer token.");
 
         var me = app.MapGroup("/v1/me").WithTags("Citizen").RequireAuthorization(Policies.Citizen).RequireRateLimiting(RateLimits.PerCitizen);
         me.MapGet("/pass", GetPassAsync).WithSummary("The citizen's live pass: text for the QR, validity, status and masked name.");
-        me.MapGet("/pass.svg", GetPassSvgAsync).WithSummary("The live pass as an SVG QR code (the same text as /v1/me/pass until it refreshes).");
-        me.MapGet("/pass.png", GetPassPngAsync).WithSummary("The live pass as a PNG QR code.");
+        me.MapGet("/pass.svg", GetPassSvgAsync).WithSummary("The live pass as an SVG QR code (the same text as /v1/me/pass until it refreshes).")
+            .Produces<string>(StatusCodes.Status200OK, "image/svg+xml");
+        me.MapGet("/pass.png", GetPassPngAsync).WithSummary("The live pass as a PNG QR code.").Produces<Stream>(StatusCodes.Status200OK, "image/png");
         me.MapGet("/scans", GetScansAsync).WithSummary("The citizen's own scan history, newest first.");
         me.MapGet("/status-history", GetStatusHistoryAsync)
             .WithSummary("The citizen's own status history, newest first: colour, when, the reason, the case and the role (never the name) of who changed it.");

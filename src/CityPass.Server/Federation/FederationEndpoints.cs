@@ -31,14 +31,14 @@ public static class FederationEndpoints
             http.Response.Headers.CacheControl = "public, max-age=300";
             return TypedResults.Text(document.Text, JoseJson, Encoding.UTF8);
         }).WithTags("Public").AllowAnonymous().Produces<string>(StatusCodes.Status200OK, JoseJson)
-            .WithSummary("This city's key set signed with its federation key (flattened JWS), for the cities that trust it.");
+            .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("This city's key set signed with its federation key (flattened JWS), for the cities that trust it.");
         app.MapGet(KeyPath, Results<Ok<FederationKeyView>, ProblemHttpResult> (KeySetPublisher publisher, KeyMaterial keys) =>
             publisher.FederationKey is { } key
                 ? TypedResults.Ok(new FederationKeyView(keys.IssuerKeys.Issuer.ToString(), key.Key.Suite.ToWireName(),
                     Convert.ToBase64String(key.PublicKey.ExportSubjectPublicKeyInfo()), key.Fingerprint, DocumentPath))
                 : NotPublished())
             .WithTags("Public").AllowAnonymous()
-            .WithSummary("This city's federation public key and its fingerprint, for another city's admin to pin.");
+            .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("This city's federation public key and its fingerprint, for another city's admin to pin.");
 
         var cities = app.MapGroup("/v1/federation/cities").WithTags("Federation").RequireAuthorization(Policies.CityAdmin);
         cities.MapGet("/", async (TrustedCityService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)))
@@ -49,7 +49,7 @@ public static class FederationEndpoints
         {
             var outcome = await s.AddAsync(u.Scope(), d, ct);
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/federation/cities/{outcome.Value!.Issuer}", outcome.Value);
-        }).WithSummary("Trust a city: its issuer code, its pinned federation public key, and its document URL (fetched at once) or none (upload it). Audited.");
+        }).ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Trust a city: its issuer code, its pinned federation public key, and its document URL (fetched at once) or none (upload it). Audited.");
         cities.MapPut("/{issuer}", async (string issuer, TrustedCityDraft d, ClaimsPrincipal u, TrustedCityService s, CancellationToken ct) =>
             (await s.UpdateAsync(u.Scope(), issuer, d, ct)).ToOk())
             .WithSummary("Change a trusted city's name, key or URL. A changed key drops the document held until one verifies under it. Audited.");
@@ -61,7 +61,7 @@ public static class FederationEndpoints
             .WithSummary("Fetch the city's document now: accepted (newer), unchanged, or refused with a code (the document held is kept).");
         cities.MapPut("/{issuer}/document", UploadAsync)
             .Accepts<string>(JoseJson, "application/json")
-            .WithSummary("Upload the city's signed document by hand; 422 with a code if it does not verify, is expired or is not newer.");
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Upload the city's signed document by hand; 422 with a code if it does not verify, is expired or is not newer.");
     }
 
     private static async Task<Results<Ok<DocumentCheck>, ProblemHttpResult>> UploadAsync(string issuer, HttpRequest request, ClaimsPrincipal u, TrustedCityService s, CancellationToken ct)

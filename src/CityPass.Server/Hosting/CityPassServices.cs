@@ -8,6 +8,7 @@ using CityPass.Server.Federation;
 using CityPass.Server.Gates;
 using CityPass.Server.Health;
 using CityPass.Server.Keys;
+using CityPass.Server.OpenApi;
 using CityPass.Server.Operators;
 using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
@@ -76,7 +77,7 @@ public static class CityPassServices
         services.AddCityPassHealth();
         services.AddCityPassProblems();
         services.AddCityPassTelemetry(configuration);
-        services.AddOpenApi();
+        services.AddCityPassOpenApi();
         return services;
     }
 

@@ -27,10 +27,12 @@ public static class PublicEndpoints
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
             return TypedResults.Text(keys.IssuerKeys.PublicKeys.ToJson(), "application/json");
-        }).WithTags("Public").AllowAnonymous().WithSummary("This city's public key set, for offline gates and other cities.");
+        }).WithTags("Public").AllowAnonymous().WithSummary("This city's public key set, for offline gates and other cities.")
+            .Produces<object>(StatusCodes.Status200OK, "application/json");
 
         app.MapGet("/v1/ping", () => TypedResults.Text("pong")).WithTags("Public").AllowAnonymous()
-            .WithSummary("Does nothing: the load tests' baseline for this server's HTTP ceiling.");
+            .WithSummary("Does nothing: the load tests' baseline for this server's HTTP ceiling.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
 
         // Only the development sender has an outbox, and it is only registered in the embedded default and
         // Development: anywhere else this route would hand any citizen's code to anyone.

@@ -11,7 +11,7 @@ public static class ScanEndpoints
     {
         var g = app.MapGroup("/v1/scans").WithTags("Gates").RequireAuthorization(Policies.Gate).RequireRateLimiting(RateLimits.PerGate);
         g.MapPost("/", ScanAsync)
-            .WithSummary("Verify a scanned pass and decide: ALLOW or DENY with a stable reason code. Idempotent on scanId, per gate.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Verify a scanned pass and decide: ALLOW or DENY with a stable reason code. Idempotent on scanId, per gate.")
             .WithDescription("A text that is not a valid pass answers 422 with the token failure code (expired, signature_invalid, malformed, ...): treat it as DENY.");
     }
 

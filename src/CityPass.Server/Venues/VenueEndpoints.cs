@@ -21,16 +21,20 @@ public static class VenueEndpoints
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/venues/{outcome.Value!.Id}", outcome.Value);
         })
             .WithSummary("Create a venue (city admins).");
-        venues.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("One venue.");
         venues.MapPut("/{id:guid}", async (Guid id, VenueDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateAsync(u.Scope(), id, d, ct)).ToOk())
             .WithSummary("Rename or re-describe a venue.");
         venues.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteAsync(u.Scope(), id, ct)).ToNoContent())
             .WithSummary("Delete a venue with its gates (city admins). Scan records stay.");
-        venues.MapGet("/{id:guid}/policy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetPolicyAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapGet("/{id:guid}/policy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetPolicyAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("The venue's entry policy.");
         venues.MapPut("/{id:guid}/policy", async (Guid id, VenuePolicyDocument p, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.SetPolicyAsync(u.Scope(), id, p, ct)).ToOk())
             .WithSummary("Set the entry policy: allowed colours, required credentials, capacity, opening hours, anti-passback, booking.");
-        venues.MapGet("/{id:guid}/occupancy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetOccupancyAsync(u.Scope(), id, ct)).ToOk());
-        venues.MapGet("/{id:guid}/gates", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListGatesAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapGet("/{id:guid}/occupancy", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetOccupancyAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("How many people are inside the venue now, and its capacity.");
+        venues.MapGet("/{id:guid}/gates", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListGatesAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("The venue's gates, with each gate's clock drift and last late upload.");
         venues.MapPost("/{id:guid}/gates", async Task<Results<Created<GateView>, ProblemHttpResult>> (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
         {
             var outcome = await s.CreateGateAsync(u.Scope(), id, d, ct);
@@ -42,17 +46,23 @@ public static class VenueEndpoints
             .WithSummary("The venue's scan log, newest first; page with 'before' = the previous page's 'next'.")
             .WithDescription("Scans from a gate's offline journal carry the gate's own decision ('offline') and whether the server, deciding after the fact, " +
                              "disagrees with it ('disagrees'); 'disagreements=true' lists only those.");
-        venues.MapGet("/{id:guid}/scans.csv", ExportCsvAsync).WithSummary("The venue's scan log in the time range as CSV (streamed).");
-        venues.MapGet("/{id:guid}/bookings", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListBookingsAsync(u.Scope(), id, ct)).ToOk());
+        venues.MapGet("/{id:guid}/scans.csv", ExportCsvAsync).WithSummary("The venue's scan log in the time range as CSV (streamed).")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv");
+        venues.MapGet("/{id:guid}/bookings", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListBookingsAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("The citizens with a ticket or booking for the venue.");
         venues.MapPut("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
             (await s.SetBookingAsync(u.Scope(), id, citizenId, booked: true, ct)).ToNoContent()).WithSummary("Record a citizen's ticket or booking for the venue.");
         venues.MapDelete("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
-            (await s.SetBookingAsync(u.Scope(), id, citizenId, booked: false, ct)).ToNoContent());
+            (await s.SetBookingAsync(u.Scope(), id, citizenId, booked: false, ct)).ToNoContent())
+            .WithSummary("Remove a citizen's ticket or booking for the venue.");
 
         var gates = app.MapGroup("/v1/gates").WithTags("Venues").RequireAuthorization(Policies.Staff);
-        gates.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetGateAsync(u.Scope(), id, ct)).ToOk());
-        gates.MapPut("/{id:guid}", async (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateGateAsync(u.Scope(), id, d, ct)).ToOk());
-        gates.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteGateAsync(u.Scope(), id, ct)).ToNoContent());
+        gates.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.GetGateAsync(u.Scope(), id, ct)).ToOk())
+            .WithSummary("One gate, with its clock drift and last late upload.");
+        gates.MapPut("/{id:guid}", async (Guid id, GateDraft d, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.UpdateGateAsync(u.Scope(), id, d, ct)).ToOk())
+            .WithSummary("Rename a gate.");
+        gates.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.DeleteGateAsync(u.Scope(), id, ct)).ToNoContent())
+            .WithSummary("Delete a gate; its credential goes with it.");
         gates.MapPost("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, KeySetPublisher federation, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = "no-store";
@@ -61,7 +71,7 @@ public static class VenueEndpoints
         }).WithSummary("Provision the gate's device credential. The secret is in this answer only; it is stored hashed. Replaces any earlier credential.")
             .WithDescription("enrolmentLink holds the credential, this server's origin and the city's federation key fingerprint: a gate running the SDK enrols from it (citypass-gate enrol).");
         gates.MapDelete("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.RevokeCredentialAsync(u.Scope(), id, ct)).ToOk())
-            .WithSummary("Revoke the gate's credential: it stops working at once.");
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Revoke the gate's credential: it stops working at once.");
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportCsvAsync(Guid id, ClaimsPrincipal u, ScanLogService log, HttpContext http,

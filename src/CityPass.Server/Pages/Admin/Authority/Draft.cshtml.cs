@@ -21,8 +21,11 @@ public sealed class DraftModel(StatusDraftService drafts) : ConsolePageModel
 
     public string? Notice { get; private set; }
 
+    /// <summary>The signed-in account drafted this one: it may withdraw it, not approve it.</summary>
+    public bool IsDrafter => string.Equals(User.Identity?.Name, Draft.DraftedBy, StringComparison.Ordinal);
+
     /// <summary>The signed-in account may approve: the health authority, and not the drafter (the service decides; this only hides the button).</summary>
-    public bool MayApprove => User.IsInRole(Roles.HealthAuthority) && !string.Equals(User.Identity?.Name, Draft.DraftedBy, StringComparison.Ordinal);
+    public bool MayApprove => User.IsInRole(Roles.HealthAuthority) && !IsDrafter;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -7,7 +7,7 @@ namespace CityPass.Core.Keys;
 /// Everything the issuing city holds: its signing keys and its secrets, each with an id and a
 /// validity window so keys can rotate. Only the city's own servers ever load this.
 /// </summary>
-public sealed class IssuerKeySet
+public sealed class IssuerKeySet : IIssuerKeySource
 {
     private readonly FrozenDictionary<ushort, SigningKeyEntry> _signingById;
     private readonly FrozenDictionary<byte, IssuerSecret> _secretsById;
@@ -25,6 +25,8 @@ public sealed class IssuerKeySet
     }
 
     public IssuerId Issuer { get; }
+
+    IssuerKeySet IIssuerKeySource.Current => this;
 
     public IReadOnlyList<SigningKeyEntry> SigningKeys { get; }
 

@@ -19,11 +19,11 @@ public sealed class PassIssuerOptions
 /// <summary>Issues passes: (citizen state, the city's key set, clock) -> token text.</summary>
 public sealed class PassIssuer
 {
-    private readonly IssuerKeySet _keys;
+    private readonly IIssuerKeySource _keys;
     private readonly TimeProvider _clock;
     private readonly ushort _lifetimeSeconds;
 
-    public PassIssuer(IssuerKeySet keys, TimeProvider clock, PassIssuerOptions? options = null)
+    public PassIssuer(IIssuerKeySource keys, TimeProvider clock, PassIssuerOptions? options = null)
     {
         options ??= new PassIssuerOptions();
         options.Validate();
@@ -37,12 +37,13 @@ public sealed class PassIssuer
     /// <summary>Issue with a given token id and time: for test vectors, which must be reproducible.</summary>
     internal IssuedPass Issue(CitizenPassState citizen, TokenId tokenId, DateTimeOffset now)
     {
-        var signing = _keys.ActiveSigningKey(now) ?? throw new InvalidOperationException($"Issuer {_keys.Issuer} has no signing key active at {now:O}.");
-        var secret = _keys.ActiveSecret(now) ?? throw new InvalidOperationException($"Issuer {_keys.Issuer} has no secret active at {now:O}.");
+        var keys = _keys.Current;
+        var signing = keys.ActiveSigningKey(now) ?? throw new InvalidOperationException($"Issuer {keys.Issuer} has no signing key active at {now:O}.");
+        var secret = keys.ActiveSecret(now) ?? throw new InvalidOperationException($"Issuer {keys.Issuer} has no secret active at {now:O}.");
         var issuedAt = checked((uint)now.ToUnixTimeSeconds());
         var fields = new PassFields(
             signing.Key.Suite,
-            _keys.Issuer,
+            keys.Issuer,
             signing.Id,
             secret.Id,
             issuedAt,

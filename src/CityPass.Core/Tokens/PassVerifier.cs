@@ -32,13 +32,13 @@ public sealed class PassVerifierOptions
 public sealed class PassVerifier
 {
     private readonly ITrustSource _trust;
-    private readonly IssuerKeySet? _own;
+    private readonly IIssuerKeySource? _own;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _skew;
     private readonly uint _maxLifetimeSeconds;
 
     /// <param name="trust">Read at each verification, so a refreshed set of other cities' keys counts at once.</param>
-    public PassVerifier(ITrustSource trust, TimeProvider clock, PassVerifierOptions? options = null, IssuerKeySet? ownKeys = null)
+    public PassVerifier(ITrustSource trust, TimeProvider clock, PassVerifierOptions? options = null, IIssuerKeySource? ownKeys = null)
     {
         options ??= new PassVerifierOptions();
         options.Validate();
@@ -55,8 +55,8 @@ public sealed class PassVerifier
         Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
         var failure = DecodeFields(text, buffer, out var fields);
         if (failure != TokenFailure.None) return PassVerification.Fail(failure);
-        return _own is not null && fields.Issuer == _own.Issuer
-            ? CheckMac(buffer, fields, _own)
+        return _own?.Current is { } own && fields.Issuer == own.Issuer
+            ? CheckMac(buffer, fields, own)
             : CheckSignature(buffer, fields);
     }
 
@@ -70,8 +70,8 @@ public sealed class PassVerifier
         Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
         var failure = DecodeFields(text, buffer, out var fields);
         if (failure != TokenFailure.None) return PassVerification.Fail(failure);
-        return _own is not null && fields.Issuer == _own.Issuer
-            ? CheckMac(buffer, fields, _own, at)
+        return _own?.Current is { } own && fields.Issuer == own.Issuer
+            ? CheckMac(buffer, fields, own, at)
             : CheckSignature(buffer, fields, at);
     }
 
@@ -100,8 +100,8 @@ public sealed class PassVerifier
         Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
         var failure = DecodeFields(text, buffer, out var fields);
         if (failure != TokenFailure.None) return PassVerification.Fail(failure);
-        return _own is not null && fields.Issuer == _own.Issuer
-            ? CheckMac(buffer, fields, _own)
+        return _own?.Current is { } own && fields.Issuer == own.Issuer
+            ? CheckMac(buffer, fields, own)
             : PassVerification.Fail(TokenFailure.UnknownIssuer);
     }
 
@@ -124,7 +124,7 @@ public sealed class PassVerifier
     // validAt: the moment the pass's validity window is judged at; null for now (the live path reads the clock only then).
     private PassVerification CheckSignature(ReadOnlySpan<byte> buffer, in PassFields fields, DateTimeOffset? validAt = null)
     {
-        var keySet = _trust.Current.Find(fields.Issuer) ?? (fields.Issuer == _own?.Issuer ? _own.PublicKeys : null);
+        var keySet = _trust.Current.Find(fields.Issuer) ?? (_own?.Current is { } own && fields.Issuer == own.Issuer ? own.PublicKeys : null);
         if (keySet is null) return PassVerification.Fail(TokenFailure.UnknownIssuer);
         var entry = keySet.Find(fields.KeyId);
         if (entry is null) return PassVerification.Fail(TokenFailure.UnknownKey);

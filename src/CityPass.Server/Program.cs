@@ -59,6 +59,7 @@ app.MapAppealEndpoints();
 app.MapTracingEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();
+app.MapKeyEndpoints();
 app.MapGateBundleEndpoints();
 app.MapGateJournalEndpoints();
 app.MapRazorPages();

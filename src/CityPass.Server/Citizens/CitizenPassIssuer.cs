@@ -1,5 +1,5 @@
 using CityPass.Core.Tokens;
-using CityPass.Server.Keys;
+using CityPass.Core.Keys;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Citizens;
@@ -18,11 +18,11 @@ public sealed record CitizenPass([property: Id(0)] IssuedPass Pass, [property: I
 /// format). A pass is shown until three quarters of its life has passed, so the page has a quarter of
 /// it to fetch the next one while the old one still scans.
 /// </summary>
-public sealed class CitizenPassIssuer(KeyMaterial keys, TimeProvider clock, IOptions<PassOptions> options)
+public sealed class CitizenPassIssuer(IIssuerKeySource keys, TimeProvider clock, IOptions<PassOptions> options)
 {
-    private readonly PassIssuer _issuer = new(keys.IssuerKeys, clock, new PassIssuerOptions { Lifetime = TimeSpan.FromSeconds(options.Value.LifetimeSeconds) });
+    private readonly PassIssuer _issuer = new(keys, clock, new PassIssuerOptions { Lifetime = TimeSpan.FromSeconds(options.Value.LifetimeSeconds) });
 
-    public IssuerId Issuer => keys.IssuerKeys.Issuer;
+    public IssuerId Issuer => keys.Current.Issuer;
 
     public CitizenPass Issue(Citizen citizen)
     {

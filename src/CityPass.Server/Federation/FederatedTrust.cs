@@ -10,18 +10,30 @@ namespace CityPass.Server.Federation;
 public sealed record TrustedCityState(TrustedCity City, TrustState State, DateTimeOffset? TrustedUntil);
 
 /// <summary>
-/// The trust the pass verifier reads: this city's own keys and the key sets pinned in configuration
-/// (Keys:TrustedKeySetFiles), plus the last good signed document of every trusted city, each trusted until its
-/// expiry plus the grace period. <see cref="ReloadAsync"/> builds a new store from the trusted-city store and swaps it
-/// in; a verification in flight keeps the one it read.
+/// The trust the pass verifier reads: this city's own keys (the set in use now) and the key sets pinned in
+/// configuration (Keys:TrustedKeySetFiles), plus the last good signed document of every trusted city, each trusted
+/// until its expiry plus the grace period. <see cref="ReloadAsync"/> reads the trusted-city store; a change of this
+/// city's own keys is picked up at the next read. A new store is swapped in; a verification in flight keeps the one it read.
 /// </summary>
-public sealed class FederatedTrust(KeyMaterial keys, ITrustedCityStore store, IOptions<FederationOptions> options, TimeProvider clock, ILogger<FederatedTrust> logger)
+public sealed class FederatedTrust(KeyMaterial keys, IIssuerKeySource own, ITrustedCityStore store, IOptions<FederationOptions> options, TimeProvider clock, ILogger<FederatedTrust> logger)
     : ITrustSource
 {
-    private volatile TrustStore _current = keys.Trust;
+    private volatile Built _built = new(Build(keys.PinnedKeySets, own.Current.PublicKeys), own.Current.PublicKeys, keys.PinnedKeySets);
     private volatile IReadOnlyList<(TrustedCity City, DateTimeOffset? TrustedUntil)> _cities = [];
 
-    public TrustStore Current => _current;
+    public TrustStore Current
+    {
+        get
+        {
+            var built = _built;
+            var ownKeys = own.Current.PublicKeys;
+            if (ReferenceEquals(built.Own, ownKeys)) return built.Store;
+            // This city's keys changed: the same other cities with the new own set. Two readers racing build equal stores.
+            var rebuilt = new Built(Build(built.Others, ownKeys), ownKeys, built.Others);
+            _built = rebuilt;
+            return rebuilt.Store;
+        }
+    }
 
     /// <summary>The trusted cities as of the last reload, each in its state now (states age with the clock: see <see cref="StateOf"/>).</summary>
     public IReadOnlyList<TrustedCityState> Cities
@@ -49,9 +61,16 @@ public sealed class FederatedTrust(KeyMaterial keys, ITrustedCityStore store, IO
         }
         // A signed document replaces a key set of the same issuer pinned in configuration (the way off those files).
         var issuers = signed.Select(k => k.Issuer).ToHashSet();
-        _current = new TrustStore(keys.Trust.KeySets.Where(k => !issuers.Contains(k.Issuer) || k.Issuer == keys.IssuerKeys.Issuer).Concat(signed.Where(k => k.Issuer != keys.IssuerKeys.Issuer)));
+        var others = keys.PinnedKeySets.Where(k => !issuers.Contains(k.Issuer)).Concat(signed.Where(k => k.Issuer != keys.Issuer)).ToList();
+        var ownKeys = own.Current.PublicKeys;
+        _built = new Built(Build(others, ownKeys), ownKeys, others);
         _cities = held;
     }
+
+    private static TrustStore Build(IEnumerable<PublicKeySet> others, PublicKeySet ownKeys) => new(others.Append(ownKeys));
+
+    /// <summary>A trust store with what it was built from: this city's public keys, and every other city's.</summary>
+    private sealed record Built(TrustStore Store, PublicKeySet Own, IReadOnlyList<PublicKeySet> Others);
 
     /// <summary>What a city's document and last refresh say at <paramref name="now"/>.</summary>
     public TrustState StateOf(TrustedCity city, DateTimeOffset now) => city.DocumentExpiresAt switch

@@ -34,7 +34,7 @@ public static class FederationEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("This city's key set signed with its federation key (flattened JWS), for the cities that trust it.");
         app.MapGet(KeyPath, Results<Ok<FederationKeyView>, ProblemHttpResult> (KeySetPublisher publisher, KeyMaterial keys) =>
             publisher.FederationKey is { } key
-                ? TypedResults.Ok(new FederationKeyView(keys.IssuerKeys.Issuer.ToString(), key.Key.Suite.ToWireName(),
+                ? TypedResults.Ok(new FederationKeyView(keys.Issuer.ToString(), key.Key.Suite.ToWireName(),
                     Convert.ToBase64String(key.PublicKey.ExportSubjectPublicKeyInfo()), key.Fingerprint, DocumentPath))
                 : NotPublished())
             .WithTags("Public").AllowAnonymous()

@@ -191,7 +191,7 @@ public sealed class TrustedCityService(
         fingerprint = "";
         var errors = new Dictionary<string, string[]>();
         if (issuer?.Trim() is not { Length: 6 } code || !IssuerId.TryParse(code, out var id)) errors["issuer"] = ["The issuer is the city's six-digit division code."];
-        else if (id == keys.IssuerKeys.Issuer) errors["issuer"] = ["This is this city's own issuer code."];
+        else if (id == keys.Issuer) errors["issuer"] = ["This is this city's own issuer code."];
         if (string.IsNullOrWhiteSpace(draft.Name) || draft.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
         if (!SignatureSuiteExtensions.TryParseWireName(draft.FederationSuite ?? "ES256", out _)) errors["federationSuite"] = ["The suite is ES256 or SM2-SM3."];
         else try

@@ -21,7 +21,7 @@ public sealed class GateBundleService(FederatedTrust trust, KeySetPublisher publ
         }
         // Whole seconds, as the key-set documents: the JSON carries what the gate compares.
         var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
-        var bundle = new GateBundle(keys.IssuerKeys.Issuer, gate.Gate.Id, gate.Venue.Id, now, options.Value.BundleMaxAge,
+        var bundle = new GateBundle(keys.Issuer, gate.Gate.Id, gate.Venue.Id, now, options.Value.BundleMaxAge,
             [.. trust.Current.KeySets.OrderBy(k => k.Issuer.Code)], gate.Venue.Policy);
         return GateBundle.Sign(bundle, key.Key);
     }

@@ -1,3 +1,4 @@
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Server.Appeals;
 using CityPass.Server.Auth;
@@ -40,14 +41,15 @@ public static class CityPassServices
         services.AddSingleton<KeyMaterial>();
         services.AddSingleton(sp =>
         {
-            var keys = sp.GetRequiredService<KeyMaterial>();
             var passes = sp.GetRequiredService<IOptions<PassOptions>>().Value;
-            // Other cities' keys as the federation refreshes them; this city's own passes are checked by MAC.
+            // Other cities' keys as the federation refreshes them; this city's own passes are checked by MAC, with the
+            // key set in use now (staff may change it at run time).
             return new PassVerifier(sp.GetRequiredService<FederatedTrust>(), sp.GetRequiredService<TimeProvider>(),
-                new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, keys.IssuerKeys);
+                new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, sp.GetRequiredService<IIssuerKeySource>());
         });
 
         services.AddRecordStores(configuration);
+        services.AddCityPassKeys();
         services.AddHotState(configuration);
         services.AddCityPassFederation();
         services.AddValidatedOptions<GateBundleOptions>(configuration.GetSection("Gates"), o => o.Validate());

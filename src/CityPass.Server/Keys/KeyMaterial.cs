@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 namespace CityPass.Server.Keys;
 
 /// <summary>
-/// The city's key material, loaded once at start-up: its issuer key set (signing keys + secrets),
-/// the trust store (its own public keys and other cities'), and the symmetric keys derived from the
-/// server secret. A missing or bad key fails the boot, not the first scan.
+/// The city's key material as configuration supplies it, loaded once at start-up: its issuer key set (signing keys +
+/// secrets) as configured, the key sets of other cities pinned in configuration, and the symmetric keys derived from
+/// the server secret. A missing or bad key fails the boot, not the first scan. The issuer key set in use is
+/// <see cref="IssuerKeyRing.Current"/>: the configured set seeds it, staff change it at run time.
 /// </summary>
 public sealed class KeyMaterial
 {
@@ -21,29 +22,40 @@ public sealed class KeyMaterial
         }
         var root = environment.ContentRootPath;
 
-        IssuerKeys = LoadIssuerKeys(o, issuer, suite, Path.Combine(root, o.KeyFile), clock, logger);
-        if (IssuerKeys.Issuer != issuer)
+        Issuer = issuer;
+        Suite = suite;
+        KeyFile = string.IsNullOrWhiteSpace(o.KeySetJson) ? Path.Combine(root, o.KeyFile) : null;
+        ConfiguredIssuerKeys = LoadIssuerKeys(o, issuer, suite, Path.Combine(root, o.KeyFile), clock, logger);
+        if (ConfiguredIssuerKeys.Issuer != issuer)
         {
-            throw new InvalidOperationException($"The key set is for issuer {IssuerKeys.Issuer} but Keys:IssuerCode is {issuer}.");
+            throw new InvalidOperationException($"The key set is for issuer {ConfiguredIssuerKeys.Issuer} but Keys:IssuerCode is {issuer}.");
         }
-        if (IssuerKeys.ActiveSigningKey(clock.GetUtcNow()) is null || IssuerKeys.ActiveSecret(clock.GetUtcNow()) is null)
-        {
-            throw new InvalidOperationException($"The key set of issuer {issuer} has no active signing key or secret: passes could not be issued.");
-        }
-        var foreign = o.TrustedKeySetFiles.Select(f => PublicKeySet.FromJson(File.ReadAllText(Path.Combine(root, f)))).ToList();
-        Trust = new TrustStore(foreign.Where(k => k.Issuer != issuer).Append(IssuerKeys.PublicKeys));
+        PinnedKeySets = o.TrustedKeySetFiles.Select(f => PublicKeySet.FromJson(File.ReadAllText(Path.Combine(root, f)))).Where(k => k.Issuer != issuer).ToList();
         var secret = LoadServerSecret(o, Path.Combine(root, o.ServerSecretFile), logger);
         JwtKey = DeriveKey(secret, JwtPurpose);
         OtpKey = DeriveKey(secret, OtpPurpose);
+        KeySetSealKey = DeriveKey(secret, KeySetSealPurpose);
         CryptographicOperations.ZeroMemory(secret);
-        var others = foreign.Count(k => k.Issuer != issuer);
         var suiteName = suite.ToWireName();
-        logger.LogInformation("Issuer {Issuer} keys loaded ({Suite}); trusting {Count} other cities", issuer, suiteName, others);
+        logger.LogInformation("Issuer {Issuer} keys loaded ({Suite}); trusting {Count} other cities by configuration", issuer, suiteName, PinnedKeySets.Count);
     }
 
-    public IssuerKeySet IssuerKeys { get; }
+    public IssuerId Issuer { get; }
 
-    public TrustStore Trust { get; }
+    /// <summary>The suite new keys are made in (Keys:Suite).</summary>
+    public SignatureSuite Suite { get; }
+
+    /// <summary>
+    /// The issuer key set configuration supplies (Keys:KeySetJson or the key file). It seeds the managed set; passes are
+    /// issued and checked with <see cref="IssuerKeyRing.Current"/>, never with this.
+    /// </summary>
+    public IssuerKeySet ConfiguredIssuerKeys { get; }
+
+    /// <summary>The key file the configured set came from, kept up to date with every change; null when it came from Keys:KeySetJson.</summary>
+    public string? KeyFile { get; }
+
+    /// <summary>Other cities' public key sets pinned in configuration (Keys:TrustedKeySetFiles).</summary>
+    public IReadOnlyList<PublicKeySet> PinnedKeySets { get; }
 
     public const int MinServerSecretBytes = 32;
 
@@ -52,11 +64,16 @@ public sealed class KeyMaterial
 
     public const string OtpPurpose = "citypass/otp/v1";
 
+    public const string KeySetSealPurpose = "citypass/keyset-seal/v1";
+
     /// <summary>HMAC-SHA256 key that signs staff and citizen sign-in tokens.</summary>
     public byte[] JwtKey { get; }
 
     /// <summary>HMAC-SHA256 key of one-time code hashes in the hot store.</summary>
     public byte[] OtpKey { get; }
+
+    /// <summary>AES-256-GCM key that seals the managed issuer key set at rest (<see cref="KeySetSeal"/>).</summary>
+    public byte[] KeySetSealKey { get; }
 
     /// <summary>A 32-byte key for one purpose, HKDF-SHA256 from the server secret (the secret is already uniformly random, so no salt).</summary>
     public static byte[] DeriveKey(byte[] serverSecret, string purpose) =>

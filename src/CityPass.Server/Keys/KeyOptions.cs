@@ -28,6 +28,15 @@ public sealed class KeyOptions
 
     public bool GenerateIfMissing { get; set; }
 
+    /// <summary>
+    /// How far ahead a key made in the console takes over by default: long enough for offline gates (their bundle) and
+    /// other cities (their refresh) to learn it before the first pass carries it.
+    /// </summary>
+    public TimeSpan ActivationLead { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often a server polls the store for a key set changed on another server.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Public key sets (keys.json files) of other cities whose passes are accepted.</summary>
     public List<string> TrustedKeySetFiles { get; set; } = [];
 
@@ -36,6 +45,8 @@ public sealed class KeyOptions
         if (!IssuerId.TryParse(IssuerCode, out _)) yield return $"Keys:IssuerCode '{IssuerCode}' is not a six-digit division code.";
         if (!SignatureSuiteExtensions.TryParseWireName(Suite, out _)) yield return $"Keys:Suite '{Suite}' is not ES256 or SM2.";
         if (ServerSecret is not null && !IsServerSecret(ServerSecret)) yield return "Keys:ServerSecret must be base64 of at least 32 bytes.";
+        if (ActivationLead < TimeSpan.Zero || ActivationLead > TimeSpan.FromDays(30)) yield return "Keys:ActivationLead is between 0 and 30 days.";
+        if (RefreshInterval < TimeSpan.FromMilliseconds(100) || RefreshInterval > TimeSpan.FromMinutes(10)) yield return "Keys:RefreshInterval is between 100 ms and 10 minutes.";
     }
 
     public static bool IsServerSecret(string base64)

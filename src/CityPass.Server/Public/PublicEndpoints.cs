@@ -1,5 +1,5 @@
 using CityPass.Server.Citizens;
-using CityPass.Server.Keys;
+using CityPass.Core.Keys;
 using CityPass.Server.Problems;
 using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,10 +23,10 @@ public static class PublicEndpoints
             return o.Failure is { } f ? f.ToProblem() : TypedResults.Ok(new PublicOccupancy(o.Value!.VenueId, o.Value.Name, o.Value.Count, o.Value.Capacity));
         }).WithSummary("How many people are inside a venue, and its capacity.");
 
-        app.MapGet("/.well-known/citypass/keys.json", (KeyMaterial keys, HttpContext http) =>
+        app.MapGet("/.well-known/citypass/keys.json", (IIssuerKeySource keys, HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=300";
-            return TypedResults.Text(keys.IssuerKeys.PublicKeys.ToJson(), "application/json");
+            return TypedResults.Text(keys.Current.PublicKeys.ToJson(), "application/json");
         }).WithTags("Public").AllowAnonymous().WithSummary("This city's public key set, for offline gates and other cities.")
             .Produces<object>(StatusCodes.Status200OK, "application/json");
 

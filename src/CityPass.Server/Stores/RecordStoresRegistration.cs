@@ -4,6 +4,7 @@ using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
+using CityPass.Server.Keys;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
@@ -43,6 +44,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
             services.AddSingleton<IAppealStore, PostgresAppealStore>();
+            services.AddSingleton<IIssuerKeyStore, PostgresIssuerKeyStore>();
         }
         else
         {
@@ -59,6 +61,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
             services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
+            services.AddSingleton<IIssuerKeyStore, EmbeddedIssuerKeyStore>();
         }
 
         services.TryAddSingleton(TimeProvider.System);

@@ -17,7 +17,7 @@ public sealed class TrustedCitiesModel(TrustedCityService cities, KeySetPublishe
 
     public TrustedCityDraft Draft { get; private set; } = new(null, null, "ES256", null, null);
 
-    public string OwnIssuer => keys.IssuerKeys.Issuer.ToString();
+    public string OwnIssuer => keys.Issuer.ToString();
 
     public string? OwnFingerprint => publisher.FederationKey?.Fingerprint;
 

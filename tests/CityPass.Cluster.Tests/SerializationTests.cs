@@ -43,15 +43,16 @@ public sealed class SerializationTests
     }
 
     [Fact]
-    public void APassComesBackWithItsCitizen()
+    public void APassComesBackWithItsCitizenAndTheKeysThatSignedIt()
     {
-        var pass = new CitizenPass(new IssuedPass("CP1:TEXT", TokenId.NewRandom(), At, At.AddSeconds(60)), At.AddSeconds(45), Zhang);
+        var pass = new CitizenPass(new IssuedPass("CP1:TEXT", TokenId.NewRandom(), At, At.AddSeconds(60)), At.AddSeconds(45), Zhang, Signer: 2 << 8 | 3);
 
         var back = RoundTrip(pass);
 
         Assert.Equal(pass.Pass, back.Pass);
         Assert.Equal(pass.RefreshAfter, back.RefreshAfter);
         Assert.Equal(pass.Citizen, back.Citizen);
+        Assert.Equal(pass.Signer, back.Signer);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class CitizenGrain(
         if (_citizen is { } citizen)
         {
             var now = clock.GetUtcNow();
-            if (_pass is not null && _pass.IsCurrentFor(citizen, now)) return Task.FromResult<CitizenPass?>(_pass);
+            if (_pass is not null && _pass.IsCurrentFor(citizen, now, issuer.SignerAt(now))) return Task.FromResult<CitizenPass?>(_pass);
             if (now - _loadedAt <= MaxStateAge) return Task.FromResult<CitizenPass?>(_pass = issuer.Issue(citizen));
         }
         return IssueAfterLoadingAsync();

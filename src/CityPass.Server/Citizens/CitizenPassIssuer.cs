@@ -6,11 +6,15 @@ namespace CityPass.Server.Citizens;
 
 /// <summary>A citizen's current pass with what the page shows beside it.</summary>
 [GenerateSerializer, Immutable]
-public sealed record CitizenPass([property: Id(0)] IssuedPass Pass, [property: Id(1)] DateTimeOffset RefreshAfter, [property: Id(2)] Citizen Citizen)
+public sealed record CitizenPass(
+    [property: Id(0)] IssuedPass Pass, [property: Id(1)] DateTimeOffset RefreshAfter, [property: Id(2)] Citizen Citizen, [property: Id(3)] int Signer)
 {
-    /// <summary>Still the pass to show: not past its refresh time, and issued for the citizen's current status and credentials.</summary>
-    public bool IsCurrentFor(Citizen citizen, DateTimeOffset now) =>
-        now < RefreshAfter && Citizen.Status.Version == citizen.Status.Version && Citizen.Credentials == citizen.Credentials;
+    /// <summary>
+    /// Still the pass to show: not past its refresh time, issued for the citizen's current status and credentials, and
+    /// by the keys that sign now (a key rotated or revoked since gets the citizen a new pass at once).
+    /// </summary>
+    public bool IsCurrentFor(Citizen citizen, DateTimeOffset now, int signerNow) =>
+        now < RefreshAfter && Citizen.Status.Version == citizen.Status.Version && Citizen.Credentials == citizen.Credentials && Signer == signerNow;
 }
 
 /// <summary>
@@ -26,7 +30,16 @@ public sealed class CitizenPassIssuer(IIssuerKeySource keys, TimeProvider clock,
 
     public CitizenPass Issue(Citizen citizen)
     {
+        // Read before issuing: should the keys change in between, the pass looks older than it is and is issued again.
+        var signer = SignerAt(clock.GetUtcNow());
         var pass = _issuer.Issue(new CitizenPassState(citizen.Id, citizen.Status.Colour, citizen.Status.Version, citizen.Credentials));
-        return new CitizenPass(pass, pass.IssuedAt + (pass.ExpiresAt - pass.IssuedAt) * 0.75, citizen);
+        return new CitizenPass(pass, pass.IssuedAt + (pass.ExpiresAt - pass.IssuedAt) * 0.75, citizen, signer);
+    }
+
+    /// <summary>Which signing key and secret issue passes at <paramref name="now"/>, as one number (-1: none).</summary>
+    public int SignerAt(DateTimeOffset now)
+    {
+        var set = keys.Current;
+        return set.ActiveSigningKey(now) is { } signing && set.ActiveSecret(now) is { } secret ? signing.Id << 8 | secret.Id : -1;
     }
 }

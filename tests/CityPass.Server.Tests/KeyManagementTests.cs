@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CityPass.Core.Federation;
+using CityPass.Core.Keys;
+using CityPass.Core.Tokens;
+using CityPass.Server.Keys;
+using CityPass.Server.Tests.Support;
+
+namespace CityPass.Server.Tests;
+
+/// <summary>
+/// A city admin's key steps through /v1/keys (create, activate, retire, revoke): what each does to passes in citizens'
+/// hands at this city's gates, to the published key set and signed document, the rules with their codes, the audit,
+/// and that the set survives a restart. Replicas sharing PostgreSQL are in <see cref="RedisPostgresKeyManagementTests"/>.
+/// </summary>
+public abstract class KeyManagementTests(StoreMode mode) : AppTest(mode)
+{
+    protected static async Task<JsonElement> OkAsync(Task<HttpResponseMessage> request)
+    {
+        var response = await request;
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"answered {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    protected static async Task<(HttpStatusCode Status, string? Code)> ProblemAsync(Task<HttpResponseMessage> request)
+    {
+        var response = await request;
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (response.StatusCode, body.TryGetProperty("code", out var code) ? code.GetString() : null);
+    }
+
+    protected static JsonElement Key(JsonElement set, string kind, int id) =>
+        set.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("kind").GetString() == kind && k.GetProperty("id").GetInt32() == id);
+
+    protected async Task<string> ScanCodeAsync(string text, string direction = "in")
+    {
+        var (status, body) = await App.Gate("上海图书馆").ScanAsync(text, direction);
+        return status == HttpStatusCode.OK ? body.GetProperty("code").GetString()! : $"{(int)status} {body.GetProperty("code").GetString()}";
+    }
+
+    [Fact]
+    public async Task ARotationKeepsPassesInHandValidAndARevocationRefusesThemAtOnce()
+    {
+        var admin = await App.StaffAsync("admin");
+        var before = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var head = await App.AuditHeadAsync();
+
+        var created = await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { reason = "yearly rotation" }));
+        Assert.Equal("pending", Key(created, "signing", 2).GetProperty("state").GetString());
+        Assert.True(Key(created, "signing", 1).GetProperty("signs").GetBoolean());
+        // Published at once, in the plain key set and in the signed document other cities fetch.
+        var client = App.CreateClient();
+        Assert.NotNull(PublicKeySet.FromJson(await client.GetStringAsync("/.well-known/citypass/keys.json")).Find(2));
+        var federation = await client.GetFromJsonAsync<JsonElement>("/.well-known/citypass/federation-key.json");
+        var pinned = FederationKey.ImportPublic(federation.GetProperty("suite").GetString(), federation.GetProperty("publicKey").GetString());
+        Assert.Equal(KeySetDocumentFailure.None, SignedKeySet.TryVerify(await client.GetStringAsync("/.well-known/citypass/keyset.jws"), pinned, new IssuerId(310000), out var document));
+        Assert.NotNull(document!.Keys.Find(2));
+
+        var activated = await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/2/activate", new { }));
+        Assert.True(Key(activated, "signing", 2).GetProperty("signs").GetBoolean());
+        Assert.True(Key(activated, "secret", 2).GetProperty("signs").GetBoolean());
+        Assert.Equal("retired", Key(activated, "signing", 1).GetProperty("state").GetString());
+
+        var after = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
+        Assert.Equal("allowed", await ScanCodeAsync(after));
+        Assert.Equal("allowed", await ScanCodeAsync(before));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { })));
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "key file found on a laptop" }));
+
+        Assert.Equal("422 key_revoked", await ScanCodeAsync(before, "out"));
+        Assert.Equal("allowed", await ScanCodeAsync(after, "out"));
+        // The citizen whose pass the grain held under the old keys gets a new one, not the refused one again.
+        var again = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        Assert.NotEqual(before, again);
+        Assert.Equal("allowed", await ScanCodeAsync(again, "out"));
+
+        var audit = (await App.AuditSinceAsync(head)).Where(e => e.Subject == IssuerKeyRing.Subject).ToList();
+        Assert.Equal(["keys.create", "keys.activate", "keys.revoke"], audit.Select(e => e.Action));
+        Assert.All(audit, e => Assert.Equal("admin", e.Actor));
+        Assert.Equal(["yearly rotation", "keys.activate", "key file found on a laptop"], audit.Select(e => e.Reason));
+        Assert.Contains("signing 1 revoked", audit[^1].After, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StepsThatWouldStopPassesOrMakeNoSenseAreRefusedWithTheirCodes()
+    {
+        var admin = await App.StaffAsync("admin");
+        var head = await App.AuditHeadAsync();
+
+        Assert.Equal((HttpStatusCode.Conflict, KeyCodes.WouldLeaveGap), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "test" })));
+        Assert.Equal((HttpStatusCode.Conflict, KeyCodes.WouldLeaveGap), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/secret/1/retire", new { })));
+        Assert.Equal((HttpStatusCode.Conflict, KeyCodes.NotPending), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/activate", new { })));
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { }));
+        Assert.Equal((HttpStatusCode.Conflict, KeyCodes.NotActive), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/2/retire", new { })));
+        Assert.Equal((HttpStatusCode.NotFound, "not_found"), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/9/retire", new { })));
+        Assert.Equal((HttpStatusCode.NotFound, "not_found"), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/public/1/retire", new { })));
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"),
+            await ProblemAsync(admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow().AddHours(-1) })));
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"),
+            await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/2/revoke", new { reason = new string('x', 501) })));
+
+        // Only the create was done and audited.
+        Assert.Equal(["keys.create"], (await App.AuditSinceAsync(head)).Select(e => e.Action));
+        var set = await OkAsync(admin.GetAsync("/v1/keys"));
+        Assert.Equal(2, set.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task OnlyACityAdminSeesOrChangesKeysAndNoPrivateHalfIsEverShown()
+    {
+        var admin = await App.StaffAsync("admin");
+        var text = (await admin.GetAsync("/v1/keys")).Content.ReadAsStringAsync();
+        var keys = App.Get<IssuerKeyRing>().Current;
+        Assert.DoesNotContain(Convert.ToBase64String(keys.SigningKeys[0].Key.ExportPkcs8()), await text, StringComparison.Ordinal);
+        Assert.DoesNotContain("privateKey", await text, StringComparison.OrdinalIgnoreCase);
+        var secretJson = JsonDocument.Parse(keys.ToPrivateJson()).RootElement.GetProperty("secrets")[0].GetProperty("secret").GetString()!;
+        Assert.DoesNotContain(secretJson, await text, StringComparison.Ordinal);
+
+        var authority = await App.StaffAsync("authority");
+        Assert.Equal(HttpStatusCode.Forbidden, (await authority.GetAsync("/v1/keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await authority.PostAsJsonAsync("/v1/keys", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClient().PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "x" })).StatusCode);
+        Assert.Single(App.Get<IssuerKeyRing>().Current.SigningKeys);
+    }
+
+    [Fact]
+    public async Task TheConsolePageShowsTheKeysAndTakesTheSteps()
+    {
+        var console = await App.ConsoleAsync("admin");
+        var page = await console.Http.GetStringAsync("/admin/keys");
+        Assert.Contains("signing 1", page, StringComparison.Ordinal);
+        Assert.Contains("signs now", page, StringComparison.Ordinal);
+
+        var created = await console.PostFormAsync("/admin/keys", "Create", ("activatesAt", ""), ("reason", "rotation"));
+        Assert.Equal(HttpStatusCode.Found, created.StatusCode);
+        Assert.Equal(KeyState.Pending, KeyLifecycle.StateOf(App.Get<IssuerKeyRing>().Current.FindSigningKey(2)!.Validity, App.Clock.GetUtcNow()));
+        var refused = await console.PostFormAsync("/admin/keys", "Revoke", ("kind", "signing"), ("id", "1"), ("reason", "leak"));
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("no pass could be issued", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var authority = await App.ConsoleAsync("authority");
+        Assert.Equal(HttpStatusCode.Found, (await authority.Http.GetAsync("/admin/keys")).StatusCode);
+    }
+}
+
+public sealed class EmbeddedKeyManagementTests() : KeyManagementTests(StoreMode.Embedded)
+{
+    [Fact]
+    public async Task TheKeyFileFollowsEveryChangeSoARestartKeepsARevocation()
+    {
+        var admin = await App.StaffAsync("admin");
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow() }));
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "leak" }));
+
+        var file = App.Get<KeyMaterial>().KeyFile!;
+        var onDisk = IssuerKeySet.FromPrivateJson(await File.ReadAllTextAsync(file));
+
+        Assert.True(onDisk.FindSigningKey(1)!.Validity.Revoked);
+        Assert.Equal(2, onDisk.ActiveSigningKey(App.Clock.GetUtcNow())!.Id);
+    }
+}
+
+/// <summary>On real Redis and PostgreSQL: the same tests, and what only a shared store shows (replicas, restarts, the seal).</summary>
+public sealed class RedisPostgresKeyManagementTests() : KeyManagementTests(StoreMode.RedisAndPostgres)
+{
+    [Fact]
+    public async Task TheStoredSetIsSealedSoTheDatabaseAloneHoldsNoKey()
+    {
+        var keys = App.Get<IssuerKeyRing>().Current;
+        var stored = await App.Get<IIssuerKeyStore>().GetAsync("310000", CancellationToken.None);
+
+        var bytes = System.Text.Encoding.UTF8.GetString(stored!.Sealed);
+        Assert.DoesNotContain("secret", bytes, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(keys.SigningKeys[0].Key.ExportPkcs8()), bytes, StringComparison.Ordinal);
+        // It opens with this server's secret, and with no other.
+        Assert.Equal(keys.ToPrivateJson(), KeySetSeal.Open(stored.Sealed, App.Get<KeyMaterial>().KeySetSealKey, keys.Issuer).ToPrivateJson());
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => KeySetSeal.Open(stored.Sealed, new byte[32], keys.Issuer));
+    }
+}

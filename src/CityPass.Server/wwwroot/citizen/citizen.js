@@ -240,7 +240,8 @@
     card.dataset.colour = colour;
     document.body.dataset.colour = colour;
     $('status-icon').textContent = ICON[colour] || '?';
-    $('status-words').textContent = `${t(colour)} · ${t(colour + 'Hint')}`;
+    $('status-colour').textContent = t(colour);
+    $('status-hint').textContent = t(colour + 'Hint');
     $('display-name').textContent = p.displayName;
     document.querySelectorAll('[data-field="name"]').forEach((el) => { el.textContent = p.displayName; });
     $('qr').alt = `${t(colour)} QR`;

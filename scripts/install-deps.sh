@@ -29,9 +29,10 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 
 # npm packages the tests run, pinned by their committed lock files (Node.js and npm are on the machine image):
-# the OpenAPI linters (Spectral, Redocly) of CityPass.Server.Tests' OpenApiContractTests.
+# the OpenAPI linters (Spectral, Redocly) of CityPass.Server.Tests' OpenApiContractTests, and axe-core, which
+# CityPass.Pages.Tests' AccessibilityTests inject into each page.
 root="$(cd "$(dirname "$0")/.." && pwd)"
-npm_dirs=(tests/CityPass.Server.Tests/openapi)
+npm_dirs=(tests/CityPass.Server.Tests/openapi tests/CityPass.Pages.Tests/axe)
 for d in "${npm_dirs[@]}"; do
   if [[ ! -f "$root/$d/node_modules/.package-lock.json" ]]; then
     if command -v npm >/dev/null 2>&1; then

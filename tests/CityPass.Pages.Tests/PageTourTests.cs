@@ -109,6 +109,15 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(green.Locator("#status-words")).ToContainTextAsync("Green code");
         await Shot(green, "citizen-pass-english");
 
+        // Elder-care mode: the pass alone in large type, then the rest one tap away.
+        var elder = await Watched(app.CitizenPageAsync("+8613800000002"));
+        await elder.ClickAsync("#elder-toggle");
+        await Expect(elder.Locator("#details-toggle")).ToBeVisibleAsync();
+        await Shot(elder, "citizen-elder-mode");
+        await elder.ClickAsync("#details-toggle");
+        await Expect(elder.Locator("#panel-health")).ToBeVisibleAsync();
+        await Shot(elder, "citizen-elder-mode-details");
+
         // The console, at a desk.
         var console = await Watched(app.NewPageAsync(PagesApp.Desk, "en-GB"));
         await console.GotoAsync("/admin/signin");

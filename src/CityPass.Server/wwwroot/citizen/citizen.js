@@ -10,6 +10,7 @@
 (() => {
   const TOKEN_KEY = 'citypass.citizen.session';
   const LANG_KEY = 'citypass.lang';
+  const ELDER_KEY = 'citypass.elder'; // elder-care mode is a choice of this device, like the language
   const POLL_MS = 2000; // a status change shows within 2-3 s; the server reuses the same pass until refreshAfter
 
   const TEXT = {
@@ -25,7 +26,8 @@
       held: '✓ 已核验', notHeld: '— 未持有', refreshIn: (s) => `二维码 ${s} 秒后自动刷新`, refreshing: '正在刷新…',
       codeSent: '验证码已发送，请查看短信。', badPhone: '请输入正确的手机号。', badCode: '验证码不正确或已过期。',
       tooMany: '尝试太频繁，请稍后再试。', failed: '出错了，请重试。', allow: '通过', deny: '未通过', entry: '进', exit: '出',
-      switchTo: 'EN', switchLabel: 'Switch to English',
+      switchTo: 'EN', switchHint: ' Switch to English', switchLang: 'en',
+      elder: '长辈模式', moreDetails: '更多信息', fewerDetails: '收起更多信息',
       historyTitle: '状态记录', caseLabel: '案件', byLabel: '变更方', none: '—',
       roles: { HealthAuthority: '卫生健康部门', CityAdmin: '城市管理员', ApprovedDraft: '卫生健康部门（双人审批）', system: '系统' },
       appealTitle: '申诉', appealReason: '申诉理由', appealSubmit: '提交申诉', appealSent: '申诉已提交，请等待处理。',
@@ -49,7 +51,8 @@
       held: '✓ Verified', notHeld: '— Not held', refreshIn: (s) => `Code refreshes in ${s} s`, refreshing: 'Refreshing…',
       codeSent: 'Code sent: check your text messages.', badPhone: 'Enter a valid phone number.', badCode: 'The code is wrong or has expired.',
       tooMany: 'Too many attempts: try again in a minute.', failed: 'Something went wrong: try again.', allow: 'Allowed', deny: 'Refused', entry: 'in', exit: 'out',
-      switchTo: '中文', switchLabel: '切换到中文',
+      switchTo: '中文', switchHint: ' 切换到中文', switchLang: 'zh-CN',
+      elder: 'Elder mode', moreDetails: 'More details', fewerDetails: 'Fewer details',
       historyTitle: 'Status history', caseLabel: 'Case', byLabel: 'Changed by', none: '—',
       roles: { HealthAuthority: 'Health authority', CityAdmin: 'City administrator', ApprovedDraft: 'Health authority (two approvers)', system: 'System' },
       appealTitle: 'Appeal', appealReason: 'Why is this status wrong?', appealSubmit: 'Send appeal', appealSent: 'Appeal sent: the health authority will decide it.',
@@ -67,6 +70,8 @@
 
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || 'zh').toLowerCase().startsWith('zh') ? 'zh' : 'en');
+  let elder = localStorage.getItem(ELDER_KEY) === 'on';
+  let detailsOpen = false;
   let session = readSession();
   let pass = null;           // the last /v1/me/pass answer
   let shownText = null;      // the text the QR on screen encodes
@@ -92,12 +97,26 @@
       const v = TEXT[lang][el.dataset.i18n];
       if (typeof v === 'string') el.textContent = v;
     });
-    $('lang-toggle').textContent = t('switchTo');
-    $('lang-toggle').setAttribute('aria-label', t('switchLabel'));
+    // The button speaks the language it switches to.
+    $('lang-toggle').lang = t('switchLang');
+    $('lang-toggle-text').textContent = t('switchTo');
+    $('lang-toggle-hint').textContent = t('switchHint');
+    applyElder();
     if (pass) renderPass(pass);
     renderScans(lastScans);
     renderHistory(lastHistory);
     renderAppeals(lastAppeals);
+  }
+
+  // ---- elder-care mode (适老化): large type, higher contrast, bigger targets (elder.css), and a simpler pass screen ----
+  function applyElder() {
+    document.documentElement.classList.toggle('elder', elder);
+    $('elder-toggle').setAttribute('aria-pressed', String(elder));
+    const toggle = $('details-toggle');
+    toggle.hidden = !elder;
+    toggle.setAttribute('aria-expanded', String(detailsOpen));
+    toggle.textContent = detailsOpen ? t('fewerDetails') : t('moreDetails');
+    $('pass-details').hidden = elder && !detailsOpen;
   }
 
   // ---- sign-in ----
@@ -221,7 +240,8 @@
     card.dataset.colour = colour;
     document.body.dataset.colour = colour;
     $('status-icon').textContent = ICON[colour] || '?';
-    $('status-words').textContent = `${t(colour)} · ${t(colour + 'Hint')}`;
+    $('status-colour').textContent = t(colour);
+    $('status-hint').textContent = t(colour + 'Hint');
     $('display-name').textContent = p.displayName;
     document.querySelectorAll('[data-field="name"]').forEach((el) => { el.textContent = p.displayName; });
     $('qr').alt = `${t(colour)} QR`;
@@ -440,6 +460,16 @@
   $('change-phone').addEventListener('click', () => showSignIn(false));
   $('sign-out').addEventListener('click', signOut);
   $('appeal-form').addEventListener('submit', sendAppeal);
+  $('elder-toggle').addEventListener('click', () => {
+    elder = !elder;
+    detailsOpen = false;
+    localStorage.setItem(ELDER_KEY, elder ? 'on' : 'off');
+    applyElder();
+  });
+  $('details-toggle').addEventListener('click', () => {
+    detailsOpen = !detailsOpen;
+    applyElder();
+  });
   $('lang-toggle').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     localStorage.setItem(LANG_KEY, lang);

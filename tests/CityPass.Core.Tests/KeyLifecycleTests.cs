@@ -19,7 +19,7 @@ public class KeyLifecycleTests
     private IssuerKeySet Keys => IssuerKeySet.Generate(TestKeys.ShanghaiEs256.Issuer, SignatureSuite.Es256, Now.AddDays(-1));
 
     [Fact]
-    public void ACreatedPairIsPendingUntilItsTimeThenSignsAndTheKeysBeforeItRetireThen()
+    public void ACreatedPairIsPendingUntilItsTimeThenSignsAndTheKeysBeforeItStayActiveUntilRetired()
     {
         var takeover = Now.AddHours(24);
 
@@ -29,22 +29,24 @@ public class KeyLifecycleTests
         Assert.Equal(KeyState.Pending, KeyLifecycle.StateOf(keys.FindSecret(2)!.Validity, Now));
         Assert.Equal((1, 1), ((int)keys.ActiveSigningKey(Now)!.Id, (int)keys.ActiveSecret(Now)!.Id));
         Assert.Equal((2, 2), ((int)keys.ActiveSigningKey(takeover)!.Id, (int)keys.ActiveSecret(takeover)!.Id));
-        Assert.Equal(KeyState.Retired, KeyLifecycle.StateOf(keys.FindSigningKey(1)!.Validity, takeover));
+        Assert.Equal(KeyState.Active, KeyLifecycle.StateOf(keys.FindSigningKey(1)!.Validity, takeover));
         // Published ahead: the public set carries the pending key, so verifiers know it before its first pass.
         Assert.NotNull(keys.PublicKeys.Find(2));
     }
 
     [Fact]
-    public void ActivatingNowMovesThePairCreatedTogetherAndRetiresTheKeysItReplacesNowAndTheirPassesStillVerify()
+    public void ActivatingNowMovesThePairCreatedTogetherAndRetiringTheOldKeysThenKeepsTheirPassesValid()
     {
         Keys.TryCreate(SignatureSuite.Es256, Now.AddHours(24), Now, out var created);
         var before = new PassIssuer(created, _clock).Issue(TestKeys.Citizen());
 
-        Assert.Equal(KeyChangeFailure.None, created.TryActivateNow(KeyKind.Signing, 2, Now, out var keys));
+        Assert.Equal(KeyChangeFailure.None, created.TryActivateNow(KeyKind.Signing, 2, Now, out var activated));
+        Assert.Equal((2, 2), ((int)activated.ActiveSigningKey(Now)!.Id, (int)activated.ActiveSecret(Now)!.Id));
+        Assert.Equal(KeyChangeFailure.None, activated.TryRetire(KeyKind.Signing, 1, Now, out var retiredOne));
+        Assert.Equal(KeyChangeFailure.None, retiredOne.TryRetire(KeyKind.Secret, 1, Now, out var keys));
 
-        Assert.Equal((2, 2), ((int)keys.ActiveSigningKey(Now)!.Id, (int)keys.ActiveSecret(Now)!.Id));
-        Assert.Equal(Now, keys.FindSigningKey(1)!.Validity.RetiresAt);
-        Assert.Equal(Now, keys.FindSecret(1)!.Validity.RetiresAt);
+        Assert.Equal(KeyState.Retired, KeyLifecycle.StateOf(keys.FindSigningKey(1)!.Validity, Now));
+        Assert.Equal(KeyState.Retired, KeyLifecycle.StateOf(keys.FindSecret(1)!.Validity, Now));
         var verifier = new PassVerifier(new TrustStore([]), _clock, ownKeys: keys);
         Assert.True(verifier.Verify(before.Text).IsValid, "a pass of the retired keys stays valid until it expires");
         Assert.True(verifier.Verify(new PassIssuer(keys, _clock).Issue(TestKeys.Citizen()).Text).IsValid);
@@ -76,7 +78,7 @@ public class KeyLifecycleTests
     }
 
     [Fact]
-    public void RevokingAPendingKeyWithdrawsItAndTheKeysThatWereToHandOverKeepSigning()
+    public void RevokingAPendingKeyWithdrawsItAndTheKeyBeforeItKeepsSigning()
     {
         var takeover = Now.AddHours(24);
         Keys.TryCreate(SignatureSuite.Es256, takeover, Now, out var created);

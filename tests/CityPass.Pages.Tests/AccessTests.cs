@@ -91,6 +91,7 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         // Nor is the city admin's.
         Assert.Equal(403, (await page.GotoAsync("/admin/trusted-cities"))!.Status);
         Assert.Equal(403, (await page.GotoAsync("/admin/staff"))!.Status);
+        Assert.Equal(403, (await page.GotoAsync("/admin/keys"))!.Status);
     }
 
     [Fact]

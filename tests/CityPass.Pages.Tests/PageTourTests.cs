@@ -31,7 +31,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         pages.Add((gate, "/gate/"));
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
-                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/staff",
+                     $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/keys", "/admin/staff",
                      "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import" })
         {
             pages.Add((authority, path));
@@ -240,6 +240,14 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Expect(admin.Locator(".notice")).ToContainTextAsync("a newer document was accepted");
         await Expect(admin.Locator("table.grid tbody tr", new() { HasText = "440100" }).Locator(".badge").First).ToHaveTextAsync("fresh");
         await Shot(admin, "admin-trusted-cities");
+
+        // Keys: a city admin creates a key that takes over tomorrow: published now, pending until then.
+        await admin.GotoAsync("/admin/keys");
+        await admin.FillAsync("#create-key input[name=reason]", "yearly rotation");
+        await admin.ClickAsync("button:has-text('Create key')");
+        await Expect(admin.Locator(".notice")).ToContainTextAsync("A new signing key and secret were created");
+        await Expect(admin.Locator("tr[data-key=signing-2] .badge").First).ToHaveTextAsync("pending");
+        await Shot(admin, "admin-keys");
 
         // Staff: a city admin resets a member of staff's password; the new one is shown once.
         await admin.GotoAsync("/admin/staff");

@@ -142,6 +142,14 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         await CallAsync("PUT /v1/federation/cities/{issuer}", admin, "/v1/federation/cities/440100", JsonContent.Create(city with { name = "广州市" }));
         await CallAsync("DELETE /v1/federation/cities/{issuer}", admin, "/v1/federation/cities/440100");
 
+        // The city's keys: a pair created for tomorrow and activated now, the old signing key revoked, a pair that signs
+        // at once and the one before it retired: one entry each.
+        await CallAsync("POST /v1/keys", admin, "/v1/keys", JsonContent.Create(new { reason = "rotation" }));
+        await CallAsync("POST /v1/keys/{kind}/{id}/activate", admin, "/v1/keys/signing/2/activate", JsonContent.Create(new { }));
+        await CallAsync("POST /v1/keys/{kind}/{id}/revoke", admin, "/v1/keys/signing/1/revoke", JsonContent.Create(new { reason = "leak" }));
+        await CallAsync("POST /v1/keys", admin, "/v1/keys", JsonContent.Create(new { activatesAt = App.Clock.GetUtcNow() }));
+        await CallAsync("POST /v1/keys/{kind}/{id}/retire", admin, "/v1/keys/signing/2/retire", JsonContent.Create(new { }));
+
         var uncovered = routes.Except(NotStaff).Except(covered).Order().ToList();
         Assert.True(uncovered.Count == 0, $"Mutating routes without an audit case here (add one, and audit the change): {string.Join("; ", uncovered)}");
         Assert.Empty(covered.Except(routes)); // every case is still a route
@@ -178,6 +186,10 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         ["TrustedCitiesModel.OnPostRefreshAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
         ["TrustedCitiesModel.OnPostUploadAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
         ["TrustedCitiesModel.OnPostRemoveAsync"] = nameof(ConsoleTrustedCityChangesAreAudited),
+        ["KeysModel.OnPostCreateAsync"] = nameof(ConsoleKeyChangesAreAudited),
+        ["KeysModel.OnPostActivateAsync"] = nameof(ConsoleKeyChangesAreAudited),
+        ["KeysModel.OnPostRetireAsync"] = nameof(ConsoleKeyChangesAreAudited),
+        ["KeysModel.OnPostRevokeAsync"] = nameof(ConsoleKeyChangesAreAudited),
         ["StaffModel.OnPostCreateAsync"] = nameof(ConsoleStaffChangesAreAudited),
         ["StaffModel.OnPostUpdateAsync"] = nameof(ConsoleStaffChangesAreAudited),
         ["StaffModel.OnPostDisableAsync"] = nameof(ConsoleStaffChangesAreAudited),
@@ -237,6 +249,28 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         var signedIn = await SingleNewEntryAsync(head, "operator.signin");
         Assert.Equal(("library", "console"), (signedIn.Actor, signedIn.After));
     }
+
+    [Fact]
+    public async Task ConsoleKeyChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("admin");
+        async Task StepAsync(string handler, string action, params (string, string)[] fields)
+        {
+            var head = await App.AuditHeadAsync();
+            var response = await console.PostFormAsync("/admin/keys", handler, fields);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, $"{handler} answered {response.StatusCode}");
+            var entry = await SingleNewEntryAsync(head, action);
+            Assert.Equal("admin", entry.Actor);
+        }
+
+        await StepAsync("Create", "keys.create", ("activatesAt", ""), ("reason", "rotation"));
+        await StepAsync("Activate", "keys.activate", ("kind", "secret"), ("id", "2"), ("reason", ""));
+        await StepAsync("Revoke", "keys.revoke", ("kind", "signing"), ("id", "1"), ("reason", "leak"));
+        await StepAsync("Create", "keys.create", ("activatesAt", ConsoleTimeNow()), ("reason", ""));
+        await StepAsync("Retire", "keys.retire", ("kind", "secret"), ("id", "2"), ("reason", ""));
+    }
+
+    private string ConsoleTimeNow() => CityPass.Server.Admin.ConsoleTime.ForInput(App.Clock.GetUtcNow());
 
     [Fact]
     public async Task ConsoleVenueCreationIsAudited()

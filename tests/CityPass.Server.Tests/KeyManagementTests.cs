@@ -61,7 +61,8 @@ public abstract class KeyManagementTests(StoreMode mode) : AppTest(mode)
         var activated = await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/2/activate", new { }));
         Assert.True(Key(activated, "signing", 2).GetProperty("signs").GetBoolean());
         Assert.True(Key(activated, "secret", 2).GetProperty("signs").GetBoolean());
-        Assert.Equal("retired", Key(activated, "signing", 1).GetProperty("state").GetString());
+        Assert.Equal("active", Key(activated, "signing", 1).GetProperty("state").GetString());
+        Assert.False(Key(activated, "signing", 1).GetProperty("signs").GetBoolean());
 
         var after = await (await App.SignInCitizenAsync(Phones.JohnGreen)).PassTextAsync();
         Assert.Equal("allowed", await ScanCodeAsync(after));
@@ -69,6 +70,8 @@ public abstract class KeyManagementTests(StoreMode mode) : AppTest(mode)
 
         Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), await ProblemAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { })));
         await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "key file found on a laptop" }));
+        var retired = await OkAsync(admin.PostAsJsonAsync("/v1/keys/secret/1/retire", new { }));
+        Assert.Equal("retired", Key(retired, "secret", 1).GetProperty("state").GetString());
 
         Assert.Equal("422 key_revoked", await ScanCodeAsync(before, "out"));
         Assert.Equal("allowed", await ScanCodeAsync(after, "out"));
@@ -78,10 +81,10 @@ public abstract class KeyManagementTests(StoreMode mode) : AppTest(mode)
         Assert.Equal("allowed", await ScanCodeAsync(again, "out"));
 
         var audit = (await App.AuditSinceAsync(head)).Where(e => e.Subject == IssuerKeyRing.Subject).ToList();
-        Assert.Equal(["keys.create", "keys.activate", "keys.revoke"], audit.Select(e => e.Action));
+        Assert.Equal(["keys.create", "keys.activate", "keys.revoke", "keys.retire"], audit.Select(e => e.Action));
         Assert.All(audit, e => Assert.Equal("admin", e.Actor));
-        Assert.Equal(["yearly rotation", "keys.activate", "key file found on a laptop"], audit.Select(e => e.Reason));
-        Assert.Contains("signing 1 revoked", audit[^1].After, StringComparison.Ordinal);
+        Assert.Equal(["yearly rotation", "keys.activate", "key file found on a laptop", "keys.retire"], audit.Select(e => e.Reason));
+        Assert.Contains("signing 1 revoked", audit[2].After, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,6 +169,78 @@ public sealed class EmbeddedKeyManagementTests() : KeyManagementTests(StoreMode.
 /// <summary>On real Redis and PostgreSQL: the same tests, and what only a shared store shows (replicas, restarts, the seal).</summary>
 public sealed class RedisPostgresKeyManagementTests() : KeyManagementTests(StoreMode.RedisAndPostgres)
 {
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Keys:RefreshInterval"] = "00:00:01" };
+
+    /// <summary>Another server on the same stores and secret, configured with <paramref name="keySetJson"/> or else the first one's key file.</summary>
+    private async Task<CityPassApp> AnotherServerAsync(string? keySetJson = null, string? clusterId = null)
+    {
+        var configuration = App.Get<Microsoft.Extensions.Configuration.IConfiguration>();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = configuration["ConnectionStrings:Redis"],
+            ["ConnectionStrings:Postgres"] = configuration["ConnectionStrings:Postgres"],
+            ["Keys:ServerSecretFile"] = configuration["Keys:ServerSecretFile"],
+            ["Federation:KeyFile"] = configuration["Federation:KeyFile"],
+            ["Keys:RefreshInterval"] = "00:00:01",
+        };
+        if (keySetJson is null) settings["Keys:KeyFile"] = App.Get<KeyMaterial>().KeyFile;
+        else settings["Keys:KeySetJson"] = keySetJson;
+        if (clusterId is not null) settings["Orleans:ClusterId"] = clusterId;
+        var server = new CityPassApp(StoreMode.RedisAndPostgres, settings) { SharedDemo = App.Demo };
+        await server.InitializeAsync();
+        return server;
+    }
+
+    [Fact]
+    public async Task ARevocationOnOneServerRefusesThePassOnAnotherAtItsNextPoll()
+    {
+        await using var other = await AnotherServerAsync(clusterId: App.Get<Microsoft.Extensions.Configuration.IConfiguration>()["Orleans:ClusterId"]);
+        var pass = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
+        var (status, _) = await other.Gate("上海图书馆").ScanAsync(pass);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var admin = await App.StaffAsync("admin");
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow() }));
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "leak" }));
+
+        // The other server's poll runs on its clock: move it one interval at a time until the new version is in.
+        var version = App.Get<IssuerKeyRing>().Version;
+        await CityPass.Testing.Eventually.TrueAsync(() =>
+        {
+            other.Clock.Advance(Poll);
+            return Task.FromResult(other.Get<IssuerKeyRing>().Version == version);
+        }, TimeSpan.FromSeconds(20), "the other server takes in the changed key set");
+
+        var (refused, body) = await other.Gate("上海图书馆").ScanAsync(pass, "out");
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "key_revoked"), (refused, body.GetProperty("code").GetString()));
+        Assert.Equal(2, other.Get<CityPass.Core.Keys.IIssuerKeySource>().Current.ActiveSigningKey(other.Clock.GetUtcNow())!.Id);
+    }
+
+    [Fact]
+    public async Task ARestartWithTheOldConfigurationKeepsStaffsChangesAndANewConfiguredSetReplacesThemAudited()
+    {
+        var original = App.Get<KeyMaterial>().ConfiguredIssuerKeys.ToPrivateJson();
+        var admin = await App.StaffAsync("admin");
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow() }));
+        await OkAsync(admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "leak" }));
+
+        await using (var restarted = await AnotherServerAsync(keySetJson: original))
+        {
+            var keys = restarted.Get<IssuerKeyRing>().Current;
+            Assert.True(keys.FindSigningKey(1)!.Validity.Revoked);
+            Assert.Equal(2, keys.ActiveSigningKey(restarted.Clock.GetUtcNow())!.Id);
+        }
+
+        var head = await App.AuditHeadAsync();
+        var replacement = IssuerKeySet.Generate(new IssuerId(310000), SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1));
+        await using var rotatedByConfiguration = await AnotherServerAsync(keySetJson: replacement.ToPrivateJson());
+
+        Assert.Equal(replacement.ToPrivateJson(), rotatedByConfiguration.Get<IssuerKeyRing>().Current.ToPrivateJson());
+        var import = Assert.Single(await App.AuditSinceAsync(head));
+        Assert.Equal(("keys.import", IssuerKeyRing.ConfigurationActor), (import.Action, import.Actor));
+    }
+
     [Fact]
     public async Task TheStoredSetIsSealedSoTheDatabaseAloneHoldsNoKey()
     {

@@ -45,8 +45,9 @@ public enum KeyChangeFailure
 
 /// <summary>
 /// The steps staff take on a live key set, each checked so the city can always issue passes: create a pair (signing
-/// key + secret) that takes over at a chosen time, activate a pending pair now, retire a key, revoke a key. Every step
-/// returns a new set; the old one is untouched (verifications in flight keep it).
+/// key + secret) that takes over signing at a chosen time, activate a pending pair now, retire a key, revoke a key.
+/// A key taken over from stays active (it would sign again if the newer one were revoked) until it is retired. Every
+/// step returns a new set; the old one is untouched (verifications in flight keep it).
 /// </summary>
 public static class KeyLifecycle
 {
@@ -64,39 +65,31 @@ public static class KeyLifecycle
         _ => id is >= 0 and <= byte.MaxValue ? keys.FindSecret((byte)id)?.Validity : null,
     };
 
-    /// <summary>
-    /// A new signing key and secret that take over signing at <paramref name="activatesAt"/>; the ones signing then
-    /// retire at that moment (<see cref="IssuerKeySet.Rotate"/>).
-    /// </summary>
+    /// <summary>A new signing key and secret, published now, that sign from <paramref name="activatesAt"/> (the most recently activated key signs).</summary>
     public static KeyChangeFailure TryCreate(this IssuerKeySet keys, Tokens.SignatureSuite suite, DateTimeOffset activatesAt, DateTimeOffset now, out IssuerKeySet changed)
     {
         changed = keys;
-        if (keys.Secrets.Count > 0 && keys.Secrets.Max(s => s.Id) == byte.MaxValue) return KeyChangeFailure.IdsExhausted;
-        if (keys.SigningKeys.Count > 0 && keys.SigningKeys.Max(k => k.Id) == ushort.MaxValue) return KeyChangeFailure.IdsExhausted;
-        return Checked(keys.Rotate(suite, activatesAt), now, out changed);
+        var keyId = keys.SigningKeys.Count == 0 ? 1 : keys.SigningKeys.Max(k => k.Id) + 1;
+        var secretId = keys.Secrets.Count == 0 ? 1 : keys.Secrets.Max(s => s.Id) + 1;
+        if (keyId > ushort.MaxValue || secretId > byte.MaxValue) return KeyChangeFailure.IdsExhausted;
+        var created = new IssuerKeySet(keys.Issuer,
+            keys.SigningKeys.Append(new SigningKeyEntry((ushort)keyId, new KeyValidity(activatesAt), SigningKey.Generate(suite))),
+            keys.Secrets.Append(IssuerSecret.Generate((byte)secretId, new KeyValidity(activatesAt))));
+        return Checked(created, now, out changed);
     }
 
-    /// <summary>
-    /// A pending key, and every pending key created with it (same activation time), signs from now; the keys that were
-    /// to hand over to them at that time retire now instead.
-    /// </summary>
+    /// <summary>A pending key, and every pending key created with it (same activation time), signs from now.</summary>
     public static KeyChangeFailure TryActivateNow(this IssuerKeySet keys, KeyKind kind, int id, DateTimeOffset now, out IssuerKeySet changed)
     {
         changed = keys;
         if (keys.ValidityOf(kind, id) is not { } validity) return KeyChangeFailure.UnknownKey;
         if (StateOf(validity, now) != KeyState.Pending) return KeyChangeFailure.NotPending;
         var planned = validity.ActivatesAt;
-        KeyValidity Move(KeyValidity v) => v switch
-        {
-            { Revoked: true } => v,
-            _ when v.ActivatesAt == planned => v with { ActivatesAt = now },
-            { RetiresAt: { } retires } when retires == planned && v.ActivatesAt <= now => v with { RetiresAt = now },
-            _ => v,
-        };
+        KeyValidity Move(KeyValidity v) => !v.Revoked && v.ActivatesAt == planned ? v with { ActivatesAt = now } : v;
         return Checked(keys.WithValidities(Move, Move), now, out changed);
     }
 
-    /// <summary>An active key stops signing now; what it issued verifies until it expires.</summary>
+    /// <summary>An active key stops being one that may sign, from now; what it issued verifies until it expires.</summary>
     public static KeyChangeFailure TryRetire(this IssuerKeySet keys, KeyKind kind, int id, DateTimeOffset now, out IssuerKeySet changed)
     {
         changed = keys;
@@ -105,23 +98,13 @@ public static class KeyLifecycle
         return Checked(keys.WithValidity(kind, id, v => v with { RetiresAt = now }), now, out changed);
     }
 
-    /// <summary>
-    /// Every pass under the key fails from now. A pending key is withdrawn: the keys that were to hand over to it keep
-    /// signing (unless another pending key of its kind takes over at the same moment).
-    /// </summary>
+    /// <summary>Every pass under the key fails from now. A pending key is withdrawn: it never signs.</summary>
     public static KeyChangeFailure TryRevoke(this IssuerKeySet keys, KeyKind kind, int id, DateTimeOffset now, out IssuerKeySet changed)
     {
         changed = keys;
         if (keys.ValidityOf(kind, id) is not { } validity) return KeyChangeFailure.UnknownKey;
         if (validity.Revoked) return KeyChangeFailure.AlreadyRevoked;
-        var revoked = keys.WithValidity(kind, id, v => v with { Revoked = true });
-        if (StateOf(validity, now) == KeyState.Pending && !revoked.HasPendingAt(kind, validity.ActivatesAt, now))
-        {
-            var planned = validity.ActivatesAt;
-            KeyValidity Restore(KeyValidity v) => v.RetiresAt == planned && !v.Revoked ? v with { RetiresAt = null } : v;
-            revoked = kind == KeyKind.Signing ? revoked.WithValidities(Restore, v => v) : revoked.WithValidities(v => v, Restore);
-        }
-        return Checked(revoked, now, out changed);
+        return Checked(keys.WithValidity(kind, id, v => v with { Revoked = true }), now, out changed);
     }
 
     /// <summary>
@@ -133,12 +116,6 @@ public static class KeyLifecycle
         var windows = keys.SigningKeys.Select(k => k.Validity).Concat(keys.Secrets.Select(s => s.Validity)).ToList();
         var moments = windows.SelectMany(v => new[] { v.ActivatesAt, v.RetiresAt ?? now }).Where(t => t > now).Append(now).Distinct().Order();
         return moments.Cast<DateTimeOffset?>().FirstOrDefault(t => keys.ActiveSigningKey(t!.Value) is null || keys.ActiveSecret(t.Value) is null);
-    }
-
-    private static bool HasPendingAt(this IssuerKeySet keys, KeyKind kind, DateTimeOffset activatesAt, DateTimeOffset now)
-    {
-        var windows = kind == KeyKind.Signing ? keys.SigningKeys.Select(k => k.Validity) : keys.Secrets.Select(s => s.Validity);
-        return windows.Any(v => v.ActivatesAt == activatesAt && StateOf(v, now) == KeyState.Pending);
     }
 
     private static KeyChangeFailure Checked(IssuerKeySet changed, DateTimeOffset now, out IssuerKeySet result)

@@ -10,7 +10,7 @@ namespace CityPass.Server.Keys;
 
 /// <summary>
 /// The key steps a city admin takes (console Keys page and /v1/keys): create a signing key and secret that take over
-/// at a set time, activate a pending pair now, retire a key, revoke a key. Each step is checked so passes can always be
+/// signing at a set time, activate a pending pair now, retire the keys taken over from, revoke a key. Each step is checked so passes can always be
 /// issued (<see cref="KeyLifecycle"/>), stored as the next version of the set (every server takes it in), and audited.
 /// </summary>
 public sealed class IssuerKeyService(IssuerKeyRing ring, KeyMaterial material, IAuditLog audit, IOptions<KeyOptions> options, TimeProvider clock)

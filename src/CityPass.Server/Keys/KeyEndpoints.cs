@@ -14,17 +14,17 @@ public static class KeyEndpoints
             .WithSummary("This city's issuer keys (signing keys and secrets, never their private halves): state, window, which one signs now.");
         keys.MapPost("/", async (KeyCreateRequest r, ClaimsPrincipal u, IssuerKeyService s, CancellationToken ct) => (await s.CreateAsync(u.Scope(), r, ct)).ToOk())
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Create a signing key and a secret that take over at activatesAt (default: now + Keys:ActivationLead); the keys signing then retire at that moment. " +
-                "Published at once, so gates and other cities learn the key before the first pass carries it. Audited.");
+            .WithSummary("Create a signing key and a secret that sign from activatesAt (default: now + Keys:ActivationLead). Published at once, so gates and other " +
+                "cities learn them before the first pass carries them. The keys signing until then stay active (a fallback) until retired. Audited.");
         keys.MapPost("/{kind}/{id:int}/activate", async (string kind, int id, KeyChangeRequest r, ClaimsPrincipal u, IssuerKeyService s, CancellationToken ct) =>
                 (await s.ActivateAsync(u.Scope(), kind, id, r, ct)).ToOk())
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("A pending key (and the key created with it) signs from now; the keys it replaces retire now. " +
-                "Gates and cities that have not refreshed since it was created refuse its passes until they do. Audited.");
+            .WithSummary("A pending key (and the key created with it) signs from now. Gates and cities that have not fetched the key set since it was " +
+                "created refuse its passes until they do. Audited.");
         keys.MapPost("/{kind}/{id:int}/retire", async (string kind, int id, KeyChangeRequest r, ClaimsPrincipal u, IssuerKeyService s, CancellationToken ct) =>
                 (await s.RetireAsync(u.Scope(), kind, id, r, ct)).ToOk())
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("An active key stops signing now; passes it issued stay valid until they expire. Refused (key_set_gap) if no other key would sign. Audited.");
+            .WithSummary("An active key may sign no more from now; passes it issued stay valid until they expire. Refused (key_set_gap) if no other key would sign. Audited.");
         keys.MapPost("/{kind}/{id:int}/revoke", async (string kind, int id, KeyChangeRequest r, ClaimsPrincipal u, IssuerKeyService s, CancellationToken ct) =>
                 (await s.RevokeAsync(u.Scope(), kind, id, r, ct)).ToOk())
             .ProducesProblem(StatusCodes.Status409Conflict)

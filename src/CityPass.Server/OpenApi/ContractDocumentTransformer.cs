@@ -18,6 +18,7 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         ["City admin"] = "City admins: staff accounts and roles.",
         ["Health authority"] = "Health authority and city admins: citizens' statuses, cases, four-eyes drafts, appeals, contact tracing, imports, the audit log.",
         ["Federation"] = "City admins: the other cities whose passes are accepted, their pinned keys and signed key-set documents.",
+        ["Keys"] = "City admins: this city's issuer keys (signing keys and secrets): create, activate, retire, revoke, each audited.",
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
@@ -63,9 +64,19 @@ public sealed class StatusDraftService(
         return await CreateAsync(scope, colour, reason, caseRef, [citizen], heldBecause, ct);
     }
 
-    public async Task<Outcome<StatusDraftListView>> ListAsync(AccessScope scope, string? state, DateTimeOffset? before, int? limit, CancellationToken ct)
+    /// <summary>Newest first; <paramref name="before"/> is the previous page's nextBefore, as text so that a malformed one is named, not a bare 400.</summary>
+    public async Task<Outcome<StatusDraftListView>> ListAsync(AccessScope scope, string? state, string? before, int? limit, CancellationToken ct)
     {
         if (!scope.IsAuthority) return NotAuthority;
+        DateTimeOffset? from = null;
+        if (!string.IsNullOrWhiteSpace(before))
+        {
+            if (!DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Failure.Invalid("before", "'before' is the previous page's nextBefore.");
+            }
+            from = parsed;
+        }
         StatusDraftState? stored = null;
         Func<StatusDraftState, bool> keep = _ => true;
         var wire = state?.Trim().ToLowerInvariant();
@@ -90,7 +101,7 @@ public sealed class StatusDraftService(
         }
         var size = Math.Clamp(limit ?? 50, 1, MaxPageSize);
         var now = clock.GetUtcNow();
-        var drafts = await store.ListAsync(stored, before, size, ct);
+        var drafts = await store.ListAsync(stored, from, size, ct);
         return new StatusDraftListView(drafts.Where(d => keep(d.StateAt(now))).Select(d => StatusDraftView.From(d, now)).ToList(),
             drafts.Count == size ? drafts[^1].DraftedAt : null);
     }

@@ -35,11 +35,11 @@ public abstract class AppealStoreContract : StoreContract
     {
         var citizen = await CitizenAsync("a");
         var appeal = Appeal(citizen);
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Appeals.OpenAsync(appeal, FailingAudit<Appeal>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Appeals.OpenAsync(appeal, FailingAudit<Appeal>(), None));
         Assert.Null(await Appeals.GetAsync(appeal.Id, None));
 
         await Appeals.OpenAsync(appeal, Audited<Appeal>(), None);
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Appeals.DecideAsync(appeal.Id, Decision(), FailingAudit<Appeal>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Appeals.DecideAsync(appeal.Id, Decision(), FailingAudit<Appeal>(), None));
         Assert.Equal(AppealState.Open, (await Appeals.GetAsync(appeal.Id, None))!.State);
         Assert.Equal(1, await Stores.Audit.CountAsync(new AuditQuery(), None));
     }

@@ -42,12 +42,12 @@ public abstract class CaseStoreContract : StoreContract
     [Fact]
     public async Task AChangeWhoseAuditEntryCannotBeWrittenIsNotMade()
     {
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Cases.CreateAsync(Draft(), FailingAudit<Case>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cases.CreateAsync(Draft(), FailingAudit<Case>(), None));
         Assert.Empty(await Cases.ListAsync(CaseState.All, null, 10, None));
 
         var opened = await Cases.CreateAsync(Draft(), Audited<Case>(), None);
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Cases.UpdateAsync(opened.Id, "changed", "admin", "changed", FailingAudit<Case>(), None));
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Cases.CloseAsync(opened.Id, Now.AddDays(1), "admin", "done", FailingAudit<Case>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cases.UpdateAsync(opened.Id, "changed", "admin", "changed", FailingAudit<Case>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cases.CloseAsync(opened.Id, Now.AddDays(1), "admin", "done", FailingAudit<Case>(), None));
         Assert.Equal(opened, await Cases.GetAsync(opened.Id, None));
         Assert.Equal(1, await Stores.Audit.CountAsync(new AuditQuery(), None));
     }

@@ -20,7 +20,7 @@ public static class Samples
     public static AuditOf<T> Audited<T>(string action = "test.change") => _ => new AuditDraft(Now, "authority", action, "test", null, null, action, null);
 
     /// <summary>An audit entry that cannot be written: the change it goes with must not be made either.</summary>
-    public static AuditOf<T> FailingAudit<T>() => _ => throw new AuditWriteFailed();
+    public static AuditOf<T> FailingAudit<T>() => _ => throw new AuditWriteFailedException();
 
     /// <summary>Callers normalise phones; the stores compare them as given, so any unique text will do.</summary>
     public static string PhoneFor(string externalId) => "+86 " + externalId;
@@ -47,4 +47,4 @@ public static class Samples
 }
 
 /// <summary>Thrown by <see cref="Samples.FailingAudit{T}"/>, so a test tells it from any other failure.</summary>
-public sealed class AuditWriteFailed() : Exception("The audit entry could not be written.");
+public sealed class AuditWriteFailedException() : Exception("The audit entry could not be written.");

@@ -37,13 +37,13 @@ public abstract class StatusDraftStoreContract : StoreContract
     [Fact]
     public async Task ADraftWhoseAuditEntryCannotBeWrittenIsNeitherMadeNorDecided()
     {
-        await Assert.ThrowsAsync<AuditWriteFailed>(() => Drafts.CreateAsync(Draft(), FailingAudit<StatusDraft>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Drafts.CreateAsync(Draft(), FailingAudit<StatusDraft>(), None));
         Assert.Empty(await Drafts.ListAsync(null, null, 10, None));
 
         var draft = await Drafts.CreateAsync(Draft(), Audited<StatusDraft>(), None);
-        await Assert.ThrowsAsync<AuditWriteFailed>(() =>
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() =>
             Drafts.DecideAsync(draft.Id, approve: true, Guid.NewGuid(), "epidemiologist", Now.AddHours(1), null, FailingAudit<StatusDraft>(), None));
-        await Assert.ThrowsAsync<AuditWriteFailed>(() =>
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() =>
             Drafts.DecideAsync(draft.Id, approve: false, Guid.NewGuid(), "admin", Now.AddHours(1), "no", FailingAudit<StatusDraft>(), None));
         Assert.Equal(StatusDraftState.Pending, (await Drafts.GetAsync(draft.Id, None))!.State);
         Assert.Equal(1, await Stores.Audit.CountAsync(new AuditQuery(), None));

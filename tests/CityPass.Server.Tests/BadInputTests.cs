@@ -247,6 +247,14 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         Assert.True((await FieldErrorsOf(response)).TryGetProperty(query.Split('=')[0], out _));
     }
 
+    [Fact]
+    public async Task TheConsolesDraftListRefusesAMalformedCursorInsteadOfDroppingIt()
+    {
+        var console = await App.ConsoleAsync("authority");
+        Assert.Equal(HttpStatusCode.OK, (await console.Http.GetAsync("/admin/drafts")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await console.Http.GetAsync("/admin/drafts?before=yesterday")).StatusCode);
+    }
+
     [Theory]
     [InlineData("GET", "")]
     [InlineData("GET", "/results")]

@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
+using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 
@@ -14,6 +15,12 @@ public static class Samples
 
     public static CitizenDraft Draft(string externalId, string? phone = null, string? name = null, Credentials credentials = Credentials.HealthRecord) =>
         new(externalId, phone ?? PhoneFor(externalId), name ?? "张三" + externalId, credentials);
+
+    /// <summary>The audit entry a store change under test is written with; what it says is the services' business, tested with them.</summary>
+    public static AuditOf<T> Audited<T>(string action = "test.change") => _ => new AuditDraft(Now, "authority", action, "test", null, null, action, null);
+
+    /// <summary>An audit entry that cannot be written: the change it goes with must not be made either.</summary>
+    public static AuditOf<T> FailingAudit<T>() => _ => throw new AuditWriteFailedException();
 
     /// <summary>Callers normalise phones; the stores compare them as given, so any unique text will do.</summary>
     public static string PhoneFor(string externalId) => "+86 " + externalId;
@@ -38,3 +45,6 @@ public static class Samples
         decidedAt.AddMilliseconds(-40),
         decidedAt);
 }
+
+/// <summary>Thrown by <see cref="Samples.FailingAudit{T}"/>, so a test tells it from any other failure.</summary>
+public sealed class AuditWriteFailedException() : Exception("The audit entry could not be written.");

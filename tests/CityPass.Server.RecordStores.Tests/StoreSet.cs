@@ -1,6 +1,7 @@
 using System.Reflection;
 using CityPass.Server.Appeals;
 using CityPass.Server.Audit;
+using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
@@ -25,7 +26,7 @@ public sealed class StoreSet : IAsyncDisposable
 
     private StoreSet(
         ICitizenStore citizens, IAuditLog audit, IVenueStore venues, IOperatorStore operators, IScanStore scans, ITrustedCityStore trustedCities,
-        ICaseStore cases, IAppealStore appeals, NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
+        ICaseStore cases, IAppealStore appeals, IStatusDraftStore drafts, NpgsqlDataSource? dataSource, Func<long, Func<AuditEntry, AuditEntry?>, Task> rewriteAuditEntry)
     {
         Citizens = citizens;
         Audit = audit;
@@ -35,6 +36,7 @@ public sealed class StoreSet : IAsyncDisposable
         TrustedCities = trustedCities;
         Cases = cases;
         Appeals = appeals;
+        Drafts = drafts;
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -55,6 +57,8 @@ public sealed class StoreSet : IAsyncDisposable
 
     public IAppealStore Appeals { get; }
 
+    public IStatusDraftStore Drafts { get; }
+
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
@@ -63,7 +67,7 @@ public sealed class StoreSet : IAsyncDisposable
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
         return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
-            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(), new EmbeddedAppealStore(), null,
+            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(audit), new EmbeddedAppealStore(audit), new EmbeddedStatusDraftStore(audit), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.
@@ -82,7 +86,8 @@ public sealed class StoreSet : IAsyncDisposable
         await new PostgresMigrator(dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return new StoreSet(
             new PostgresCitizenStore(dataSource), new PostgresAuditLog(dataSource), new PostgresVenueStore(dataSource), new PostgresOperatorStore(dataSource),
-            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), new PostgresCaseStore(dataSource), new PostgresAppealStore(dataSource), dataSource,
+            new PostgresScanStore(dataSource), new PostgresTrustedCityStore(dataSource), new PostgresCaseStore(dataSource), new PostgresAppealStore(dataSource),
+            new PostgresStatusDraftStore(dataSource), dataSource,
             async (sequence, rewrite) =>
             {
                 var entry = await new PostgresAuditLog(dataSource).QueryAsync(new AuditQuery(BeforeSequence: sequence + 1, Limit: 1), CancellationToken.None);

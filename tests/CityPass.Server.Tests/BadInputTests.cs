@@ -25,6 +25,15 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
     }
 
+    /// <summary>A 400 validation_failed problem's errors, by field.</summary>
+    private static async Task<JsonElement> FieldErrorsOf(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), (response.StatusCode, body.GetProperty("code").GetString()));
+        return body.GetProperty("errors");
+    }
+
     private HttpClient GateHttp()
     {
         var http = App.CreateClient();
@@ -211,6 +220,58 @@ public abstract class BadInputTests(StoreMode mode) : AppTest(mode)
         Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), (response.StatusCode, await CodeOf(response)));
         var citizen = await App.SignInCitizenAsync(Phones.ZhangGreen);
         Assert.Equal("validation_failed", await CodeOf(await citizen.Http.GetAsync("/v1/me/scans?before=garbage")));
+    }
+
+    [Theory]
+    [InlineData("not-a-cursor")]
+    [InlineData("0123456789abcdef0123456789abcdeg")]
+    [InlineData("0123456789abcdef0123456789abcdef0")]
+    public async Task AStatusDraftResultsCursorThisApiDidNotGiveOutIsRefused(string after)
+    {
+        var authority = await App.StaffAsync("authority");
+        var draft = await authority.PostAsJsonAsync("/v1/status-drafts",
+            new { citizenIds = new[] { await App.CitizenIdAsync(Phones.ZhangGreen) }, colour = "yellow", reason = "Same carriage", caseRef = await App.OpenCaseAsync() });
+        var id = (await draft.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var response = await authority.GetAsync($"/v1/status-drafts/{id}/results?after={Uri.EscapeDataString(after)}");
+        Assert.True((await FieldErrorsOf(response)).TryGetProperty("after", out _));
+    }
+
+    [Theory]
+    [InlineData("state=done")]
+    [InlineData("state=PENDING%00")]
+    [InlineData("before=yesterday")]
+    [InlineData("before=2026-13-01T00:00:00Z")]
+    public async Task AStatusDraftListWithAnUnknownStateOrCursorIsRefused(string query)
+    {
+        var response = await (await App.StaffAsync("authority")).GetAsync($"/v1/status-drafts?{query}");
+        Assert.True((await FieldErrorsOf(response)).TryGetProperty(query.Split('=')[0], out _));
+    }
+
+    [Fact]
+    public async Task TheConsolesDraftListRefusesAMalformedCursorInsteadOfDroppingIt()
+    {
+        var console = await App.ConsoleAsync("authority");
+        Assert.Equal(HttpStatusCode.OK, (await console.Http.GetAsync("/admin/drafts")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await console.Http.GetAsync("/admin/drafts?before=yesterday")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", "")]
+    [InlineData("GET", "/results")]
+    [InlineData("POST", "/approve")]
+    [InlineData("POST", "/reject")]
+    public async Task AStatusDraftIdThatIsNoUuidIsNotFound(string method, string tail)
+    {
+        var authority = await App.StaffAsync("authority");
+        foreach (var id in new[] { "not-a-uuid", "123", "0123456789abcdef0123456789abcdef0" })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), $"/v1/status-drafts/{id}{tail}")
+            {
+                Content = method == "POST" ? JsonContent.Create(new { reason = "Not needed" }) : null,
+            };
+            var response = await authority.SendAsync(request);
+            Assert.Equal((HttpStatusCode.NotFound, "not_found"), (response.StatusCode, await CodeOf(response)));
+        }
     }
 
     [Fact]

@@ -23,10 +23,11 @@ namespace CityPass.Server.Appeals;
 /// <item>the citizen sees the role of who decided, never the name.</item>
 /// </list>
 /// Everything is audited under the citizen's subject with the appeal's case: <c>appeal.open</c> (by the citizen),
-/// <c>appeal.decide</c> (by staff), <c>appeal.supersede</c>.
+/// <c>appeal.decide</c> (by staff), <c>appeal.supersede</c>; each entry is stored with the appeal's change, together or
+/// not at all (<see cref="AuditOf{T}"/>).
 /// </summary>
 public sealed class AppealService(
-    IAppealStore store, ICitizenStore citizens, IGrainFactory grains, StatusService statuses, IAuditLog audit, TimeProvider clock)
+    IAppealStore store, ICitizenStore citizens, IGrainFactory grains, StatusService statuses, TimeProvider clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -83,14 +84,14 @@ public sealed class AppealService(
         var caseRef = history.LastOrDefault(h => h.Version == status.Version)?.CaseRef;
         var now = clock.GetUtcNow();
         var appeal = new Appeal(Guid.CreateVersion7(now), citizenId, status.Version, status.Colour, caseRef, request.Reason!.Trim(), now);
-        switch (await store.OpenAsync(appeal, ct))
+        var opened = await store.OpenAsync(appeal, a => new AuditDraft(now, "citizen:" + citizenId, OpenAction, Subject(a), Describe(status), $"appeal {a.Id} open",
+            a.Reason, caseRef), ct);
+        switch (opened)
         {
             case AppealOpenResult.AlreadyOpen: return AlreadyOpen;
             case AppealOpenResult.StatusAlreadyAppealed: return StatusAlreadyAppealed;
             case AppealOpenResult.Opened: break;
         }
-        await audit.AppendAsync(new AuditDraft(now, "citizen:" + citizenId, OpenAction, Subject(appeal), Describe(status), $"appeal {appeal.Id} open",
-            appeal.Reason, caseRef), ct);
         return CitizenAppealView.From(appeal, status.Version);
     }
 
@@ -174,9 +175,11 @@ public sealed class AppealService(
         var now = clock.GetUtcNow();
         var decision = new AppealDecision(uphold == true ? AppealState.Upheld : AppealState.Rejected, now, scope.Actor, scope.RoleName, reason,
             uphold == true ? outcome : null);
-        if (await store.DecideAsync(appeal.Id, decision, ct) is not { } decided) return AlreadyDecided;
-        await audit.AppendAsync(new AuditDraft(now, scope.Actor, DecideAction, Subject(decided), $"appeal {decided.Id} open",
-            $"appeal {decided.Id} {decided.State.ToWireName()}" + (decision.Outcome is { } c ? $": {c.ToWireName()}" : ""), reason, decided.CaseRef), ct);
+        if (await store.DecideAsync(appeal.Id, decision, d => new AuditDraft(now, scope.Actor, DecideAction, Subject(d), $"appeal {d.Id} open",
+                $"appeal {d.Id} {d.State.ToWireName()}" + (decision.Outcome is { } c ? $": {c.ToWireName()}" : ""), reason, d.CaseRef), ct) is not { } decided)
+        {
+            return AlreadyDecided;
+        }
         return AppealView.From(decided, await grains.Citizen(appeal.CitizenId).GetAsync());
     }
 
@@ -189,10 +192,8 @@ public sealed class AppealService(
         var now = clock.GetUtcNow();
         var reason = $"The status changed (v{appeal.StatusVersion} to v{current.Version}) before the appeal was decided.";
         var decision = new AppealDecision(AppealState.Superseded, now, actor, StatusChange.SystemRole, reason, null);
-        if (await store.DecideAsync(appeal.Id, decision, ct) is not { } closed) return null;
-        await audit.AppendAsync(new AuditDraft(now, actor, SupersedeAction, Subject(closed), $"appeal {closed.Id} open", $"appeal {closed.Id} superseded",
-            reason, closed.CaseRef), ct);
-        return closed;
+        return await store.DecideAsync(appeal.Id, decision, closed => new AuditDraft(now, actor, SupersedeAction, Subject(closed), $"appeal {closed.Id} open",
+            $"appeal {closed.Id} superseded", reason, closed.CaseRef), ct);
     }
 
     private async Task<Appeal?> FindAsync(string id, CancellationToken ct) => Guid.TryParse(id, out var g) ? await store.GetAsync(g, ct) : null;

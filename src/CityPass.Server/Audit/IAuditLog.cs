@@ -9,7 +9,11 @@ public interface IAuditLog
     /// <summary>The most <see cref="CountAsync"/> counts to.</summary>
     public const int MaxCount = 1_000_000;
 
-    /// <summary>Appends one entry at the end of the chain. Status changes are audited by <see cref="Citizens.ICitizenStore.ChangeStatusAsync"/> in their own transaction instead.</summary>
+    /// <summary>
+    /// Appends one entry at the end of the chain, on its own. A change of state is audited with its change instead, by the
+    /// store that writes it (<see cref="AuditOf{T}"/>; a status change by <see cref="Citizens.ICitizenStore.ChangeStatusAsync"/>):
+    /// written after it, the entry could fail while the change stays made.
+    /// </summary>
     Task<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken cancellationToken);
 
     /// <summary>Newest first, at most <see cref="AuditQuery.Limit"/> (1..1000); page with <see cref="AuditQuery.BeforeSequence"/>.</summary>

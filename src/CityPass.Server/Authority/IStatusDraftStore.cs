@@ -1,11 +1,15 @@
 using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
 
 namespace CityPass.Server.Authority;
 
-/// <summary>Status drafts and their per-citizen results (PostgreSQL, or memory when embedded).</summary>
+/// <summary>
+/// Status drafts and their per-citizen results (PostgreSQL, or memory when embedded). Staff's changes (drafting,
+/// deciding) are written with their audit entry, together or not at all (<see cref="AuditOf{T}"/>).
+/// </summary>
 public interface IStatusDraftStore
 {
-    Task<StatusDraft> CreateAsync(NewStatusDraft draft, CancellationToken cancellationToken);
+    Task<StatusDraft> CreateAsync(NewStatusDraft draft, AuditOf<StatusDraft> audit, CancellationToken cancellationToken);
 
     /// <summary>With <see cref="StatusDraft.Done"/> counted; null when there is none.</summary>
     Task<StatusDraft?> GetAsync(Guid id, CancellationToken cancellationToken);
@@ -22,9 +26,10 @@ public interface IStatusDraftStore
     /// <summary>
     /// Approves or rejects a draft in one conditional step: only a pending draft not expired at <paramref name="at"/>,
     /// and (for an approval) not by its drafter. Null when the draft is not in that state (of two decisions at once,
-    /// one wins).
+    /// one wins; only the winner is audited).
     /// </summary>
-    Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, CancellationToken cancellationToken);
+    Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, AuditOf<StatusDraft> audit,
+        CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes the right to run an approved, unfinished draft until <paramref name="leaseUntil"/>: so that only one

@@ -22,7 +22,7 @@ public static class StatusDraftEndpoints
             .WithMetadata(new RequestSizeLimitAttribute(MaxDraftBytes))
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Draft a bulk status change: one colour, reason and case for up to 10,000 citizens. Nothing changes until a second " +
                          "health authority account approves it; it expires unapproved. Audited.");
-        drafts.MapGet("/", async (string? state, DateTimeOffset? before, int? limit, ClaimsPrincipal u, StatusDraftService s, CancellationToken ct) =>
+        drafts.MapGet("/", async (string? state, string? before, int? limit, ClaimsPrincipal u, StatusDraftService s, CancellationToken ct) =>
             (await s.ListAsync(u.Scope(), state, before, limit, ct)).ToOk())
             .WithSummary("Drafts newest first; state = pending, approved, rejected, expired or all (the default); page with 'before' = nextBefore.");
         drafts.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal u, StatusDraftService s, CancellationToken ct) => (await s.GetAsync(u.Scope(), id, ct)).ToOk())

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CityPass.Core.Citizens;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
@@ -16,9 +17,10 @@ namespace CityPass.Server.Authority;
 /// (<c>status.draft.reject</c>); the drafter never approves their own. An approved draft is run by the
 /// <see cref="StatusDraftRunner"/>. The case rule is checked when drafting and again when approving (the case may have
 /// closed in between). Two accounts of one person are two approvers here: that is for the staff register to prevent.
+/// Each draft, approval and rejection is stored with its audit entry, together or not at all (<see cref="AuditOf{T}"/>).
 /// </summary>
 public sealed class StatusDraftService(
-    IStatusDraftStore store, StatusCaseRule caseRule, StatusDraftRunner runner, StatusDraftMetrics metrics, IAuditLog audit,
+    IStatusDraftStore store, StatusCaseRule caseRule, StatusDraftRunner runner, StatusDraftMetrics metrics,
     IOptions<StatusDraftOptions> options, TimeProvider clock, ILogger<StatusDraftService> logger)
 {
     public const int MaxCitizens = 10_000;
@@ -63,9 +65,19 @@ public sealed class StatusDraftService(
         return await CreateAsync(scope, colour, reason, caseRef, [citizen], heldBecause, ct);
     }
 
-    public async Task<Outcome<StatusDraftListView>> ListAsync(AccessScope scope, string? state, DateTimeOffset? before, int? limit, CancellationToken ct)
+    /// <summary>Newest first; <paramref name="before"/> is the previous page's nextBefore, as text so that a malformed one is named, not a bare 400.</summary>
+    public async Task<Outcome<StatusDraftListView>> ListAsync(AccessScope scope, string? state, string? before, int? limit, CancellationToken ct)
     {
         if (!scope.IsAuthority) return NotAuthority;
+        DateTimeOffset? from = null;
+        if (!string.IsNullOrWhiteSpace(before))
+        {
+            if (!DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Failure.Invalid("before", "'before' is the previous page's nextBefore.");
+            }
+            from = parsed;
+        }
         StatusDraftState? stored = null;
         Func<StatusDraftState, bool> keep = _ => true;
         var wire = state?.Trim().ToLowerInvariant();
@@ -90,7 +102,7 @@ public sealed class StatusDraftService(
         }
         var size = Math.Clamp(limit ?? 50, 1, MaxPageSize);
         var now = clock.GetUtcNow();
-        var drafts = await store.ListAsync(stored, before, size, ct);
+        var drafts = await store.ListAsync(stored, from, size, ct);
         return new StatusDraftListView(drafts.Where(d => keep(d.StateAt(now))).Select(d => StatusDraftView.From(d, now)).ToList(),
             drafts.Count == size ? drafts[^1].DraftedAt : null);
     }
@@ -136,12 +148,12 @@ public sealed class StatusDraftService(
         if (rule.Failure is { } refused) return refused;
 
         var now = clock.GetUtcNow();
-        if (await store.DecideAsync(id, approve: true, scope.OperatorId, scope.Actor, now, null, ct) is not { } approved)
+        if (await store.DecideAsync(id, approve: true, scope.OperatorId, scope.Actor, now, null,
+                d => new AuditDraft(now, scope.Actor, ApproveAction, d.Subject, "pending", Describe(d), $"Approved the draft by {d.DraftedBy}", d.CaseRef), ct)
+            is not { } approved)
         {
             return await store.GetAsync(id, ct) is { } moved && NotPending(moved) is { } lost ? lost : NotFound;
         }
-        await audit.AppendAsync(new AuditDraft(now, scope.Actor, ApproveAction, approved.Subject, "pending", Describe(approved),
-            $"Approved the draft by {approved.DraftedBy}", approved.CaseRef), ct);
         metrics.Draft("approved");
         runner.Start(approved.Id);
         return StatusDraftView.From(approved, now);
@@ -155,11 +167,11 @@ public sealed class StatusDraftService(
         if (NotPending(draft) is { } notPending) return notPending;
         var now = clock.GetUtcNow();
         var reason = request.Reason!.Trim();
-        if (await store.DecideAsync(id, approve: false, scope.OperatorId, scope.Actor, now, reason, ct) is not { } rejected)
+        if (await store.DecideAsync(id, approve: false, scope.OperatorId, scope.Actor, now, reason,
+                d => new AuditDraft(now, scope.Actor, RejectAction, d.Subject, "pending", Describe(d), reason, d.CaseRef), ct) is not { } rejected)
         {
             return await store.GetAsync(id, ct) is { } moved && NotPending(moved) is { } lost ? lost : NotFound;
         }
-        await audit.AppendAsync(new AuditDraft(now, scope.Actor, RejectAction, rejected.Subject, "pending", Describe(rejected), reason, rejected.CaseRef), ct);
         metrics.Draft("rejected");
         return StatusDraftView.From(rejected, now);
     }
@@ -171,12 +183,11 @@ public sealed class StatusDraftService(
         List<CitizenPseudonym> citizens, string? heldBecause, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var draft = await store.CreateAsync(new NewStatusDraft(colour, reason, caseRef, citizens, scope.OperatorId, scope.Actor, now,
-            now + options.Value.ExpiresAfter, heldBecause), ct);
         // A held change names its one citizen, so the citizen's audit trail shows it was asked for; a bulk draft names its size.
-        var subject = heldBecause is null ? draft.Subject : "citizen:" + citizens[0];
-        await audit.AppendAsync(new AuditDraft(now, scope.Actor, heldBecause is null ? DraftAction : HoldAction, subject, null,
-            Describe(draft) + (heldBecause is null ? "" : $", held: {heldBecause}, {draft.Subject}"), reason, caseRef), ct);
+        var draft = await store.CreateAsync(new NewStatusDraft(colour, reason, caseRef, citizens, scope.OperatorId, scope.Actor, now,
+            now + options.Value.ExpiresAfter, heldBecause), d => new AuditDraft(now, scope.Actor, heldBecause is null ? DraftAction : HoldAction,
+            heldBecause is null ? d.Subject : "citizen:" + citizens[0], null, Describe(d) + (heldBecause is null ? "" : $", held: {heldBecause}, {d.Subject}"),
+            reason, caseRef), ct);
         metrics.Draft("drafted");
         return draft;
     }

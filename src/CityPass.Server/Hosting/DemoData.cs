@@ -78,7 +78,7 @@ public static class DemoData
         // The yellow and red demo citizens stand under an open health case, as the status rule asks of staff.
         var demoCase = await services.GetRequiredService<ICaseStore>().CreateAsync(new CaseDraft(CaseType.ConfirmedInfection,
             "Demo: 《传染病防治法》 (Law on the Prevention and Control of Infectious Diseases), art. 39", "authority",
-            "Seeded with the demo data: the demo's yellow and red citizens.", now, "demo-seed"), ct);
+            "Seeded with the demo data: the demo's yellow and red citizens.", now, "demo-seed"), CaseService.OpenedBy("demo-seed", now), ct);
         var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4)).ToList(), now, ct);
         var seeded = new List<(string, string, string)>();
         for (var i = 0; i < people.Length; i++)

@@ -156,6 +156,7 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         var now = DateTimeOffset.UtcNow;
         var draft = await Services.GetRequiredService<CityPass.Server.Authority.IStatusDraftStore>().CreateAsync(new CityPass.Server.Authority.NewStatusDraft(
             CityPass.Core.Citizens.StatusColour.Yellow, "Same carriage, train G7", await DemoCaseIdAsync(), ids, Guid.NewGuid(), "authority", now, now.AddHours(24), null),
+            d => new CityPass.Server.Audit.AuditDraft(now, "authority", CityPass.Server.Authority.StatusDraftService.DraftAction, d.Subject, null, "yellow", d.Reason, d.CaseRef),
             CancellationToken.None);
         return draft.Id;
     }

@@ -1,15 +1,19 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Appeals;
+using CityPass.Server.Audit;
 
 namespace CityPass.Server.Stores.Embedded;
 
-/// <summary>Appeals in memory, for the embedded default.</summary>
-public sealed class EmbeddedAppealStore : IAppealStore
+/// <summary>
+/// Appeals in memory, for the embedded default. Opening or deciding and its audit entry are one step under the lock, the
+/// entry first: if it cannot be appended, nothing changes.
+/// </summary>
+public sealed class EmbeddedAppealStore(EmbeddedAuditLog auditLog) : IAppealStore
 {
     private readonly Lock _lock = new();
     private readonly List<Appeal> _appeals = [];
 
-    public Task<AppealOpenResult> OpenAsync(Appeal appeal, CancellationToken cancellationToken)
+    public Task<AppealOpenResult> OpenAsync(Appeal appeal, AuditOf<Appeal> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appeal);
         lock (_lock)
@@ -18,7 +22,9 @@ public sealed class EmbeddedAppealStore : IAppealStore
             var mine = _appeals.Where(a => a.CitizenId == appeal.CitizenId).ToList();
             if (mine.Any(a => a.State == AppealState.Open)) return Task.FromResult(AppealOpenResult.AlreadyOpen);
             if (mine.Any(a => a.StatusVersion == appeal.StatusVersion)) return Task.FromResult(AppealOpenResult.StatusAlreadyAppealed);
-            _appeals.Add(appeal with { Decision = null });
+            var opened = appeal with { Decision = null };
+            auditLog.AppendLocked(audit(opened));
+            _appeals.Add(opened);
             return Task.FromResult(AppealOpenResult.Opened);
         }
     }
@@ -48,7 +54,7 @@ public sealed class EmbeddedAppealStore : IAppealStore
         }
     }
 
-    public Task<Appeal?> DecideAsync(Guid id, AppealDecision decision, CancellationToken cancellationToken)
+    public Task<Appeal?> DecideAsync(Guid id, AppealDecision decision, AuditOf<Appeal> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
         lock (_lock)
@@ -56,6 +62,7 @@ public sealed class EmbeddedAppealStore : IAppealStore
             var index = _appeals.FindIndex(a => a.Id == id);
             if (index < 0 || _appeals[index].State != AppealState.Open) return Task.FromResult<Appeal?>(null);
             var decided = _appeals[index] with { Decision = decision };
+            auditLog.AppendLocked(audit(decided));
             _appeals[index] = decided;
             return Task.FromResult<Appeal?>(decided);
         }

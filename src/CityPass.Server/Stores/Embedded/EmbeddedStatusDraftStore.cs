@@ -1,10 +1,14 @@
 using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
 using CityPass.Server.Authority;
 
 namespace CityPass.Server.Stores.Embedded;
 
-/// <summary>Status drafts in memory, for the embedded default (one process, so the lease is only ever this process's).</summary>
-public sealed class EmbeddedStatusDraftStore : IStatusDraftStore
+/// <summary>
+/// Status drafts in memory, for the embedded default (one process, so the lease is only ever this process's). A change
+/// and its audit entry are one step under the lock, the entry first: if it cannot be appended, nothing changes.
+/// </summary>
+public sealed class EmbeddedStatusDraftStore(EmbeddedAuditLog auditLog) : IStatusDraftStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, Entry> _drafts = [];
@@ -22,12 +26,16 @@ public sealed class EmbeddedStatusDraftStore : IStatusDraftStore
         public StatusDraft Snapshot() => Draft with { Done = Results.Count };
     }
 
-    public Task<StatusDraft> CreateAsync(NewStatusDraft draft, CancellationToken cancellationToken)
+    public Task<StatusDraft> CreateAsync(NewStatusDraft draft, AuditOf<StatusDraft> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var created = new StatusDraft(Guid.CreateVersion7(draft.DraftedAt), draft.Colour, draft.Reason, draft.CaseRef, draft.CitizenIds.ToArray(),
             draft.DraftedById, draft.DraftedBy, draft.DraftedAt, draft.ExpiresAt, draft.HeldBecause);
-        lock (_lock) _drafts[created.Id] = new Entry(created);
+        lock (_lock)
+        {
+            auditLog.AppendLocked(audit(created));
+            _drafts[created.Id] = new Entry(created);
+        }
         return Task.FromResult(created);
     }
 
@@ -51,7 +59,8 @@ public sealed class EmbeddedStatusDraftStore : IStatusDraftStore
         lock (_lock) return Task.FromResult(_drafts.Values.Count(e => e.Draft.StateAt(now) == StatusDraftState.Pending));
     }
 
-    public Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
+    public Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, AuditOf<StatusDraft> audit,
+        CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -59,7 +68,9 @@ public sealed class EmbeddedStatusDraftStore : IStatusDraftStore
             {
                 return Task.FromResult<StatusDraft?>(null);
             }
-            e.Draft = e.Draft with { State = approve ? StatusDraftState.Approved : StatusDraftState.Rejected, DecidedBy = by, DecidedAt = at, DecisionReason = reason };
+            var decided = e.Draft with { State = approve ? StatusDraftState.Approved : StatusDraftState.Rejected, DecidedBy = by, DecidedAt = at, DecisionReason = reason };
+            auditLog.AppendLocked(audit(decided with { Done = e.Results.Count }));
+            e.Draft = decided;
             return Task.FromResult<StatusDraft?>(e.Snapshot());
         }
     }

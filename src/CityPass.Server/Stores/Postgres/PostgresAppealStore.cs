@@ -1,5 +1,6 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Appeals;
+using CityPass.Server.Audit;
 using Npgsql;
 
 namespace CityPass.Server.Stores.Postgres;
@@ -7,33 +8,25 @@ namespace CityPass.Server.Stores.Postgres;
 /// <summary>
 /// Appeals in PostgreSQL. The rules that must hold under concurrency are the table's: one open appeal per citizen (a
 /// partial unique index), one appeal per status version (a unique constraint), and a decision only on an open appeal
-/// (a conditional update), so two requests at once cannot both win.
+/// (a conditional update), so two requests at once cannot both win. Opening and deciding commit with their audit entry
+/// (<see cref="AuditedTransaction"/>).
 /// </summary>
 public sealed class PostgresAppealStore(NpgsqlDataSource dataSource) : IAppealStore
 {
     private const string Columns =
         "id, citizen_id, status_version, colour, case_ref, reason, opened_at, state, decided_at, decided_by, decided_by_role, decision_reason, outcome_colour";
 
-    public async Task<AppealOpenResult> OpenAsync(Appeal appeal, CancellationToken cancellationToken)
+    public async Task<AppealOpenResult> OpenAsync(Appeal appeal, AuditOf<Appeal> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appeal);
         var citizen = PgValues.ToUuid(appeal.CitizenId.Value);
-        // The common refusals are answered by the statement itself; the constraints catch two requests at once.
-        await using var insert = dataSource.CreateCommand("""
-            INSERT INTO appeals (id, citizen_id, status_version, colour, case_ref, reason, opened_at, state)
-            SELECT $1, $2, $3, $4, $5, $6, $7, 'open'
-            WHERE NOT EXISTS (SELECT 1 FROM appeals WHERE citizen_id = $2 AND (state = 'open' OR status_version = $3))
-            """);
-        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = appeal.Id });
-        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = citizen });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = appeal.StatusVersion });
-        insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)appeal.Colour });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)appeal.CaseRef ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appeal.Reason });
-        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(appeal.OpenedAt) });
         try
         {
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1) return AppealOpenResult.Opened;
+            if (await AuditedTransaction.RunAsync(dataSource, (connection, transaction) => InsertAsync(connection, transaction, appeal, cancellationToken),
+                    audit, cancellationToken) is not null)
+            {
+                return AppealOpenResult.Opened;
+            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -43,6 +36,26 @@ public sealed class PostgresAppealStore(NpgsqlDataSource dataSource) : IAppealSt
         await using var which = dataSource.CreateCommand("SELECT coalesce(bool_or(state = 'open'), false) FROM appeals WHERE citizen_id = $1");
         which.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = citizen });
         return (bool)(await which.ExecuteScalarAsync(cancellationToken))! ? AppealOpenResult.AlreadyOpen : AppealOpenResult.StatusAlreadyAppealed;
+    }
+
+    /// <summary>The appeal when inserted; null when the statement refused it (the constraints catch two requests at once).</summary>
+    private static async Task<Appeal?> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Appeal appeal, CancellationToken cancellationToken)
+    {
+        var citizen = PgValues.ToUuid(appeal.CitizenId.Value);
+        // The common refusals are answered by the statement itself.
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO appeals (id, citizen_id, status_version, colour, case_ref, reason, opened_at, state)
+            SELECT $1, $2, $3, $4, $5, $6, $7, 'open'
+            WHERE NOT EXISTS (SELECT 1 FROM appeals WHERE citizen_id = $2 AND (state = 'open' OR status_version = $3))
+            """, connection, transaction);
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = appeal.Id });
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = citizen });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = appeal.StatusVersion });
+        insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)appeal.Colour });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)appeal.CaseRef ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appeal.Reason });
+        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(appeal.OpenedAt) });
+        return await insert.ExecuteNonQueryAsync(cancellationToken) == 1 ? appeal with { Decision = null } : null;
     }
 
     public async Task<Appeal?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -69,14 +82,21 @@ public sealed class PostgresAppealStore(NpgsqlDataSource dataSource) : IAppealSt
         return await ReadAllAsync(command, cancellationToken);
     }
 
-    public async Task<Appeal?> DecideAsync(Guid id, AppealDecision decision, CancellationToken cancellationToken)
+    public Task<Appeal?> DecideAsync(Guid id, AppealDecision decision, AuditOf<Appeal> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        await using var command = dataSource.CreateCommand($"""
+        return AuditedTransaction.RunAsync(dataSource, (connection, transaction) => DecideAsync(connection, transaction, id, decision, cancellationToken),
+            audit, cancellationToken);
+    }
+
+    private static async Task<Appeal?> DecideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, AppealDecision decision,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
             UPDATE appeals SET state = $2, decided_at = $3, decided_by = $4, decided_by_role = $5, decision_reason = $6, outcome_colour = $7
             WHERE id = $1 AND state = 'open'
             RETURNING {Columns}
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = decision.State.ToWireName() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(decision.At) });

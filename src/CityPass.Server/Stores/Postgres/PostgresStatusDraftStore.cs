@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Server.Audit;
 using CityPass.Server.Authority;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,7 +8,7 @@ namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
 /// Status drafts in PostgreSQL. Deciding and leasing are single conditional statements, so two staff deciding at once,
-/// or two servers taking the same run, cannot both win.
+/// or two servers taking the same run, cannot both win. Drafting and deciding commit with their audit entry (<see cref="AuditedTransaction"/>).
 /// </summary>
 public sealed class PostgresStatusDraftStore(NpgsqlDataSource dataSource) : IStatusDraftStore
 {
@@ -17,16 +18,22 @@ public sealed class PostgresStatusDraftStore(NpgsqlDataSource dataSource) : ISta
         (SELECT count(*) FROM status_draft_results r WHERE r.draft_id = status_drafts.id)
         """;
 
-    public async Task<StatusDraft> CreateAsync(NewStatusDraft draft, CancellationToken cancellationToken)
+    public async Task<StatusDraft> CreateAsync(NewStatusDraft draft, AuditOf<StatusDraft> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var draftedAt = PgValues.ToStored(draft.DraftedAt);
         var created = new StatusDraft(Guid.CreateVersion7(draftedAt), draft.Colour, draft.Reason, draft.CaseRef, draft.CitizenIds.ToArray(),
             draft.DraftedById, draft.DraftedBy, draftedAt, PgValues.ToStored(draft.ExpiresAt), draft.HeldBecause);
-        await using var insert = dataSource.CreateCommand("""
+        return (await AuditedTransaction.RunAsync(dataSource, (connection, transaction) => InsertAsync(connection, transaction, created, cancellationToken),
+            audit, cancellationToken))!;
+    }
+
+    private static async Task<StatusDraft?> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StatusDraft created, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand("""
             INSERT INTO status_drafts (id, colour, reason, case_ref, citizen_ids, drafted_by_id, drafted_by, drafted_at, expires_at, held_because)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """);
+            """, connection, transaction);
         insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = created.Id });
         insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)created.Colour });
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = created.Reason });
@@ -71,13 +78,19 @@ public sealed class PostgresStatusDraftStore(NpgsqlDataSource dataSource) : ISta
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
+    public Task<StatusDraft?> DecideAsync(Guid id, bool approve, Guid byId, string by, DateTimeOffset at, string? reason, AuditOf<StatusDraft> audit,
+        CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(dataSource, (connection, transaction) => DecideAsync(connection, transaction, id, approve, byId, by, at, reason, cancellationToken),
+            audit, cancellationToken);
+
+    private static async Task<StatusDraft?> DecideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, bool approve, Guid byId, string by,
+        DateTimeOffset at, string? reason, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             UPDATE status_drafts SET state = $2, decided_by = $4, decided_at = $5, decision_reason = $6
             WHERE id = $1 AND state = 'pending' AND expires_at > $5 AND (NOT $7 OR drafted_by_id <> $3)
             RETURNING {Columns}
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = (approve ? StatusDraftState.Approved : StatusDraftState.Rejected).ToWireName() });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = byId });

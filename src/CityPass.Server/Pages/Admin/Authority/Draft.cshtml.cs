@@ -63,7 +63,8 @@ public sealed class DraftModel(StatusDraftService drafts) : ConsolePageModel
         if (Draft.State == "approved")
         {
             var results = await drafts.ResultsAsync(Scope, Id, After, ResultsPerPage, ct);
-            if (results.Failure is { } g) return FailureResult(g) ?? NotFound();
+            // A malformed 'after' is the one failure left here: a bad request, as the drafts list answers a bad 'before'.
+            if (results.Failure is { } g) return FailureResult(g) ?? BadRequest();
             Results = results.Value!;
         }
         return null;

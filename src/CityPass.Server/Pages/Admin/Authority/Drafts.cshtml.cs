@@ -13,8 +13,9 @@ public sealed class DraftsModel(StatusDraftService drafts, CaseService cases) : 
     [FromQuery(Name = "state")]
     public string? State { get; set; }
 
+    /// <summary>Text, so that a malformed cursor is refused by the service (400) rather than dropped by model binding.</summary>
     [FromQuery(Name = "before")]
-    public DateTimeOffset? Before { get; set; }
+    public string? Before { get; set; }
 
     public string ShownState => string.IsNullOrWhiteSpace(State) ? "pending" : State.Trim().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using CityPass.Server.Audit;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -25,7 +26,8 @@ internal static class Measurement
         var options = new TracingOptions();
         var store = new PostgresContactTracingStore(dataSource);
         var caseStore = new PostgresCaseStore(dataSource);
-        var opened = await caseStore.CreateAsync(new CaseDraft(CaseType.ConfirmedInfection, "load test", "tracing-load", "", DateTimeOffset.UtcNow, "tracing-load"), CancellationToken.None);
+        var opened = await caseStore.CreateAsync(new CaseDraft(CaseType.ConfirmedInfection, "load test", "tracing-load", "", DateTimeOffset.UtcNow, "tracing-load"),
+            c => new AuditDraft(c.OpenedAt, "tracing-load", "case.open", $"case:{c.Id}", null, c.Type.ToString(), "load test", c.Id.ToString()), CancellationToken.None);
         var service = new TracingService(store, caseStore, new PostgresVenueStore(dataSource), new PostgresAuditLog(dataSource), Options.Create(options), TimeProvider.System);
         var scope = new AccessScope(Guid.NewGuid(), "tracing-load", OperatorRole.HealthAuthority, new HashSet<Guid>());
         var from = plan.Start.ToString("O", CultureInfo.InvariantCulture);

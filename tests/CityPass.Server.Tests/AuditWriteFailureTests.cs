@@ -82,6 +82,23 @@ public sealed class AuditWriteFailureTests() : AppTest(StoreMode.RedisAndPostgre
         (await staff.GetFromJsonAsync<JsonElement>(path)).GetProperty("state").GetString()!;
 
     [Fact]
+    public async Task AKeyRevocationWhoseAuditEntryFailsIsNotMadeAndItsPassesStillScan()
+    {
+        var admin = await App.StaffAsync("admin");
+        (await admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow() })).EnsureSuccessStatusCode();
+        var ring = App.Get<CityPass.Server.Keys.IssuerKeyRing>();
+        var version = ring.Version;
+        await RefusedWhileAuditFailsThenDoneOnceAsync(() => admin.PostAsJsonAsync("/v1/keys/signing/1/revoke", new { reason = "leak" }), HttpStatusCode.OK, "keys.revoke",
+            async () =>
+            {
+                Assert.Equal(version, ring.Version);
+                Assert.False(ring.Current.FindSigningKey(1)!.Validity.Revoked);
+                Assert.Equal(version, await App.Get<CityPass.Server.Keys.IIssuerKeyStore>().VersionAsync("310000", CancellationToken.None));
+            });
+        Assert.True(ring.Current.FindSigningKey(1)!.Validity.Revoked);
+    }
+
+    [Fact]
     public async Task ADraftWhoseAuditEntryFailsIsNotMade()
     {
         var authority = await App.StaffAsync("authority");

@@ -1,3 +1,5 @@
+using CityPass.Server.Audit;
+
 namespace CityPass.Server.Keys;
 
 /// <summary>
@@ -16,7 +18,8 @@ public interface IIssuerKeyStore
 
     /// <summary>
     /// Stores <paramref name="set"/> only if the stored version is still <paramref name="expectedVersion"/> (0: none is
-    /// stored yet), in one step; false when another server changed it first.
+    /// stored yet), with its audit entry when given, in one step: both or neither. False when another server changed
+    /// the set first (nothing stored, nothing audited).
     /// </summary>
-    Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, CancellationToken cancellationToken);
+    Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, AuditOf<StoredKeySet>? audit, CancellationToken cancellationToken);
 }

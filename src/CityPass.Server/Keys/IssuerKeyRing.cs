@@ -11,7 +11,7 @@ namespace CityPass.Server.Keys;
 /// later a configured set counts only if it is new (its fingerprint never seen), which is how an operator who rotates
 /// keys by configuration still can, while a server restarted with an older configuration does not undo staff's changes.
 /// </summary>
-public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, IAuditLog audit, TimeProvider clock, ILogger<IssuerKeyRing> logger)
+public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, TimeProvider clock, ILogger<IssuerKeyRing> logger)
     : IIssuerKeySource
 {
     public const string ConfigurationActor = "system:configuration";
@@ -47,14 +47,14 @@ public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, I
             }
             var seeds = (stored?.Seeds ?? []).Append(seed).TakeLast(SeedsKept).ToList();
             var version = (stored?.Version ?? 0) + 1;
-            if (await store.SaveAsync(Issuer, new StoredKeySet(version, KeySetSeal.Seal(configured, material.KeySetSealKey), seeds, clock.GetUtcNow()), stored?.Version ?? 0, cancellationToken))
+            // Taking in the first set is no change of state; replacing staff's set by configuration is, and is audited with it.
+            AuditOf<StoredKeySet>? imported = stored is null ? null : _ =>
+                new AuditDraft(clock.GetUtcNow(), ConfigurationActor, "keys.import", Subject, null, KeySetDescription.Of(configured, clock.GetUtcNow()), "keys.import", null);
+            var seal = new StoredKeySet(version, KeySetSeal.Seal(configured, material.KeySetSealKey), seeds, clock.GetUtcNow());
+            if (await store.SaveAsync(Issuer, seal, stored?.Version ?? 0, imported, cancellationToken))
             {
                 Accept(configured, version);
-                if (stored is not null)
-                {
-                    logger.LogWarning("Configuration supplies a key set of issuer {Issuer} not seen before: it replaces the managed one", Issuer);
-                    await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), ConfigurationActor, "keys.import", Subject, null, KeySetDescription.Of(configured, clock.GetUtcNow()), "keys.import", null), cancellationToken);
-                }
+                if (stored is not null) logger.LogWarning("Configuration supplies a key set of issuer {Issuer} not seen before: it replaces the managed one", Issuer);
                 return;
             }
             // Another server took a set in at the same moment: read again what it stored.
@@ -73,17 +73,18 @@ public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, I
     }
 
     /// <summary>
-    /// Stores <paramref name="changed"/> as the next version if the set is still at <paramref name="basedOn"/>, and uses it
-    /// at once. False when another server changed the set first (nothing is stored; the caller reads again).
+    /// Stores <paramref name="changed"/> as the next version, with <paramref name="audit"/>'s entry in the same step, if the
+    /// set is still at <paramref name="basedOn"/>, and uses it at once. False when another server changed the set first
+    /// (nothing is stored or audited; the caller reads again).
     /// </summary>
-    public async Task<bool> TrySaveAsync(IssuerKeySet changed, long basedOn, CancellationToken cancellationToken)
+    public async Task<bool> TrySaveAsync(IssuerKeySet changed, long basedOn, AuditDraft audit, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(Issuer, cancellationToken);
         if (stored is null || stored.Version != basedOn) return false;
         // The new set's own fingerprint joins the seeds: the key file written below is then not "new" at the next boot.
         var seeds = stored.Seeds.Append(KeySetSeal.Fingerprint(changed)).TakeLast(SeedsKept).ToList();
         var next = new StoredKeySet(basedOn + 1, KeySetSeal.Seal(changed, material.KeySetSealKey), seeds, clock.GetUtcNow());
-        if (!await store.SaveAsync(Issuer, next, basedOn, cancellationToken)) return false;
+        if (!await store.SaveAsync(Issuer, next, basedOn, _ => audit, cancellationToken)) return false;
         Accept(changed, next.Version);
         // Where the configured set is a file (the embedded default), it follows, so a restart starts from this set.
         if (material.KeyFile is { } file) KeyMaterial.WriteSecretFile(file, changed.ToPrivateJson());

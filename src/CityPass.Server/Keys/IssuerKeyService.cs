@@ -11,9 +11,10 @@ namespace CityPass.Server.Keys;
 /// <summary>
 /// The key steps a city admin takes (console Keys page and /v1/keys): create a signing key and secret that take over
 /// signing at a set time, activate a pending pair now, retire the keys taken over from, revoke a key. Each step is checked so passes can always be
-/// issued (<see cref="KeyLifecycle"/>), stored as the next version of the set (every server takes it in), and audited.
+/// issued (<see cref="KeyLifecycle"/>), stored as the next version of the set (every server takes it in) together with
+/// its audit entry: both or neither.
 /// </summary>
-public sealed class IssuerKeyService(IssuerKeyRing ring, KeyMaterial material, IAuditLog audit, IOptions<KeyOptions> options, TimeProvider clock)
+public sealed class IssuerKeyService(IssuerKeyRing ring, KeyMaterial material, IOptions<KeyOptions> options, TimeProvider clock)
 {
     private const int MaxReasonLength = 500;
 
@@ -83,13 +84,13 @@ public sealed class IssuerKeyService(IssuerKeyRing ring, KeyMaterial material, I
         var before = ring.Current;
         var (failure, changed) = change(before);
         if (Refused(failure, target) is { } refused) return refused;
-        if (!await ring.TrySaveAsync(changed, basedOn, ct))
+        var now = clock.GetUtcNow();
+        var entry = new AuditDraft(now, scope.Actor, action, IssuerKeyRing.Subject,
+            KeySetDescription.Of(before, now), KeySetDescription.Of(changed, now), string.IsNullOrEmpty(reason) ? action : reason, null);
+        if (!await ring.TrySaveAsync(changed, basedOn, entry, ct))
         {
             return new Failure(StatusCodes.Status409Conflict, KeyCodes.Changed, "The key set changed while this change was made; nothing was changed. Look again and retry.");
         }
-        var now = clock.GetUtcNow();
-        await audit.AppendAsync(new AuditDraft(now, scope.Actor, action, IssuerKeyRing.Subject,
-            KeySetDescription.Of(before, now), KeySetDescription.Of(changed, now), string.IsNullOrEmpty(reason) ? action : reason, null), ct);
         return Get();
     }
 

@@ -1,12 +1,14 @@
+using CityPass.Server.Audit;
 using CityPass.Server.Keys;
 
 namespace CityPass.Server.Stores.Embedded;
 
 /// <summary>
 /// The managed key set in memory, for the embedded default (one server). A restart starts again from the key file,
-/// which <see cref="IssuerKeyRing"/> keeps up to date with every change, so a revoked key stays revoked.
+/// which <see cref="IssuerKeyRing"/> keeps up to date with every change, so a revoked key stays revoked. A save and its
+/// audit entry are one step under the lock, the entry first: if it cannot be appended, nothing changes.
 /// </summary>
-public sealed class EmbeddedIssuerKeyStore : IIssuerKeyStore
+public sealed class EmbeddedIssuerKeyStore(EmbeddedAuditLog auditLog) : IIssuerKeyStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, StoredKeySet> _byIssuer = new(StringComparer.Ordinal);
@@ -21,13 +23,14 @@ public sealed class EmbeddedIssuerKeyStore : IIssuerKeyStore
         lock (_lock) return Task.FromResult(_byIssuer.TryGetValue(issuer, out var set) ? set.Version : (long?)null);
     }
 
-    public Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, CancellationToken cancellationToken)
+    public Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, AuditOf<StoredKeySet>? audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(set);
         lock (_lock)
         {
             var held = _byIssuer.TryGetValue(issuer, out var current) ? current.Version : 0;
             if (held != expectedVersion) return Task.FromResult(false);
+            if (audit is not null) auditLog.AppendLocked(audit(set));
             _byIssuer[issuer] = set;
             return Task.FromResult(true);
         }

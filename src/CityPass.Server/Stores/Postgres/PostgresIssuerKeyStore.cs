@@ -1,9 +1,13 @@
+using CityPass.Server.Audit;
 using CityPass.Server.Keys;
 using Npgsql;
 
 namespace CityPass.Server.Stores.Postgres;
 
-/// <summary>The managed key set in PostgreSQL. A save is one conditional statement on the version, so two servers changing keys at once cannot both win.</summary>
+/// <summary>
+/// The managed key set in PostgreSQL. A save is one conditional statement on the version, so two servers changing keys
+/// at once cannot both win; with its audit entry it is one transaction (<see cref="AuditedTransaction"/>).
+/// </summary>
 public sealed class PostgresIssuerKeyStore(NpgsqlDataSource dataSource) : IIssuerKeyStore
 {
     public async Task<StoredKeySet?> GetAsync(string issuer, CancellationToken cancellationToken)
@@ -22,10 +26,28 @@ public sealed class PostgresIssuerKeyStore(NpgsqlDataSource dataSource) : IIssue
         return await command.ExecuteScalarAsync(cancellationToken) is long version ? version : null;
     }
 
-    public async Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, CancellationToken cancellationToken)
+    public async Task<bool> SaveAsync(string issuer, StoredKeySet set, long expectedVersion, AuditOf<StoredKeySet>? audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(set);
-        await using var command = dataSource.CreateCommand(expectedVersion == 0
+        if (audit is not null)
+        {
+            return await AuditedTransaction.RunAsync(dataSource, async (connection, transaction) =>
+            {
+                await using var command = Save(issuer, set, expectedVersion);
+                command.Connection = connection;
+                command.Transaction = transaction;
+                return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? set : null;
+            }, audit, cancellationToken) is not null;
+        }
+        await using var connectionOfItsOwn = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var save = Save(issuer, set, expectedVersion);
+        save.Connection = connectionOfItsOwn;
+        return await save.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static NpgsqlCommand Save(string issuer, StoredKeySet set, long expectedVersion)
+    {
+        var command = new NpgsqlCommand(expectedVersion == 0
             ? "INSERT INTO issuer_key_sets (issuer, version, sealed, seeds, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
             : "UPDATE issuer_key_sets SET version = $2, sealed = $3, seeds = $4, updated_at = $5 WHERE issuer = $1 AND version = $6");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = issuer });
@@ -34,6 +56,6 @@ public sealed class PostgresIssuerKeyStore(NpgsqlDataSource dataSource) : IIssue
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = set.Seeds.ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(set.UpdatedAt) });
         if (expectedVersion != 0) command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return command;
     }
 }

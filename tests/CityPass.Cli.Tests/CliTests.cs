@@ -167,7 +167,7 @@ public sealed partial class CliTests : IDisposable
     {
         var demo = await CitypassAsync();
         Assert.Equal(0, demo.ExitCode);
-        Assert.Contains("issuer's check (MAC tag):     ok", demo.Out, StringComparison.Ordinal);
+        Assert.Contains("issuer's check (seal):        ok", demo.Out, StringComparison.Ordinal);
         Assert.Contains("DENY status_not_allowed", demo.Out, StringComparison.Ordinal);
     }
 

@@ -44,7 +44,12 @@ public static class CityPassServices
             var passes = sp.GetRequiredService<IOptions<PassOptions>>().Value;
             // Other cities' keys as the federation refreshes them; this city's own passes are checked by MAC.
             return new PassVerifier(sp.GetRequiredService<FederatedTrust>(), sp.GetRequiredService<TimeProvider>(),
-                new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, keys.IssuerKeys);
+                new PassVerifierOptions
+                {
+                    ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds),
+                    AcceptV1Until = passes.AcceptV1Until ?? PassVerifierOptions.DefaultAcceptV1Until,
+                },
+                keys.IssuerKeys);
         });
 
         services.AddRecordStores(configuration);

@@ -38,7 +38,7 @@ public class CollectorTests
     [Fact]
     public void TheCollectorFollowsCitizensThroughV1PassesByTheirVersionAndCredentials()
     {
-        var links = Links(Collect(PassFormat.V2));
+        var links = Links(Collect(PassFormat.V1));
         Assert.Contains(links, l => l.StartsWith("status version", StringComparison.Ordinal));
         Assert.Contains(links, l => l.StartsWith("credentials", StringComparison.Ordinal));
         Assert.Contains(links, l => l.StartsWith("byte 1", StringComparison.Ordinal)); // bytes 15..20 hold them

@@ -141,7 +141,7 @@ public sealed partial class CliTests : IDisposable
         }
         var invalid = Blocks(run.Out, "invalid-vector");
         Assert.True(invalid.Count >= 8);
-        var es256 = valid.Single(v => v["name"] == "es256-green");
+        var es256 = valid.Single(v => v["name"] == "es256-green-v2");
         foreach (var v in invalid.Where(v => v["mode"] == "both"))
         {
             Assert.Equal((v["name"], v["expect"]), (v["name"], Verifier(es256, Time(v["verify-at"])).Verify(v["token"]).Code));

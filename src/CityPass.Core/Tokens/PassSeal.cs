@@ -25,23 +25,17 @@ internal static class PassSeal
     public static void Seal(
         ReadOnlySpan<byte> sealKey, TokenId tokenId, ReadOnlySpan<byte> associated, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
-        Span<byte> key = stackalloc byte[KeyLength];
         Span<byte> nonce = stackalloc byte[NonceLength];
-        DerivePassKey(sealKey, tokenId, key, nonce);
-        using var aes = new AesGcm(key, PassTokenFormat.TagLength);
+        using var aes = PassCipher(sealKey, tokenId, nonce);
         aes.Encrypt(nonce, plaintext, ciphertext, tag, associated);
-        CryptographicOperations.ZeroMemory(key);
     }
 
     /// <summary>False when anything the tag covers was changed (or another secret sealed it): the pass is not the issuer's.</summary>
     public static bool TryOpen(
         ReadOnlySpan<byte> sealKey, TokenId tokenId, ReadOnlySpan<byte> associated, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Span<byte> key = stackalloc byte[KeyLength];
         Span<byte> nonce = stackalloc byte[NonceLength];
-        DerivePassKey(sealKey, tokenId, key, nonce);
-        using var aes = new AesGcm(key, PassTokenFormat.TagLength);
-        CryptographicOperations.ZeroMemory(key);
+        using var aes = PassCipher(sealKey, tokenId, nonce);
         try
         {
             aes.Decrypt(nonce, ciphertext, tag, plaintext, associated);
@@ -52,5 +46,15 @@ internal static class PassSeal
             // The platform says "no" only by throwing; callers get a result, as everywhere in the verifier.
             return false;
         }
+    }
+
+    // The cipher of one pass, under its own key; the key itself is wiped once the cipher holds it.
+    private static AesGcm PassCipher(ReadOnlySpan<byte> sealKey, TokenId tokenId, Span<byte> nonce)
+    {
+        Span<byte> key = stackalloc byte[KeyLength];
+        DerivePassKey(sealKey, tokenId, key, nonce);
+        var aes = new AesGcm(key, PassTokenFormat.TagLength);
+        CryptographicOperations.ZeroMemory(key);
+        return aes;
     }
 }

@@ -19,9 +19,10 @@ namespace CityPass.Benchmarks;
 [SimpleJob(warmupCount: 3, iterationCount: 15)]
 public class PassTokenBenchmarks
 {
-    private readonly byte[] _signed = new byte[PassTokenFormat.SignedLength];
+    private readonly byte[] _signed = new byte[PassTokenV2.SignedLength];
     private readonly byte[] _signature = new byte[PassTokenFormat.SignatureLength];
-    private readonly byte[] _tagged = new byte[PassTokenFormat.TaggedLength];
+    // The reference HMAC is v1's tag (prefix, body, signature), kept so the figures compare across runs.
+    private readonly byte[] _tagged = new byte[PassTokenV1.TaggedLength];
     private readonly byte[] _hmacOut = new byte[32];
     private readonly byte[] _macKey = RandomNumberGenerator.GetBytes(32);
     private ECDsa _ecdsa = null!;

@@ -40,8 +40,9 @@ internal static class DemoCommand
 
         var byMac = verifier.Verify(pass.Text);
         var bySignature = offline.VerifySignature(pass.Text);
-        Console.WriteLine($"issuer's check (MAC tag):     {byMac.Code}, colour {byMac.Claims.Colour.ToWireName()}, pseudonym {(byMac.Claims.Pseudonym == citizen ? "matches" : "MISMATCH")}");
-        Console.WriteLine($"offline check (signature):    {bySignature.Code}, colour {bySignature.Claims.Colour.ToWireName()}, pseudonym {(bySignature.Claims.Pseudonym is null ? "hidden" : "visible")}");
+        Console.WriteLine($"issuer's check (seal):        {byMac.Code}, colour {byMac.Claims.Colour.ToWireName()}, pseudonym {(byMac.Claims.Pseudonym == citizen ? "matches" : "MISMATCH")}");
+        Console.WriteLine($"offline check (signature):    {bySignature.Code}, colour {bySignature.Claims.Colour.ToWireName()}, pseudonym {(bySignature.Claims.Pseudonym is null ? "hidden" : "visible")}, " +
+                          $"status version and credentials {(bySignature.Claims.Credentials is null ? "sealed" : "visible")}");
 
         var library = new VenuePolicy { AllowedColours = StatusColours.Green, Capacity = 200 };
         var situation = new VenueSituation(Occupancy: 57, CitizenInside: false, HasBooking: false, TokenAlreadyEntered: false);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
@@ -9,7 +10,7 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var text = new Argument<string>("TEXT") { Description = "The pass as its QR code holds it (CP1:...)." };
+        var text = new Argument<string>("TEXT") { Description = "The pass as its QR code holds it (CP2:..., or CP1:... during the transition)." };
         var keys = new Option<FileInfo>("--keys")
         {
             Description = "A private key set file (checks the MAC tag, shows the citizen) or a public one (checks the signature).",
@@ -36,8 +37,9 @@ internal static class VerifyCommand
             return 1;
         }
         var c = result.Claims;
-        Console.WriteLine($"ok: issuer {c.Issuer}, key {c.KeyId} ({c.Suite.ToWireName()}), colour {c.Colour}, status version {c.StatusVersion}, " +
-                          $"credentials {c.Credentials}, valid {c.IssuedAt:O} .. {c.ExpiresAt:O}, citizen {(c.Pseudonym?.ToString() ?? "(hidden: not the issuer)")}");
+        // A v2 pass checked by signature keeps its version and credentials sealed, as it does from any gate.
+        Console.WriteLine($"ok: issuer {c.Issuer}, key {c.KeyId} ({c.Suite.ToWireName()}), colour {c.Colour}, status version {c.StatusVersion?.ToString(CultureInfo.InvariantCulture) ?? "(sealed)"}, " +
+                          $"credentials {c.Credentials?.ToString() ?? "(sealed)"}, valid {c.IssuedAt:O} .. {c.ExpiresAt:O}, citizen {(c.Pseudonym?.ToString() ?? "(hidden: not the issuer)")}");
         return 0;
     }
 }

@@ -15,7 +15,10 @@ public static class OfflineCodes
     /// <summary>The gate's clock is further from the server's than allowed, or was never measured: expiry cannot be judged.</summary>
     public const string ClockDrift = "offline_clock_drift";
 
-    /// <summary>Entry here needs a booking or a capacity check, which only the server can make, and the venue says deny.</summary>
+    /// <summary>
+    /// Entry here needs a booking or a capacity check, or a credential a v2 pass seals for its issuer, which only the server
+    /// can check, and the venue says deny.
+    /// </summary>
     public const string Undecidable = "offline_undecidable";
 
     /// <summary>The server refused this gate's credential (revoked): the gate stops, online and offline.</summary>

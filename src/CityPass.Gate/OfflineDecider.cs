@@ -15,6 +15,9 @@ public sealed record OfflineVerdict(bool Allowed, string Code, string Colour, bo
 /// (anti-passback needs to know who it is, and a pass checked by signature does not say), so a venue that needs a
 /// booking or has a capacity follows its <see cref="OfflineUndecidable"/> setting. A pass of the bundle's own city is
 /// that city's word on its citizen, so its credentials count in full; another city's count as far as the policy says.
+/// A v2 pass seals its credentials for its issuer, so a gate cannot read them: at a venue that requires a credential
+/// an own v2 pass is undecidable offline too (the server checks the city's record when the journal comes in), and
+/// another city's v2 pass holds none the gate could count.
 /// </summary>
 public sealed class OfflineDecider
 {
@@ -22,6 +25,7 @@ public sealed class OfflineDecider
     private readonly PassVerifier _verifier;
     private readonly TimeProvider _clock;
     private readonly VenuePolicy _decidable;
+    private readonly VenuePolicy _decidableWithoutCredentials;
 
     public OfflineDecider(GateBundle bundle, TimeProvider gateClock)
     {
@@ -30,6 +34,7 @@ public sealed class OfflineDecider
         _verifier = new PassVerifier(bundle.Trust(), gateClock);
         // The rules the gate can apply alone: the rest is the server's.
         _decidable = bundle.Policy with { RequiresBooking = false, Capacity = null, AntiPassback = false };
+        _decidableWithoutCredentials = _decidable with { RequiredCredentials = Credentials.None };
     }
 
     public GateBundle Bundle => _bundle;
@@ -46,15 +51,20 @@ public sealed class OfflineDecider
         if (!verification.IsValid) return Refuse(verification.Code);
         var claims = verification.Claims;
 
-        CitizenSnapshot? ownCitizen = claims.Issuer == _bundle.Issuer ? new CitizenSnapshot(claims.Colour, claims.StatusVersion, claims.Credentials, null) : null;
+        var own = claims.Issuer == _bundle.Issuer;
+        var credentialsUnreadable = own && claims.Credentials is null && _bundle.Policy.RequiredCredentials != Credentials.None;
+        CitizenSnapshot? ownCitizen = own
+            ? new CitizenSnapshot(claims.Colour, claims.StatusVersion ?? 0, claims.Credentials ?? Credentials.None, null)
+            : null;
         var replayed = direction == ScanDirection.In && wasSeen(claims.TokenId);
-        var decision = EntryRules.Decide(claims, ownCitizen, _decidable, new VenueSituation(0, false, false, replayed), direction, now);
+        var policy = credentialsUnreadable ? _decidableWithoutCredentials : _decidable;
+        var decision = EntryRules.Decide(claims, ownCitizen, policy, new VenueSituation(0, false, false, replayed), direction, now);
         var colour = decision.Colour.ToWireName();
         if (!decision.Allowed) return new OfflineVerdict(false, decision.Code.ToCode(), colour, false, null, default);
         if (direction == ScanDirection.Out) return new OfflineVerdict(true, decision.Code.ToCode(), colour, false, null, default);
 
         var flagged = false;
-        if (_bundle.Policy.NeedsServerFacts)
+        if (_bundle.Policy.NeedsServerFacts || credentialsUnreadable)
         {
             if (_bundle.Policy.OfflineUndecidable == OfflineUndecidable.Deny) return new OfflineVerdict(false, OfflineCodes.Undecidable, colour, false, null, default);
             flagged = true;

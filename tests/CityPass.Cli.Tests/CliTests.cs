@@ -141,7 +141,7 @@ public sealed partial class CliTests : IDisposable
         }
         var invalid = Blocks(run.Out, "invalid-vector");
         Assert.True(invalid.Count >= 8);
-        var es256 = valid.Single(v => v["name"] == "es256-green");
+        var es256 = valid.Single(v => v["name"] == "es256-green-v2");
         foreach (var v in invalid.Where(v => v["mode"] == "both"))
         {
             Assert.Equal((v["name"], v["expect"]), (v["name"], Verifier(es256, Time(v["verify-at"])).Verify(v["token"]).Code));
@@ -167,7 +167,7 @@ public sealed partial class CliTests : IDisposable
     {
         var demo = await CitypassAsync();
         Assert.Equal(0, demo.ExitCode);
-        Assert.Contains("issuer's check (MAC tag):     ok", demo.Out, StringComparison.Ordinal);
+        Assert.Contains("issuer's check (seal):        ok", demo.Out, StringComparison.Ordinal);
         Assert.Contains("DENY status_not_allowed", demo.Out, StringComparison.Ordinal);
     }
 

@@ -8,7 +8,7 @@ namespace CityPass.Core.Tests;
 
 /// <summary>
 /// Our signatures are checked by an independent implementation (the openssl command line) and
-/// signatures it makes are accepted by ours, over the exact bytes a pass signs: "CP1:" || body.
+/// signatures it makes are accepted by ours, over the exact bytes a pass signs: "CP2:" || header.
 /// </summary>
 public sealed class OpensslInteropTests : IDisposable
 {
@@ -33,10 +33,10 @@ public sealed class OpensslInteropTests : IDisposable
         var keys = TestKeys.For(suite);
         var pass = new PassIssuer(keys, _clock).Issue(TestKeys.Citizen());
         var payload = TokenBytes.Payload(pass.Text);
-        var signed = "CP1:"u8.ToArray().Concat(payload[..PassTokenFormat.BodyLength]).ToArray();
+        var signed = "CP2:"u8.ToArray().Concat(payload[..PassTokenV2.HeaderLength]).ToArray();
         File.WriteAllText(_openssl.Path("pub.pem"), keys.SigningKeys[0].Key.PublicKey.ExportPem());
         File.WriteAllBytes(_openssl.Path("data"), signed);
-        File.WriteAllBytes(_openssl.Path("sig.der"), Openssl.ToDer(payload.AsSpan(PassTokenFormat.BodyLength, PassTokenFormat.SignatureLength)));
+        File.WriteAllBytes(_openssl.Path("sig.der"), Openssl.ToDer(payload.AsSpan(PassTokenV2.SignatureOffset, PassTokenFormat.SignatureLength)));
 
         var ok = _openssl.Run([.. DigestArgs(suite), "-verify", "pub.pem", "-signature", "sig.der", "data"]);
         Assert.True(ok.ExitCode == 0, ok.Output);
@@ -64,13 +64,17 @@ public sealed class OpensslInteropTests : IDisposable
             [IssuerSecret.Generate(1, validity)]);
         var publicSet = new PublicKeySet(keys.Issuer, [new PublicKeyEntry(1, validity, VerificationKey.Import(suite, File.ReadAllBytes(_openssl.Path("pub.der"))))]);
 
-        // ...and signs the pass body in place of ours; the issuer then tags the result.
-        var payload = TokenBytes.Payload(new PassIssuer(keys, _clock).Issue(TestKeys.Citizen()).Text);
-        File.WriteAllBytes(_openssl.Path("data"), "CP1:"u8.ToArray().Concat(payload[..PassTokenFormat.BodyLength]).ToArray());
+        // ...and signs the pass header in place of ours; the issuer then seals over the result.
+        var citizen = TestKeys.Citizen();
+        var issued = new PassIssuer(keys, _clock).Issue(citizen);
+        var buffer = TokenBytes.Buffer(issued.Text);
+        File.WriteAllBytes(_openssl.Path("data"), buffer[..PassTokenV2.SignedLength]);
         _openssl.RunOk([.. DigestArgs(suite), "-sign", "key.pem", "-out", "sig.der", "data"]);
-        Openssl.FromDer(File.ReadAllBytes(_openssl.Path("sig.der"))).CopyTo(payload, PassTokenFormat.BodyLength);
-        var tagged = "CP1:"u8.ToArray().Concat(payload[..(PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength)]).ToArray();
-        PassCrypto.ComputeTag(keys.Secrets[0].MacKey, tagged, payload.AsSpan(PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength));
+        Openssl.FromDer(File.ReadAllBytes(_openssl.Path("sig.der"))).CopyTo(buffer, PassTokenV2.SignedLength);
+        var facts = new byte[PassTokenV2.SealedLength];
+        PassTokenV2.WriteFacts(facts, citizen);
+        PassTokenV2.Seal(buffer, keys.Secrets[0], issued.TokenId, facts);
+        var payload = buffer[PassTokenFormat.PrefixLength..];
         var text = TokenBytes.Encode(payload);
 
         var bySignature = new PassVerifier(new TrustStore([publicSet]), _clock).VerifySignature(text);
@@ -83,7 +87,7 @@ public sealed class OpensslInteropTests : IDisposable
             ? ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other.pem"]
             : ["genpkey", "-algorithm", "SM2", "-out", "other.pem"]);
         _openssl.RunOk([.. DigestArgs(suite), "-sign", "other.pem", "-out", "other.der", "data"]);
-        Openssl.FromDer(File.ReadAllBytes(_openssl.Path("other.der"))).CopyTo(payload, PassTokenFormat.BodyLength);
+        Openssl.FromDer(File.ReadAllBytes(_openssl.Path("other.der"))).CopyTo(payload, PassTokenV2.SignatureOffset);
         Assert.Equal("signature_invalid", new PassVerifier(new TrustStore([publicSet]), _clock).VerifySignature(TokenBytes.Encode(payload)).Code);
     }
 

@@ -20,7 +20,7 @@ public class PassTokenTests
     [Theory]
     [InlineData(SignatureSuite.Es256)]
     [InlineData(SignatureSuite.Sm2Sm3)]
-    public void AnIssuedPassVerifiesByTagAndBySignatureWithTheSameClaims(SignatureSuite suite)
+    public void AnIssuedPassVerifiesBySealWithAllItsClaimsAndBySignatureWithTheClearOnes(SignatureSuite suite)
     {
         var keys = TestKeys.For(suite);
         var citizen = TestKeys.Citizen(StatusColour.Yellow, 42, Credentials.EIdVerified | Credentials.SocialSecurityCard);
@@ -32,13 +32,14 @@ public class PassTokenTests
         Assert.True(byMac.IsValid, byMac.Code);
         Assert.True(bySignature.IsValid, bySignature.Code);
         var c = byMac.Claims;
-        Assert.Equal((keys.Issuer, suite, StatusColour.Yellow, 42u), (c.Issuer, c.Suite, c.Colour, c.StatusVersion));
+        Assert.Equal((keys.Issuer, suite, StatusColour.Yellow, (uint?)42u), (c.Issuer, c.Suite, c.Colour, c.StatusVersion));
         Assert.Equal(Credentials.EIdVerified | Credentials.SocialSecurityCard, c.Credentials);
         Assert.Equal(pass.TokenId, c.TokenId);
         Assert.Equal(_clock.GetUtcNow(), c.IssuedAt);
         Assert.Equal(_clock.GetUtcNow().AddSeconds(60), c.ExpiresAt);
         Assert.Equal(citizen.Pseudonym, c.Pseudonym);
-        Assert.Equal(c with { Pseudonym = null }, bySignature.Claims);
+        // The signature opens nothing: the version, the credentials and the pseudonym stay sealed.
+        Assert.Equal(c with { Pseudonym = null, StatusVersion = null, Credentials = null }, bySignature.Claims);
     }
 
     [Fact]
@@ -47,25 +48,28 @@ public class PassTokenTests
         var text = Issuer(TestKeys.ShanghaiEs256).Issue(TestKeys.Citizen()).Text;
         Assert.Equal(PassTokenFormat.TextLength, text.Length);
         Assert.Equal(204, text.Length);
-        Assert.StartsWith("CP1:", text, StringComparison.Ordinal);
+        Assert.StartsWith("CP2:", text, StringComparison.Ordinal);
         Assert.All(text, c => Assert.Contains(c, Base45.Alphabet));
     }
 
     [Fact]
     public void TwoPassesOfOneCitizenShareNoIdentifyingBytes()
     {
-        var citizen = TestKeys.Citizen();
+        var citizen = TestKeys.Citizen(StatusColour.Green, 37, Credentials.SocialSecurityCard);
         var issuer = Issuer(TestKeys.ShanghaiEs256);
-        var a = Decode(issuer.Issue(citizen).Text);
-        var b = Decode(issuer.Issue(citizen).Text);
+        var a = issuer.Issue(citizen).Text;
+        var b = issuer.Issue(citizen).Text;
 
-        Assert.NotEqual(a.TokenId, b.TokenId);
-        Assert.NotEqual(a.EncryptedPseudonym, b.EncryptedPseudonym);
-        Assert.NotEqual(citizen.Pseudonym.Value, a.EncryptedPseudonym);
-        // Only the city's own verifier can tell who it is; another city learns validity and colour.
+        Assert.NotEqual(Decode(a).TokenId, Decode(b).TokenId);
+        Assert.NotEqual(Sealed(a), Sealed(b));
+        Assert.Null(Decode(a).StatusVersion);
+        Assert.Null(Decode(a).Credentials);
+        // Only the city's own verifier can tell who it is and what it holds; another city learns validity and colour.
         var foreign = OfflineVerifier(TestKeys.ShanghaiEs256).Verify(issuer.Issue(citizen).Text);
         Assert.True(foreign.IsValid);
-        Assert.Null(foreign.Claims.Pseudonym);
+        Assert.Equal((null, null, null), (foreign.Claims.Pseudonym, foreign.Claims.StatusVersion, foreign.Claims.Credentials));
+
+        static string Sealed(string text) => Convert.ToHexString(TokenBytes.Payload(text).AsSpan(PassTokenV2.SealedOffset, PassTokenV2.SealedLength));
     }
 
     [Fact]
@@ -166,7 +170,9 @@ public class PassTokenTests
     [InlineData("", "malformed")]
     [InlineData("hello", "malformed")]
     [InlineData("CP1:", "malformed")]
-    [InlineData("CP2:ABC", "unsupported_version")]
+    [InlineData("CP2:", "malformed")]
+    [InlineData("CP2:ABC", "malformed")]
+    [InlineData("CP3:ABC", "unsupported_version")]
     [InlineData("CP10:ABC", "unsupported_version")]
     [InlineData("CPX:ABC", "malformed")]
     [InlineData("https://example.org/?q=CP1:ABC", "malformed")]

@@ -9,13 +9,17 @@ namespace CityPass.Core.Tests;
 public class QrSizeTests
 {
     [Theory]
-    [InlineData(Tokens.SignatureSuite.Es256)]
-    [InlineData(Tokens.SignatureSuite.Sm2Sm3)]
-    public void APassFitsQrVersion8AtErrorCorrectionM(SignatureSuite suite)
+    [InlineData(SignatureSuite.Es256, PassFormat.V2)]
+    [InlineData(SignatureSuite.Sm2Sm3, PassFormat.V2)]
+    [InlineData(SignatureSuite.Es256, PassFormat.V1)]
+    [InlineData(SignatureSuite.Sm2Sm3, PassFormat.V1)]
+    public void APassFitsQrVersion8AtErrorCorrectionM(SignatureSuite suite, PassFormat format)
     {
-        var text = new PassIssuer(TestKeys.For(suite), new FakeTimeProvider(TestClock.Start)).Issue(TestKeys.Citizen()).Text;
+        var text = new PassIssuer(TestKeys.For(suite), new FakeTimeProvider(TestClock.Start))
+            .Issue(TestKeys.Citizen(), TokenId.NewRandom(), TestClock.Start, format).Text;
         using var generator = new QRCodeGenerator();
         using var qr = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
+        Assert.Equal(204, text.Length);
         Assert.Equal(8, qr.Version);
         Assert.True(qr.Version <= 10);
     }

@@ -10,13 +10,13 @@ namespace CityPass.Core.Tests;
 
 /// <summary>
 /// Every single-bit flip and every truncation of a valid pass is refused with a code: never
-/// accepted, never an exception. In signature mode the tag is outside what the signature covers
-/// (docs/pass-token.md, "Layer 1"), so there a flipped tag bit must leave the claims unchanged.
+/// accepted, never an exception. In signature mode the sealed facts and the seal's tag are outside what the signature
+/// covers (docs/pass-token.md, "Layer 1"), so there a flipped bit in them must leave the claims unchanged.
 /// </summary>
 public class TamperingTests
 {
     private static readonly FakeTimeProvider Clock = new(TestClock.Start);
-    private static readonly int SignedBits = (PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength) * 8;
+    private static readonly int SignedBits = (PassTokenV2.HeaderLength + PassTokenFormat.SignatureLength) * 8;
     private static readonly int PayloadBits = PassTokenFormat.PayloadLength * 8;
 
     private static PassVerifier ByMac(IssuerKeySet keys) => new(new TrustStore([]), Clock, ownKeys: keys);
@@ -41,7 +41,7 @@ public class TamperingTests
     }
 
     [Fact]
-    public void EveryPayloadBitFlipIsRefusedByTheIssuersTagCheck()
+    public void EveryPayloadBitFlipIsRefusedByTheIssuersSealCheck()
     {
         var keys = TestKeys.ShanghaiEs256;
         var text = NewPass(keys);
@@ -56,7 +56,7 @@ public class TamperingTests
     [Theory]
     [InlineData(SignatureSuite.Es256)]
     [InlineData(SignatureSuite.Sm2Sm3)]
-    public void EverySignedBitFlipIsRefusedBySignatureAndTagBitsChangeNothing(SignatureSuite suite)
+    public void EverySignedBitFlipIsRefusedBySignatureAndSealedBitsChangeNothing(SignatureSuite suite)
     {
         var keys = TestKeys.For(suite);
         var text = NewPass(keys);
@@ -81,8 +81,8 @@ public class TamperingTests
         var mac = ByMac(keys);
         var signature = BySignature(keys);
         // Base45 groups two bytes into three characters; the group holding the last signature byte
-        // and the first tag byte is where characters stop being covered by the signature alone.
-        var tagStart = 4 + (PassTokenFormat.BodyLength + PassTokenFormat.SignatureLength) / 2 * 3;
+        // and the first sealed byte is where characters stop being covered by the signature.
+        var tagStart = 4 + (PassTokenV2.HeaderLength + PassTokenFormat.SignatureLength) / 2 * 3;
         for (var bit = 0; bit < text.Length * 7; bit++)
         {
             var flipped = FlipTextBit(text, bit);

@@ -42,6 +42,10 @@ public sealed class OfflineDeciderTests
     private string Pass(StatusColour colour = StatusColour.Green, Credentials credentials = Credentials.HealthRecord, IssuerKeySet? keys = null) =>
         new PassIssuer(keys ?? _keys, _clock).Issue(new CitizenPassState(CitizenPseudonym.NewRandom(), colour, 3, credentials)).Text;
 
+    private string V1Pass(Credentials credentials, IssuerKeySet? keys = null) =>
+        new PassIssuer(keys ?? _keys, _clock).Issue(new CitizenPassState(CitizenPseudonym.NewRandom(), StatusColour.Green, 3, credentials),
+            TokenId.NewRandom(), _clock.GetUtcNow(), PassFormat.V1).Text;
+
     private OfflineVerdict Decide(OfflineDecider decider, string text, ScanDirection direction = ScanDirection.In, TimeSpan? drift = default)
     {
         var verdict = decider.Decide(text, direction, drift ?? TimeSpan.FromSeconds(1), MaxDrift, _seen.Contains);
@@ -71,15 +75,35 @@ public sealed class OfflineDeciderTests
     }
 
     [Fact]
-    public void TheCitysOwnCredentialsCountInFullAndAnotherCitysOnlyAsThePolicySays()
+    public void AtAVenueThatRequiresACredentialAnOwnV2PassIsUndecidableOfflineForItsCredentialsAreSealed()
     {
         var clinic = VenuePolicy.Default with { RequiredCredentials = Credentials.SocialSecurityCard };
-        var decider = Decider(clinic);
-        Assert.True(Decide(decider, Pass(credentials: Credentials.SocialSecurityCard)).Allowed);
-        Assert.Equal("credential_missing", Decide(decider, Pass(credentials: Credentials.HealthRecord)).Code);
-        Assert.Equal("credential_missing", Decide(decider, Pass(credentials: Credentials.SocialSecurityCard, keys: _otherKeys)).Code);
+        Assert.Equal((false, OfflineCodes.Undecidable), Outcome(Decide(Decider(clinic), Pass(credentials: Credentials.SocialSecurityCard))));
+        // Allowed and flagged where the venue says so: the server checks the city's record when the journal comes in.
+        var flagged = Decide(Decider(clinic with { OfflineUndecidable = OfflineUndecidable.AllowAndFlag }), Pass(credentials: Credentials.HealthRecord));
+        Assert.Equal((true, "allowed", true), (flagged.Allowed, flagged.Code, flagged.Flagged));
+        // The colour still decides first, and a venue that requires no credential decides as before.
+        Assert.Equal("status_not_allowed", Decide(Decider(clinic), Pass(StatusColour.Red)).Code);
+        var open = Decide(Decider(), Pass(credentials: Credentials.None));
+        Assert.Equal((true, false), (open.Allowed, open.Flagged));
+    }
+
+    [Fact]
+    public void AnOwnV1PassInTheTransitionStillCountsItsClearCredentialsInFull()
+    {
+        var clinic = VenuePolicy.Default with { RequiredCredentials = Credentials.SocialSecurityCard };
+        Assert.True(Decide(Decider(clinic), V1Pass(Credentials.SocialSecurityCard)).Allowed);
+        Assert.Equal("credential_missing", Decide(Decider(clinic), V1Pass(Credentials.HealthRecord)).Code);
+    }
+
+    [Fact]
+    public void AnotherCitysV2PassShowsNoCredentialsSoOnlyItsV1PassesCountWhereThePolicyTrustsThem()
+    {
+        var clinic = VenuePolicy.Default with { RequiredCredentials = Credentials.SocialSecurityCard };
+        Assert.Equal("credential_missing", Decide(Decider(clinic), Pass(credentials: Credentials.SocialSecurityCard, keys: _otherKeys)).Code);
         var trusting = Decider(clinic with { ForeignCredentials = Credentials.SocialSecurityCard });
-        Assert.True(Decide(trusting, Pass(credentials: Credentials.SocialSecurityCard, keys: _otherKeys)).Allowed);
+        Assert.Equal("credential_missing", Decide(trusting, Pass(credentials: Credentials.SocialSecurityCard, keys: _otherKeys)).Code);
+        Assert.True(Decide(trusting, V1Pass(Credentials.SocialSecurityCard, _otherKeys)).Allowed);
     }
 
     [Fact]

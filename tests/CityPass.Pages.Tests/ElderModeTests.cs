@@ -74,7 +74,7 @@ public sealed partial class ElderModeTests(PagesApp app) : IClassFixture<PagesAp
 
         var problems = new List<string>();
         problems.AddRange(await ReflowProblemsAsync(page, "simple screen"));
-        Assert.StartsWith("CP1:", await QrDecoder.ReadPassAsync(page), StringComparison.Ordinal);
+        Assert.StartsWith("CP2:", await QrDecoder.ReadPassAsync(page), StringComparison.Ordinal);
         await page.ClickAsync("#details-toggle");
         problems.AddRange(await ReflowProblemsOfEachTabAsync(page, "details"));
         Assert.True(problems.Count == 0, string.Join("\n", problems));

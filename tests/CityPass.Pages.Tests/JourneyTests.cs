@@ -21,7 +21,7 @@ public sealed class JourneyTests(PagesApp app) : IClassFixture<PagesApp>
 
         // The QR on the page, as a screenshot, decodes to exactly the text the API returned.
         var greenText = await QrDecoder.ReadPassAsync(citizen);
-        Assert.StartsWith("CP1:", greenText, StringComparison.Ordinal);
+        Assert.StartsWith("CP2:", greenText, StringComparison.Ordinal);
 
         // That text, typed into the gate simulator by a keyboard-wedge scanner, opens the gate.
         var gate = await app.GatePageAsync(Clinic);

@@ -2,7 +2,7 @@ namespace CityPass.Core.Citizens;
 
 /// <summary>
 /// Credentials a citizen holds besides the health status. The bit values are part of the token
-/// format (v1, 16 bits): add new credentials at the next free bit, never renumber.
+/// format (16 bits, clear in v1, sealed in v2): add new credentials at the next free bit, never renumber.
 /// </summary>
 [Flags]
 public enum Credentials : ushort

@@ -4,8 +4,11 @@ namespace CityPass.Core.Tokens;
 
 /// <summary>
 /// What a verified pass says. <see cref="Pseudonym"/> is known only to the issuer, which alone can
-/// decrypt it; any other verifier sees validity, colour and credentials, not who it is.
+/// decrypt it; so are <see cref="StatusVersion"/> and <see cref="Credentials"/> of a v2 pass, sealed with them.
+/// Any other verifier sees validity and colour (and, of a v1 pass, the version and credentials), not who it is.
 /// </summary>
+/// <param name="StatusVersion">Null where this verifier cannot read it: a v2 pass checked by signature.</param>
+/// <param name="Credentials">Null where this verifier cannot read them: a v2 pass checked by signature.</param>
 public readonly record struct PassClaims(
     IssuerId Issuer,
     SignatureSuite Suite,
@@ -14,8 +17,8 @@ public readonly record struct PassClaims(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     StatusColour Colour,
-    uint StatusVersion,
-    Credentials Credentials,
+    uint? StatusVersion,
+    Credentials? Credentials,
     TokenId TokenId,
     CitizenPseudonym? Pseudonym);
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 
 namespace CityPass.Core.Tokens;
 
-/// <summary>The symmetric layer of a pass: the issuer's MAC tag and the pseudonym cipher, both HMAC-SHA256.</summary>
+/// <summary>The symmetric layer of a v1 pass: the issuer's MAC tag and the pseudonym cipher, both HMAC-SHA256.</summary>
 internal static class PassCrypto
 {
     /// <summary>tag = first 16 bytes of HMAC-SHA256(macKey, prefix || body || signature).</summary>

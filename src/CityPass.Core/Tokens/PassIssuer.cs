@@ -32,35 +32,32 @@ public sealed class PassIssuer
         _lifetimeSeconds = (ushort)options.Lifetime.TotalSeconds;
     }
 
+    /// <summary>Issues a v2 pass: nothing in it that anyone but this city can read links it to the citizen's other passes.</summary>
     public IssuedPass Issue(CitizenPassState citizen) => Issue(citizen, TokenId.NewRandom(), _clock.GetUtcNow());
 
-    /// <summary>Issue with a given token id and time: for test vectors, which must be reproducible.</summary>
-    internal IssuedPass Issue(CitizenPassState citizen, TokenId tokenId, DateTimeOffset now)
+    /// <summary>
+    /// Issue with a given token id and time: for test vectors, which must be reproducible. v1 only for the vectors
+    /// and tests of the transition; the service never issues it.
+    /// </summary>
+    internal IssuedPass Issue(CitizenPassState citizen, TokenId tokenId, DateTimeOffset now, PassFormat format = PassFormat.V2)
     {
         var keys = _keys.Current;
         var signing = keys.ActiveSigningKey(now) ?? throw new InvalidOperationException($"Issuer {keys.Issuer} has no signing key active at {now:O}.");
         var secret = keys.ActiveSecret(now) ?? throw new InvalidOperationException($"Issuer {keys.Issuer} has no secret active at {now:O}.");
         var issuedAt = checked((uint)now.ToUnixTimeSeconds());
-        var fields = new PassFields(
-            signing.Key.Suite,
-            keys.Issuer,
-            signing.Id,
-            secret.Id,
-            issuedAt,
-            _lifetimeSeconds,
-            citizen.Colour,
-            citizen.StatusVersion,
-            citizen.Credentials,
-            tokenId,
-            citizen.Pseudonym.Value ^ PassCrypto.Keystream(secret.PseudonymKey, tokenId));
+        var fields = new PassFields(format, signing.Key.Suite, keys.Issuer, signing.Id, secret.Id, issuedAt, _lifetimeSeconds, citizen.Colour, tokenId,
+            StatusVersion: null, Credentials: null);
 
         Span<byte> buffer = stackalloc byte[PassTokenFormat.BufferLength];
-        PassTokenFormat.PrefixBytes.CopyTo(buffer);
-        PassTokenFormat.WriteBody(buffer.Slice(PassTokenFormat.BodyStart, PassTokenFormat.BodyLength), fields);
-        signing.Key.Sign(buffer[..PassTokenFormat.SignedLength], buffer.Slice(PassTokenFormat.SignedLength, PassTokenFormat.SignatureLength));
-        PassCrypto.ComputeTag(secret.MacKey, buffer[..PassTokenFormat.TaggedLength], buffer[PassTokenFormat.TaggedLength..]);
-
-        var text = PassTokenFormat.Prefix + Base45.Encode(buffer[PassTokenFormat.BodyStart..]);
-        return new IssuedPass(text, tokenId, fields.IssuedAt, fields.ExpiresAt);
+        switch (format)
+        {
+            case PassFormat.V1: PassTokenV1.Write(buffer, fields, citizen, signing.Key, secret); break;
+            case PassFormat.V2: PassTokenV2.Write(buffer, fields, citizen, signing.Key, secret); break;
+            default: throw new ArgumentOutOfRangeException(nameof(format), format, null);
+        }
+        Span<char> text = stackalloc char[PassTokenFormat.TextLength];
+        for (var i = 0; i < PassTokenFormat.PrefixLength; i++) text[i] = (char)buffer[i];
+        Base45.Encode(buffer[PassTokenFormat.PayloadStart..], text[PassTokenFormat.PrefixLength..]);
+        return new IssuedPass(new string(text), tokenId, fields.IssuedAt, fields.ExpiresAt);
     }
 }

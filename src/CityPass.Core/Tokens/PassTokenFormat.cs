@@ -4,83 +4,85 @@ using CityPass.Core.Citizens;
 namespace CityPass.Core.Tokens;
 
 /// <summary>
-/// Pass token format v1 (docs/pass-token.md is the reference):
-/// <c>"CP1:" + Base45(body[53] || signature[64] || tag[16])</c>, always 204 characters.
-/// All integers big-endian.
+/// What every pass text shares, whatever its version (docs/pass-token.md is the reference):
+/// <c>"CP" + version + ":" + Base45(payload)</c> with a 133-byte payload, so every pass is exactly 204 characters.
+/// Both versions open the payload with the same 15-byte head (suite .. colour); <see cref="PassTokenV1"/> and
+/// <see cref="PassTokenV2"/> lay out the rest. All integers big-endian.
 /// </summary>
 public static class PassTokenFormat
 {
-    public const string Prefix = "CP1:";
-    internal static ReadOnlySpan<byte> PrefixBytes => "CP1:"u8;
-
-    public const int BodyLength = 53;
+    public const int PrefixLength = 4;
     public const int SignatureLength = 64;
     public const int TagLength = 16;
-    public const int PayloadLength = BodyLength + SignatureLength + TagLength;
+    public const int PayloadLength = 133;
 
-    /// <summary>The exact length of every v1 token.</summary>
-    public const int TextLength = 4 + (PayloadLength / 2 * 3) + (PayloadLength % 2 * 2);
+    /// <summary>The exact length of every pass, v1 or v2.</summary>
+    public const int TextLength = PrefixLength + (PayloadLength / 2 * 3) + (PayloadLength % 2 * 2);
 
     /// <summary>Text longer than this is refused unread (too_large); shorter wrong lengths are malformed.</summary>
     public const int MaxTextLength = 512;
 
-    // Body offsets.
+    // The head both versions share.
     internal const int SuiteOffset = 0;           // 1 byte: SignatureSuite
     internal const int IssuerOffset = 1;          // 4 bytes: GB/T 2260 division code
     internal const int KeyIdOffset = 5;           // 2 bytes: signing key id
-    internal const int SecretIdOffset = 7;        // 1 byte: issuer secret id (MAC + pseudonym cipher)
+    internal const int SecretIdOffset = 7;        // 1 byte: issuer secret id (v2: the seal; v1: MAC + pseudonym cipher)
     internal const int IssuedAtOffset = 8;        // 4 bytes: Unix seconds
     internal const int LifetimeOffset = 12;       // 2 bytes: seconds; expiry = issued-at + lifetime
     internal const int ColourOffset = 14;         // 1 byte: StatusColour
-    internal const int StatusVersionOffset = 15;  // 4 bytes
-    internal const int CredentialsOffset = 19;    // 2 bytes: Credentials bits
-    internal const int TokenIdOffset = 21;        // 16 bytes: random per pass
-    internal const int PseudonymOffset = 37;      // 16 bytes: pseudonym XOR keystream(token id)
+    internal const int HeadLength = 15;
 
-    // Offsets in the verification buffer, which holds the prefix bytes followed by the payload,
-    // so the signed and tagged regions are contiguous spans.
-    internal const int BufferLength = 4 + PayloadLength;
-    internal const int BodyStart = 4;
-    internal const int SignedLength = 4 + BodyLength;            // prefix || body
-    internal const int TaggedLength = SignedLength + SignatureLength; // prefix || body || signature
+    // The verification buffer holds the prefix bytes followed by the payload, so the signed and
+    // authenticated regions are contiguous spans from its start.
+    internal const int BufferLength = PrefixLength + PayloadLength;
+    internal const int PayloadStart = PrefixLength;
 
-    internal static void WriteBody(Span<byte> body, in PassFields fields)
+    public static string Prefix(PassFormat format) => format switch
     {
-        body[SuiteOffset] = (byte)fields.Suite;
-        BinaryPrimitives.WriteUInt32BigEndian(body[IssuerOffset..], fields.Issuer.Code);
-        BinaryPrimitives.WriteUInt16BigEndian(body[KeyIdOffset..], fields.KeyId);
-        body[SecretIdOffset] = fields.SecretId;
-        BinaryPrimitives.WriteUInt32BigEndian(body[IssuedAtOffset..], fields.IssuedAtSeconds);
-        BinaryPrimitives.WriteUInt16BigEndian(body[LifetimeOffset..], fields.LifetimeSeconds);
-        body[ColourOffset] = (byte)fields.Colour;
-        BinaryPrimitives.WriteUInt32BigEndian(body[StatusVersionOffset..], fields.StatusVersion);
-        BinaryPrimitives.WriteUInt16BigEndian(body[CredentialsOffset..], (ushort)fields.Credentials);
-        fields.TokenId.Write(body[TokenIdOffset..]);
-        BinaryPrimitives.WriteUInt128BigEndian(body[PseudonymOffset..], fields.EncryptedPseudonym);
+        PassFormat.V1 => PassTokenV1.Prefix,
+        PassFormat.V2 => PassTokenV2.Prefix,
+    };
+
+    /// <summary>How many bytes of the buffer (prefix || payload) the signature covers; the signature follows them.</summary>
+    internal static int SignedLength(PassFormat format) => format switch
+    {
+        PassFormat.V1 => PassTokenV1.SignedLength,
+        PassFormat.V2 => PassTokenV2.SignedLength,
+    };
+
+    internal static void WriteHead(Span<byte> payload, in PassFields fields)
+    {
+        payload[SuiteOffset] = (byte)fields.Suite;
+        BinaryPrimitives.WriteUInt32BigEndian(payload[IssuerOffset..], fields.Issuer.Code);
+        BinaryPrimitives.WriteUInt16BigEndian(payload[KeyIdOffset..], fields.KeyId);
+        payload[SecretIdOffset] = fields.SecretId;
+        BinaryPrimitives.WriteUInt32BigEndian(payload[IssuedAtOffset..], fields.IssuedAtSeconds);
+        BinaryPrimitives.WriteUInt16BigEndian(payload[LifetimeOffset..], fields.LifetimeSeconds);
+        payload[ColourOffset] = (byte)fields.Colour;
     }
 
-    /// <summary>Reads the body's fields; only checks what the layout itself rules out.</summary>
-    internal static TokenFailure ReadBody(ReadOnlySpan<byte> body, out PassFields fields)
+    /// <summary>Reads the shared head; only checks what the layout itself rules out. The version's reader adds the rest.</summary>
+    internal static TokenFailure ReadHead(ReadOnlySpan<byte> payload, PassFormat format, TokenId tokenId, out PassFields fields)
     {
         fields = default;
-        var suite = body[SuiteOffset];
+        var suite = payload[SuiteOffset];
         if (!SignatureSuiteExtensions.IsDefined(suite)) return TokenFailure.UnsupportedSuite;
-        var colour = body[ColourOffset];
+        var colour = payload[ColourOffset];
         if (colour > (byte)StatusColour.Red) return TokenFailure.Malformed;
-        var lifetime = BinaryPrimitives.ReadUInt16BigEndian(body[LifetimeOffset..]);
+        var lifetime = BinaryPrimitives.ReadUInt16BigEndian(payload[LifetimeOffset..]);
         if (lifetime == 0) return TokenFailure.Malformed;
         fields = new PassFields(
+            format,
             (SignatureSuite)suite,
-            new IssuerId(BinaryPrimitives.ReadUInt32BigEndian(body[IssuerOffset..])),
-            BinaryPrimitives.ReadUInt16BigEndian(body[KeyIdOffset..]),
-            body[SecretIdOffset],
-            BinaryPrimitives.ReadUInt32BigEndian(body[IssuedAtOffset..]),
+            new IssuerId(BinaryPrimitives.ReadUInt32BigEndian(payload[IssuerOffset..])),
+            BinaryPrimitives.ReadUInt16BigEndian(payload[KeyIdOffset..]),
+            payload[SecretIdOffset],
+            BinaryPrimitives.ReadUInt32BigEndian(payload[IssuedAtOffset..]),
             lifetime,
             (StatusColour)colour,
-            BinaryPrimitives.ReadUInt32BigEndian(body[StatusVersionOffset..]),
-            (Credentials)BinaryPrimitives.ReadUInt16BigEndian(body[CredentialsOffset..]),
-            TokenId.Read(body[TokenIdOffset..]),
-            BinaryPrimitives.ReadUInt128BigEndian(body[PseudonymOffset..]));
+            tokenId,
+            StatusVersion: null,
+            Credentials: null);
         return TokenFailure.None;
     }
 
@@ -88,21 +90,25 @@ public static class PassTokenFormat
     /// Checks the text's shape and decodes it into <paramref name="buffer"/> (prefix bytes, then
     /// the payload). Allocates nothing.
     /// </summary>
-    internal static TokenFailure Decode(ReadOnlySpan<char> text, Span<byte> buffer)
+    internal static TokenFailure Decode(ReadOnlySpan<char> text, Span<byte> buffer, out PassFormat format)
     {
+        format = default;
         if (text.Length > MaxTextLength) return TokenFailure.TooLarge;
-        var version = CheckPrefix(text);
+        var version = CheckPrefix(text, out format);
         if (version != TokenFailure.None) return version;
         if (text.Length != TextLength) return TokenFailure.Malformed;
-        PrefixBytes.CopyTo(buffer);
-        if (!Base45.TryDecode(text[4..], buffer[BodyStart..], out var written) || written != PayloadLength) return TokenFailure.Malformed;
+        for (var i = 0; i < PrefixLength; i++) buffer[i] = (byte)text[i];
+        if (!Base45.TryDecode(text[PrefixLength..], buffer[PayloadStart..], out var written) || written != PayloadLength) return TokenFailure.Malformed;
         return TokenFailure.None;
     }
 
-    // "CP1:" is this version; "CP" + digits + ":" is a version we don't know; anything else isn't a pass.
-    private static TokenFailure CheckPrefix(ReadOnlySpan<char> text)
+    // "CP1:" and "CP2:" are the versions we read; "CP" + digits + ":" is one we don't know; anything else isn't a pass.
+    private static TokenFailure CheckPrefix(ReadOnlySpan<char> text, out PassFormat format)
     {
-        if (text.StartsWith(Prefix, StringComparison.Ordinal)) return TokenFailure.None;
+        format = default;
+        if (text.StartsWith(PassTokenV2.Prefix, StringComparison.Ordinal)) format = PassFormat.V2;
+        else if (text.StartsWith(PassTokenV1.Prefix, StringComparison.Ordinal)) format = PassFormat.V1;
+        if (format != default) return TokenFailure.None;
         if (!text.StartsWith("CP", StringComparison.Ordinal)) return TokenFailure.Malformed;
         var digits = 0;
         while (2 + digits < text.Length && digits < 3 && char.IsAsciiDigit(text[2 + digits])) digits++;
@@ -110,8 +116,11 @@ public static class PassTokenFormat
     }
 }
 
-/// <summary>The raw fields of a token body, before anything in it is trusted.</summary>
+/// <summary>The clear fields of a pass, before anything in it is trusted.</summary>
+/// <param name="StatusVersion">In clear in v1 only; null where the pass seals it (v2).</param>
+/// <param name="Credentials">In clear in v1 only; null where the pass seals them (v2).</param>
 internal readonly record struct PassFields(
+    PassFormat Format,
     SignatureSuite Suite,
     IssuerId Issuer,
     ushort KeyId,
@@ -119,12 +128,14 @@ internal readonly record struct PassFields(
     uint IssuedAtSeconds,
     ushort LifetimeSeconds,
     StatusColour Colour,
-    uint StatusVersion,
-    Credentials Credentials,
     TokenId TokenId,
-    UInt128 EncryptedPseudonym)
+    uint? StatusVersion,
+    Credentials? Credentials)
 {
     public DateTimeOffset IssuedAt => DateTimeOffset.FromUnixTimeSeconds(IssuedAtSeconds);
 
     public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeSeconds((long)IssuedAtSeconds + LifetimeSeconds);
 }
+
+/// <summary>What only the issuer reads from a pass: its secret opens (v2) or decrypts (v1) them.</summary>
+internal readonly record struct CitizenFacts(uint StatusVersion, Credentials Credentials, CitizenPseudonym Pseudonym);

@@ -45,8 +45,9 @@ public static class EntryRules
 
         if (situation.TokenAlreadyEntered) return Deny(DecisionCode.TokenReplayed);
         if (!policy.AllowedColours.Contains(colour)) return Deny(DecisionCode.StatusNotAllowed);
-        // This city's citizens: the city's own record. Another city's: what its pass claims, as far as the venue trusts it.
-        var credentials = current?.Credentials ?? (claims.Credentials & policy.ForeignCredentials);
+        // This city's citizens: the city's own record. Another city's: what its pass claims, as far as the venue trusts it;
+        // a v2 pass shows another city none (sealed for its issuer), so there only v1 passes can count.
+        var credentials = current?.Credentials ?? ((claims.Credentials ?? Credentials.None) & policy.ForeignCredentials);
         if (!credentials.HasAll(policy.RequiredCredentials)) return Deny(DecisionCode.CredentialMissing);
         if (policy.RequiresBooking && !situation.HasBooking) return Deny(DecisionCode.BookingRequired);
         if (policy.Hours is { } hours && !hours.IsOpenAt(now)) return Deny(DecisionCode.VenueClosed);
@@ -58,8 +59,9 @@ public static class EntryRules
     /// <summary>
     /// The status a pass is judged by: the newer of what the pass carries and what the city holds
     /// now. A pass minted before the citizen turned red is judged red; a pass newer than the hot
-    /// copy (a missed push) is judged by itself, since the issuer minted it from the newer status.
+    /// copy (a missed push) is judged by itself, since the issuer minted it from the newer status. A pass whose
+    /// version this verifier cannot read (v2 by signature) is judged by the record when there is one.
     /// </summary>
     public static StatusColour EffectiveColour(in PassClaims claims, CitizenSnapshot? current) =>
-        current is { } now && now.StatusVersion >= claims.StatusVersion ? now.Colour : claims.Colour;
+        current is { } now && (claims.StatusVersion is not { } version || now.StatusVersion >= version) ? now.Colour : claims.Colour;
 }

@@ -31,7 +31,8 @@ public sealed record VenuePolicy
     /// <summary>
     /// Which of a foreign pass's credentials count towards <see cref="RequiredCredentials"/>. This city holds no record
     /// of another city's citizens, so what such a pass claims about an e-ID or a social-security card is that city's
-    /// word alone: none by default (health only), and a venue opts in per credential.
+    /// word alone: none by default (health only), and a venue opts in per credential. Only v1 passes (the transition) show
+    /// another city their credentials; a v2 pass seals them for its issuer (docs/pass-token.md, "Who reads what").
     /// </summary>
     public Credentials ForeignCredentials { get; init; } = Credentials.None;
 

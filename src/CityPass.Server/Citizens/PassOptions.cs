@@ -9,6 +9,12 @@ public sealed class PassOptions
     /// <summary>How much clock disagreement a verifier tolerates.</summary>
     public int ClockSkewSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Until when v1 passes (CP1:, version and credentials in clear) are still accepted beside v2; unset for the default
+    /// transition window (docs/pass-token.md). A moment in the past closes the window.
+    /// </summary>
+    public DateTimeOffset? AcceptV1Until { get; set; }
+
     public IEnumerable<string> Validate()
     {
         if (LifetimeSeconds is < 10 or > 600) yield return "Passes:LifetimeSeconds is between 10 and 600.";

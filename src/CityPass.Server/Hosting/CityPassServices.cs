@@ -45,7 +45,12 @@ public static class CityPassServices
             // Other cities' keys as the federation refreshes them; this city's own passes are checked by MAC, with the
             // key set in use now (staff may change it at run time).
             return new PassVerifier(sp.GetRequiredService<FederatedTrust>(), sp.GetRequiredService<TimeProvider>(),
-                new PassVerifierOptions { ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds) }, sp.GetRequiredService<IIssuerKeySource>());
+                new PassVerifierOptions
+                {
+                    ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds),
+                    AcceptV1Until = passes.AcceptV1Until ?? PassVerifierOptions.DefaultAcceptV1Until,
+                },
+                sp.GetRequiredService<IIssuerKeySource>());
         });
 
         services.AddRecordStores(configuration);

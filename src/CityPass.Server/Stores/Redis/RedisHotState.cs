@@ -66,9 +66,11 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         var args = new RedisValue[ScanScript.ArgumentCount];
         args[0] = pseudonym is { } p ? p.ToString() : Empty;
         args[1] = (int)a.Claims.Colour;
-        args[2] = (long)a.Claims.StatusVersion;
+        // An own pass is verified by its seal, so its version is known; 0 (older than any record) where it is not.
+        args[2] = (long)(a.Claims.StatusVersion ?? 0);
         // Read by the script for a foreign pass only (an own pass's credentials are the citizen's record): what counts of them.
-        args[3] = (int)(a.Claims.Credentials & policy.ForeignCredentials);
+        // A foreign v2 pass shows none.
+        args[3] = (int)((a.Claims.Credentials ?? Credentials.None) & policy.ForeignCredentials);
         args[4] = ScanStreamFields.DirectionName(a.Direction);
         args[5] = (int)policy.AllowedColours;
         args[6] = (int)policy.RequiredCredentials;

@@ -45,6 +45,7 @@ public sealed class CitizenGrainClusterTests : IAsyncLifetime
             host.Services.AddOptions<KeyOptions>().Bind(host.Configuration.GetSection("Keys"));
             host.Services.AddOptions<PassOptions>();
             host.Services.AddSingleton<KeyMaterial>();
+            host.Services.AddCityPassKeys();
             host.Services.AddSingleton<CitizenPassIssuer>();
             host.Services.AddSingleton<ActiveCitizens>();
         });

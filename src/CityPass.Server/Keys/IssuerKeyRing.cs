@@ -16,6 +16,9 @@ public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, T
 {
     public const string ConfigurationActor = "system:configuration";
 
+    /// <summary>The audit log's subject of every key step.</summary>
+    public const string Subject = "keys";
+
     /// <summary>The fingerprints a stored set remembers; older ones may count as new again, which only matters for a configuration that old.</summary>
     private const int SeedsKept = 50;
 
@@ -90,8 +93,6 @@ public sealed class IssuerKeyRing(KeyMaterial material, IIssuerKeyStore store, T
         if (material.KeyFile is { } file) KeyMaterial.WriteSecretFile(file, changed.ToPrivateJson());
         return true;
     }
-
-    public const string Subject = "keys";
 
     private void Accept(IssuerKeySet keys, long version)
     {

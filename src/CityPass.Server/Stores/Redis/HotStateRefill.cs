@@ -25,7 +25,7 @@ namespace CityPass.Server.Stores.Redis;
 /// Redis still has after its removal failed to reach it is removed once a second read confirms it is gone.
 /// </remarks>
 public sealed class HotStateRefill(
-    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, ITicketStore tickets, IHotState hot, TimeProvider clock,
+    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, ITicketStore tickets, Func<IHotState> hot, TimeProvider clock,
     TimeSpan reconcileEvery, ILogger<HotStateRefill> logger, RedisLease? bookingsLease = null) : BackgroundService
 {
     private const int PageSize = 1000;
@@ -116,7 +116,7 @@ public sealed class HotStateRefill(
         var copies = HotTickets.Of(snapshot, []);
         var stale = held.Select(h => CitizenPseudonym.TryParse((string?)h, out var id) ? id : (CitizenPseudonym?)null).OfType<CitizenPseudonym>()
             .Where(id => !copies.ContainsKey(id)).ToList();
-        await hot.PutTicketsAsync(venueId, snapshot.Revision, copies, cancellationToken);
+        await hot().PutTicketsAsync(venueId, snapshot.Revision, copies, cancellationToken);
         // An empty value (not an empty list): the script then also drops a copy that admits nothing any more.
         if (stale.Count > 0) await ScanScript.PutTicketsScript.EvaluateAsync(redis().GetDatabase(), [new RedisKeys.Venue(venueId).Tickets],
             [snapshot.Revision, .. stale.SelectMany(id => new RedisValue[] { id.ToString(), RedisValue.EmptyString })]);

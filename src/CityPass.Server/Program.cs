@@ -14,6 +14,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.Public;
 using CityPass.Server.Scans;
 using CityPass.Server.Site;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 
@@ -56,6 +57,7 @@ app.MapAuthorityEndpoints();
 app.MapStatusDraftEndpoints();
 app.MapCaseEndpoints();
 app.MapAppealEndpoints();
+app.MapTicketingEndpoints();
 app.MapTracingEndpoints();
 app.MapPublicEndpoints();
 app.MapFederationEndpoints();

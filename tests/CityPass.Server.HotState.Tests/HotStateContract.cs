@@ -380,6 +380,41 @@ public abstract class HotStateContract : IAsyncLifetime
         Assert.Equal(DecisionCode.BookingRequired, outcome!.Record.Code);
     }
 
+    [Fact]
+    public async Task ATicketAdmitsWithinItsWindowWithItsSeatAndAnOlderCopyDoesNotOverwriteANewerOne()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        var booked = VenuePolicy.Default with { RequiresBooking = true, AntiPassback = false };
+        var now = Passes.Now;
+        TicketWindow Ticket(int fromMinutes, int untilMinutes, string seat) => new(now.AddMinutes(fromMinutes), now.AddMinutes(untilMinutes), seat);
+        Task PutAsync(long revision, params TicketWindow[] tickets) =>
+            Hot.PutTicketsAsync(venue, revision, new Dictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> { [citizen.Id] = tickets }, None);
+
+        // One ended, one not started, one valid now: the valid one admits and gives its seat.
+        await PutAsync(5, Ticket(-120, -60, "Old 1"), Ticket(-10, 60, "Stalls A-12"), Ticket(120, 180, "Later 9"));
+        var attempt = Passes.Attempt(venue, Passes.Of(citizen), policy: booked);
+        var entry = await Hot.ScanAsync(attempt, None);
+        Assert.Equal((DecisionCode.Allowed, "Stalls A-12"), (entry!.Record.Code, entry.Seat));
+        // The retry gets the first answer, seat and all; the exit shows none.
+        var retry = await Hot.ScanAsync(attempt, None);
+        Assert.Equal((true, "Stalls A-12"), (retry!.Duplicate, retry.Seat));
+        Assert.Null((await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, booked), None))!.Seat);
+        // A venue that requires no booking shows no seat.
+        Assert.Null((await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default with { AntiPassback = false }), None))!.Seat);
+
+        // A copy from an older read arrives late: ignored. A newer one without tickets (cancelled): nothing admits.
+        await PutAsync(4);
+        Assert.Equal("Stalls A-12", (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None))!.Seat);
+        await PutAsync(6);
+        var refused = await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None);
+        Assert.Equal((DecisionCode.BookingRequired, (string?)null), (refused!.Record.Code, refused.Seat));
+        // Only a ticket that has not started: refused as well.
+        await PutAsync(7, Ticket(5, 60, "Soon"));
+        Assert.Equal(DecisionCode.BookingRequired, (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None))!.Record.Code);
+    }
+
     private static byte[] Hash(string code) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code));
 
     private static string NewPhone() => "+86138" + RandomNumberGenerator.GetInt32(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -9,6 +9,7 @@ using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Venues;
 using CityPass.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,6 +38,7 @@ public sealed class StoreSet : IAsyncDisposable
         Cases = cases;
         Appeals = appeals;
         Drafts = drafts;
+        Tickets = dataSource is null ? new EmbeddedTicketStore((EmbeddedVenueStore)venues, (EmbeddedAuditLog)audit) : new PostgresTicketStore(dataSource);
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -58,6 +60,8 @@ public sealed class StoreSet : IAsyncDisposable
     public IAppealStore Appeals { get; }
 
     public IStatusDraftStore Drafts { get; }
+
+    public ITicketStore Tickets { get; }
 
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }

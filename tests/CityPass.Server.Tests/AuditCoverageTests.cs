@@ -98,6 +98,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         await CallAsync("DELETE /v1/gates/{id}", library, $"/v1/gates/{gateId}");
         await CallAsync("PUT /v1/venues/{id}/bookings/{citizenId}", library, $"/v1/venues/{libraryId}/bookings/{zhang}");
         await CallAsync("DELETE /v1/venues/{id}/bookings/{citizenId}", library, $"/v1/venues/{libraryId}/bookings/{zhang}");
+        var now = App.Clock.GetUtcNow();
+        await CallAsync("POST /v1/venues/{id}/tickets", library, $"/v1/venues/{libraryId}/tickets",
+            JsonContent.Create(new { bookings = new[] { new { bookingId = "AUD-1", citizenId = zhang, seat = "Reading room 3", validFrom = now, validUntil = now.AddHours(2) } } }));
         await CallAsync("DELETE /v1/venues/{id}", admin, $"/v1/venues/{venueId}");
 
         // A case: opened, changed, used by a status change, closed.

@@ -6,14 +6,18 @@ namespace CityPass.Core.Venues;
 /// <summary>The current facts about the citizen, as the city's hot store holds them.</summary>
 public readonly record struct CitizenSnapshot(StatusColour Colour, uint StatusVersion, Credentials Credentials, string? DisplayName);
 
-/// <summary>The facts about the venue and this citizen at it, read at the moment of the scan.</summary>
-public readonly record struct VenueSituation(int Occupancy, bool CitizenInside, bool HasBooking, bool TokenAlreadyEntered);
+/// <summary>
+/// The facts about the venue and this citizen at it, read at the moment of the scan. <see cref="Seat"/>: the seat or zone of the
+/// ticket that is valid now (<see cref="TicketWindow.Admitting"/>), when a ticket is what makes <see cref="HasBooking"/> true.
+/// </summary>
+public readonly record struct VenueSituation(int Occupancy, bool CitizenInside, bool HasBooking, bool TokenAlreadyEntered, string? Seat = null);
 
 /// <summary>
 /// What the gate is told: open or not, a stable reason, and what it may display. Nothing more
-/// about the citizen's health reaches the gate than the colour.
+/// about the citizen's health reaches the gate than the colour. <see cref="Seat"/>: the seat or zone to display, on an entry
+/// a ticket admitted (null otherwise).
 /// </summary>
-public sealed record EntryDecision(bool Allowed, DecisionCode Code, StatusColour Colour, string DisplayName, int OccupancyAfter);
+public sealed record EntryDecision(bool Allowed, DecisionCode Code, StatusColour Colour, string DisplayName, int OccupancyAfter, string? Seat = null);
 
 /// <summary>
 /// The decision function: (verified claims, current citizen state, policy, situation, direction, now) -> decision.
@@ -53,7 +57,8 @@ public static class EntryRules
         if (policy.Hours is { } hours && !hours.IsOpenAt(now)) return Deny(DecisionCode.VenueClosed);
         if (antiPassback && situation.CitizenInside) return Deny(DecisionCode.AlreadyInside);
         if (policy.Capacity is { } capacity && situation.Occupancy >= capacity) return Deny(DecisionCode.VenueFull);
-        return new EntryDecision(true, DecisionCode.Allowed, colour, name, situation.Occupancy + 1);
+        // The seat is shown only where the ticket is what let the citizen in: a venue that asks for none reads no tickets.
+        return new EntryDecision(true, DecisionCode.Allowed, colour, name, situation.Occupancy + 1, policy.RequiresBooking ? situation.Seat : null);
     }
 
     /// <summary>

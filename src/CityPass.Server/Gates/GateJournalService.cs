@@ -4,6 +4,7 @@ using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Validation;
 using CityPass.Server.Venues;
 
@@ -14,7 +15,7 @@ namespace CityPass.Server.Gates;
 /// moment it was made, and archived once per (gate, scanId) with the gate's own decision beside the server's. These
 /// scans describe the past: they are late uploads, archived directly, and move no occupancy, presence or replay mark.
 /// </summary>
-public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive, TimeProvider clock,
+public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, ITicketStore tickets, IScanStore archive, TimeProvider clock,
     GateJournalMetrics metrics, ILogger<GateJournalService> logger)
 {
     public const int MaxEntries = 500;
@@ -145,8 +146,11 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
     /// <summary>Scanned more than <see cref="ScanService.MaxScannedAtFuture"/> ahead of the server's clock: the gate's clock is wrong; answered invalid.</summary>
     public const string ScannedInFuture = "scanned_in_future";
 
-    /// <summary>What the city holds about the citizens of a batch, read once each: the hot copy (or the record store's) and a booking here.</summary>
-    private sealed record CitizenFacts(CitizenHotState? Citizen, bool HasBooking);
+    /// <summary>
+    /// What the city holds about the citizens of a batch, read once each: the hot copy (or the record store's), a booking
+    /// here, and the tickets here not cancelled (a ticket counts if it was valid when the gate scanned).
+    /// </summary>
+    private sealed record CitizenFacts(CitizenHotState? Citizen, bool HasBooking, IReadOnlyList<TicketWindow> Tickets);
 
     private static Decided Decide(GateEntry gate, VenuePolicy policy, Entry e, PassVerification verification, Dictionary<CitizenPseudonym, CitizenFacts> facts,
         DateTimeOffset now)
@@ -169,7 +173,9 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
         var claims = verification.Claims;
         var known = claims.Pseudonym is { } id ? facts[id] : null;
         var snapshot = known?.Citizen is { } c ? new CitizenSnapshot(c.Colour, c.StatusVersion, c.Credentials, null) : (CitizenSnapshot?)null;
-        var situation = new VenueSituation(Occupancy: 0, CitizenInside: false, HasBooking: known?.HasBooking ?? false, TokenAlreadyEntered: false);
+        var ticket = known is null ? null : TicketWindow.Admitting(known.Tickets, e.ScannedAt);
+        var situation = new VenueSituation(Occupancy: 0, CitizenInside: false, HasBooking: ticket is not null || (known?.HasBooking ?? false), TokenAlreadyEntered: false,
+            Seat: ticket?.Seat);
         var decision = EntryRules.Decide(claims, snapshot, policy, situation, e.Direction, e.ScannedAt);
         return new Decided(Record(decision.Allowed, decision.Code, decision.Colour, known?.Citizen?.MaskedName ?? "*", claims.Pseudonym, claims.Issuer, claims.TokenId),
             decision.Code.ToCode());
@@ -188,13 +194,17 @@ public sealed class GateJournalService(PassVerifier verifier, IHotState hot, ICi
         if (ids.Count == 0) return facts;
         // One call each, all in flight at once (pipelined on the Redis connection).
         var hotCopies = await Task.WhenAll(ids.Select(id => hot.GetCitizenAsync(id, cancellationToken)));
+        // Every ticket of the batch's citizens that could have been valid at a scan the journal may hold, in one read.
+        var held = venue.Policy.RequiresBooking
+            ? (await tickets.CurrentAsync(venue.Id, ids, clock.GetUtcNow() - ScanService.MaxScannedAtPast, cancellationToken)).Tickets.ToLookup(t => t.CitizenId)
+            : null;
         for (var i = 0; i < ids.Count; i++)
         {
             var id = ids[i];
             var citizen = hotCopies[i] ?? (await citizens.GetAsync(id, cancellationToken))?.ToHot();
             var booked = citizen is not null && venue.Policy.RequiresBooking
                 && (await citizens.ListBookingsAsync(id, cancellationToken)).Any(b => b.VenueId == venue.Id);
-            facts[id] = new CitizenFacts(citizen, booked);
+            facts[id] = new CitizenFacts(citizen, booked, citizen is not null && held is not null ? [.. held[id].Select(t => t.Window)] : []);
         }
         return facts;
     }

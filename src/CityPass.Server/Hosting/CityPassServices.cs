@@ -15,6 +15,7 @@ using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -73,6 +74,7 @@ public static class CityPassServices
         services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());
         services.AddAuthority();
         services.AddAppeals();
+        services.AddTicketing();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
         services.AddSingleton<OperatorService>();

@@ -40,8 +40,15 @@ public sealed record ScanAttempt(
     public required TimeSpan DedupeWindow { get; init; }
 }
 
-/// <summary>The answer to a scan. <see cref="Duplicate"/>: this gate sent this ScanId before and this is the first answer, unchanged.</summary>
-public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicate);
+/// <summary>
+/// The answer to a scan. <see cref="Duplicate"/>: this gate sent this ScanId before and this is the first answer, unchanged.
+/// <see cref="Seat"/>: the seat or zone of the ticket that admitted the entry (<see cref="EntryDecision.Seat"/>), for the gate
+/// to display; not part of the archived record.
+/// </summary>
+public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicate)
+{
+    public string? Seat { get; init; }
+}
 
 public enum OtpCheck
 {
@@ -94,7 +101,14 @@ public interface IHotState
 
     Task SetBookingAsync(Guid venueId, CitizenPseudonym citizenId, bool booked, CancellationToken cancellationToken);
 
-    /// <summary>Forgets a venue's occupancy, presence and bookings (the venue was deleted).</summary>
+    /// <summary>
+    /// Replaces the hot copies of these citizens' tickets at the venue (an empty list: none can admit now), each unless the
+    /// copy there was made from a read with a higher <paramref name="revision"/> (the ticket store numbers its reads):
+    /// two pushes' copies may arrive in either order, and the later read must win.
+    /// </summary>
+    Task PutTicketsAsync(Guid venueId, long revision, IReadOnlyDictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> tickets, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
     Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
 
     /// <summary>

@@ -25,7 +25,9 @@ public sealed record ScanRequest(
 /// What the gate gets: open or not, why, and what it may show. No more about the citizen's health than the colour.
 /// <see cref="LateUpload"/>: the scan was recorded as a late upload; <see cref="Occupancy"/> is then today's, unchanged by it.
 /// </summary>
-public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate, bool LateUpload);
+public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate, bool LateUpload,
+    [property: Description("The seat or zone to display: on an entry a ticket admitted, at a venue that requires a booking (the ticketing system's seat); null otherwise.")]
+    string? Seat = null);
 
 /// <summary>
 /// The scan-verify hot path: the pass is checked in-process (MAC tag for this city's passes,
@@ -73,7 +75,7 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
         var r = outcome.Record;
         metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
         return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate,
-            r.LateUpload);
+            r.LateUpload, outcome.Seat);
     }
 
     /// <summary>

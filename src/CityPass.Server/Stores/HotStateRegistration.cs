@@ -62,7 +62,9 @@ public static class HotStateRegistration
                 takesThisPeriod: new RedisLease(Redis(sp), "reconcile-citizens", reconcileLease).TryHoldAsync));
             services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
             services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
-                sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<Ticketing.ITicketStore>(),
+                // Resolved at use: the Redis hot state needs the connection, made as the host starts.
+                () => sp.GetRequiredService<IHotState>(), sp.GetRequiredService<TimeProvider>(),
                 TimeSpan.FromSeconds(reconcileSeconds), sp.GetRequiredService<ILogger<HotStateRefill>>(),
                 new RedisLease(Redis(sp), "reconcile-bookings", reconcileLease)));
             return services;

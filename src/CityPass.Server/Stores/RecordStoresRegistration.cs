@@ -9,6 +9,7 @@ using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
 using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +45,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
             services.AddSingleton<IAppealStore, PostgresAppealStore>();
+            services.AddSingleton<ITicketStore, PostgresTicketStore>();
             services.AddSingleton<IIssuerKeyStore, PostgresIssuerKeyStore>();
         }
         else
@@ -61,6 +63,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
             services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
+            services.AddSingleton<ITicketStore, EmbeddedTicketStore>();
             services.AddSingleton<IIssuerKeyStore, EmbeddedIssuerKeyStore>();
         }
 

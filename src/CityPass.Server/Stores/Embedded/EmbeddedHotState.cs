@@ -37,6 +37,8 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         public int Occupancy;
         public readonly HashSet<UInt128> Inside = [];
         public readonly HashSet<UInt128> Booked = [];
+        /// <summary>Per citizen, the revision of the read the copy came from and the tickets that can still admit.</summary>
+        public readonly Dictionary<UInt128, (long Revision, IReadOnlyList<TicketWindow> Windows)> Tickets = [];
         public readonly Dictionary<UInt128, DateTimeOffset> EnteredTokens = [];
     }
 
@@ -58,11 +60,14 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
 
             var venue = Venue(a.VenueId);
             var key = a.Claims.Pseudonym?.Value;
+            // As the script: tickets are read only where the venue requires a booking; a ticket valid now beats a plain booking (it has a seat).
+            var ticket = a.Policy.RequiresBooking && key is { } k0 && venue.Tickets.TryGetValue(k0, out var held) ? TicketWindow.Admitting(held.Windows, a.Now) : null;
             var situation = new VenueSituation(
                 venue.Occupancy,
                 CitizenInside: key is { } k1 && venue.Inside.Contains(k1),
-                HasBooking: key is { } k2 && venue.Booked.Contains(k2),
-                TokenAlreadyEntered: venue.EnteredTokens.ContainsKey(a.Claims.TokenId.Value));
+                HasBooking: ticket is not null || (key is { } k2 && venue.Booked.Contains(k2)),
+                TokenAlreadyEntered: venue.EnteredTokens.ContainsKey(a.Claims.TokenId.Value),
+                Seat: ticket?.Seat);
             var snapshot = citizen is null ? (CitizenSnapshot?)null : new CitizenSnapshot(citizen.Colour, citizen.StatusVersion, citizen.Credentials, null);
             var decision = EntryRules.Decide(a.Claims, snapshot, a.Policy, situation, a.Direction, a.Now);
 
@@ -77,7 +82,7 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
 
             var record = new ScanRecord(a.ScanId, a.GateId, a.VenueId, a.Direction, decision.Allowed, decision.Code, decision.Colour,
                 citizen?.MaskedName ?? "*", a.Claims.Pseudonym, a.Claims.Issuer, a.Claims.TokenId, a.ScannedAt, a.Now, a.LateUpload);
-            outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false);
+            outcome = new ScanOutcome(record, venue.Occupancy, Duplicate: false) { Seat = decision.Seat };
             _seen[(a.GateId, a.ScanId)] = new Seen(outcome, a.Now + a.DedupeWindow, moved);
         }
         await archive.InsertAsync([outcome.Record], cancellationToken);
@@ -145,6 +150,21 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             var venue = Venue(venueId);
             if (booked) venue.Booked.Add(citizenId.Value);
             else venue.Booked.Remove(citizenId.Value);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task PutTicketsAsync(Guid venueId, long revision, IReadOnlyDictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> tickets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tickets);
+        lock (_lock)
+        {
+            var venue = Venue(venueId);
+            foreach (var (citizen, windows) in tickets)
+            {
+                if (venue.Tickets.TryGetValue(citizen.Value, out var held) && held.Revision > revision) continue;
+                venue.Tickets[citizen.Value] = (revision, [.. windows]);
+            }
         }
         return Task.CompletedTask;
     }

@@ -24,6 +24,12 @@ internal static class AdvisoryLocks
     /// </summary>
     public const int GateJournal = 0x43504A4E;
 
+    /// <summary>
+    /// The first key of the two-key locks held (transaction-level) while a push of one venue's tickets is applied, so two
+    /// pushes of a venue apply one after the other; the second is the venue's id folded as a gate's is (<see cref="GateKey"/>).
+    /// </summary>
+    public const int TicketPush = 0x4350544B;
+
     /// <summary>A gate's id folded to the second key of <see cref="GateJournal"/>: the same in every replica.</summary>
     public static int GateKey(Guid gateId)
     {

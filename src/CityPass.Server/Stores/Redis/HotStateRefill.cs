@@ -1,5 +1,7 @@
+using CityPass.Core.Citizens;
 using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Venues;
 using StackExchange.Redis;
 
@@ -8,7 +10,7 @@ namespace CityPass.Server.Stores.Redis;
 /// <summary>
 /// Notices within a second that Redis lost the hot state (restarted empty, failed over to a replica that
 /// had not received it, flushed) and puts back what scans need from the system of record: every citizen's
-/// hot copy and every venue's bookings. Without it a booked citizen was refused <c>booking_required</c> until
+/// hot copy and every venue's bookings and tickets. Without it a booked citizen was refused <c>booking_required</c> until
 /// someone booked them again. The sign is a marker key per venue shard (<see cref="RedisKeys.Filled"/>),
 /// written after a complete refill, so on a Redis Cluster a node that lost its slots is noticed too. Every
 /// replica checks; a refill is idempotent (a citizen's copy only moves forward, a booking is a set member).
@@ -23,7 +25,7 @@ namespace CityPass.Server.Stores.Redis;
 /// Redis still has after its removal failed to reach it is removed once a second read confirms it is gone.
 /// </remarks>
 public sealed class HotStateRefill(
-    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, TimeProvider clock,
+    Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, ITicketStore tickets, Func<IHotState> hot, TimeProvider clock,
     TimeSpan reconcileEvery, ILogger<HotStateRefill> logger, RedisLease? bookingsLease = null) : BackgroundService
 {
     private const int PageSize = 1000;
@@ -66,6 +68,7 @@ public sealed class HotStateRefill(
             var booked = await venues.ListBookingsAsync(venue.Id, cancellationToken);
             if (booked.Count > 0) await db.SetAddAsync(keys.Bookings, [.. booked.Select(b => (RedisValue)b.CitizenId.ToString())]);
             bookings += booked.Count;
+            bookings += await CopyTicketsAsync(venue.Id, cancellationToken);
             var (count, present) = await TallyTodayAsync(venue, cancellationToken);
             if (count > 0 || present.Count > 0)
                 await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p)]);
@@ -93,10 +96,31 @@ public sealed class HotStateRefill(
             // A booking made between the two reads is in Redis and not in the first: read again before removing anything.
             if (extra.Count > 0) extra.RemoveAll((await BookedAsync(venue.Id, cancellationToken)).Contains);
             if (extra.Count > 0) removed += (int)await db.SetRemoveAsync(key, [.. extra.Select(c => (RedisValue)c)]);
+            await CopyTicketsAsync(venue.Id, cancellationToken);
         }
         ScheduleBookingPass();
         if (added + removed > 0) logger.LogWarning("Repaired the bookings in Redis: {Added} added, {Removed} removed (pushes that had failed).", added, removed);
         return (added, removed);
+    }
+
+    /// <summary>
+    /// Copies the venue's current tickets again: every holder's, and an empty copy for every citizen the hash still has
+    /// whom the store no longer gives one (a cancellation or an end whose copy failed, or tickets that have all ended).
+    /// Copies are numbered by the read they come from, so one pushed meanwhile from a later read is kept.
+    /// </summary>
+    private async Task<int> CopyTicketsAsync(Guid venueId, CancellationToken cancellationToken)
+    {
+        var held = await redis().GetDatabase().HashKeysAsync(new RedisKeys.Venue(venueId).Tickets);
+        var snapshot = await tickets.CurrentAsync(venueId, null, clock.GetUtcNow(), cancellationToken);
+        if (held.Length == 0 && snapshot.Tickets.Count == 0) return 0;
+        var copies = HotTickets.Of(snapshot, []);
+        var stale = held.Select(h => CitizenPseudonym.TryParse((string?)h, out var id) ? id : (CitizenPseudonym?)null).OfType<CitizenPseudonym>()
+            .Where(id => !copies.ContainsKey(id)).ToList();
+        await hot().PutTicketsAsync(venueId, snapshot.Revision, copies, cancellationToken);
+        // An empty value (not an empty list): the script then also drops a copy that admits nothing any more.
+        if (stale.Count > 0) await ScanScript.PutTicketsScript.EvaluateAsync(redis().GetDatabase(), [new RedisKeys.Venue(venueId).Tickets],
+            [snapshot.Revision, .. stale.SelectMany(id => new RedisValue[] { id.ToString(), RedisValue.EmptyString })]);
+        return snapshot.Tickets.Count;
     }
 
     private async Task<HashSet<string>> BookedAsync(Guid venueId, CancellationToken cancellationToken) =>

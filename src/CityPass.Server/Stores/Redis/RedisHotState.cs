@@ -84,6 +84,7 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         args[14] = a.LateUpload ? 1 : 0;
         args[15] = ScanStreamFields.Head(a);
         args[16] = args[17] = args[18] = args[19] = Empty;
+        args[20] = ScanStreamFields.ToUnixMs(a.Now);
 
         var cluster = IsCluster;
         var keys = new RedisKey[!cluster && pseudonym is not null ? ScanScript.KeyCount : ScanScript.KeyCount - 1];
@@ -93,11 +94,12 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         keys[3] = venue.Bookings;
         keys[4] = venue.ReplayMark(a.Claims.TokenId);
         keys[5] = venue.Stream;
+        keys[6] = venue.Tickets;
         if (pseudonym is { } id)
         {
             if (!cluster)
             {
-                keys[6] = RedisKeys.Citizen(id);
+                keys[7] = RedisKeys.Citizen(id);
             }
             else
             {
@@ -128,8 +130,10 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
             case ScanScript.UnknownReplyLength:
                 return null;
             case ScanScript.DuplicateReplyLength:
-                var (first, occupancy) = ScanStreamFields.ParseDedupeAnswer(((string?)reply[1]).AsSpan(), a);
-                return new ScanOutcome(first, occupancy, Duplicate: true);
+                var answer = ((string?)reply[1]).AsSpan();
+                var seatAt = answer.IndexOf(ScanScript.SeatSeparator);
+                var (first, occupancy) = ScanStreamFields.ParseDedupeAnswer(seatAt < 0 ? answer : answer[..seatAt], a);
+                return new ScanOutcome(first, occupancy, Duplicate: true) { Seat = seatAt < 0 ? null : answer[(seatAt + 1)..].ToString() };
             case ScanScript.LateReplyLength:
                 throw new StoreUnavailableException(Store.HotState, "the scan reached Redis after its deadline and was not run");
             case ScanScript.NewReplyLength:
@@ -141,7 +145,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
                     (string)reply[4]!,
                     pseudonym, a.Claims.Issuer, a.Claims.TokenId,
                     ScanStreamFields.AsStored(a.ScannedAt), ScanStreamFields.AsStored(a.Now), a.LateUpload);
-                return new ScanOutcome(record, (int)reply[1], Duplicate: false);
+                var seat = (string?)reply[5];
+                return new ScanOutcome(record, (int)reply[1], Duplicate: false) { Seat = string.IsNullOrEmpty(seat) ? null : seat };
             default:
                 throw UnexpectedReply(reply);
         }
@@ -211,11 +216,29 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         else await _db.SetRemoveAsync(key, citizenId.ToString());
     }
 
+    public async Task PutTicketsAsync(Guid venueId, long revision, IReadOnlyDictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> tickets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tickets);
+        var key = new RedisKeys.Venue(venueId).Tickets;
+        // A few hundred citizens a call: a push of 500 bookings is one or two scripts, and none holds Redis for long.
+        foreach (var chunk in tickets.Chunk(256))
+        {
+            var args = new RedisValue[1 + 2 * chunk.Length];
+            args[0] = revision;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                args[1 + 2 * i] = chunk[i].Key.ToString();
+                args[2 + 2 * i] = ScanScript.TicketValue(revision, chunk[i].Value);
+            }
+            await ScanScript.PutTicketsScript.EvaluateAsync(_db, [key], args);
+        }
+    }
+
     public async Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken)
     {
         // Replay marks and dedupe answers expire by themselves within minutes.
         var venue = new RedisKeys.Venue(venueId);
-        await _db.KeyDeleteAsync([venue.Occupancy, venue.Presence, venue.Bookings]);
+        await _db.KeyDeleteAsync([venue.Occupancy, venue.Presence, venue.Bookings, venue.Tickets]);
     }
 
     // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash, 2 ttl ms, 3 max codes an hour.

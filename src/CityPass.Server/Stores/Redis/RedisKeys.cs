@@ -72,6 +72,9 @@ public static class RedisKeys
 
         public string Bookings => _prefix + ":bookings";
 
+        /// <summary>Hash of pseudonym to that citizen's tickets here (<see cref="ScanScript.TicketValue"/>): what admits, and the seat.</summary>
+        public string Tickets => _prefix + ":tickets";
+
         /// <summary>
         /// Never holds anything: a script that must not answer from a replica deletes it first, a write every replica
         /// refuses (READONLY) before the script has read anything.

@@ -12,9 +12,9 @@ namespace CityPass.Server.Stores.Redis;
 internal static class ScanScript
 {
     // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set, 4 bookings set, 5 replay mark, 6 scan stream,
-    //       7 citizen hash (standalone and Sentinel only; on a cluster it lives on another node and
-    //       its fields arrive in ARGV 17-20 instead).
-    public const int KeyCount = 7;
+    //       7 tickets hash (<see cref="TicketValue"/>), 8 citizen hash (standalone and Sentinel only; on a cluster it lives
+    //       on another node and its fields arrive in ARGV 17-20 instead).
+    public const int KeyCount = 8;
 
     // ARGV: 1 pseudonym ('' for another city's pass), 2 the pass's colour, 3 its status version, 4 its credentials that
     //       count (a foreign pass's, as far as the venue's policy trusts them; unused for this city's passes),
@@ -26,14 +26,21 @@ internal static class ScanScript
     //          other, but it leaves occupancy, presence and the replay mark alone. Not to be confused with the
     //          'late' answer below, which is about the deadline,
     //       16 the record's head (<see cref="ScanStreamFields.Head"/>), 17-20 the citizen's colour, version,
-    //          credentials and name on a cluster ('' otherwise).
-    public const int ArgumentCount = 20;
+    //          credentials and name on a cluster ('' otherwise), 21 now (the attempt's, Unix ms): when a ticket must be valid.
+    public const int ArgumentCount = 21;
 
-    // The answers: {'unknown'}, {'dup', the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name}.
+    // The answers: {'unknown'}, {'dup', the first answer}, {'late', 0, 0}, {'new', occupancy, code, colour, name, seat}.
     public const int UnknownReplyLength = 1;
     public const int DuplicateReplyLength = 2;
     public const int LateReplyLength = 3;
-    public const int NewReplyLength = 5;
+    public const int NewReplyLength = 6;
+
+    /// <summary>
+    /// Between a dedupe answer's name and the seat of the ticket that admitted the scan (only when there is one). A unit
+    /// separator: names and seats are printable, so neither holds it, and a server that does not know the seat yet reads
+    /// it as part of the name rather than failing.
+    /// </summary>
+    public const char SeatSeparator = '\u001f';
 
     /// <summary>
     /// The dedupe answer is one string, <c>&lt;told&gt;&lt;effect&gt;|&lt;occupancy&gt;|&lt;decided_at&gt;|&lt;late_upload&gt;|&lt;allowed&gt;|&lt;code&gt;|&lt;colour&gt;|&lt;name&gt;</c>
@@ -41,7 +48,8 @@ internal static class ScanScript
     /// effect is what a withdrawal must undo: '-' nothing (denied, or a late upload), 'i' an entry counted and its
     /// replay mark set, 'I' the same and the citizen added to the presence set, 'o' an exit counted, 'O' the same and
     /// the citizen removed from the set. Only what the decision added: the ids a retry or a withdrawal needs are the
-    /// attempt's own, so the answer is about 50 bytes, not the record's 250 (one per scan for the dedupe window).
+    /// attempt's own, so the answer is about 50 bytes, not the record's 250 (one per scan for the dedupe window). An entry a
+    /// ticket admitted adds <see cref="SeatSeparator"/> and the seat after the name, so a retry shows the seat too.
     /// </summary>
     public static readonly RedisScript Script = new($$"""
         -- A scan the API has already answered 503 (Redis hung, then resumed) must not take effect now.
@@ -63,8 +71,8 @@ internal static class ScanScript
         local name = '*'
         if pseudonym ~= '' then
           local c
-          if KEYS[7] then
-            c = redis.call('HMGET', KEYS[7], 'colour', 'version', 'credentials', 'name')
+          if KEYS[8] then
+            c = redis.call('HMGET', KEYS[8], 'colour', 'version', 'credentials', 'name')
           else
             c = {ARGV[17], ARGV[18], ARGV[19], ARGV[20]}
           end
@@ -77,6 +85,20 @@ internal static class ScanScript
         end
 
         local entering = ARGV[5] == 'in'
+        -- Read only where the venue requires a booking, as EntryRules asks: the first ticket valid now admits and gives its
+        -- seat (TicketWindow.Admitting); else a plain booking (no seat) does.
+        local seat = ''
+        local function booked()
+          if pseudonym == '' then return false end
+          local held = redis.call('HGET', KEYS[7], pseudonym)
+          if held then
+            local now = tonumber(ARGV[21])
+            for from, to, s in string.gmatch(held, '\n(%d+) (%d+) ([^\n]*)') do
+              if tonumber(from) <= now and now < tonumber(to) then seat = s return true end
+            end
+          end
+          return redis.call('SISMEMBER', KEYS[4], pseudonym) == 1
+        end
         local lateUpload = ARGV[15] == '1'
         -- Anti-passback needs an identity: a foreign pass has none. Only it reads the presence set.
         local antiPassback = ARGV[10] == '1' and pseudonym ~= ''
@@ -93,7 +115,7 @@ internal static class ScanScript
           if redis.call('EXISTS', KEYS[5]) == 1 then code = 'token_replayed'
           elseif bit.band(tonumber(ARGV[6]), bit.lshift(1, colour)) == 0 then code = 'status_not_allowed'
           elseif bit.band(credentials, required) ~= required then code = 'credential_missing'
-          elseif ARGV[9] == '1' and (pseudonym == '' or redis.call('SISMEMBER', KEYS[4], pseudonym) == 0) then code = 'booking_required'
+          elseif ARGV[9] == '1' and not booked() then code = 'booking_required'
           elseif ARGV[11] ~= '1' then code = 'venue_closed'
           elseif antiPassback and inside then code = 'already_inside'
           elseif capacity >= 0 and occupancy >= capacity then code = 'venue_full'
@@ -101,6 +123,7 @@ internal static class ScanScript
         end
 
         local allowed = code == 'allowed'
+        if not allowed or not entering then seat = '' end
         -- A late upload describes the past: the record says what the rules say, today's figures stay as they are.
         if lateUpload then after = occupancy end
         local effect = '-'
@@ -123,7 +146,40 @@ internal static class ScanScript
         local decision = (allowed and '1|' or '0|') .. code .. '|' .. colourName .. '|' .. name
         redis.call('XADD', KEYS[6], '*', '{{ScanStreamFields.Record}}', ARGV[16] .. '|' .. decision)
         -- The head starts with decided_at: the withdrawal matches the refused attempt by it.
-        redis.call('SET', KEYS[1], '0' .. effect .. '|' .. after .. '|' .. string.match(ARGV[16], '^[^|]*') .. '|' .. ARGV[15] .. '|' .. decision, 'PX', ARGV[13])
-        return {'new', after, code, colourName, name}
+        local answer = '0' .. effect .. '|' .. after .. '|' .. string.match(ARGV[16], '^[^|]*') .. '|' .. ARGV[15] .. '|' .. decision
+        if seat ~= '' then answer = answer .. '\31' .. seat end
+        redis.call('SET', KEYS[1], answer, 'PX', ARGV[13])
+        return {'new', after, code, colourName, name, seat}
+        """);
+
+    /// <summary>
+    /// A citizen's tickets at a venue as the tickets hash holds them: the revision of the read it was made from, then per
+    /// ticket a line <c>&lt;from ms&gt; &lt;until ms&gt; &lt;seat&gt;</c> (seats are printable: no line breaks). Just the revision:
+    /// none can admit now (kept so that an older copy arriving later does not bring cancelled tickets back).
+    /// </summary>
+    public static string TicketValue(long revision, IReadOnlyList<Core.Venues.TicketWindow> tickets)
+    {
+        var value = new System.Text.StringBuilder(revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var t in tickets)
+        {
+            value.Append('\n').Append(ScanStreamFields.ToUnixMs(t.From)).Append(' ').Append(ScanStreamFields.ToUnixMs(t.Until)).Append(' ').Append(t.Seat);
+        }
+        return value.ToString();
+    }
+
+    // KEYS: 1 the venue's tickets hash. ARGV: 1 the revision, then pairs of pseudonym and value (TicketValue; '' for a
+    // citizen the reconciler found in the hash and not in the store). A copy from an older read is ignored; '' over a copy
+    // that is only a revision already (nothing to admit) removes the field, so the hash does not keep every past buyer.
+    public static readonly RedisScript PutTicketsScript = new("""
+        local revision = tonumber(ARGV[1])
+        for i = 2, #ARGV, 2 do
+          local held = redis.call('HGET', KEYS[1], ARGV[i])
+          if not held or tonumber(string.match(held, '^%d+')) <= revision then
+            if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+            elseif held and not string.find(held, '\n', 1, true) then redis.call('HDEL', KEYS[1], ARGV[i])
+            elseif held then redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
+          end
+        end
+        return 1
         """);
 }

@@ -31,6 +31,8 @@ internal static class WithdrawScript
         -- <told><effect>|<occupancy>|<decided_at>|<late_upload>|<allowed>|<code>|<colour>|<name> (ScanScript.Script)
         local told, effect, decided, decision = string.match(seen, '^(.)(.)|[^|]*|([^|]*)|[01]|(.*)$')
         if decided ~= ARGV[1] then return 0 end
+        -- The seat an admitting ticket added after the name is the gate's, not the record's.
+        decision = string.match(decision, '^[^\31]*')
         -- A retry with the same scan id was given this answer meanwhile: the gate acted on it, so it stands.
         if told == '1' then return 2 end
         local pseudonym = ARGV[4]

@@ -103,7 +103,7 @@
         credential = null;
         return showSetup(body.code === 'gate_credential_revoked' ? 'This gate\'s credential was revoked: enter a new one.' : 'The credential is not valid: enter it again.');
       }
-      if (res.ok) show(body.decision === 'allow', body.code, body.displayName, body.colour, dir);
+      if (res.ok) show(body.decision === 'allow', body.code, body.displayName, body.colour, dir, undefined, body.seat);
       else if (res.status === 422) show(false, body.code || 'malformed', '', '', dir);
       else if (res.status === 429) show(false, 'rate_limited', '', '', dir, 'Too many scans: wait a second · 请稍候');
       else show(false, body.code || 'error', '', '', dir, 'The server could not decide: try again · 请重试');
@@ -114,13 +114,16 @@
     }
   }
 
-  function show(allowed, code, name, colour, dir, words) {
+  // seat: the ticket's seat or zone, on an entry a ticket admitted (the scan answer's `seat`).
+  function show(allowed, code, name, colour, dir, words, seat) {
     const v = $('verdict');
     v.className = 'verdict ' + (allowed ? 'allow' : 'deny');
     $('verdict-icon').textContent = allowed ? '✓' : '✕';
     $('verdict-word').textContent = allowed ? 'ALLOW 通行' : 'DENY 禁止';
     $('verdict-reason').textContent = `${words || REASONS[code] || code} (${code})`;
     $('verdict-name').textContent = name || '';
+    $('verdict-seat').textContent = seat ? `Seat 座位 ${seat}` : '';
+    $('verdict-seat').hidden = !seat;
     $('verdict-meta').textContent = `${dir === 'in' ? '→ entry' : '← exit'}${colour ? ' · ' + colour : ''}`;
     v.dataset.decision = allowed ? 'allow' : 'deny';
     v.dataset.code = code;

@@ -66,7 +66,7 @@ public sealed class StoreSet : IAsyncDisposable
     {
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
-        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
+        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(audit), new EmbeddedScanStore(),
             new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(audit), new EmbeddedAppealStore(audit), new EmbeddedStatusDraftStore(audit), null,
             (sequence, rewrite) =>
             {

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityPass.Core.Citizens;
 using CityPass.Server.Citizens;
+using CityPass.Server.Operators;
 using CityPass.Server.Tests.Support;
 using Npgsql;
 
@@ -80,6 +81,35 @@ public sealed class AuditWriteFailureTests() : AppTest(StoreMode.RedisAndPostgre
 
     private static async Task<string> StateOfAsync(HttpClient staff, string path) =>
         (await staff.GetFromJsonAsync<JsonElement>(path)).GetProperty("state").GetString()!;
+
+    [Fact]
+    public async Task StaffAccountChangesWhoseAuditEntryFailsAreNotMade()
+    {
+        var admin = await App.StaffAsync("admin");
+        var operators = App.Get<IOperatorStore>();
+        // Everything a change could touch, the security stamp included: an unchanged stamp keeps the account's tokens valid.
+        async Task<string?> AccountAsync() => await operators.FindByUsernameAsync("desk", CancellationToken.None) is { } o
+            ? $"{o.Username} {o.Role} [{string.Join(',', o.VenueIds)}] {o.PasswordHash} {o.SecurityStamp} {o.DisabledAt:O}"
+            : null;
+
+        var create = new { username = "desk", password = "desk-password-2026", role = "HealthAuthority" };
+        var id = await IdOf(await RefusedWhileAuditFailsThenDoneOnceAsync(() => admin.PostAsJsonAsync("/v1/operators", create), HttpStatusCode.Created, "operator.create",
+            async () => Assert.Null(await AccountAsync())));
+        foreach (var (send, done, action) in new (Func<Task<HttpResponseMessage>>, HttpStatusCode, string)[]
+                 {
+                     (() => admin.PutAsJsonAsync($"/v1/operators/{id}", new { username = "desk", role = "CityAdmin" }), HttpStatusCode.OK, "operator.update"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/disable", null), HttpStatusCode.OK, "operator.disable"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/enable", null), HttpStatusCode.OK, "operator.enable"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/password-reset", null), HttpStatusCode.OK, "operator.password.reset"),
+                     (() => admin.DeleteAsync($"/v1/operators/{id}"), HttpStatusCode.NoContent, "operator.delete"),
+                 })
+        {
+            var before = await AccountAsync();
+            Assert.NotNull(before);
+            await RefusedWhileAuditFailsThenDoneOnceAsync(send, done, action, async () => Assert.Equal(before, await AccountAsync()));
+        }
+        Assert.Null(await AccountAsync());
+    }
 
     [Fact]
     public async Task AKeyRevocationWhoseAuditEntryFailsIsNotMadeAndItsPassesStillScan()

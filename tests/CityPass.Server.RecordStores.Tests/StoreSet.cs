@@ -70,8 +70,8 @@ public sealed class StoreSet : IAsyncDisposable
     {
         var audit = new EmbeddedAuditLog();
         var venues = new EmbeddedVenueStore();
-        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(), new EmbeddedScanStore(),
-            new EmbeddedTrustedCityStore(), new EmbeddedCaseStore(audit), new EmbeddedAppealStore(audit), new EmbeddedStatusDraftStore(audit), null,
+        return new StoreSet(new EmbeddedCitizenStore(audit, venues), audit, venues, new EmbeddedOperatorStore(audit), new EmbeddedScanStore(),
+            new EmbeddedTrustedCityStore(audit), new EmbeddedCaseStore(audit), new EmbeddedAppealStore(audit), new EmbeddedStatusDraftStore(audit), null,
             (sequence, rewrite) =>
             {
                 // The embedded log has no way in from outside, which is the point; the test reaches past it.

@@ -1,3 +1,4 @@
+using CityPass.Server.Audit;
 using CityPass.Server.Federation;
 using static CityPass.Server.RecordStores.Tests.Samples;
 
@@ -29,7 +30,7 @@ public abstract class TrustedCityStoreContract : StoreContract
             LastError = "unreachable",
         };
 
-        foreach (var city in new[] { hangzhou, beijing, shanghai }) Assert.True(await Cities.AddAsync(city, None));
+        foreach (var city in new[] { hangzhou, beijing, shanghai }) Assert.True(await Cities.AddAsync(city, Audited<TrustedCity>(), None));
 
         Assert.Equal(hangzhou, await Cities.GetAsync("330100", None));
         Assert.Equal(beijing, await Cities.GetAsync("110000", None));
@@ -42,20 +43,57 @@ public abstract class TrustedCityStoreContract : StoreContract
     public async Task AnIssuerAlreadyTrustedCannotBeAddedAgain()
     {
         var first = City("330100");
-        Assert.True(await Cities.AddAsync(first, None));
+        Assert.True(await Cities.AddAsync(first, Audited<TrustedCity>(), None));
 
-        Assert.False(await Cities.AddAsync(City("330100", "Someone else's Hangzhou") with { Document = Document("theirs"), DocumentIssuedAt = Now }, None));
+        Assert.False(await Cities.AddAsync(City("330100", "Someone else's Hangzhou") with { Document = Document("theirs"), DocumentIssuedAt = Now }, Audited<TrustedCity>(), None));
 
         Assert.Equal(first, await Cities.GetAsync("330100", None));
         Assert.Equal([first], await Cities.ListAsync(None));
     }
 
     [Fact]
+    public async Task EachChangeIsWrittenWithItsAuditEntryAndARefusedOneWithNone()
+    {
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>("federation.city.add"), None);
+        Assert.False(await Cities.AddAsync(City("330100"), Audited<TrustedCity>("federation.city.add"), None));
+        await Cities.UpdateAsync(City("330100", "Hangzhou (renamed)"), Audited<TrustedCity>("federation.city.update"), None);
+        Assert.False(await Cities.UpdateAsync(City("440100"), Audited<TrustedCity>("federation.city.update"), None));
+        await Cities.AcceptDocumentAsync("330100", Document("v1"), Now, Now.AddDays(7), Now, Audited<TrustedCity>("federation.document.accept"), None);
+        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("v0"), Now.AddHours(-1), Now.AddDays(7), Now, Audited<TrustedCity>("federation.document.accept"), None));
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(1), "expired", Audited<TrustedCity>("federation.document.upload"), None);
+        // The refresher's own notes are not audited.
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(2), "unreachable", audit: null, None);
+        await Cities.RecordCheckAsync("440100", Now.AddMinutes(2), "unreachable", Audited<TrustedCity>("federation.document.refresh"), None);
+        await Cities.RemoveAsync("330100", Audited<TrustedCity>("federation.city.remove"), None);
+        Assert.False(await Cities.RemoveAsync("330100", Audited<TrustedCity>("federation.city.remove"), None));
+        Assert.Equal(["federation.city.remove", "federation.document.upload", "federation.document.accept", "federation.city.update", "federation.city.add"],
+            (await Stores.Audit.QueryAsync(new AuditQuery(), None)).Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task AChangeWhoseAuditEntryCannotBeWrittenIsNotMade()
+    {
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cities.AddAsync(City("330100"), FailingAudit<TrustedCity>(), None));
+        Assert.Empty(await Cities.ListAsync(None));
+
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.AcceptDocumentAsync("330100", Document("v1"), Now, Now.AddDays(7), Now, Audited<TrustedCity>(), None);
+        var held = (await Cities.GetAsync("330100", None))!;
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cities.UpdateAsync(City("330100", "Hangzhou (rekeyed)", url: null), FailingAudit<TrustedCity>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() =>
+            Cities.AcceptDocumentAsync("330100", Document("v2"), Now.AddHours(1), Now.AddDays(8), Now.AddHours(1), FailingAudit<TrustedCity>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cities.RecordCheckAsync("330100", Now.AddHours(2), "expired", FailingAudit<TrustedCity>(), None));
+        await Assert.ThrowsAsync<AuditWriteFailedException>(() => Cities.RemoveAsync("330100", FailingAudit<TrustedCity>(), None));
+        Assert.Equal(held, await Cities.GetAsync("330100", None));
+        Assert.Equal(2, await Stores.Audit.CountAsync(new AuditQuery(), None));
+    }
+
+    [Fact]
     public async Task AnUpdateReplacesTheSettingsAndTheDocumentButNotWhoAddedTheCityOrTheLastCheck()
     {
-        await Cities.AddAsync(City("330100"), None);
-        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v1"), Now.AddHours(-1), Now.AddDays(7), Now.AddMinutes(1), None));
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(2), "unreachable", None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v1"), Now.AddHours(-1), Now.AddDays(7), Now.AddMinutes(1), Audited<TrustedCity>(), None));
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(2), "unreachable", audit: null, None);
         var held = (await Cities.GetAsync("330100", None))!;
 
         var changed = City("330100", "Hangzhou (rekeyed)", url: null) with
@@ -70,13 +108,13 @@ public abstract class TrustedCityStoreContract : StoreContract
             LastCheckedAt = Now.AddYears(1),
             LastError = null,
         };
-        Assert.True(await Cities.UpdateAsync(changed, None));
+        Assert.True(await Cities.UpdateAsync(changed, Audited<TrustedCity>(), None));
 
         var expected = changed with { AddedAt = held.AddedAt, AddedBy = held.AddedBy, LastCheckedAt = Now.AddMinutes(2), LastError = "unreachable" };
         Assert.Equal(expected, await Cities.GetAsync("330100", None));
 
         // A changed federation key leaves no document: it was verified under the old key.
-        Assert.True(await Cities.UpdateAsync(expected.WithoutDocument(), None));
+        Assert.True(await Cities.UpdateAsync(expected.WithoutDocument(), Audited<TrustedCity>(), None));
         var cleared = await Cities.GetAsync("330100", None);
         Assert.Equal(expected.WithoutDocument(), cleared);
         Assert.Null(cleared!.Document);
@@ -88,10 +126,10 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task AnUnknownIssuerCannotBeUpdatedOrRemoved()
     {
-        await Cities.AddAsync(City("310000", "Shanghai"), None);
+        await Cities.AddAsync(City("310000", "Shanghai"), Audited<TrustedCity>(), None);
 
-        Assert.False(await Cities.UpdateAsync(City("330100"), None));
-        Assert.False(await Cities.RemoveAsync("330100", None));
+        Assert.False(await Cities.UpdateAsync(City("330100"), Audited<TrustedCity>(), None));
+        Assert.False(await Cities.RemoveAsync("330100", Audited<TrustedCity>(), None));
 
         Assert.Null(await Cities.GetAsync("330100", None));
         Assert.Equal(["310000"], (await Cities.ListAsync(None)).Select(c => c.Issuer));
@@ -100,25 +138,25 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task ARemovedCityIsGoneAndCanBeAddedAgain()
     {
-        await Cities.AddAsync(City("330100"), None);
-        await Cities.AddAsync(City("310000", "Shanghai"), None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.AddAsync(City("310000", "Shanghai"), Audited<TrustedCity>(), None);
 
-        Assert.True(await Cities.RemoveAsync("330100", None));
-        Assert.False(await Cities.RemoveAsync("330100", None));
+        Assert.True(await Cities.RemoveAsync("330100", Audited<TrustedCity>(), None));
+        Assert.False(await Cities.RemoveAsync("330100", Audited<TrustedCity>(), None));
 
         Assert.Null(await Cities.GetAsync("330100", None));
         Assert.Equal(["310000"], (await Cities.ListAsync(None)).Select(c => c.Issuer));
-        Assert.True(await Cities.AddAsync(City("330100", "Hangzhou again"), None));
+        Assert.True(await Cities.AddAsync(City("330100", "Hangzhou again"), Audited<TrustedCity>(), None));
         Assert.Equal("Hangzhou again", (await Cities.GetAsync("330100", None))!.Name);
     }
 
     [Fact]
     public async Task ANewerDocumentIsKeptAndClearsTheLastError()
     {
-        await Cities.AddAsync(City("330100"), None);
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(1), "unreachable", None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(1), "unreachable", audit: null, None);
 
-        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v1"), Now.AddHours(-1), Now.AddDays(7), Now.AddMinutes(2), None));
+        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v1"), Now.AddHours(-1), Now.AddDays(7), Now.AddMinutes(2), Audited<TrustedCity>(), None));
         Assert.Equal(
             City("330100") with
             {
@@ -131,9 +169,9 @@ public abstract class TrustedCityStoreContract : StoreContract
             await Cities.GetAsync("330100", None));
 
         // One microsecond later is newer: the finest step every store keeps.
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(3), "signature_invalid", None);
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(3), "signature_invalid", audit: null, None);
         var newer = Now.AddHours(-1).AddTicks(10);
-        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v2"), newer, Now.AddDays(8), Now.AddMinutes(4), None));
+        Assert.True(await Cities.AcceptDocumentAsync("330100", Document("v2"), newer, Now.AddDays(8), Now.AddMinutes(4), Audited<TrustedCity>(), None));
         var held = (await Cities.GetAsync("330100", None))!;
         Assert.Equal(Document("v2"), held.Document);
         Assert.Equal(newer, held.DocumentIssuedAt);
@@ -145,13 +183,13 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task AnOlderOrEqualDocumentIsRefusedAndTheHeldOneStays()
     {
-        await Cities.AddAsync(City("330100"), None);
-        await Cities.AcceptDocumentAsync("330100", Document("held"), Now, Now.AddDays(7), Now.AddMinutes(1), None);
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(2), "expired", None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.AcceptDocumentAsync("330100", Document("held"), Now, Now.AddDays(7), Now.AddMinutes(1), Audited<TrustedCity>(), None);
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(2), "expired", audit: null, None);
         var held = (await Cities.GetAsync("330100", None))!;
 
-        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("older"), Now.AddSeconds(-1), Now.AddDays(30), Now.AddMinutes(3), None));
-        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("same time"), Now, Now.AddDays(30), Now.AddMinutes(4), None));
+        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("older"), Now.AddSeconds(-1), Now.AddDays(30), Now.AddMinutes(3), Audited<TrustedCity>(), None));
+        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("same time"), Now, Now.AddDays(30), Now.AddMinutes(4), Audited<TrustedCity>(), None));
 
         // Nothing moved, not even the check: the caller records a refusal with RecordCheckAsync.
         Assert.Equal(held, await Cities.GetAsync("330100", None));
@@ -162,11 +200,11 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task ADocumentForAnIssuerNoLongerTrustedIsRefusedAndDoesNotBringItBack()
     {
-        await Cities.AddAsync(City("330100"), None);
-        await Cities.RemoveAsync("330100", None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.RemoveAsync("330100", Audited<TrustedCity>(), None);
 
-        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("late"), Now, Now.AddDays(7), Now, None));
-        await Cities.RecordCheckAsync("330100", Now, "unreachable", None);
+        Assert.False(await Cities.AcceptDocumentAsync("330100", Document("late"), Now, Now.AddDays(7), Now, Audited<TrustedCity>(), None));
+        await Cities.RecordCheckAsync("330100", Now, "unreachable", audit: null, None);
 
         Assert.Null(await Cities.GetAsync("330100", None));
         Assert.Empty(await Cities.ListAsync(None));
@@ -175,7 +213,7 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task RefreshesAtOnceLeaveTheNewestDocument()
     {
-        await Cities.AddAsync(City("330100"), None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
         // Several rounds of refreshes released together, issue times in no order: a store that compares and writes in
         // two steps lets an older document land after a newer one in some round.
         for (var round = 0; round < 5; round++)
@@ -185,7 +223,7 @@ public abstract class TrustedCityStoreContract : StoreContract
             var refreshes = issued.Select(at => Task.Run(async () =>
             {
                 await go.Task;
-                return await Cities.AcceptDocumentAsync("330100", Document(Label(at)), at, at.AddDays(7), at, None);
+                return await Cities.AcceptDocumentAsync("330100", Document(Label(at)), at, at.AddDays(7), at, Audited<TrustedCity>(), None);
             })).ToList();
             go.SetResult();
             var accepted = await Task.WhenAll(refreshes);
@@ -204,15 +242,15 @@ public abstract class TrustedCityStoreContract : StoreContract
     [Fact]
     public async Task ACheckRecordsItsTimeAndErrorAndKeepsTheDocument()
     {
-        await Cities.AddAsync(City("330100"), None);
-        await Cities.AcceptDocumentAsync("330100", Document("v1"), Now, Now.AddDays(7), Now.AddMinutes(1), None);
+        await Cities.AddAsync(City("330100"), Audited<TrustedCity>(), None);
+        await Cities.AcceptDocumentAsync("330100", Document("v1"), Now, Now.AddDays(7), Now.AddMinutes(1), Audited<TrustedCity>(), None);
         var accepted = (await Cities.GetAsync("330100", None))!;
 
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(10), "signature_invalid", None);
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(10), "signature_invalid", audit: null, None);
         Assert.Equal(accepted with { LastCheckedAt = Now.AddMinutes(10), LastError = "signature_invalid" }, await Cities.GetAsync("330100", None));
 
         // Found the same document: checked, and nothing wrong.
-        await Cities.RecordCheckAsync("330100", Now.AddMinutes(20), null, None);
+        await Cities.RecordCheckAsync("330100", Now.AddMinutes(20), null, audit: null, None);
         Assert.Equal(accepted with { LastCheckedAt = Now.AddMinutes(20), LastError = null }, await Cities.GetAsync("330100", None));
     }
 
@@ -228,11 +266,11 @@ public abstract class TrustedCityStoreContract : StoreContract
             DocumentExpiresAt = at.AddDays(7).AddMilliseconds(2),
             LastCheckedAt = at.AddMilliseconds(3),
         };
-        await Cities.AddAsync(city, None);
-        await Cities.AddAsync(City("310000"), None);
-        await Cities.AcceptDocumentAsync("310000", Document("v1"), at.AddMilliseconds(4), at.AddDays(1).AddMilliseconds(5), at.AddMilliseconds(6), None);
-        await Cities.AddAsync(City("110000"), None);
-        await Cities.RecordCheckAsync("110000", at.AddMilliseconds(7), "unreachable", None);
+        await Cities.AddAsync(city, Audited<TrustedCity>(), None);
+        await Cities.AddAsync(City("310000"), Audited<TrustedCity>(), None);
+        await Cities.AcceptDocumentAsync("310000", Document("v1"), at.AddMilliseconds(4), at.AddDays(1).AddMilliseconds(5), at.AddMilliseconds(6), Audited<TrustedCity>(), None);
+        await Cities.AddAsync(City("110000"), Audited<TrustedCity>(), None);
+        await Cities.RecordCheckAsync("110000", at.AddMilliseconds(7), "unreachable", audit: null, None);
 
         var read = (await Cities.GetAsync("330100", None))!;
         Assert.Equal(at.UtcTicks, read.AddedAt.UtcTicks);

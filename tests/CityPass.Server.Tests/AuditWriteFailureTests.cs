@@ -1,9 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using CityPass.Core.Citizens;
+using CityPass.Core.Federation;
+using CityPass.Core.Keys;
+using CityPass.Core.Tokens;
 using CityPass.Server.Citizens;
+using CityPass.Server.Federation;
+using CityPass.Server.Operators;
 using CityPass.Server.Tests.Support;
 using Npgsql;
 
@@ -80,6 +86,70 @@ public sealed class AuditWriteFailureTests() : AppTest(StoreMode.RedisAndPostgre
 
     private static async Task<string> StateOfAsync(HttpClient staff, string path) =>
         (await staff.GetFromJsonAsync<JsonElement>(path)).GetProperty("state").GetString()!;
+
+    [Fact]
+    public async Task StaffAccountChangesWhoseAuditEntryFailsAreNotMade()
+    {
+        var admin = await App.StaffAsync("admin");
+        var operators = App.Get<IOperatorStore>();
+        // Everything a change could touch, the security stamp included: an unchanged stamp keeps the account's tokens valid.
+        async Task<string?> AccountAsync() => await operators.FindByUsernameAsync("desk", CancellationToken.None) is { } o
+            ? $"{o.Username} {o.Role} [{string.Join(',', o.VenueIds)}] {o.PasswordHash} {o.SecurityStamp} {o.DisabledAt:O}"
+            : null;
+
+        var create = new { username = "desk", password = "desk-password-2026", role = "HealthAuthority" };
+        var id = await IdOf(await RefusedWhileAuditFailsThenDoneOnceAsync(() => admin.PostAsJsonAsync("/v1/operators", create), HttpStatusCode.Created, "operator.create",
+            async () => Assert.Null(await AccountAsync())));
+        foreach (var (send, done, action) in new (Func<Task<HttpResponseMessage>>, HttpStatusCode, string)[]
+                 {
+                     (() => admin.PutAsJsonAsync($"/v1/operators/{id}", new { username = "desk", role = "CityAdmin" }), HttpStatusCode.OK, "operator.update"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/disable", null), HttpStatusCode.OK, "operator.disable"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/enable", null), HttpStatusCode.OK, "operator.enable"),
+                     (() => admin.PostAsync($"/v1/operators/{id}/password-reset", null), HttpStatusCode.OK, "operator.password.reset"),
+                     (() => admin.DeleteAsync($"/v1/operators/{id}"), HttpStatusCode.NoContent, "operator.delete"),
+                 })
+        {
+            var before = await AccountAsync();
+            Assert.NotNull(before);
+            await RefusedWhileAuditFailsThenDoneOnceAsync(send, done, action, async () => Assert.Equal(before, await AccountAsync()));
+        }
+        Assert.Null(await AccountAsync());
+    }
+
+    [Fact]
+    public async Task TrustedCityChangesWhoseAuditEntryFailsAreNotMade()
+    {
+        var admin = await App.StaffAsync("admin");
+        var cities = App.Get<ITrustedCityStore>();
+        async Task<string?> CityAsync() => await cities.GetAsync("440100", CancellationToken.None) is { } c
+            ? $"{c.Name} {c.FederationPublicKey} {c.DocumentUrl} {c.DocumentIssuedAt:O} {c.LastCheckedAt:O} {c.LastError}"
+            : null;
+        var guangzhou = IssuerKeySet.Generate(new IssuerId(440100), SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = FederationKey.Generate(SignatureSuite.Es256);
+        // Its URL answers nothing: a refresh is refused, and that refusal is what staff's refresh records.
+        var city = new { issuer = "440100", name = "广州", federationSuite = "ES256",
+            federationPublicKey = Convert.ToBase64String(federation.PublicKey.ExportSubjectPublicKeyInfo()), documentUrl = "http://127.0.0.1:9/keyset.jws" };
+
+        await RefusedWhileAuditFailsThenDoneOnceAsync(() => admin.PostAsJsonAsync("/v1/federation/cities", city), HttpStatusCode.Created, "federation.city.add",
+            async () => Assert.Null(await CityAsync()));
+        foreach (var (send, done, action) in new (Func<Task<HttpResponseMessage>>, HttpStatusCode, string)[]
+                 {
+                     (() => admin.PostAsync("/v1/federation/cities/440100/refresh", null), HttpStatusCode.OK, "federation.document.refresh"),
+                     (() => admin.PutAsync("/v1/federation/cities/440100/document", new StringContent(
+                         SignedKeySet.Sign(guangzhou.PublicKeys, App.Clock.GetUtcNow(), App.Clock.GetUtcNow().AddDays(1), federation.Key), Encoding.UTF8, "application/jose+json")),
+                         HttpStatusCode.OK, "federation.document.upload"),
+                     (() => admin.PutAsJsonAsync("/v1/federation/cities/440100", city with { name = "广州市" }), HttpStatusCode.OK, "federation.city.update"),
+                     (() => admin.DeleteAsync("/v1/federation/cities/440100"), HttpStatusCode.NoContent, "federation.city.remove"),
+                 })
+        {
+            // Each step's times differ from the last one's, so a check or document written anyway would show.
+            App.Clock.Advance(TimeSpan.FromMinutes(1));
+            var before = await CityAsync();
+            Assert.NotNull(before);
+            await RefusedWhileAuditFailsThenDoneOnceAsync(send, done, action, async () => Assert.Equal(before, await CityAsync()));
+        }
+        Assert.Null(await CityAsync());
+    }
 
     [Fact]
     public async Task AKeyRevocationWhoseAuditEntryFailsIsNotMadeAndItsPassesStillScan()

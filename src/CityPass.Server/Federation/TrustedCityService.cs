@@ -22,15 +22,17 @@ public sealed record DocumentCheck(string Result, string? Code, TrustedCityView 
 
 /// <summary>
 /// The cities this city trusts (CityAdmin): add one with its pinned federation key and document URL, change or remove
-/// it, refresh or upload its document. Every change is audited; each one reloads this server's trust at once (the
-/// others reload on their next refresh).
+/// it, refresh or upload its document. Every change is stored with its audit entry, together or not at all
+/// (<see cref="AuditOf{T}"/>); each one reloads this server's trust at once (the others reload on their next refresh).
+/// Adding a city with a document URL, or changing its key or URL, is two such steps: the city, then its document.
 /// </summary>
 public sealed class TrustedCityService(
-    ITrustedCityStore store, FederatedTrust trust, KeyMaterial keys, IHttpClientFactory http, IAuditLog audit, TimeProvider clock, ILogger<TrustedCityService> logger)
+    ITrustedCityStore store, FederatedTrust trust, KeyMaterial keys, IHttpClientFactory http, TimeProvider clock, ILogger<TrustedCityService> logger)
 {
     public const string HttpClientName = "federation";
     public const string Refresher = "system:federation-refresh";
     private const int MaxUrlLength = 2000;
+    private const string AcceptAction = "federation.document.accept";
 
     public async Task<IReadOnlyList<TrustedCityView>> ListAsync(CancellationToken ct) =>
         (await store.ListAsync(ct)).Select(View).ToList();
@@ -41,10 +43,13 @@ public sealed class TrustedCityService(
     public async Task<Outcome<TrustedCityView>> AddAsync(AccessScope scope, TrustedCityDraft draft, CancellationToken ct)
     {
         if (Validate(draft, draft.Issuer, out var fingerprint) is { } invalid) return invalid;
-        var city = new TrustedCity(draft.Issuer!.Trim(), draft.Name!.Trim(), Suite(draft), draft.FederationPublicKey!.Trim(), Url(draft), clock.GetUtcNow(), scope.Actor);
-        if (!await store.AddAsync(city, ct)) return Failure.Conflict($"City {city.Issuer} is already trusted.");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "federation.city.add", Subject(city.Issuer), null, Describe(city, fingerprint), "federation.city.add", null), ct);
-        if (city.DocumentUrl is not null) await FetchAsync(city, scope.Actor, auditAcceptance: true, ct);
+        var now = clock.GetUtcNow();
+        var city = new TrustedCity(draft.Issuer!.Trim(), draft.Name!.Trim(), Suite(draft), draft.FederationPublicKey!.Trim(), Url(draft), now, scope.Actor);
+        if (!await store.AddAsync(city, added => Entry(now, scope.Actor, "federation.city.add", added.Issuer, null, Describe(added, fingerprint)), ct))
+        {
+            return Failure.Conflict($"City {city.Issuer} is already trusted.");
+        }
+        if (city.DocumentUrl is not null) await FetchAsync(city, scope.Actor, checkAction: null, ct);
         await trust.ReloadAsync(ct);
         return View(await store.GetAsync(city.Issuer, ct) ?? city);
     }
@@ -57,19 +62,24 @@ public sealed class TrustedCityService(
         // A document verified under the old key says nothing under the new one: it goes, and is fetched again.
         var keyChanged = updated.FederationSuite != existing.FederationSuite || updated.FederationPublicKey != existing.FederationPublicKey;
         if (keyChanged) updated = updated.WithoutDocument();
-        if (!await store.UpdateAsync(updated, ct)) return Failure.NotFound("Trusted city");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "federation.city.update", Subject(issuer),
-            Describe(existing, FingerprintOf(existing)), Describe(updated, fingerprint), "federation.city.update", null), ct);
-        if (updated.DocumentUrl is not null && (keyChanged || updated.DocumentUrl != existing.DocumentUrl)) await FetchAsync(updated, scope.Actor, auditAcceptance: true, ct);
+        var now = clock.GetUtcNow();
+        if (!await store.UpdateAsync(updated,
+                stored => Entry(now, scope.Actor, "federation.city.update", issuer, Describe(existing, FingerprintOf(existing)), Describe(stored, fingerprint)), ct))
+        {
+            return Failure.NotFound("Trusted city");
+        }
+        if (updated.DocumentUrl is not null && (keyChanged || updated.DocumentUrl != existing.DocumentUrl)) await FetchAsync(updated, scope.Actor, checkAction: null, ct);
         await trust.ReloadAsync(ct);
         return View(await store.GetAsync(issuer, ct) ?? updated);
     }
 
     public async Task<Failure?> RemoveAsync(AccessScope scope, string issuer, CancellationToken ct)
     {
-        if (await store.GetAsync(issuer, ct) is not { } existing || !await store.RemoveAsync(issuer, ct)) return Failure.NotFound("Trusted city");
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), scope.Actor, "federation.city.remove", Subject(issuer),
-            Describe(existing, FingerprintOf(existing)), null, "federation.city.remove", null), ct);
+        var now = clock.GetUtcNow();
+        if (!await store.RemoveAsync(issuer, removed => Entry(now, scope.Actor, "federation.city.remove", issuer, Describe(removed, FingerprintOf(removed)), null), ct))
+        {
+            return Failure.NotFound("Trusted city");
+        }
         await trust.ReloadAsync(ct);
         return null;
     }
@@ -79,8 +89,7 @@ public sealed class TrustedCityService(
     {
         if (await store.GetAsync(issuer, ct) is not { } city) return Failure.NotFound("Trusted city");
         if (city.DocumentUrl is null) return Failure.Invalid("documentUrl", "This city has no document URL: upload its document instead.");
-        var (result, code) = await FetchAsync(city, actor, auditAcceptance: actor == Refresher, ct);
-        if (actor != Refresher) await AuditCheckAsync(actor, "federation.document.refresh", city, result, code, ct);
+        var (result, code) = await FetchAsync(city, actor, actor == Refresher ? null : "federation.document.refresh", ct);
         await trust.ReloadAsync(ct);
         return new DocumentCheck(result, code, View(await store.GetAsync(issuer, ct) ?? city));
     }
@@ -89,8 +98,7 @@ public sealed class TrustedCityService(
     public async Task<Outcome<DocumentCheck>> UploadAsync(AccessScope scope, string issuer, string document, CancellationToken ct)
     {
         if (await store.GetAsync(issuer, ct) is not { } city) return Failure.NotFound("Trusted city");
-        var (result, code) = await AcceptAsync(city, document, scope.Actor, auditAcceptance: false, ct);
-        await AuditCheckAsync(scope.Actor, "federation.document.upload", city, result, code, ct);
+        var (result, code) = await AcceptAsync(city, document, scope.Actor, "federation.document.upload", ct);
         await trust.ReloadAsync(ct);
         if (result == "refused")
         {
@@ -104,70 +112,68 @@ public sealed class TrustedCityService(
     {
         foreach (var city in await store.ListAsync(ct))
         {
-            if (city.DocumentUrl is not null) await FetchAsync(city, Refresher, auditAcceptance: true, ct);
+            if (city.DocumentUrl is not null) await FetchAsync(city, Refresher, checkAction: null, ct);
         }
         await trust.ReloadAsync(ct);
     }
 
-    private async Task<(string Result, string? Code)> FetchAsync(TrustedCity city, string actor, bool auditAcceptance, CancellationToken ct)
+    /// <param name="checkAction">
+    /// What a member of staff's refresh or upload is audited as, once, whatever comes of it (a refused document is an
+    /// attempt worth knowing of); null: only an accepted document is audited, as <c>federation.document.accept</c>.
+    /// </param>
+    private async Task<(string Result, string? Code)> FetchAsync(TrustedCity city, string actor, string? checkAction, CancellationToken ct)
     {
         string text;
         try
         {
             using var client = http.CreateClient(HttpClientName);
             using var response = await client.GetAsync(city.DocumentUrl, HttpCompletionOption.ResponseHeadersRead, ct);
-            if (!response.IsSuccessStatusCode) return await RefusedAsync(city, FederationCodes.DocumentUnreachable, $"HTTP {(int)response.StatusCode}", ct);
-            if (response.Content.Headers.ContentLength > SignedKeySet.MaxDocumentBytes) return await RefusedAsync(city, KeySetDocumentFailure.TooLarge.ToCode(), null, ct);
+            if (!response.IsSuccessStatusCode) return await RefusedAsync(city, actor, checkAction, FederationCodes.DocumentUnreachable, $"HTTP {(int)response.StatusCode}", ct);
+            if (response.Content.Headers.ContentLength > SignedKeySet.MaxDocumentBytes) return await RefusedAsync(city, actor, checkAction, KeySetDocumentFailure.TooLarge.ToCode(), null, ct);
             await using var body = await response.Content.ReadAsStreamAsync(ct);
             var buffer = new byte[SignedKeySet.MaxDocumentBytes + 1];
             var length = 0;
             int read;
             while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), ct)) > 0) length += read;
-            if (length > SignedKeySet.MaxDocumentBytes) return await RefusedAsync(city, KeySetDocumentFailure.TooLarge.ToCode(), null, ct);
+            if (length > SignedKeySet.MaxDocumentBytes) return await RefusedAsync(city, actor, checkAction, KeySetDocumentFailure.TooLarge.ToCode(), null, ct);
             text = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException && !ct.IsCancellationRequested)
         {
-            return await RefusedAsync(city, FederationCodes.DocumentUnreachable, e.GetType().Name, ct);
+            return await RefusedAsync(city, actor, checkAction, FederationCodes.DocumentUnreachable, e.GetType().Name, ct);
         }
-        return await AcceptAsync(city, text, actor, auditAcceptance, ct);
+        return await AcceptAsync(city, text, actor, checkAction, ct);
     }
 
-    /// <param name="auditAcceptance">False when the caller audits the whole action once, with its outcome (a member of staff's refresh or upload).</param>
-    private async Task<(string Result, string? Code)> AcceptAsync(TrustedCity city, string text, string actor, bool auditAcceptance, CancellationToken ct)
+    /// <param name="checkAction">As for <see cref="FetchAsync"/>.</param>
+    private async Task<(string Result, string? Code)> AcceptAsync(TrustedCity city, string text, string actor, string? checkAction, CancellationToken ct)
     {
-        if (!IssuerId.TryParse(city.Issuer, out var issuer)) return ("refused", KeySetDocumentFailure.IssuerMismatch.ToCode());
+        if (!IssuerId.TryParse(city.Issuer, out var issuer)) return await RefusedAsync(city, actor, checkAction, KeySetDocumentFailure.IssuerMismatch.ToCode(), null, ct);
         var failure = SignedKeySet.TryVerify(text, FederationKey.ImportPublic(city.FederationSuite, city.FederationPublicKey), issuer, out var document);
         var now = clock.GetUtcNow();
         if (failure == KeySetDocumentFailure.None && document!.ExpiresAt <= now) failure = KeySetDocumentFailure.Expired;
-        if (failure != KeySetDocumentFailure.None) return await RefusedAsync(city, failure.ToCode(), null, ct);
+        if (failure != KeySetDocumentFailure.None) return await RefusedAsync(city, actor, checkAction, failure.ToCode(), null, ct);
 
-        if (await store.AcceptDocumentAsync(city.Issuer, text, document!.IssuedAt, document.ExpiresAt, now, ct))
+        var accepted = CheckAudit(city, actor, checkAction, "accepted", null, now)
+            ?? (_ => Entry(now, actor, AcceptAction, city.Issuer, Window(city.DocumentIssuedAt, city.DocumentExpiresAt), Describe(document!)));
+        if (await store.AcceptDocumentAsync(city.Issuer, text, document!.IssuedAt, document.ExpiresAt, now, accepted, ct))
         {
-            if (auditAcceptance)
-            {
-                await audit.AppendAsync(new AuditDraft(now, actor, "federation.document.accept", Subject(city.Issuer),
-                    Window(city.DocumentIssuedAt, city.DocumentExpiresAt), Describe(document), "federation.document.accept", null), ct);
-            }
             logger.LogInformation("Accepted the key-set document of trusted city {Issuer} issued at {IssuedAt}", city.Issuer, document.IssuedAt);
             return ("accepted", null);
         }
         // Not newer than the one held. From the refresher that is ordinary (the other city's servers each sign their
         // own, minutes apart); as an upload it says the file is old.
-        await store.RecordCheckAsync(city.Issuer, now, null, ct);
-        return actor == Refresher || SameMicrosecond(document.IssuedAt, city.DocumentIssuedAt)
-            ? ("unchanged", null)
+        var (result, code) = actor == Refresher || SameMicrosecond(document.IssuedAt, city.DocumentIssuedAt)
+            ? ("unchanged", (string?)null)
             : ("refused", KeySetDocumentFailure.NotNewer.ToCode());
+        await store.RecordCheckAsync(city.Issuer, now, null, CheckAudit(city, actor, checkAction, result, code, now), ct);
+        return (result, code);
     }
 
-    /// <summary>One entry for a member of staff's refresh or upload, whatever came of it: a refused document is an attempt worth knowing of.</summary>
-    private async Task AuditCheckAsync(string actor, string action, TrustedCity before, string result, string? code, CancellationToken ct)
-    {
-        var after = await store.GetAsync(before.Issuer, ct);
-        await audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor, action, Subject(before.Issuer),
-            Window(before.DocumentIssuedAt, before.DocumentExpiresAt),
-            $"{result}{(code is null ? "" : " " + code)}; {Window(after?.DocumentIssuedAt, after?.DocumentExpiresAt)}", action, null), ct);
-    }
+    /// <summary>The one entry of a member of staff's refresh or upload (<paramref name="checkAction"/>), made from the document held after it; null for any other check.</summary>
+    private static AuditOf<TrustedCity>? CheckAudit(TrustedCity before, string actor, string? checkAction, string result, string? code, DateTimeOffset at) =>
+        checkAction is null ? null : after => Entry(at, actor, checkAction, before.Issuer, Window(before.DocumentIssuedAt, before.DocumentExpiresAt),
+            $"{result}{(code is null ? "" : " " + code)}; {Window(after.DocumentIssuedAt, after.DocumentExpiresAt)}");
 
     // PostgreSQL keeps microseconds, .NET ticks of 100 ns: the same document read back from the store compares equal here.
     private static bool SameMicrosecond(DateTimeOffset a, DateTimeOffset? b) =>
@@ -179,9 +185,10 @@ public sealed class TrustedCityService(
     private static string Describe(SignedKeySet document) =>
         $"{Window(document.IssuedAt, document.ExpiresAt)}, keys {string.Join(", ", document.Keys.Keys.Select(k => $"{k.Id}{(k.Validity.Revoked ? " revoked" : "")}"))}";
 
-    private async Task<(string Result, string? Code)> RefusedAsync(TrustedCity city, string code, string? detail, CancellationToken ct)
+    private async Task<(string Result, string? Code)> RefusedAsync(TrustedCity city, string actor, string? checkAction, string code, string? detail, CancellationToken ct)
     {
-        await store.RecordCheckAsync(city.Issuer, clock.GetUtcNow(), code, ct);
+        var now = clock.GetUtcNow();
+        await store.RecordCheckAsync(city.Issuer, now, code, CheckAudit(city, actor, checkAction, "refused", code, now), ct);
         logger.LogWarning("The key-set document of trusted city {Issuer} was not accepted: {Code} {Detail}; the one held is kept", city.Issuer, code, detail);
         return ("refused", code);
     }
@@ -237,7 +244,8 @@ public sealed class TrustedCityService(
         }
     }
 
-    private static string Subject(string issuer) => $"city:{issuer}";
+    private static AuditDraft Entry(DateTimeOffset at, string actor, string action, string issuer, string? before, string? after) =>
+        new(at, actor, action, $"city:{issuer}", before, after, action, null);
 
     private static string Describe(TrustedCity city, string fingerprint) =>
         $"{city.Name}; key {city.FederationSuite} {fingerprint}; url {city.DocumentUrl ?? "(upload)"}";

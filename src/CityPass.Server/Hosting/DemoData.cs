@@ -62,11 +62,12 @@ public static class DemoData
             ("library", "demo-library-2026", nameof(OperatorRole.VenueOperator)),
             ("clinic", "demo-clinic-2026", nameof(OperatorRole.VenueOperator)),
         };
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", OperatorService.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", OperatorService.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", OperatorService.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", OperatorService.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", OperatorService.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), ct);
+        var staffSeeded = OperatorService.CreatedBy("demo-seed", now);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", OperatorService.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", OperatorService.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", OperatorService.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", OperatorService.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", OperatorService.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), staffSeeded, ct);
 
         var people = new[]
         {

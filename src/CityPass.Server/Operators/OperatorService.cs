@@ -28,9 +28,10 @@ public enum SignInChannel
 }
 
 /// <summary>
-/// Staff sign-in and staff management (city admins). Every change of an account replaces its
-/// security stamp and drops it from <see cref="OperatorCache"/>, so tokens and cookies issued
-/// before the change are refused at once.
+/// Staff sign-in and staff management (city admins). Every change of an account is stored with its audit entry, together
+/// or not at all (<see cref="AuditOf{T}"/>), replaces its security stamp, and then drops it from
+/// <see cref="OperatorCache"/> (here and, through Redis, on every replica), so tokens and cookies issued before the
+/// change are refused at once. Sign-ins change nothing: their entries are appended on their own.
 /// </summary>
 public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, OperatorCache accounts, IAuditLog audit, TimeProvider clock)
 {
@@ -75,10 +76,13 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         if (Validate(draft, requirePassword: true, out var role) is { } invalid) return invalid;
         var op = new Operator(Guid.NewGuid(), draft.Username!.Trim(), (draft.DisplayName ?? draft.Username).Trim(), HashPassword(draft.Password!), role,
             role == OperatorRole.VenueOperator ? draft.VenueIds ?? [] : [], clock.GetUtcNow());
-        if (await store.CreateAsync(op, ct) is null) return Failure.Conflict($"The username '{op.Username}' is taken.");
-        await AuditAsync(scope.Actor, "operator.create", op.Id, null, $"{op.Username} {op.Role}", ct);
-        return OperatorView.From(op);
+        if (await store.CreateAsync(op, CreatedBy(scope.Actor, clock.GetUtcNow()), ct) is not { } created) return Failure.Conflict($"The username '{op.Username}' is taken.");
+        return OperatorView.From(created);
     }
+
+    /// <summary>How creating an account reads in the audit log; also for the demo data's staff, whom no one creates through the API.</summary>
+    public static AuditOf<Operator> CreatedBy(string actor, DateTimeOffset at) =>
+        created => Entry(at, actor, "operator.create", created.Id, null, $"{created.Username} {created.Role}");
 
     public async Task<Outcome<OperatorView>> UpdateAsync(AccessScope scope, Guid id, OperatorDraft draft, CancellationToken ct)
     {
@@ -94,21 +98,23 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
             // Any change refuses the tokens and cookies issued before it: the operator signs in again.
             SecurityStamp = Operator.NewStamp(),
         };
-        if (await store.UpdateAsync(updated, ct) is null) return Failure.Conflict($"The username '{updated.Username}' is taken.");
-        accounts.Invalidate(id);
         // The password itself never goes into the log; only that it changed.
         var password = string.IsNullOrEmpty(draft.Password) ? "" : " password changed";
-        await AuditAsync(scope.Actor, "operator.update", id,
-            $"{existing.Username} {existing.Role} [{string.Join(',', existing.VenueIds)}]", $"{updated.Username} {updated.Role} [{string.Join(',', updated.VenueIds)}]{password}", ct);
-        return OperatorView.From(updated);
+        var now = clock.GetUtcNow();
+        if (await store.UpdateAsync(updated, stored => Entry(now, scope.Actor, "operator.update", id, Describe(existing), Describe(stored) + password), ct) is not { } saved)
+        {
+            return Failure.Conflict($"The username '{updated.Username}' is taken.");
+        }
+        accounts.Invalidate(id);
+        return OperatorView.From(saved);
     }
 
     public async Task<Failure?> DeleteAsync(AccessScope scope, Guid id, CancellationToken ct)
     {
         if (id == scope.OperatorId) return Failure.Conflict("You cannot delete your own account.");
-        if (!await store.DeleteAsync(id, ct)) return Failure.NotFound("Operator");
+        var now = clock.GetUtcNow();
+        if (await store.DeleteAsync(id, deleted => Entry(now, scope.Actor, "operator.delete", deleted.Id, null, null), ct) is null) return Failure.NotFound("Operator");
         accounts.Invalidate(id);
-        await AuditAsync(scope.Actor, "operator.delete", id, null, null, ct);
         return null;
     }
 
@@ -118,11 +124,16 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         if (disabled && id == scope.OperatorId) return Failure.Conflict("You cannot disable your own account.");
         if (await store.GetAsync(id, ct) is not { } existing) return Failure.NotFound("Operator");
         if (existing.IsDisabled == disabled) return OperatorView.From(existing);
-        var updated = existing with { DisabledAt = disabled ? clock.GetUtcNow() : null, SecurityStamp = Operator.NewStamp() };
-        if (await store.UpdateAsync(updated, ct) is null) return Failure.NotFound("Operator");
+        var now = clock.GetUtcNow();
+        var updated = existing with { DisabledAt = disabled ? now : null, SecurityStamp = Operator.NewStamp() };
+        static string StateOf(Operator o) => o.IsDisabled ? "disabled" : "active";
+        if (await store.UpdateAsync(updated, stored => Entry(now, scope.Actor, disabled ? "operator.disable" : "operator.enable", id, StateOf(existing), StateOf(stored)), ct)
+            is not { } saved)
+        {
+            return Failure.NotFound("Operator");
+        }
         accounts.Invalidate(id);
-        await AuditAsync(scope.Actor, disabled ? "operator.disable" : "operator.enable", id, existing.IsDisabled ? "disabled" : "active", disabled ? "disabled" : "active", ct);
-        return OperatorView.From(updated);
+        return OperatorView.From(saved);
     }
 
     /// <summary>
@@ -136,9 +147,9 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         const string alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         var password = System.Security.Cryptography.RandomNumberGenerator.GetString(alphabet, 16);
         var updated = existing with { PasswordHash = HashPassword(password), SecurityStamp = Operator.NewStamp() };
-        if (await store.UpdateAsync(updated, ct) is null) return Failure.NotFound("Operator");
+        var now = clock.GetUtcNow();
+        if (await store.UpdateAsync(updated, _ => Entry(now, scope.Actor, "operator.password.reset", id, null, "password reset"), ct) is null) return Failure.NotFound("Operator");
         accounts.Invalidate(id);
-        await AuditAsync(scope.Actor, "operator.password.reset", id, null, "password reset", ct);
         return new PasswordReset(id, password);
     }
 
@@ -148,8 +159,14 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         SignInChannel.Console => "console",
     };
 
+    /// <summary>A sign-in's entry, appended on its own: a sign-in changes no account.</summary>
     private Task<AuditEntry> AuditAsync(string actor, string action, Guid operatorId, string? before, string? after, CancellationToken ct) =>
-        audit.AppendAsync(new AuditDraft(clock.GetUtcNow(), actor, action, $"operator:{operatorId}", before, after, action, null), ct);
+        audit.AppendAsync(Entry(clock.GetUtcNow(), actor, action, operatorId, before, after), ct);
+
+    private static AuditDraft Entry(DateTimeOffset at, string actor, string action, Guid operatorId, string? before, string? after) =>
+        new(at, actor, action, $"operator:{operatorId}", before, after, action, null);
+
+    private static string Describe(Operator o) => $"{o.Username} {o.Role} [{string.Join(',', o.VenueIds)}]";
 
     private static Failure? Validate(OperatorDraft d, bool requirePassword, out OperatorRole role)
     {

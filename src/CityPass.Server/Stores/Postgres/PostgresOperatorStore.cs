@@ -1,9 +1,13 @@
+using CityPass.Server.Audit;
 using CityPass.Server.Operators;
 using Npgsql;
 
 namespace CityPass.Server.Stores.Postgres;
 
-/// <summary>Staff accounts in PostgreSQL. A unique index on upper(username) makes usernames unique ignoring case, race-free.</summary>
+/// <summary>
+/// Staff accounts in PostgreSQL. A unique index on upper(username) makes usernames unique ignoring case, race-free. Each
+/// change commits with its audit entry (<see cref="AuditedTransaction"/>).
+/// </summary>
 public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperatorStore
 {
     private const string Columns = "id, username, display_name, password_hash, role, venue_ids, created_at, security_stamp, disabled_at";
@@ -32,45 +36,53 @@ public sealed class PostgresOperatorStore(NpgsqlDataSource dataSource) : IOperat
         return operators;
     }
 
-    public async Task<Operator?> CreateAsync(Operator op, CancellationToken cancellationToken)
+    public Task<Operator?> CreateAsync(Operator op, AuditOf<Operator> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(op);
-        // DO NOTHING without a target covers both the id and the username index.
-        await using var command = dataSource.CreateCommand(
-            $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING {Columns}");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
-        AddFields(command, op);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(op.CreatedAt) });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
-        command.Parameters.Add(DisabledAt(op));
-        return await ReadOneAsync(command, cancellationToken);
-    }
-
-    public async Task<Operator?> UpdateAsync(Operator op, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        await using var command = dataSource.CreateCommand(
-            $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6, security_stamp = $7, disabled_at = $8 WHERE id = $1 RETURNING {Columns}");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
-        AddFields(command, op);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
-        command.Parameters.Add(DisabledAt(op));
-        try
+        return AuditedTransaction.RunAsync(dataSource, async (connection, transaction) =>
         {
+            // DO NOTHING without a target covers both the id and the username index.
+            await using var command = new NpgsqlCommand(
+                $"INSERT INTO operators ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING {Columns}", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
+            AddFields(command, op);
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(op.CreatedAt) });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
+            command.Parameters.Add(DisabledAt(op));
             return await ReadOneAsync(command, cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            return null; // the new username belongs to someone else
-        }
+        }, audit, cancellationToken);
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    public Task<Operator?> UpdateAsync(Operator op, AuditOf<Operator> audit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM operators WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        ArgumentNullException.ThrowIfNull(op);
+        return AuditedTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"UPDATE operators SET username = $2, display_name = $3, password_hash = $4, role = $5, venue_ids = $6, security_stamp = $7, disabled_at = $8 WHERE id = $1 RETURNING {Columns}",
+                connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = op.Id });
+            AddFields(command, op);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = op.SecurityStamp });
+            command.Parameters.Add(DisabledAt(op));
+            try
+            {
+                return await ReadOneAsync(command, cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                return null; // the new username belongs to someone else; the failed transaction rolls back unaudited
+            }
+        }, audit, cancellationToken);
     }
+
+    public Task<Operator?> DeleteAsync(Guid id, AuditOf<Operator> audit, CancellationToken cancellationToken) =>
+        AuditedTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        {
+            await using var command = new NpgsqlCommand($"DELETE FROM operators WHERE id = $1 RETURNING {Columns}", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            return await ReadOneAsync(command, cancellationToken);
+        }, audit, cancellationToken);
 
     private static void AddFields(NpgsqlCommand command, Operator op)
     {

@@ -62,9 +62,6 @@ public sealed class KeysModel(IssuerKeyService keys, IOptions<KeyOptions> keyOpt
         _ => "",
     };
 
-    /// <summary>The start of a fingerprint, enough to tell keys apart in the table.</summary>
-    public static string Abbreviated(string fingerprint) => fingerprint.Length > 16 ? fingerprint[..16] + "…" : fingerprint;
-
     private IActionResult Done(Outcome<KeySetView> outcome, string notice) =>
         // Post/redirect/get: a reload does not repeat the step.
         outcome.Failure is { } f ? Refused(f) : RedirectToPage(new { done = notice });

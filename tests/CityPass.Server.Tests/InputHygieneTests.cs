@@ -8,8 +8,11 @@ using CityPass.Server.Validation;
 namespace CityPass.Server.Tests;
 
 /// <summary>Staff free text that reaches the audit log is printable text of bounded length, or it is refused and nothing changes.</summary>
-public abstract class InputHygieneTests(StoreMode mode) : AppTest(mode)
+/// <remarks>The tests share one app: each counts the audit entries it makes, and the changes they make are refused or none other reads.</remarks>
+public abstract class InputHygieneTests(SharedApp shared)
 {
+    private CityPassApp App => shared.App;
+
     public static TheoryData<string, string> Unprintable() => new()
     {
         { "caseRef", "QA\n20\u0000" },
@@ -77,10 +80,10 @@ public abstract class InputHygieneTests(StoreMode mode) : AppTest(mode)
     private async Task<int> AuditCountAsync() => (await App.Get<IAuditLog>().QueryAsync(new AuditQuery(Limit: 1000), CancellationToken.None)).Count;
 }
 
-public sealed class EmbeddedInputHygieneTests() : InputHygieneTests(StoreMode.Embedded);
+public sealed class EmbeddedInputHygieneTests(SharedEmbeddedApp app) : InputHygieneTests(app), IClassFixture<SharedEmbeddedApp>;
 
 /// <summary>The same tests on real Redis and PostgreSQL servers on loopback.</summary>
-public sealed class RedisPostgresInputHygieneTests() : InputHygieneTests(StoreMode.RedisAndPostgres);
+public sealed class RedisPostgresInputHygieneTests(SharedRedisPostgresApp app) : InputHygieneTests(app), IClassFixture<SharedRedisPostgresApp>;
 
 public sealed class FreeTextTests
 {

@@ -18,6 +18,7 @@ using CityPass.Server.Stores;
 using CityPass.Server.Ticketing;
 using CityPass.Server.Tracing;
 using CityPass.Server.Venues;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -77,6 +78,8 @@ public static class CityPassServices
         services.AddTicketing();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
+        // PBKDF2 with the framework's defaults (PasswordHasherOptions): the iteration count is not configuration.
+        services.TryAddSingleton<IPasswordHasher<Operator>, PasswordHasher<Operator>>();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());

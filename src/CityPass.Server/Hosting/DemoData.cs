@@ -63,11 +63,12 @@ public static class DemoData
             ("clinic", "demo-clinic-2026", nameof(OperatorRole.VenueOperator)),
         };
         var staffSeeded = OperatorService.CreatedBy("demo-seed", now);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", OperatorService.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", OperatorService.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", OperatorService.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", OperatorService.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", OperatorService.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), staffSeeded, ct);
+        var accounts = services.GetRequiredService<OperatorService>();
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", accounts.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", accounts.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", accounts.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", accounts.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", accounts.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), staffSeeded, ct);
 
         var people = new[]
         {

@@ -33,11 +33,11 @@ public enum SignInChannel
 /// <see cref="OperatorCache"/> (here and, through Redis, on every replica), so tokens and cookies issued before the
 /// change are refused at once. Sign-ins change nothing: their entries are appended on their own.
 /// </summary>
-public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, OperatorCache accounts, IAuditLog audit, TimeProvider clock)
+public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, OperatorCache accounts, IAuditLog audit, TimeProvider clock,
+    IPasswordHasher<Operator> hasher)
 {
-    private static readonly PasswordHasher<Operator> Hasher = new();
     // Verified against when the username is unknown, so the answer takes as long as for a wrong password.
-    private static readonly string DummyHash = Hasher.HashPassword(null!, "not a password of anyone");
+    private readonly string _dummyHash = hasher.HashPassword(null!, "not a password of anyone");
 
     /// <summary>Checks the password and issues a token; audits the sign-in, and failed attempts on an existing account (never the password).</summary>
     public async Task<Outcome<(Operator Operator, StaffToken Token)>> SignInAsync(SignInRequest request, SignInChannel channel, CancellationToken ct)
@@ -47,7 +47,7 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
             return Failure.Invalid("", "A username and a password are required.");
         }
         var op = await store.FindByUsernameAsync(request.Username.Trim(), ct);
-        var verdict = Hasher.VerifyHashedPassword(op!, op?.PasswordHash ?? DummyHash, request.Password);
+        var verdict = hasher.VerifyHashedPassword(op!, op?.PasswordHash ?? _dummyHash, request.Password);
         if (op is null || verdict == PasswordVerificationResult.Failed)
         {
             // Unknown usernames are audited too (one write either way, so timing does not tell which usernames
@@ -67,7 +67,7 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
         return (op, new StaffToken(token, "Bearer", expiresAt, op.Role.ToString(), op.VenueIds));
     }
 
-    public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
+    public string HashPassword(string password) => hasher.HashPassword(null!, password);
 
     public async Task<IReadOnlyList<OperatorView>> ListAsync(CancellationToken ct) => (await store.ListAsync(ct)).Select(OperatorView.From).ToList();
 

@@ -31,7 +31,7 @@ public sealed class OfflineDecider
     {
         _bundle = bundle;
         _clock = gateClock;
-        _verifier = new PassVerifier(bundle.Trust(), gateClock);
+        _verifier = new PassVerifier(bundle.Trust(), gateClock, bundle.VerifierOptions());
         // The rules the gate can apply alone: the rest is the server's.
         _decidable = bundle.Policy with { RequiresBooking = false, Capacity = null, AntiPassback = false };
         _decidableWithoutCredentials = _decidable with { RequiredCredentials = Credentials.None };

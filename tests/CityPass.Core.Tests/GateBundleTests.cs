@@ -26,7 +26,8 @@ public sealed class GateBundleTests
             ForeignCredentials = Credentials.SocialSecurityCard,
             Capacity = 40,
             Hours = new OpeningHours("Asia/Shanghai", [new OpeningPeriod(DayOfWeek.Monday, new TimeOnly(9, 0), new TimeOnly(17, 0))]),
-        });
+        },
+        Now.AddDays(30));
 
     [Fact]
     public void ABundleVerifiesForItsGateWithItsKeySetsTheirTrustAndThePolicy()
@@ -37,7 +38,8 @@ public sealed class GateBundleTests
         var failure = GateBundle.TryVerify(GateBundle.Sign(sent, _city.Key), _city.PublicKey, TestKeys.Shanghai, _gate, out var bundle);
 
         Assert.Equal(GateBundleFailure.None, failure);
-        Assert.Equal((sent.Issuer, sent.GateId, sent.VenueId, sent.IssuedAt, sent.MaxAge), (bundle!.Issuer, bundle.GateId, bundle.VenueId, bundle.IssuedAt, bundle.MaxAge));
+        Assert.Equal((sent.Issuer, sent.GateId, sent.VenueId, sent.IssuedAt, sent.MaxAge, sent.AcceptV1Until),
+            (bundle!.Issuer, bundle.GateId, bundle.VenueId, bundle.IssuedAt, bundle.MaxAge, bundle.AcceptV1Until));
         // The periods are a list, which a record compares by reference: compare the policies as the API writes them.
         Assert.Equal(VenuePolicyDocument.From(sent.Policy).ToJson(), VenuePolicyDocument.From(bundle.Policy).ToJson());
         Assert.Equal(Credentials.SocialSecurityCard, bundle.Policy.ForeignCredentials);

@@ -29,10 +29,10 @@ public sealed class OfflineDeciderTests
         _otherKeys = IssuerKeySet.Generate(OtherCity, SignatureSuite.Es256, TestClock.Start.AddDays(-1));
     }
 
-    private OfflineDecider Decider(VenuePolicy? policy = null, IssuerKeySet? keys = null, TimeSpan? maxAge = null)
+    private OfflineDecider Decider(VenuePolicy? policy = null, IssuerKeySet? keys = null, TimeSpan? maxAge = null, DateTimeOffset? acceptV1Until = null)
     {
         var bundle = new GateBundle(City, GateId, Guid.NewGuid(), _clock.GetUtcNow(), maxAge ?? TimeSpan.FromHours(24),
-            [(keys ?? _keys).PublicKeys, _otherKeys.PublicKeys], policy ?? VenuePolicy.Default);
+            [(keys ?? _keys).PublicKeys, _otherKeys.PublicKeys], policy ?? VenuePolicy.Default, acceptV1Until ?? _clock.GetUtcNow().AddDays(90));
         // Through the wire form, as the gate gets it.
         var text = GateBundle.Sign(bundle, _federation.Key);
         Assert.Equal(GateBundleFailure.None, GateBundle.TryVerify(text, _federation.PublicKey, City, GateId, out var opened));
@@ -94,6 +94,19 @@ public sealed class OfflineDeciderTests
         var clinic = VenuePolicy.Default with { RequiredCredentials = Credentials.SocialSecurityCard };
         Assert.True(Decide(Decider(clinic), V1Pass(Credentials.SocialSecurityCard)).Allowed);
         Assert.Equal("credential_missing", Decide(Decider(clinic), V1Pass(Credentials.HealthRecord)).Code);
+    }
+
+    [Fact]
+    public void OfflineAV1PassIsRefusedFromTheEndOfTheWindowTheBundleCarries()
+    {
+        var closesIn = TimeSpan.FromMinutes(10);
+        var decider = Decider(acceptV1Until: _clock.GetUtcNow() + closesIn);
+        Assert.True(Decide(decider, V1Pass(Credentials.HealthRecord)).Allowed);
+
+        _clock.Advance(closesIn);
+        var late = V1Pass(Credentials.HealthRecord);
+        Assert.Equal((false, "unsupported_version"), (Decide(decider, late).Allowed, Decide(decider, late).Code));
+        Assert.True(Decide(decider, Pass()).Allowed);
     }
 
     [Fact]

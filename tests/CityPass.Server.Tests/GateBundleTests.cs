@@ -13,6 +13,10 @@ namespace CityPass.Server.Tests;
 /// <summary>A gate's offline bundle through the API: signed for the calling gate, with its venue's policy and the city's trust.</summary>
 public abstract class GateBundleTests(StoreMode mode) : AppTest(mode)
 {
+    private static readonly DateTimeOffset V1WindowEnd = DateTimeOffset.UtcNow.AddDays(40);
+
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Passes:AcceptV1Until"] = V1WindowEnd.ToString("O") };
+
     private async Task<(VerificationKey Key, IssuerId Issuer)> CityKeyAsync()
     {
         var key = await App.CreateClient().GetFromJsonAsync<JsonElement>("/.well-known/citypass/federation-key.json");
@@ -40,6 +44,7 @@ public abstract class GateBundleTests(StoreMode mode) : AppTest(mode)
             bundle.Policy.RequiredCredentials.ToWireNames().ToArray());
         Assert.True(bundle.IsUsableAt(App.Clock.GetUtcNow()));
         Assert.False(bundle.IsUsableAt(App.Clock.GetUtcNow().AddHours(25)));
+        Assert.Equal(V1WindowEnd, bundle.AcceptV1Until); // offline gates close the v1 window when the server does
         // This city's own passes verify offline by the bundle's keys.
         var text = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
         Assert.True(new PassVerifier(bundle.Trust(), App.Clock).Verify(text).IsValid);

@@ -12,7 +12,9 @@ namespace CityPass.Core.Gates;
 /// trusted cities', with revocations, each until its trust ends), its venue's policy, when the bundle was issued and
 /// how long it may be used. Signed by the city's federation key under its own type, so a bundle is never taken for a
 /// key-set document or the other way round; the gate pins that key at enrolment. No secret is in it: offline, passes
-/// are checked by signature only (docs/gate-sdk.md).
+/// are checked by signature only (docs/gate-sdk.md). <see cref="AcceptV1Until"/> is the city's end of the v1 transition
+/// window, so a gate refuses v1 passes offline from the moment the server does (a bundle signed before the field was
+/// added is read with <see cref="PassVerifierOptions.DefaultAcceptV1Until"/>).
 /// </summary>
 public sealed record GateBundle(
     IssuerId Issuer,
@@ -21,7 +23,8 @@ public sealed record GateBundle(
     DateTimeOffset IssuedAt,
     TimeSpan MaxAge,
     IReadOnlyList<PublicKeySet> KeySets,
-    VenuePolicy Policy)
+    VenuePolicy Policy,
+    DateTimeOffset AcceptV1Until)
 {
     /// <summary>Key sets of a few dozen cities and a policy fit many times over.</summary>
     public const int MaxBundleBytes = 256 * 1024;
@@ -36,12 +39,15 @@ public sealed record GateBundle(
     /// <summary>The trust an offline verifier reads: every key set in the bundle, each until its own end.</summary>
     public TrustStore Trust() => new(KeySets);
 
+    /// <summary>How an offline verifier reads passes by this bundle: v1 only within the city's transition window.</summary>
+    public PassVerifierOptions VerifierOptions() => new() { AcceptV1Until = AcceptV1Until };
+
     public static string Sign(GateBundle bundle, SigningKey cityKey)
     {
         var payload = new GateBundlePayload(
             PayloadType, bundle.Issuer.ToString(), bundle.GateId, bundle.VenueId, bundle.IssuedAt.ToUniversalTime(), (long)bundle.MaxAge.TotalSeconds,
             bundle.KeySets.Select(k => new GateBundleKeySet(k.Issuer.ToString(), k.TrustedUntil?.ToUniversalTime(), KeySetJson.ToDocuments(k))).ToList(),
-            VenuePolicyDocument.From(bundle.Policy));
+            VenuePolicyDocument.From(bundle.Policy), bundle.AcceptV1Until.ToUniversalTime());
         return FlattenedJws.Sign(JsonSerializer.SerializeToUtf8Bytes(payload, GateBundleJson.Options), MediaType, cityKey);
     }
 
@@ -71,7 +77,8 @@ public sealed record GateBundle(
             var (policy, _) = policyDocument.ToPolicy();
             if (policy is null) return GateBundleFailure.Malformed;
             var keySets = (p.KeySets ?? []).Select(k => KeySetJson.FromDocuments(k.Issuer, k.Keys).TrustedUntilAt(k.TrustedUntil)).ToList();
-            bundle = new GateBundle(bundleIssuer, p.GateId, p.VenueId, issuedAt, TimeSpan.FromSeconds(maxAge), keySets, policy);
+            bundle = new GateBundle(bundleIssuer, p.GateId, p.VenueId, issuedAt, TimeSpan.FromSeconds(maxAge), keySets, policy,
+                p.AcceptV1Until ?? PassVerifierOptions.DefaultAcceptV1Until);
             return GateBundleFailure.None;
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
@@ -82,7 +89,8 @@ public sealed record GateBundle(
 }
 
 internal sealed record GateBundlePayload(
-    string? Type, string? Issuer, Guid GateId, Guid VenueId, DateTimeOffset? IssuedAt, long MaxAgeSeconds, List<GateBundleKeySet>? KeySets, VenuePolicyDocument? Policy);
+    string? Type, string? Issuer, Guid GateId, Guid VenueId, DateTimeOffset? IssuedAt, long MaxAgeSeconds, List<GateBundleKeySet>? KeySets, VenuePolicyDocument? Policy,
+    DateTimeOffset? AcceptV1Until);
 
 internal sealed record GateBundleKeySet(string? Issuer, DateTimeOffset? TrustedUntil, List<PublicKeyDocument>? Keys);
 

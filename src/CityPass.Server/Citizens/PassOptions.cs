@@ -1,3 +1,5 @@
+using CityPass.Core.Tokens;
+
 namespace CityPass.Server.Citizens;
 
 /// <summary>Section "Passes".</summary>
@@ -14,6 +16,9 @@ public sealed class PassOptions
     /// transition window (docs/pass-token.md). A moment in the past closes the window.
     /// </summary>
     public DateTimeOffset? AcceptV1Until { get; set; }
+
+    /// <summary>The end of the v1 window in force: the configured one, or the default.</summary>
+    public DateTimeOffset V1AcceptedUntil => AcceptV1Until ?? PassVerifierOptions.DefaultAcceptV1Until;
 
     public IEnumerable<string> Validate()
     {

@@ -1,4 +1,5 @@
 using CityPass.Core.Gates;
+using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Keys;
 using CityPass.Server.Problems;
@@ -9,9 +10,10 @@ namespace CityPass.Server.Gates;
 
 /// <summary>
 /// A gate's offline bundle, signed for that gate now: the trust this server holds (this city's keys, the pinned
-/// files', and each trusted city's until its trust ends) and the gate's venue policy.
+/// files', and each trusted city's until its trust ends), the gate's venue policy, and the end of the v1 pass window.
 /// </summary>
-public sealed class GateBundleService(FederatedTrust trust, KeySetPublisher publisher, KeyMaterial keys, IOptions<GateBundleOptions> options, TimeProvider clock)
+public sealed class GateBundleService(
+    FederatedTrust trust, KeySetPublisher publisher, KeyMaterial keys, IOptions<GateBundleOptions> options, IOptions<PassOptions> passes, TimeProvider clock)
 {
     public Outcome<string> BundleFor(GateEntry gate)
     {
@@ -22,7 +24,7 @@ public sealed class GateBundleService(FederatedTrust trust, KeySetPublisher publ
         // Whole seconds, as the key-set documents: the JSON carries what the gate compares.
         var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
         var bundle = new GateBundle(keys.Issuer, gate.Gate.Id, gate.Venue.Id, now, options.Value.BundleMaxAge,
-            [.. trust.Current.KeySets.OrderBy(k => k.Issuer.Code)], gate.Venue.Policy);
+            [.. trust.Current.KeySets.OrderBy(k => k.Issuer.Code)], gate.Venue.Policy, passes.Value.V1AcceptedUntil);
         return GateBundle.Sign(bundle, key.Key);
     }
 }

@@ -50,7 +50,7 @@ public static class CityPassServices
                 new PassVerifierOptions
                 {
                     ClockSkew = TimeSpan.FromSeconds(passes.ClockSkewSeconds),
-                    AcceptV1Until = passes.AcceptV1Until ?? PassVerifierOptions.DefaultAcceptV1Until,
+                    AcceptV1Until = passes.V1AcceptedUntil,
                 },
                 sp.GetRequiredService<IIssuerKeySource>());
         });

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using CityPass.Core.Citizens;
-using CityPass.Server.Keys;
 using CityPass.Server.Operators;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -8,7 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace CityPass.Server.Auth;
 
 /// <summary>Issues the bearer tokens (JWT, HS256) that staff and citizens sign in with.</summary>
-public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
+public sealed class SignInTokens(SignInKey key, TimeProvider clock)
 {
     public const string Issuer = "citypass";
     public const string StaffAudience = "citypass-staff";
@@ -21,7 +20,7 @@ public sealed class SignInTokens(KeyMaterial keys, TimeProvider clock)
 
     private static readonly JsonWebTokenHandler Handler = new();
 
-    public SymmetricSecurityKey SigningKey { get; } = new(keys.JwtKey);
+    public SymmetricSecurityKey SigningKey { get; } = new(key.Key);
 
     public (string Token, DateTimeOffset ExpiresAt) ForOperator(Operator op)
     {

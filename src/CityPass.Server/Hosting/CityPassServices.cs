@@ -84,6 +84,7 @@ public static class CityPassServices
         services.TryAddSingleton<OperatorCache>();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());
 
+        services.AddSingleton(sp => new SignInKey(sp.GetRequiredService<KeyMaterial>().JwtKey));
         services.AddCityPassAuth();
         services.AddCityPassRateLimits(configuration);
         services.AddCityPassHealth();

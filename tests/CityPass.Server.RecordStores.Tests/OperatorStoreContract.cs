@@ -1,4 +1,5 @@
 using CityPass.Server.Audit;
+using CityPass.Server.Auth;
 using CityPass.Server.Operators;
 using static CityPass.Server.RecordStores.Tests.Samples;
 

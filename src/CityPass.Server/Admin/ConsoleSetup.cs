@@ -31,6 +31,9 @@ public static class ConsoleSetup
             o.Conventions.AllowAnonymousToPage("/Admin/SignIn");
             o.Conventions.AddPageApplicationModelConvention("/Admin/SignIn", m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.SignIn)));
         });
+        // The console's cookie. Never the default scheme: /v1 accepts bearer tokens only, so a browser's cookie
+        // can't be ridden into the API (no CSRF there), and /v1 keeps its 401/403 ProblemDetails.
+        services.AddAuthentication().AddCookie(ConsoleCookie.Scheme, ConsoleCookie.Configure);
         services.AddAuthorizationBuilder()
             .AddPolicy(ConsolePolicies.Staff, p => p.AddAuthenticationSchemes(ConsoleCookie.Scheme)
                 .RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator))

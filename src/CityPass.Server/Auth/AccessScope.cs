@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using CityPass.Server.Operators;
 
 namespace CityPass.Server.Auth;
 
@@ -48,6 +47,4 @@ public sealed record AccessScope(Guid OperatorId, string Actor, OperatorRole Rol
         var venues = user.FindAll(Roles.VenueClaim).Select(c => Guid.TryParse(c.Value, out var v) ? v : Guid.Empty).Where(v => v != Guid.Empty).ToHashSet();
         return new AccessScope(id, user.FindFirstValue(ClaimTypes.Name) ?? id.ToString(), role.Value, venues);
     }
-
-    public static AccessScope For(Operator op) => new(op.Id, op.Username, op.Role, op.VenueIds.ToHashSet());
 }

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using CityPass.Server.Admin;
-using CityPass.Server.Operators;
 using CityPass.Server.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -22,10 +20,7 @@ public static class AuthSetup
                 o.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
             })
             .AddJwtBearer()
-            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null)
-            // The admin console's cookie. Never the default scheme: /v1 accepts bearer tokens only, so a
-            // browser's cookie can't be ridden into the API (no CSRF there), and /v1 keeps its 401/403 ProblemDetails.
-            .AddCookie(ConsoleCookie.Scheme, ConsoleCookie.Configure);
+            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null);
 
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SignInTokens>((o, tokens) =>
         {
@@ -46,9 +41,10 @@ public static class AuthSetup
                 NameClaimType = ClaimTypes.Name,
                 RoleClaimType = ClaimTypes.Role,
             };
+            // OnTokenValidated, the check that a staff token's account is unchanged, is the Operators feature's
+            // (StaffTokenRevocation): it owns the accounts and their security stamps.
             o.Events = new JwtBearerEvents
             {
-                OnTokenValidated = RefuseRevokedStaffTokensAsync,
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
@@ -73,18 +69,6 @@ public static class AuthSetup
             .AddPolicy(Policies.Authority, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
             .AddPolicy(Policies.CityAdmin, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));
         return services;
-    }
-
-    // A staff token lives for hours and carries role and venues as claims: each request checks that the
-    // account still exists with the security stamp the token was issued with (any change of the account
-    // replaces it), through the brief OperatorCache, so a deleted or changed account's token stops at once.
-    private static async Task RefuseRevokedStaffTokensAsync(TokenValidatedContext context)
-    {
-        var user = context.Principal;
-        if (user is null || !user.HasClaim("aud", SignInTokens.StaffAudience)) return;
-        var accounts = context.HttpContext.RequestServices.GetRequiredService<OperatorCache>();
-        var op = Guid.TryParse(user.FindFirstValue("sub"), out var id) ? await accounts.GetAsync(id, context.HttpContext.RequestAborted) : null;
-        if (op is null || op.SecurityStamp != user.FindFirstValue(Roles.StampClaim)) context.Fail(new StaffTokenRevokedException());
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using CityPass.Core.Citizens;
-using CityPass.Server.Operators;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,9 +21,10 @@ public sealed class SignInTokens(SignInKey key, TimeProvider clock)
 
     public SymmetricSecurityKey SigningKey { get; } = new(key.Key);
 
-    public (string Token, DateTimeOffset ExpiresAt) ForOperator(Operator op)
+    /// <summary>A staff token: who, in which role, for which venues, and the account's security stamp when it was issued.</summary>
+    public (string Token, DateTimeOffset ExpiresAt) ForStaff(Guid id, string username, OperatorRole role, IReadOnlyList<Guid> venueIds, string securityStamp)
     {
-        var role = op.Role switch
+        var roleName = role switch
         {
             OperatorRole.CityAdmin => Roles.CityAdmin,
             OperatorRole.HealthAuthority => Roles.HealthAuthority,
@@ -32,12 +32,12 @@ public sealed class SignInTokens(SignInKey key, TimeProvider clock)
         };
         var claims = new List<Claim>
         {
-            new(JwtRegisteredClaimNames.Sub, op.Id.ToString()),
-            new(ClaimTypes.Name, op.Username),
-            new(ClaimTypes.Role, role),
-            new(Roles.StampClaim, op.SecurityStamp),
+            new(JwtRegisteredClaimNames.Sub, id.ToString()),
+            new(ClaimTypes.Name, username),
+            new(ClaimTypes.Role, roleName),
+            new(Roles.StampClaim, securityStamp),
         };
-        claims.AddRange(op.VenueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
+        claims.AddRange(venueIds.Select(v => new Claim(Roles.VenueClaim, v.ToString())));
         return Create(claims, StaffAudience, StaffLifetime);
     }
 

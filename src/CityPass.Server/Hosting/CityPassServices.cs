@@ -82,6 +82,7 @@ public static class CityPassServices
         services.TryAddSingleton<IPasswordHasher<Operator>, PasswordHasher<Operator>>();
         services.AddSingleton<OperatorService>();
         services.TryAddSingleton<OperatorCache>();
+        services.AddStaffTokenRevocation();
         services.AddSmsSender(configuration, embedded || environment.IsDevelopment());
 
         services.AddSingleton(sp => new SignInKey(sp.GetRequiredService<KeyMaterial>().JwtKey));

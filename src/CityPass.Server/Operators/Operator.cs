@@ -1,11 +1,6 @@
-namespace CityPass.Server.Operators;
+using CityPass.Server.Auth;
 
-public enum OperatorRole
-{
-    CityAdmin,
-    HealthAuthority,
-    VenueOperator,
-}
+namespace CityPass.Server.Operators;
 
 /// <summary>
 /// A member of staff who signs in to the console or the API. A venue operator sees only

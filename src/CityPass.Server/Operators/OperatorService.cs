@@ -63,7 +63,7 @@ public sealed class OperatorService(IOperatorStore store, SignInTokens tokens, O
             return new Failure(StatusCodes.Status403Forbidden, ProblemCodes.AccountDisabled, "This account is disabled: ask a city admin.");
         }
         await AuditAsync(op.Username, "operator.signin", op.Id, null, ChannelName(channel), ct);
-        var (token, expiresAt) = tokens.ForOperator(op);
+        var (token, expiresAt) = tokens.ForStaff(op.Id, op.Username, op.Role, op.VenueIds, op.SecurityStamp);
         return (op, new StaffToken(token, "Bearer", expiresAt, op.Role.ToString(), op.VenueIds));
     }
 

@@ -1,3 +1,4 @@
+using CityPass.Server.Auth;
 using CityPass.Server.Operators;
 using CityPass.Server.Problems;
 using CityPass.Server.Venues;

@@ -22,6 +22,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         "POST /v1/gates/me/journal",  // a gate's offline journal: recorded in the scan log too
         "POST /v1/citizens/otp",      // a citizen asks for a sign-in code
         "POST /v1/citizens/session",  // a citizen signs in
+        "POST /v1/me/visits",         // a visitor registers at an estate: the visit is the estate's visitor trail
+        "POST /v1/me/hosted-visits/{visitId}/approve",  // a resident decides on a visit to their unit: recorded on the visit
+        "POST /v1/me/hosted-visits/{visitId}/decline",
     ];
 
     private static readonly string[] MutatingMethods = ["post", "put", "patch", "delete"];
@@ -101,6 +104,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         var now = App.Clock.GetUtcNow();
         await CallAsync("POST /v1/venues/{id}/tickets", library, $"/v1/venues/{libraryId}/tickets",
             JsonContent.Create(new { bookings = new[] { new { bookingId = "AUD-1", citizenId = zhang, seat = "Reading room 3", validFrom = now, validUntil = now.AddHours(2) } } }));
+        var estateId = await App.VenueIdAsync("阳光小区");
+        await CallAsync("POST /v1/venues/{id}/residents", await App.StaffAsync("estate"), $"/v1/venues/{estateId}/residents",
+            JsonContent.Create(new { residents = new[] { new { unit = "7-7-707", citizenId = li } } }));
         await CallAsync("DELETE /v1/venues/{id}", admin, $"/v1/venues/{venueId}");
 
         // A case: opened, changed, used by a status change, closed.

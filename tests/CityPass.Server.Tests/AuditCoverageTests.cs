@@ -174,6 +174,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
     private static readonly Dictionary<string, string> AuditedForms = new()
     {
         ["IndexModel.OnPostCreateAsync"] = nameof(ConsoleVenueCreationIsAudited),
+        ["ResidentsModel.OnPostAddAsync"] = nameof(ConsoleResidentChangesAreAudited),
+        ["ResidentsModel.OnPostRemoveAsync"] = nameof(ConsoleResidentChangesAreAudited),
         ["SignInModel.OnPostAsync"] = nameof(ConsoleSignInsAndFailedAttemptsAreAudited),
         ["CitizensModel.OnPostChangeAsync"] = nameof(ConsoleStatusChangeIsAudited),
         ["DraftsModel.OnPostDraftAsync"] = nameof(ConsoleDraftsAreAudited),
@@ -290,6 +292,23 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
         var entry = await SingleNewEntryAsync(head, "venue.create");
         Assert.Equal(("admin", "Console Hall"), (entry.Actor, entry.After));
+    }
+
+    [Fact]
+    public async Task ConsoleResidentChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("estate");
+        var estateId = await App.VenueIdAsync("阳光小区");
+        var john = await App.CitizenIdAsync(Phones.JohnGreen);
+        foreach (var handler in new[] { "Add", "Remove" })
+        {
+            var head = await App.AuditHeadAsync();
+            var response = await console.PostFormAsync($"/admin/venues/{estateId}/residents", handler, ("unit", "8-8-808"), ("citizenId", john));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var entry = await SingleNewEntryAsync(head, "venue.residents.push");
+            Assert.Equal(("estate", $"venue:{estateId}"), (entry.Actor, entry.Subject));
+            Assert.Contains(handler == "Add" ? "added=1" : "removed=1", entry.After, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -136,6 +136,13 @@ public sealed class PostgresEstateStore(NpgsqlDataSource dataSource) : IEstateSt
         now = PgValues.ToStored(now);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The estate's ticket-push lock first, as a residents push takes it before touching a resident: taking it after
+        // the host's row would let the two wait for each other.
+        await using (var venueOf = new NpgsqlCommand("SELECT venue_id FROM estate_visits WHERE id = $1", connection, transaction))
+        {
+            venueOf.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = visitId });
+            if (await venueOf.ExecuteScalarAsync(cancellationToken) is Guid venueId) await PostgresTicketStore.ApplyAsync(connection, transaction, venueId, [], now, cancellationToken);
+        }
         Visit? visit;
         await using (var read = new NpgsqlCommand($"SELECT {VisitColumns} FROM estate_visits WHERE id = $1 FOR UPDATE", connection, transaction))
         {
@@ -145,7 +152,7 @@ public sealed class PostgresEstateStore(NpgsqlDataSource dataSource) : IEstateSt
         var isResident = false;
         if (visit is not null)
         {
-            // FOR KEY SHARE: a removal of the host waits for the decision, then cancels what it wrote.
+            // FOR KEY SHARE: a removal of the host waits for the decision (it takes the same venue lock anyway).
             await using var resident = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM estate_residents WHERE venue_id = $1 AND unit = $2 AND citizen_id = $3 FOR KEY SHARE)",
                 connection, transaction);
             resident.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = visit.VenueId });

@@ -82,6 +82,13 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         }
         await Expect(page.Locator("h1")).ToHaveTextAsync("Not found");
 
+        // Nor an estate's residents or visitor trail.
+        var estate = await app.VenueIdAsync("阳光小区");
+        foreach (var path in new[] { "residents", "visitors" })
+        {
+            Assert.Equal(404, (await page.GotoAsync($"/admin/venues/{estate}/{path}"))!.Status);
+        }
+
         // The authority's pages are not a venue operator's.
         var citizens = await page.GotoAsync("/admin/citizens?q=%2B8613800000001");
         Assert.Equal(403, citizens!.Status);

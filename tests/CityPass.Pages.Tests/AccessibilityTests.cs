@@ -13,7 +13,7 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
 {
     private const string Clinic = "瑞金医院";
     private static readonly (string Phone, string Colour)[] Citizens = [("+8613800000001", "green"), ("+8613800000002", "yellow"), ("+8613800000003", "red")];
-    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans"];
+    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "estate"];
 
     [Theory]
     [InlineData("zh-CN")]
@@ -146,8 +146,10 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
             "/admin", "/admin/citizens", "/admin/citizens?q=%2B8613800000003", "/admin/audit", "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}",
             await app.SeedTraceAsync(), "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", "/admin/appeals", "/admin/import",
         };
+        var estate = await app.VenueIdAsync("阳光小区");
+        var estatePages = new[] { $"/admin/venues/{estate}/gates", $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/residents?unit=3-2-501", $"/admin/venues/{estate}/visitors" };
         var cityAdminPages = new[] { "/admin", "/admin/staff", "/admin/keys", "/admin/trusted-cities", $"/admin/venues/{clinic}/gates", "/admin/venues/00000000-0000-0000-0000-000000000000/gates" };
-        foreach (var (user, paths) in new[] { ("clinic", operatorPages), ("authority", authorityPages), ("admin", cityAdminPages) })
+        foreach (var (user, paths) in new[] { ("clinic", operatorPages), ("estate", estatePages), ("authority", authorityPages), ("admin", cityAdminPages) })
         {
             var page = await app.ConsolePageAsync(user);
             foreach (var path in paths)

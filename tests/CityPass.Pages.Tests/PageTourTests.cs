@@ -22,6 +22,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
     public async Task NoPageScrollsSidewaysAt360Px()
     {
         var clinic = await app.VenueIdAsync(Clinic);
+        var estate = await app.VenueIdAsync("阳光小区");
         var pages = new List<(IPage Page, string Path)>();
         var anonymous = await app.NewPageAsync(PagesApp.Phone);
         foreach (var path in new[] { "/", "/citizen/", "/gate/", "/public/", "/admin/signin" }) pages.Add((anonymous, path));
@@ -32,7 +33,8 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var authority = await app.ConsolePageAsync("admin", PagesApp.Phone);
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/keys", "/admin/staff",
-                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import" })
+                     "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import",
+                     $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/visitors" })
         {
             pages.Add((authority, path));
         }
@@ -75,6 +77,11 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await green.ClickAsync("#tab-sscard");
         await Expect(green.Locator("#cred-social_security_card")).ToContainTextAsync("已核验");
         await Shot(green, "citizen-social-security-card");
+        // 张小三 lives at the demo estate: the estate tab has the visit form and the visitors to approve.
+        await green.ClickAsync("#tab-estate");
+        await Expect(green.Locator("#hosting")).ToBeVisibleAsync();
+        await Expect(green.Locator("#visit-estate option")).Not.ToHaveCountAsync(0);
+        await Shot(green, "citizen-estate");
 
         var red = await Watched(app.CitizenPageAsync("+8613800000003"));
         await Expect(red.Locator("#status-card")).ToHaveAttributeAsync("data-colour", "red");
@@ -122,6 +129,14 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         var console = await Watched(app.NewPageAsync(PagesApp.Desk, "en-GB"));
         await console.GotoAsync("/admin/signin");
         await Shot(console, "admin-sign-in");
+        var office = await Watched(app.ConsolePageAsync("estate"));
+        var estate = await app.VenueIdAsync("阳光小区");
+        await office.GotoAsync($"/admin/venues/{estate}/residents");
+        await Expect(office.Locator("table.grid tbody")).ToContainTextAsync("3-2-501");
+        await Shot(office, "admin-estate-residents");
+        await office.GotoAsync($"/admin/venues/{estate}/visitors");
+        await Shot(office, "admin-estate-visitors");
+
         var op = await Watched(app.ConsolePageAsync("clinic"));
         await Shot(op, "admin-venues");
         await op.GotoAsync($"/admin/venues/{clinic}/policy");

@@ -4,6 +4,7 @@ using CityPass.Server.Audit;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
+using CityPass.Server.Estates;
 using CityPass.Server.Federation;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
@@ -39,6 +40,9 @@ public sealed class StoreSet : IAsyncDisposable
         Appeals = appeals;
         Drafts = drafts;
         Tickets = dataSource is null ? new EmbeddedTicketStore((EmbeddedVenueStore)venues, (EmbeddedAuditLog)audit) : new PostgresTicketStore(dataSource);
+        Estates = dataSource is null
+            ? new EmbeddedEstateStore((EmbeddedVenueStore)venues, (EmbeddedTicketStore)Tickets, (EmbeddedAuditLog)audit)
+            : new PostgresEstateStore(dataSource);
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -62,6 +66,8 @@ public sealed class StoreSet : IAsyncDisposable
     public IStatusDraftStore Drafts { get; }
 
     public ITicketStore Tickets { get; }
+
+    public IEstateStore Estates { get; }
 
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }

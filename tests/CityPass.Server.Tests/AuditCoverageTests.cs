@@ -22,6 +22,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         "POST /v1/gates/me/journal",  // a gate's offline journal: recorded in the scan log too
         "POST /v1/citizens/otp",      // a citizen asks for a sign-in code
         "POST /v1/citizens/session",  // a citizen signs in
+        "POST /v1/me/visits",         // a visitor registers at an estate: the visit is the estate's visitor trail
+        "POST /v1/me/hosted-visits/{visitId}/approve",  // a resident decides on a visit to their unit: recorded on the visit
+        "POST /v1/me/hosted-visits/{visitId}/decline",
     ];
 
     private static readonly string[] MutatingMethods = ["post", "put", "patch", "delete"];
@@ -101,6 +104,9 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         var now = App.Clock.GetUtcNow();
         await CallAsync("POST /v1/venues/{id}/tickets", library, $"/v1/venues/{libraryId}/tickets",
             JsonContent.Create(new { bookings = new[] { new { bookingId = "AUD-1", citizenId = zhang, seat = "Reading room 3", validFrom = now, validUntil = now.AddHours(2) } } }));
+        var estateId = await App.VenueIdAsync("阳光小区");
+        await CallAsync("POST /v1/venues/{id}/residents", await App.StaffAsync("estate"), $"/v1/venues/{estateId}/residents",
+            JsonContent.Create(new { residents = new[] { new { unit = "7-7-707", citizenId = li } } }));
         await CallAsync("DELETE /v1/venues/{id}", admin, $"/v1/venues/{venueId}");
 
         // A case: opened, changed, used by a status change, closed.
@@ -168,6 +174,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
     private static readonly Dictionary<string, string> AuditedForms = new()
     {
         ["IndexModel.OnPostCreateAsync"] = nameof(ConsoleVenueCreationIsAudited),
+        ["ResidentsModel.OnPostAddAsync"] = nameof(ConsoleResidentChangesAreAudited),
+        ["ResidentsModel.OnPostRemoveAsync"] = nameof(ConsoleResidentChangesAreAudited),
         ["SignInModel.OnPostAsync"] = nameof(ConsoleSignInsAndFailedAttemptsAreAudited),
         ["CitizensModel.OnPostChangeAsync"] = nameof(ConsoleStatusChangeIsAudited),
         ["DraftsModel.OnPostDraftAsync"] = nameof(ConsoleDraftsAreAudited),
@@ -284,6 +292,23 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
         var entry = await SingleNewEntryAsync(head, "venue.create");
         Assert.Equal(("admin", "Console Hall"), (entry.Actor, entry.After));
+    }
+
+    [Fact]
+    public async Task ConsoleResidentChangesAreAudited()
+    {
+        var console = await App.ConsoleAsync("estate");
+        var estateId = await App.VenueIdAsync("阳光小区");
+        var john = await App.CitizenIdAsync(Phones.JohnGreen);
+        foreach (var handler in new[] { "Add", "Remove" })
+        {
+            var head = await App.AuditHeadAsync();
+            var response = await console.PostFormAsync($"/admin/venues/{estateId}/residents", handler, ("unit", "8-8-808"), ("citizenId", john));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var entry = await SingleNewEntryAsync(head, "venue.residents.push");
+            Assert.Equal(("estate", $"venue:{estateId}"), (entry.Actor, entry.Subject));
+            Assert.Contains(handler == "Add" ? "added=1" : "removed=1", entry.After, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public abstract class TenancyTests(StoreMode mode) : AppTest(mode)
         var citizenId = await App.CitizenIdAsync(Phones.ZhangGreen);
         var library = await App.StaffAsync("library");
         var policy = new { allowedColours = new[] { "green" } };
+        var estateId = await App.VenueIdAsync("阳光小区");
 
         var requests = new (HttpMethod Method, string Url, object? Body)[]
         {
@@ -38,6 +39,9 @@ public abstract class TenancyTests(StoreMode mode) : AppTest(mode)
             (HttpMethod.Delete, $"/v1/gates/{clinicGate}", null),
             (HttpMethod.Post, $"/v1/gates/{clinicGate}/credentials", null),
             (HttpMethod.Delete, $"/v1/gates/{clinicGate}/credentials", null),
+            (HttpMethod.Post, $"/v1/venues/{estateId}/residents", new { residents = new[] { new { unit = "1-1-101", citizenId } } }),
+            (HttpMethod.Get, $"/v1/venues/{estateId}/residents", null),
+            (HttpMethod.Get, $"/v1/venues/{estateId}/visits", null),
         };
         foreach (var (method, url, body) in requests)
         {
@@ -52,6 +56,7 @@ public abstract class TenancyTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(2, gates.GetArrayLength());
         Assert.All(gates.EnumerateArray(), g => Assert.True(g.GetProperty("credential").GetProperty("active").GetBoolean()));
         Assert.StartsWith("瑞金医院", (await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{clinicId}")).GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement>($"/v1/venues/{estateId}/residents")).GetArrayLength());
     }
 
     [Fact]

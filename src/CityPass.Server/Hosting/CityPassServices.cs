@@ -5,6 +5,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
+using CityPass.Server.Estates;
 using CityPass.Server.Federation;
 using CityPass.Server.Gates;
 using CityPass.Server.Health;
@@ -76,6 +77,7 @@ public static class CityPassServices
         services.AddAuthority();
         services.AddAppeals();
         services.AddTicketing();
+        services.AddEstates(configuration);
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
         // PBKDF2 with the framework's defaults (PasswordHasherOptions): the iteration count is not configuration.

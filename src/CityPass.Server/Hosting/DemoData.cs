@@ -1,10 +1,13 @@
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
+using CityPass.Server.Estates;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
+using CityPass.Server.Ticketing;
 using CityPass.Server.Venues;
 
 namespace CityPass.Server.Hosting;
@@ -39,7 +42,8 @@ public static class DemoData
         var theatre = new Venue(Guid.NewGuid(), "上海大剧院 Grand Theatre", "theatre", "300 People's Ave",
             new VenuePolicy { RequiresBooking = true, Capacity = 1600 }, now);
         var estate = new Venue(Guid.NewGuid(), "阳光小区 Sunshine Estate", "housing_estate", "88 Sunshine Rd",
-            new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false }, now);
+            // Residents and approved visitors only: they are the estate's tickets (Estates), so it requires a booking.
+            new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false, RequiresBooking = true }, now);
         var gates = new List<(string, string, Guid, string)>();
         foreach (var venue in new[] { library, clinic, theatre, estate })
         {
@@ -61,6 +65,7 @@ public static class DemoData
             ("epidemiologist", "demo-epidemiologist-2026", nameof(OperatorRole.HealthAuthority)),
             ("library", "demo-library-2026", nameof(OperatorRole.VenueOperator)),
             ("clinic", "demo-clinic-2026", nameof(OperatorRole.VenueOperator)),
+            ("estate", "demo-estate-2026", nameof(OperatorRole.VenueOperator)),
         };
         var staffSeeded = OperatorService.CreatedBy("demo-seed", now);
         var accounts = services.GetRequiredService<OperatorService>();
@@ -69,6 +74,7 @@ public static class DemoData
         await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", accounts.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
         await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", accounts.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), staffSeeded, ct);
         await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", accounts.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), staffSeeded, ct);
+        await operators.CreateAsync(new Operator(Guid.NewGuid(), "estate", "Estate office", accounts.HashPassword("demo-estate-2026"), OperatorRole.VenueOperator, [estate.Id], now), staffSeeded, ct);
 
         var people = new[]
         {
@@ -96,6 +102,11 @@ public static class DemoData
         }
         await citizens.AddBookingAsync(new Booking(theatre.Id, created[0].Citizen.Id, now), ct);
         await hot.SetBookingAsync(theatre.Id, created[0].Citizen.Id, true, ct);
+        // 张小三 and 李四 live at the estate: its gates admit them, and they approve their units' visitors.
+        var residents = new List<ResidentChange> { new("3-2-501", created[0].Citizen.Id, Remove: false), new("5-1-302", created[1].Citizen.Id, Remove: false) };
+        var listed = await services.GetRequiredService<IEstateStore>().PushResidentsAsync(estate.Id, residents, now,
+            r => new AuditDraft(now, "demo-seed", EstateService.ResidentsAuditAction, $"venue:{estate.Id}", null, $"residents={r.Results.Count}", "Seeded with the demo data.", null), ct);
+        await services.GetRequiredService<TicketingService>().CopyToHotStateAsync(estate.Id, listed!.Affected, now, ct);
         return new DemoSummary(staff, seeded, gates);
     }
 }

@@ -19,6 +19,8 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         ["Health authority"] = "Health authority and city admins: citizens' statuses, cases, four-eyes drafts, appeals, contact tracing, imports, the audit log.",
         ["Federation"] = "City admins: the other cities whose passes are accepted, their pinned keys and signed key-set documents.",
         ["Keys"] = "City admins: this city's issuer keys (signing keys and secrets): create, activate, retire, revoke, each audited.",
+        ["Estates"] = "A housing estate's operator (or a city admin; the authority reads): residents per unit pushed in bulk, and the visitor trail; another venue answers 404.",
+        ["Estate visits"] = "A citizen on the H5 page (bearer token): register a visit to a unit of an estate, and as a resident of a unit approve or decline visits to it.",
         ["Ticketing"] = "A venue's ticketing system, signed in as a venue operator of that venue or a city admin (bearer token): bookings pushed in bulk, each with its seat and window; another venue answers 404.",
     };
 

@@ -3,6 +3,7 @@ using CityPass.Server.Audit;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
+using CityPass.Server.Estates;
 using CityPass.Server.Federation;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
@@ -46,6 +47,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
             services.AddSingleton<IAppealStore, PostgresAppealStore>();
             services.AddSingleton<ITicketStore, PostgresTicketStore>();
+            services.AddSingleton<IEstateStore, PostgresEstateStore>();
             services.AddSingleton<IIssuerKeyStore, PostgresIssuerKeyStore>();
         }
         else
@@ -63,7 +65,9 @@ public static class RecordStoresRegistration
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();
             services.AddSingleton<IAppealStore, EmbeddedAppealStore>();
-            services.AddSingleton<ITicketStore, EmbeddedTicketStore>();
+            services.AddSingleton<EmbeddedTicketStore>();
+            services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<EmbeddedTicketStore>());
+            services.AddSingleton<IEstateStore, EmbeddedEstateStore>();
             services.AddSingleton<IIssuerKeyStore, EmbeddedIssuerKeyStore>();
         }
 

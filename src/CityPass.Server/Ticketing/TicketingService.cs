@@ -82,9 +82,10 @@ public sealed class TicketingService(ITicketStore store, IVenueStore venues, IHo
 
     /// <summary>
     /// Pushes the hot copies of <paramref name="citizens"/> at the venue from a read made after the commit. A failure
-    /// does not undo the push (it is committed): the reconciler copies every venue's tickets again each period.
+    /// does not undo the push (it is committed): the reconciler copies every venue's tickets again each period. Estates
+    /// call it too: their residents and visits are tickets of the estate.
     /// </summary>
-    private async Task CopyToHotStateAsync(Guid venueId, IReadOnlyList<CitizenPseudonym> citizens, DateTimeOffset now, CancellationToken ct)
+    public async Task CopyToHotStateAsync(Guid venueId, IReadOnlyList<CitizenPseudonym> citizens, DateTimeOffset now, CancellationToken ct)
     {
         if (citizens.Count == 0) return;
         try
@@ -94,7 +95,7 @@ public sealed class TicketingService(ITicketStore store, IVenueStore venues, IHo
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("A ticket push was committed but not copied to the hot state ({Error}); the bookings reconcile will repair it.", e.GetType().Name);
+            logger.LogWarning("A ticket change was committed but not copied to the hot state ({Error}); the bookings reconcile will repair it.", e.GetType().Name);
         }
     }
 

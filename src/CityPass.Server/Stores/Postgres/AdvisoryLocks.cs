@@ -30,6 +30,12 @@ internal static class AdvisoryLocks
     /// </summary>
     public const int TicketPush = 0x4350544B;
 
+    /// <summary>
+    /// The first key of the two-key locks held (transaction-level) while a visitor's registration at an estate is checked
+    /// and stored, so the count of their open visits is exact; the second is the low bits of the visitor's pseudonym.
+    /// </summary>
+    public const int VisitRegistration = 0x43505653;
+
     /// <summary>A gate's id folded to the second key of <see cref="GateJournal"/>: the same in every replica.</summary>
     public static int GateKey(Guid gateId)
     {

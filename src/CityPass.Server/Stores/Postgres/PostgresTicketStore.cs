@@ -24,7 +24,8 @@ public sealed class PostgresTicketStore(NpgsqlDataSource dataSource) : ITicketSt
             audit, cancellationToken);
     }
 
-    private static async Task<TicketPushResult?> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid venueId,
+    /// <summary>A push inside the caller's transaction (the estates' store writes its tickets with its own rows); null when the venue does not exist.</summary>
+    internal static async Task<TicketPushResult?> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid venueId,
         IReadOnlyList<TicketChange> changes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Locks the venue's row too: a venue deleted meanwhile waits for the push, or the push finds no venue.

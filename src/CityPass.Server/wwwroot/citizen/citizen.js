@@ -38,6 +38,15 @@
       appealOutcome: (colour) => `状态已改为${colour}`, appealDecidedBy: (role, at) => `处理方：${role} · ${at}`,
       appealDone: '此状态已申诉并处理完毕；状态变更后可再次申诉。',
       codes: { appeal_status_green: '绿码无需申诉。', appeal_already_open: '您已有一项申诉正在处理。', appeal_status_already_appealed: '此状态已申诉过。' },
+      tabEstate: '小区', hostingTitle: '访客审批', noHosted: '暂无访客登记。', visitTitle: '访客登记', visitEstate: '小区',
+      visitUnit: '被访住户（楼栋-单元-门牌）', visitPurpose: '来访事由', visitFrom: '开始时间', visitUntil: '结束时间（最长 24 小时）',
+      visitSubmit: '提交登记', myVisitsTitle: '我的访客登记', noVisits: '还没有访客登记。', myCitizenId: '我的居民编号（请交给小区物业登记为住户）',
+      homes: (list) => `我是住户：${list}`, visitSent: '登记已提交，等待住户审批。', approve: '同意', decline: '拒绝', withdraw: '撤销同意',
+      visitStates: { pending: '待审批', approved: '已同意', declined: '已拒绝', expired: '已过期' },
+      visitor: '访客', purposeLabel: '事由',
+      visitErrors: { unit: '该住户不存在，请向被访人确认楼栋-单元-门牌。', purpose: '请填写来访事由（最多 100 字）。', validUntil: '结束时间须晚于开始时间和现在，且最长 24 小时。',
+        validFrom: '开始时间最多提前 30 天。', estateId: '请选择小区。' },
+      visitCodes: { too_many_visits: '待审批或未结束的登记过多，请稍后再登记。', visit_ended: '该访问已结束。', visit_declined: '该登记已被拒绝，请访客重新登记。' },
     },
     en: {
       signOut: 'Sign out', offline: 'You are offline: the code may have expired. It refreshes when you are back online.', signedOut: 'You were signed out. Please sign in again.',
@@ -63,6 +72,15 @@
       appealOutcome: (colour) => `Status changed to ${colour}`, appealDecidedBy: (role, at) => `Decided by: ${role} · ${at}`,
       appealDone: 'This status was appealed and decided; you may appeal again once it changes.',
       codes: { appeal_status_green: 'Your code is green: nothing to appeal.', appeal_already_open: 'You have an appeal pending already.', appeal_status_already_appealed: 'This status was appealed already.' },
+      tabEstate: 'Estate', hostingTitle: 'Visitors to approve', noHosted: 'No visits registered.', visitTitle: 'Register a visit', visitEstate: 'Estate',
+      visitUnit: 'Host unit (building-entrance-flat)', visitPurpose: 'Purpose', visitFrom: 'From', visitUntil: 'Until (24 hours at most)',
+      visitSubmit: 'Register', myVisitsTitle: 'My visits', noVisits: 'No visits yet.', myCitizenId: 'My citizen id (give it to your estate office to be listed as a resident)',
+      homes: (list) => `I live at: ${list}`, visitSent: 'Registered: waiting for your host to approve.', approve: 'Approve', decline: 'Decline', withdraw: 'Withdraw approval',
+      visitStates: { pending: 'Pending', approved: 'Approved', declined: 'Declined', expired: 'Expired' },
+      visitor: 'Visitor', purposeLabel: 'Purpose',
+      visitErrors: { unit: 'Nobody is listed in that unit: ask your host for it as the estate writes it.', purpose: 'Give a purpose (up to 100 characters).',
+        validUntil: 'Until must be after From and now, at most 24 hours later.', validFrom: 'From may be at most 30 days ahead.', estateId: 'Choose an estate.' },
+      visitCodes: { too_many_visits: 'Too many visits pending or to come: register later.', visit_ended: 'That visit is over.', visit_declined: 'That visit was declined: the visitor registers again.' },
     },
   };
   const ICON = { green: '✓', yellow: '!', red: '✕' };
@@ -106,6 +124,7 @@
     renderScans(lastScans);
     renderHistory(lastHistory);
     renderAppeals(lastAppeals);
+    renderEstate();
   }
 
   // ---- elder-care mode (适老化): large type, higher contrast, bigger targets (elder.css), and a simpler pass screen ----
@@ -128,6 +147,9 @@
     lastHistory = [];
     lastAppeals = [];
     renderHistory([]);
+    estate = { estates: [], homes: null, hosted: [], mine: [] };
+    renderEstate();
+    $('visit-message').textContent = '';
     $('appeal-latest').hidden = true;
     $('appeal-message').textContent = '';
     $('pass').hidden = true;
@@ -218,6 +240,8 @@
     renderPass(next);
     if (statusChanged || !$('panel-scans').hidden) loadScans();
     polls++;
+    // A host's approval and a new visitor show within a few seconds while the tab is open.
+    if (!$('panel-estate').hidden && polls % 2 === 0) loadEstate(false);
     if (statusChanged) loadHistoryAndAppeals();
     else if (lastAppeals.some((a) => a.state === 'open') && polls % APPEAL_POLL_EVERY === 0) loadAppeals();
   }
@@ -433,6 +457,140 @@
     });
     if (focus) tab.focus();
     if (tab.id === 'tab-scans') loadScans();
+    if (tab.id === 'tab-estate') loadEstate(true);
+  }
+
+  // ---- housing estates: register a visit; approve the visitors of one's unit ----
+  let estate = { estates: [], homes: null, hosted: [], mine: [] };
+
+  async function loadEstate(withForm) {
+    const [homes, hosted, mine] = await Promise.all(['/v1/me/homes', '/v1/me/hosted-visits', '/v1/me/visits'].map((u) => call(u, { auth: true })));
+    if (homes && homes.ok) estate.homes = await homes.json();
+    if (hosted && hosted.ok) estate.hosted = await hosted.json();
+    if (mine && mine.ok) estate.mine = await mine.json();
+    if (withForm) {
+      const list = await call('/v1/estates', { auth: true });
+      if (list && list.ok) estate.estates = await list.json();
+      fillVisitForm();
+    }
+    renderEstate();
+  }
+
+  // The window starts now (to the minute) and lasts two hours unless the visitor changes it.
+  function fillVisitForm() {
+    const select = $('visit-estate');
+    const chosen = select.value;
+    select.replaceChildren(...estate.estates.map((e) => {
+      const o = document.createElement('option');
+      o.value = e.id;
+      o.textContent = e.name;
+      return o;
+    }));
+    if (chosen) select.value = chosen;
+    if (!$('visit-from').value) {
+      const now = new Date();
+      now.setSeconds(0, 0);
+      $('visit-from').value = localInput(now);
+      $('visit-until').value = localInput(new Date(now.getTime() + 2 * 3600 * 1000));
+    }
+  }
+
+  function localInput(d) {
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  function renderEstate() {
+    const homes = estate.homes;
+    $('my-citizen-id').textContent = homes ? homes.citizenId : '';
+    const isHost = !!homes && homes.homes.length > 0;
+    $('hosting').hidden = !isHost;
+    $('homes').textContent = isHost ? t('homes')(homes.homes.map((h) => `${h.estateName} ${h.unit}`).join('、')) : '';
+    renderVisits($('hosted-list'), estate.hosted, true);
+    $('hosted-empty').hidden = estate.hosted.length > 0;
+    renderVisits($('my-visits'), estate.mine, false);
+    $('my-visits-empty').hidden = estate.mine.length > 0;
+  }
+
+  function renderVisits(list, visits, asHost) {
+    list.replaceChildren();
+    for (const v of visits) {
+      const li = document.createElement('li');
+      li.dataset.visitId = v.id;
+      const head = document.createElement('span');
+      head.className = 'visit-head';
+      head.textContent = asHost ? `${t('visitor')} ${v.visitorName} → ${v.unit}` : `${v.estateName} · ${v.unit}`;
+      const status = document.createElement('span');
+      status.className = 'visit-status';
+      status.dataset.status = v.status;
+      status.textContent = t('visitStates')[v.status] || v.status;
+      const when = document.createElement('span');
+      when.className = 'muted small';
+      when.textContent = `${formatTime(v.validFrom)} – ${formatTime(v.validUntil)}`;
+      const why = document.createElement('span');
+      why.className = 'small';
+      why.textContent = `${t('purposeLabel')}: ${v.purpose}`;
+      li.append(head, status, when, why);
+      if (asHost && (v.status === 'pending' || v.status === 'approved')) {
+        const actions = document.createElement('span');
+        actions.className = 'visit-actions';
+        if (v.status === 'pending') actions.append(decisionButton(v, 'approve', t('approve')));
+        actions.append(decisionButton(v, 'decline', v.status === 'approved' ? t('withdraw') : t('decline')));
+        li.append(actions);
+      }
+      list.append(li);
+    }
+  }
+
+  function decisionButton(v, decision, label) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = decision;
+    b.textContent = label;
+    // The unit and the visitor in the name, so a screen reader tells the buttons of several visits apart.
+    b.setAttribute('aria-label', `${label}: ${t('visitor')} ${v.visitorName} → ${v.unit}, ${formatTime(v.validFrom)}`);
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      const res = await call(`/v1/me/hosted-visits/${v.id}/${decision}`, { method: 'POST', auth: true });
+      if (res && !res.ok) {
+        const problem = await res.json().catch(() => ({}));
+        visitSay(t('visitCodes')[problem.code] || t('failed'), true);
+      }
+      await loadEstate(false);
+    });
+    return b;
+  }
+
+  function visitSay(text, isError) {
+    const m = $('visit-message');
+    m.textContent = text;
+    m.classList.toggle('error', !!isError);
+  }
+
+  async function registerVisit(event) {
+    event.preventDefault();
+    const from = $('visit-from').value;
+    const until = $('visit-until').value;
+    const body = {
+      estateId: $('visit-estate').value || null,
+      unit: $('visit-unit').value.trim(),
+      purpose: $('visit-purpose').value.trim(),
+      validFrom: from ? new Date(from).toISOString() : null,
+      validUntil: until ? new Date(until).toISOString() : null,
+    };
+    if (!body.unit) return visitSay(t('visitErrors').unit, true);
+    if (!body.purpose) return visitSay(t('visitErrors').purpose, true);
+    const res = await call('/v1/me/visits', { method: 'POST', auth: true, body });
+    if (!res) return;
+    if (res.ok) {
+      $('visit-purpose').value = '';
+      visitSay(t('visitSent'), false);
+    } else {
+      const problem = await res.json().catch(() => ({}));
+      const field = problem.errors ? Object.keys(problem.errors)[0] : null;
+      visitSay(res.status === 429 ? t('tooMany') : (field && t('visitErrors')[field]) || t('visitCodes')[problem.code] || t('failed'), true);
+    }
+    await loadEstate(false);
   }
 
   // ---- network ----
@@ -460,6 +618,7 @@
   $('change-phone').addEventListener('click', () => showSignIn(false));
   $('sign-out').addEventListener('click', signOut);
   $('appeal-form').addEventListener('submit', sendAppeal);
+  $('visit-form').addEventListener('submit', registerVisit);
   $('elder-toggle').addEventListener('click', () => {
     elder = !elder;
     detailsOpen = false;

@@ -57,24 +57,24 @@ public static class DemoData
             }
         }
 
-        var staff = new List<(string, string, string)>
+        // Username, display name, password, role, venues: created and shown in the banner from this one list.
+        var demoStaff = new (string Username, string DisplayName, string Password, OperatorRole Role, Guid[] Venues)[]
         {
-            ("admin", "demo-admin-2026", nameof(OperatorRole.CityAdmin)),
-            ("authority", "demo-authority-2026", nameof(OperatorRole.HealthAuthority)),
+            ("admin", "City Admin", "demo-admin-2026", OperatorRole.CityAdmin, []),
+            ("authority", "Health Authority", "demo-authority-2026", OperatorRole.HealthAuthority, []),
             // A second member of the authority: bulk and held status changes need someone other than the drafter to approve them.
-            ("epidemiologist", "demo-epidemiologist-2026", nameof(OperatorRole.HealthAuthority)),
-            ("library", "demo-library-2026", nameof(OperatorRole.VenueOperator)),
-            ("clinic", "demo-clinic-2026", nameof(OperatorRole.VenueOperator)),
-            ("estate", "demo-estate-2026", nameof(OperatorRole.VenueOperator)),
+            ("epidemiologist", "Epidemiologist", "demo-epidemiologist-2026", OperatorRole.HealthAuthority, []),
+            ("library", "Library operator", "demo-library-2026", OperatorRole.VenueOperator, [library.Id]),
+            ("clinic", "Clinic operator", "demo-clinic-2026", OperatorRole.VenueOperator, [clinic.Id, theatre.Id]),
+            ("estate", "Estate office", "demo-estate-2026", OperatorRole.VenueOperator, [estate.Id]),
         };
         var staffSeeded = OperatorService.CreatedBy("demo-seed", now);
         var accounts = services.GetRequiredService<OperatorService>();
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "admin", "City Admin", accounts.HashPassword("demo-admin-2026"), OperatorRole.CityAdmin, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "authority", "Health Authority", accounts.HashPassword("demo-authority-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "epidemiologist", "Epidemiologist", accounts.HashPassword("demo-epidemiologist-2026"), OperatorRole.HealthAuthority, [], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "library", "Library operator", accounts.HashPassword("demo-library-2026"), OperatorRole.VenueOperator, [library.Id], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "clinic", "Clinic operator", accounts.HashPassword("demo-clinic-2026"), OperatorRole.VenueOperator, [clinic.Id, theatre.Id], now), staffSeeded, ct);
-        await operators.CreateAsync(new Operator(Guid.NewGuid(), "estate", "Estate office", accounts.HashPassword("demo-estate-2026"), OperatorRole.VenueOperator, [estate.Id], now), staffSeeded, ct);
+        foreach (var s in demoStaff)
+        {
+            await operators.CreateAsync(new Operator(Guid.NewGuid(), s.Username, s.DisplayName, accounts.HashPassword(s.Password), s.Role, s.Venues, now), staffSeeded, ct);
+        }
+        var staff = demoStaff.Select(s => (s.Username, s.Password, s.Role.ToString())).ToList();
 
         var people = new[]
         {

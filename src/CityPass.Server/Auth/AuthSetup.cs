@@ -11,6 +11,7 @@ public static class AuthSetup
     public static IServiceCollection AddCityPassAuth(this IServiceCollection services)
     {
         services.AddSingleton<SignInTokens>();
+        // The gate scheme is the Venues feature's (GateAuthentication), beside the gate directory it checks.
         // No default authenticate scheme: each policy names the one scheme its callers use, so a gate's
         // scan runs only the gate handler and a citizen's request only the JWT handler (the profile
         // of the scan path showed the JWT handler running before every gate check).
@@ -19,8 +20,7 @@ public static class AuthSetup
                 o.DefaultChallengeScheme = JwtBearerDefaults.AuthenticationScheme;
                 o.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
             })
-            .AddJwtBearer()
-            .AddScheme<AuthenticationSchemeOptions, GateAuthenticationHandler>(GateAuthenticationHandler.SchemeName, null);
+            .AddJwtBearer();
 
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SignInTokens>((o, tokens) =>
         {
@@ -64,7 +64,7 @@ public static class AuthSetup
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Citizen, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.Citizen).RequireClaim("aud", SignInTokens.CitizenAudience))
-            .AddPolicy(Policies.Gate, p => p.AddAuthenticationSchemes(GateAuthenticationHandler.SchemeName).RequireRole(Roles.Gate))
+            .AddPolicy(Policies.Gate, p => p.AddAuthenticationSchemes(GateScheme.Name).RequireRole(Roles.Gate))
             .AddPolicy(Policies.Staff, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority, Roles.VenueOperator).RequireClaim("aud", SignInTokens.StaffAudience))
             .AddPolicy(Policies.Authority, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin, Roles.HealthAuthority).RequireClaim("aud", SignInTokens.StaffAudience))
             .AddPolicy(Policies.CityAdmin, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireRole(Roles.CityAdmin).RequireClaim("aud", SignInTokens.StaffAudience));

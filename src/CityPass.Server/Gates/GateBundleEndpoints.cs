@@ -4,6 +4,7 @@ using CityPass.Server.Auth;
 using CityPass.Server.Federation;
 using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
+using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Server.Gates;

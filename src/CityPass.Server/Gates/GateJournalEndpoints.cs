@@ -1,6 +1,7 @@
 using CityPass.Server.Auth;
 using CityPass.Server.Problems;
 using CityPass.Server.RateLimiting;
+using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -66,6 +66,7 @@ public static class CityPassServices
         services.AddSingleton<GateJournalService>();
 
         services.TryAddSingleton<GateDirectory>();
+        services.AddGateAuthentication();
         services.AddSingleton<ScanMetrics>();
         services.AddValidatedOptions<ScanOptions>(configuration.GetSection("Scans"), o => o.Validate());
         services.AddSingleton<ScanService>();

@@ -7,7 +7,7 @@ namespace CityPass.Server.OpenApi;
 internal static class SecuritySchemes
 {
     public const string Bearer = JwtBearerDefaults.AuthenticationScheme;
-    public const string Gate = GateAuthenticationHandler.SchemeName;
+    public const string Gate = GateScheme.Name;
 
     /// <summary>
     /// The document's scheme for a policy's authentication scheme. An unknown one fails the document

@@ -26,7 +26,7 @@ public static class RateLimits
         var o = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
         return services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(PerGate, http => Bucket(http.User.FindFirstValue(GateAuthenticationHandler.GateIdClaim), o.PerGatePerSecond));
+            limiter.AddPolicy(PerGate, http => Bucket(http.User.FindFirstValue(GateScheme.GateIdClaim), o.PerGatePerSecond));
             // Citizen tokens name the citizen in "sub" (claim names are kept as written, see AuthSetup).
             limiter.AddPolicy(PerCitizen, http => Bucket(http.User.FindFirstValue("sub"), o.PerCitizenPerSecond));
             limiter.AddPolicy(SignIn, http => RateLimitPartition.GetFixedWindowLimiter(

@@ -1,6 +1,7 @@
 using CityPass.Server.Auth;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
+using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Server.Scans;

@@ -1,23 +1,24 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using CityPass.Server.Auth;
 using CityPass.Server.Problems;
-using CityPass.Server.Venues;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace CityPass.Server.Auth;
+namespace CityPass.Server.Venues;
 
 /// <summary>
 /// Authenticates gates by their device credential, sent as <c>Authorization: Gate cpg_...</c>.
 /// The gate id and venue id become claims; a credential is good for its own gate only.
 /// </summary>
+/// <remarks>Registered under <see cref="GateScheme.Name"/> by <see cref="GateAuthentication.AddGateAuthentication"/>; Auth's gate policy names that scheme.</remarks>
 public sealed class GateAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, GateDirectory gates)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "Gate";
-    public const string GateIdClaim = "gate";
-    public const string VenueIdClaim = "venue";
+    public const string SchemeName = GateScheme.Name;
+    public const string GateIdClaim = GateScheme.GateIdClaim;
+    public const string VenueIdClaim = GateScheme.VenueIdClaim;
     private const string FailureKey = "citypass.gate-auth-failure";
     private const string GateKey = "citypass.gate";
 

@@ -11,7 +11,8 @@ namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
-/// created before the first insert into that day and dropped whole by the retention purge.
+/// created before the first insert into that day and dropped whole by the retention purge. Every insert also
+/// upserts the per-minute roll-ups (scan_minutes, read by <see cref="PostgresScanMinuteStore"/>) in its own statement.
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
@@ -64,7 +65,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             : "ON CONFLICT DO NOTHING";
         await using var command = dataSource.CreateCommand();
         PrepareInsert(command, records, onConflict);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Makes <paramref name="command"/> the insert of <paramref name="records"/>: one statement, an array per column.</summary>
@@ -112,12 +113,25 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             withdrawn[i] = r.Withdrawn;
         }
 
+        // The roll-ups are fed by what the insert returns, in the same statement (so the same transaction): a row it skipped
+        // as a redelivery returns nothing and counts nothing. A row inserted counts 1 (0 if it is a withdrawal, whose
+        // record then never counts); a row a withdrawal flagged (updated: xmax is set) counts -1. Minutes in key order,
+        // so two archivers upserting the same minutes take their row locks in one order.
         command.CommandText = $"""
-            INSERT INTO scans ({Columns}, withdrawn)
-            SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
-                                 $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
-            {onConflict}
+            WITH archived AS (
+                INSERT INTO scans ({Columns}, withdrawn)
+                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
+                                     $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
+                                     $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
+                {onConflict}
+                RETURNING decided_at, venue_id, code, direction, CASE WHEN NOT withdrawn THEN 1 WHEN xmax = 0 THEN 0 ELSE -1 END AS delta
+            ), rolled AS (
+                INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
+                SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM archived
+                GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
+                ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
+            )
+            SELECT count(*)::int FROM archived
             """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = decidedAt });
@@ -202,7 +216,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         {
             await using var insert = new NpgsqlCommand(null, connection, transaction);
             PrepareInsert(insert, fresh, "ON CONFLICT DO NOTHING");
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await insert.ExecuteScalarAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return existing;
@@ -308,7 +322,10 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         while (await reader.ReadAsync(cancellationToken))
         {
             TimeSpan? drift = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(1) - reader.GetFieldValue<DateTimeOffset>(2);
-            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
+            {
+                LastLiveScanAt = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+            });
         }
         return clocks;
     }
@@ -347,6 +364,12 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         {
             delete.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             removed += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // The roll-ups go with their scans: whole minutes before the cutoff's own.
+        await using (var minutes = new NpgsqlCommand("DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')", connection, transaction))
+        {
+            minutes.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
+            await minutes.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         foreach (var (day, _) in expired) _partitions.TryRemove(day, out _);

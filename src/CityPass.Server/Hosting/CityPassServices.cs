@@ -4,6 +4,7 @@ using CityPass.Server.Appeals;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
+using CityPass.Server.Dashboard;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Gates;
@@ -75,6 +76,7 @@ public static class CityPassServices
         services.AddAuthority();
         services.AddAppeals();
         services.AddTicketing();
+        services.AddDashboard();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
         services.AddSingleton<OperatorService>();

@@ -19,6 +19,7 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         ["Health authority"] = "Health authority and city admins: citizens' statuses, cases, four-eyes drafts, appeals, contact tracing, imports, the audit log.",
         ["Federation"] = "City admins: the other cities whose passes are accepted, their pinned keys and signed key-set documents.",
         ["Keys"] = "City admins: this city's issuer keys (signing keys and secrets): create, activate, retire, revoke, each audited.",
+        ["City dashboard"] = "City admins and the health authority (bearer token): the operations centre's one screen, read from stored per-minute roll-ups and live counters; a venue operator answers 403.",
         ["Ticketing"] = "A venue's ticketing system, signed in as a venue operator of that venue or a city admin (bearer token): bookings pushed in bulk, each with its seat and window; another venue answers 404.",
     };
 

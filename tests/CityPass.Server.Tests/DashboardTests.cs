@@ -246,6 +246,32 @@ public abstract class DashboardTests(StoreMode mode) : AppTest(mode)
         Assert.Empty(await minutes.MinutesAsync(scanned.AddHours(-1), scanned.AddHours(1), null, CancellationToken.None));
         Assert.Equal(0, Allowed(await DashboardAsync(query: "?minutes=180")));
     }
+
+    [Fact]
+    public async Task TheOccupancyChartCountsEveryArchivedScanNotOnlyTheNewestThousand()
+    {
+        var libraryId = await App.VenueIdAsync(Library);
+        var now = App.Clock.GetUtcNow();
+        // 1,500 archived scans of the last 90 minutes, a third refused, a third of the allowed ones exits.
+        var records = Enumerable.Range(0, 1500).Select(i => new ScanRecord(Guid.NewGuid(), Guid.NewGuid(), libraryId,
+            i % 3 == 1 ? CityPass.Core.Venues.ScanDirection.Out : CityPass.Core.Venues.ScanDirection.In, i % 3 != 2,
+            i % 3 != 2 ? CityPass.Core.Venues.DecisionCode.Allowed : CityPass.Core.Venues.DecisionCode.StatusNotAllowed, CityPass.Core.Citizens.StatusColour.Green,
+            "张*三", null, new CityPass.Core.Tokens.IssuerId(310000), CityPass.Core.Tokens.TokenId.NewRandom(), now.AddSeconds(-i * 3.5), now.AddSeconds(-i * 3.5))).ToList();
+        await App.Get<IScanStore>().InsertAsync(records, CancellationToken.None);
+
+        var console = await App.ConsoleAsync("library");
+        foreach (var range in new[] { "2h", "24h", "7d" })
+        {
+            var series = await console.Http.GetFromJsonAsync<JsonElement>($"/admin/venues/{libraryId}/occupancy?handler=Series&range={range}");
+            long Sum(string name) => series.GetProperty(name).EnumerateArray().Sum(e => e.GetInt64());
+            Assert.Equal((500L, 500L, 500L), (Sum("entries"), Sum("exits"), Sum("refused")));
+        }
+        Assert.Equal(12, (await console.Http.GetFromJsonAsync<JsonElement>($"/admin/venues/{libraryId}/occupancy?handler=Series")).GetProperty("labels").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await console.Http.GetAsync($"/admin/venues/{libraryId}/occupancy?handler=Series&range=1y")).StatusCode);
+        // Another venue's chart stays another venue's.
+        var theatre = await App.VenueIdAsync("上海大剧院");
+        Assert.Equal(HttpStatusCode.NotFound, (await console.Http.GetAsync($"/admin/venues/{theatre}/occupancy?handler=Series")).StatusCode);
+    }
 }
 
 public sealed class EmbeddedDashboardTests() : DashboardTests(StoreMode.Embedded);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CityPass.Server.Dashboard;
 using CityPass.Server.Scans;
 using CityPass.Server.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -125,8 +126,12 @@ public abstract class DashboardTests(StoreMode mode) : AppTest(mode)
         var changed = await authority.PutAsJsonAsync($"/v1/citizens/{citizenId}/status", new { colour = "red", reason = "Positive test", caseRef = caseId });
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
 
-        var after = await DashboardAsync();
+        // The mix is counted at most every 30 s, in the background: the next read still shows the last count, then the new one.
+        Assert.Equal(1L, Citizens(await DashboardAsync(), "red"));
+        App.Clock.Advance(DashboardService.PopulationMaxAge + TimeSpan.FromSeconds(1));
+        var after = await EventuallyAsync(() => DashboardAsync(), d => Citizens(d, "red") == 2);
         Assert.Equal((1L, 1L, 2L), (Citizens(after, "green"), Citizens(after, "yellow"), Citizens(after, "red")));
+        Assert.True(after.GetProperty("populationAsOf").GetDateTimeOffset() > before.GetProperty("populationAsOf").GetDateTimeOffset());
         Assert.Equal(Change(before, "green") - 1, Change(after, "green"));
         Assert.Equal(Change(before, "red") + 1, Change(after, "red"));
         Assert.Equal(0.5, after.GetProperty("population").EnumerateArray().Single(c => c.GetProperty("colour").GetString() == "red").GetProperty("share").GetDouble());

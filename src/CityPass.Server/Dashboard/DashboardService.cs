@@ -18,6 +18,17 @@ namespace CityPass.Server.Dashboard;
 public sealed class DashboardService(IScanMinuteStore minutes, IScanStore scans, ICitizenStore citizens, IVenueStore venues, IHotState hot,
     TrustedCityService trustedCities, TimeProvider clock)
 {
+    /// <summary>
+    /// How old the population's colour mix may be. Counting it is a pass over every citizen and a lookup per status change
+    /// of the day (hundreds of milliseconds at a million citizens: loadtests/dashboard), while statuses change a few
+    /// times a minute: it is read at most this often, in the background, and a screen's poll never waits for it.
+    /// </summary>
+    public static readonly TimeSpan PopulationMaxAge = TimeSpan.FromSeconds(30);
+
+    private readonly Lock _populationLock = new();
+    private (DateTimeOffset Today, DateTimeOffset ReadAt, Task<IReadOnlyList<ColourCount>> Mix)? _population;
+    private Task<IReadOnlyList<ColourCount>>? _populationRefresh;
+
     /// <summary>The console's gate list warns beyond this drift too (GatesModel.ClockWarningSeconds).</summary>
     public const double ClockDriftSeconds = 30;
 
@@ -38,7 +49,7 @@ public sealed class DashboardService(IScanMinuteStore minutes, IScanStore scans,
 
         var minutesTask = minutes.MinutesAsync(from, to, null, ct);
         var busiestTask = minutes.BusiestVenuesAsync(from, to, query.Top, ct);
-        var populationTask = citizens.ColourMixAsync(today, ct);
+        var populationTask = PopulationAsync(today, now);
         var venuesTask = VenuesWithOccupancyAsync(ct);
         var trustedTask = trustedCities.ListAsync(ct);
         var venueList = await venuesTask;
@@ -52,8 +63,41 @@ public sealed class DashboardService(IScanMinuteStore minutes, IScanStore scans,
                 : new BusyVenueView(b.VenueId, "(deleted venue)", "", "", b.Allowed, b.Denied, 0, null))
             .ToList();
 
-        return new CityDashboard(now, today, Series(await minutesTask, from, query.Minutes), Population(await populationTask), busiest,
+        var (mix, mixAt) = await populationTask;
+        return new CityDashboard(now, today, Series(await minutesTask, from, query.Minutes), Population(mix), mixAt, busiest,
             Group(venueList, v => v.District), Group(venueList, v => v.Kind), await gatesTask, Freshness(await trustedTask, now));
+    }
+
+    /// <summary>
+    /// The colour mix and when it was read: the first read of a day waits for it; after that a read older than
+    /// <see cref="PopulationMaxAge"/> starts one refresh in the background and answers the previous one meanwhile.
+    /// </summary>
+    private async Task<(IReadOnlyList<ColourCount> Mix, DateTimeOffset ReadAt)> PopulationAsync(DateTimeOffset today, DateTimeOffset now)
+    {
+        (DateTimeOffset Today, DateTimeOffset ReadAt, Task<IReadOnlyList<ColourCount>> Mix) current;
+        lock (_populationLock)
+        {
+            if (_population is not { } held || held.Today != today || held.Mix.IsFaulted || held.Mix.IsCanceled)
+            {
+                // Not tied to one request's cancellation: other screens wait for the same read.
+                _population = held = (today, now, citizens.ColourMixAsync(today, CancellationToken.None));
+            }
+            else if (now - held.ReadAt > PopulationMaxAge && _populationRefresh is null && held.Mix.IsCompletedSuccessfully)
+            {
+                var refresh = citizens.ColourMixAsync(today, CancellationToken.None);
+                _populationRefresh = refresh;
+                _ = refresh.ContinueWith(t =>
+                {
+                    lock (_populationLock)
+                    {
+                        _populationRefresh = null;
+                        if (t.IsCompletedSuccessfully && _population is { } p && p.Today == today) _population = (today, now, t);
+                    }
+                }, TaskScheduler.Default);
+            }
+            current = held;
+        }
+        return (await current.Mix, current.ReadAt);
     }
 
     private sealed record VenueNow(Venue Venue, int Inside);

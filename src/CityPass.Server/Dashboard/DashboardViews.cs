@@ -2,13 +2,15 @@ namespace CityPass.Server.Dashboard;
 
 /// <summary>
 /// The city dashboard (一屏观全城): one read of everything the operations centre's screen shows. Times are UTC;
-/// <see cref="Today"/> is the start of the city's day (Asia/Shanghai) that the population's changes count from.
+/// <see cref="Today"/> is the start of the city's day (Asia/Shanghai) that the population's changes count from;
+/// <see cref="PopulationAsOf"/> when the population was counted (at most 30 s before, see DashboardService.PopulationMaxAge).
 /// </summary>
 public sealed record CityDashboard(
     DateTimeOffset At,
     DateTimeOffset Today,
     ScanSeries Scans,
     IReadOnlyList<ColourView> Population,
+    DateTimeOffset PopulationAsOf,
     IReadOnlyList<BusyVenueView> BusiestVenues,
     IReadOnlyList<OccupancyGroupView> OccupancyByDistrict,
     IReadOnlyList<OccupancyGroupView> OccupancyByKind,

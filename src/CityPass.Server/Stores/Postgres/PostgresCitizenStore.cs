@@ -250,13 +250,17 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>The statement of <see cref="ColourMixAsync"/> ($1 since): the holders are counted over citizens; the changes through
-    /// citizen_status_history_by_since, each joined to the status before it by key.</summary>
+    /// <summary>
+    /// The statement of <see cref="ColourMixAsync"/> ($1 since, $2 the colours): the holders in one pass over citizens; the
+    /// changes through citizen_status_history_by_since, each one's previous status found by key (a lookup per change, never
+    /// a pass over the whole history). Measured in loadtests/dashboard: DashboardService serves it from a cache.
+    /// </summary>
     public const string ColourMixSql = """
-        WITH holders AS (SELECT status_colour AS colour, count(*) AS n FROM citizens GROUP BY 1),
-             changes AS (SELECT h.colour AS into_colour, p.colour AS from_colour FROM citizen_status_history h
-                         LEFT JOIN citizen_status_history p ON p.citizen_id = h.citizen_id AND p.version = h.version - 1
-                         WHERE h.since >= $1)
+        WITH holders AS MATERIALIZED (SELECT status_colour AS colour, count(*) AS n FROM citizens GROUP BY 1),
+             changes AS MATERIALIZED (
+                 SELECT h.colour AS into_colour,
+                        (SELECT p.colour FROM citizen_status_history p WHERE p.citizen_id = h.citizen_id AND p.version = h.version - 1) AS from_colour
+                 FROM citizen_status_history h WHERE h.since >= $1)
         SELECT c.colour,
                coalesce((SELECT n FROM holders WHERE holders.colour = c.colour), 0),
                (SELECT count(*) FROM changes WHERE into_colour = c.colour),

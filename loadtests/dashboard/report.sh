@@ -4,7 +4,7 @@
 set -euo pipefail
 OUT=$1
 RAW=$OUT/tmp
-: "${VENUES:?}" "${DAYS:?}" "${CITIZENS:?}" "${RUNS:?}" "${ARCHIVE_N:?}" "${BATCH:?}" "${TICKS_PER_SECOND:?}"
+: "${VENUES:?}" "${DAYS:?}" "${CITIZENS:?}" "${RUNS:?}" "${ARCHIVE_N:?}" "${TICKS_PER_SECOND:?}"
 
 cat <<EOF
 # City dashboard at the 20-million-scan data set
@@ -55,16 +55,20 @@ $all95 ms p95 (an upper bound: DashboardService issues them concurrently). Plans
 
 ## What the roll-ups add to the archive's insert
 
-The store's insert of $ARCHIVE_N scans in statements of $BATCH rows (each its own transaction, as the archiver commits a
-round), with its roll-up CTE and without (the statement before it), alternating in the same run, each into a fresh
-day's partition. Backend CPU from \`/proc/self/stat\` (includes generating the rows in SQL, the same for both).
+The store's insert of $ARCHIVE_N scans per variant and profile, with its roll-up CTE and without (the statement
+before 0018), alternating in the same run, each into a fresh day's partition, each statement its own transaction as
+the archiver commits a round. Backend CPU from \`/proc/self/stat\` (it includes generating the rows in SQL, the same
+for both). Profiles: **quiet**, the 20M data set's own density (statements of 1,000 rows spread over minutes: nearly
+every scan is a roll-up row of its own, the worst case per scan); **load**, a full archiver round (16 streams x 500 =
+8,000 rows) at 5,000 scans/s over the same $VENUES venues, as under the load runner.
 
-| round | without (µs/row) | with (µs/row) | added |
-|---:|---:|---:|---:|
+| profile | rows a statement | scans/s | round | without (µs/row) | with (µs/row) | added |
+|---|---:|---:|---:|---:|---:|---:|
 EOF
-awk -F'\t' -v t="$TICKS_PER_SECOND" 'NR > 1 { us = $3 * 1000000 / t / $4; if ($2 == "without") w[$1] = us; else r[$1] = us }
-  END { for (i = 1; i in w; i++) { printf "| %d | %.2f | %.2f | %+.1f%% |\n", i, w[i], r[i], (r[i] - w[i]) * 100 / w[i]; sw += w[i]; sr += r[i] }
-        printf "| all | %.2f | %.2f | **%+.1f%%** |\n", sw / (i - 1), sr / (i - 1), (sr - sw) * 100 / sw }' "$RAW/archive.tsv"
+awk -F'\t' -v t="$TICKS_PER_SECOND" 'NR > 1 { us = $6 * 1000000 / t / $7; k = $1 SUBSEP $4; if ($5 == "without") w[k] = us; else r[k] = us; b[$1] = $2; q[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  END { for (j = 1; j <= n; j++) { p = order[j]; sw = 0; sr = 0; c = 0
+          for (i = 1; ((p SUBSEP i) in w); i++) { k = p SUBSEP i; printf "| %s | %d | %s | %d | %.2f | %.2f | %+.1f%% |\n", p, b[p], q[p], i, w[k], r[k], (r[k] - w[k]) * 100 / w[k]; sw += w[k]; sr += r[k]; c++ }
+          printf "| **%s** | | | all | %.2f | %.2f | **%+.1f%%** |\n", p, sw / c, sr / c, (sr - sw) * 100 / sw } }' "$RAW/archive.tsv"
 cat <<EOF
 
 The added share is of the database's CPU for the insert only. The archiver's CPU is that plus its own process (reading

@@ -14,15 +14,20 @@ DAYS=${DAYS:-14}
 CITIZENS=${CITIZENS:-1000000}
 RUNS=${RUNS:-200}
 ARCHIVE_N=${ARCHIVE_N:-200000}
-BATCH=${BATCH:-1000}
 ROUNDS=${ROUNDS:-3}
+# The archive measurement's profiles, "name:rows a statement:scans a second of decided_at": quiet, the 20M data set's
+# own density (statements of 1,000 rows spread over minutes, so nearly every scan is a roll-up row of its own: the
+# worst case); load, a full archiver round (16 streams x 500) at 5,000 scans/s, as under the load runner.
+PROFILES=${PROFILES:-"quiet:1000:4.63 load:8000:5000"}
+# ONLY_ARCHIVE=<results dir of a run>: just the archive measurement, added to that run's results.
+ONLY_ARCHIVE=${ONLY_ARCHIVE:-}
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SRC=$REPO/src/CityPass.Server/Stores/Postgres
 MIGRATIONS=$SRC/Migrations
 BIN=/usr/lib/postgresql/15/bin
-OUT=$REPO/loadtests/results/$(date -u +%Y%m%d-%H%M%S)-dashboard
+OUT=${ONLY_ARCHIVE:-$REPO/loadtests/results/$(date -u +%Y%m%d-%H%M%S)-dashboard}
 RAW=$OUT/tmp # plans, pgbench logs, the server's log: git ignores results/*/tmp
 mkdir -p "$RAW"
 
@@ -60,6 +65,7 @@ echo "migrated: $(ls "$MIGRATIONS" | tail -1)"
 
 # --- the data ------------------------------------------------------------------------------------------------------
 
+if [ -z "$ONLY_ARCHIVE" ]; then
 started=$(date +%s)
 # Venues: 16 districts, 8 kinds (half of them record exits), a capacity for most; two gates each with a credential.
 psql <<SQL
@@ -178,6 +184,8 @@ cat "$RAW"/pgbench-all.* | awk '{ print $3 / 1000 }' | sort -n >"$RAW/latency-al
 read -r p50 p95 max <<<"$(awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f", v[int(NR * 0.5 + 0.5)], v[int(NR * 0.95 + 0.5)], v[NR] }' "$RAW/latency-all.txt")"
 echo -e "all-one-after-another\t$RUNS\t$p50\t$p95\t$max\t" >>"$RESULTS"
 printf '  %-18s p50 %6s ms  p95 %6s ms  max %6s ms\n' "all, in sequence" "$p50" "$p95" "$max"
+echo -e "seeded=$seeded\nrollup_rows=$rollup_rows\nrollup_scans=$rollup_scans\nrollup_bytes=$rollup_bytes\nscan_rows=$scan_rows\nscan_bytes=$scan_bytes" >"$RAW/seeded.env"
+fi
 
 # --- what the roll-ups add to the archive's insert -----------------------------------------------------------------
 
@@ -186,12 +194,12 @@ printf '  %-18s p50 %6s ms  p95 %6s ms  max %6s ms\n' "all, in sequence" "$p50" 
 # from /proc/self/stat (as loadtests/archive-indexes does). Rows land in a fresh day's partition each variant and round.
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 COLUMNS="scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged, withdrawn"
-rows_select() { # $1 lo, $2 hi, $3 day
+rows_select() { # $1 lo, $2 hi, $3 day (RATE: scans a second of decided_at)
   cat <<SQL
 SELECT gen_random_uuid(), d, d - interval '150 ms', md5('gate-' || g)::uuid, md5('venue-' || g / 2)::uuid, (random() < 0.45)::int::smallint, k = 1,
        (ARRAY['allowed','status_not_allowed','venue_full','already_inside','booking_required'])[k], 0::smallint, '张*',
        md5('citizen-' || c)::uuid, 310000::bigint, gen_random_uuid(), false, NULL::boolean, NULL::text, NULL::boolean, false
-FROM (SELECT timestamptz '$3 00:30:00+00' + make_interval(secs => i * (43200.0 / $ARCHIVE_N)) AS d, floor(random() * 2 * $VENUES)::int AS g,
+FROM (SELECT timestamptz '$3 00:30:00+00' + make_interval(secs => i / $RATE) AS d, floor(random() * 2 * $VENUES)::int AS g,
              floor(random() * $CITIZENS)::int AS c, CASE WHEN random() < 0.97 THEN 1 ELSE 2 + floor(random() * 4)::int END AS k
       FROM generate_series($1, $2) AS i) AS r
 SQL
@@ -217,24 +225,32 @@ session_file() { # $1 file, $2 with|without, $3 day
 }
 TICKS=$(getconf CLK_TCK)
 ARCHIVE=$RAW/archive.tsv
-echo -e "round\tvariant\tbackend_ticks\trows\tseconds\tload" >"$ARCHIVE"
-day_n=0
-for ((r = 1; r <= ROUNDS; r++)); do
-  for variant in without with; do
-    day_n=$((day_n + 1))
-    day=$(date -u -d "2027-01-01 + $day_n days" +%Y-%m-%d)
-    next=$(date -u -d "$day + 1 day" +%Y-%m-%d)
-    psql -c "CREATE TABLE scans_p${day//-/} PARTITION OF scans FOR VALUES FROM ('$day 00:00:00+00') TO ('$next 00:00:00+00')" -c CHECKPOINT
-    session_file "$RAW/archive-$variant.sql" "$variant" "$day"
-    start=$(date +%s.%N)
-    ticks=$(psql -At -f "$RAW/archive-$variant.sql")
-    seconds=$(echo "$(date +%s.%N) - $start" | bc)
-    echo -e "$r\t$variant\t$ticks\t$ARCHIVE_N\t$seconds\t$(cut -d' ' -f1 /proc/loadavg)" >>"$ARCHIVE"
-    printf '  archive round %d %-7s %s µs of backend CPU a row, %.0f s\n' "$r" "$variant" "$(echo "scale=2; $ticks * 1000000 / $TICKS / $ARCHIVE_N" | bc)" "$seconds"
+if [ ! -f "$ARCHIVE" ] || ! head -1 "$ARCHIVE" | grep -q '^profile'; then
+  echo -e "profile\tbatch\trate\tround\tvariant\tbackend_ticks\trows\tseconds\tload" >"$ARCHIVE"
+fi
+day_n=100
+for profile in $PROFILES; do
+  IFS=: read -r name BATCH RATE <<<"$profile"
+  if grep -q "^$name"$'\t' "$ARCHIVE"; then continue; fi # measured already (ONLY_ARCHIVE on a run that has it)
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for variant in without with; do
+      day_n=$((day_n + 1))
+      day=$(date -u -d "2027-01-01 + $day_n days" +%Y-%m-%d)
+      next=$(date -u -d "$day + 1 day" +%Y-%m-%d)
+      psql -c "CREATE TABLE scans_p${day//-/} PARTITION OF scans FOR VALUES FROM ('$day 00:00:00+00') TO ('$next 00:00:00+00')" -c CHECKPOINT
+      session_file "$RAW/archive-$name-$variant.sql" "$variant" "$day"
+      start=$(date +%s.%N)
+      ticks=$(psql -At -f "$RAW/archive-$name-$variant.sql")
+      seconds=$(echo "$(date +%s.%N) - $start" | bc)
+      echo -e "$name\t$BATCH\t$RATE\t$r\t$variant\t$ticks\t$ARCHIVE_N\t$seconds\t$(cut -d' ' -f1 /proc/loadavg)" >>"$ARCHIVE"
+      printf '  archive %s round %d %-7s %s µs of backend CPU a row, %.0f s\n' "$name" "$r" "$variant" "$(echo "scale=2; $ticks * 1000000 / $TICKS / $ARCHIVE_N" | bc)" "$seconds"
+    done
   done
 done
+# shellcheck disable=SC1091
+. "$RAW/seeded.env"
 
-VENUES=$VENUES DAYS=$DAYS CITIZENS=$CITIZENS RUNS=$RUNS ARCHIVE_N=$ARCHIVE_N BATCH=$BATCH TICKS_PER_SECOND=$TICKS SEEDED_SECONDS=$seeded \
+VENUES=$VENUES DAYS=$DAYS CITIZENS=$CITIZENS RUNS=$RUNS ARCHIVE_N=$ARCHIVE_N TICKS_PER_SECOND=$TICKS SEEDED_SECONDS=$seeded \
   ROLLUP_ROWS=$rollup_rows ROLLUP_SCANS=$rollup_scans ROLLUP_BYTES=$rollup_bytes SCAN_ROWS=$scan_rows SCAN_BYTES=$scan_bytes \
   "$HERE/report.sh" "$OUT" >"$OUT/report.md"
 echo "report: $OUT/report.md"

@@ -95,6 +95,11 @@ public sealed class AccessTests(PagesApp app) : IClassFixture<PagesApp>
         await Expect(page.Locator("main")).Not.ToContainTextAsync("张小三");
         Assert.Equal(403, (await page.GotoAsync("/admin/cases"))!.Status);
         Assert.Equal(403, (await page.GotoAsync("/admin/appeals"))!.Status);
+        // The city dashboard is the city's, not a venue's: not in the operator's menu, and refused.
+        await page.GotoAsync("/admin");
+        await Expect(page.Locator("header nav")).Not.ToContainTextAsync("City dashboard");
+        Assert.Equal(403, (await page.GotoAsync("/admin/city/dashboard"))!.Status);
+        Assert.Equal(403, (await page.GotoAsync("/admin/city/dashboard?handler=Panels"))!.Status);
         // Nor is the city admin's.
         Assert.Equal(403, (await page.GotoAsync("/admin/trusted-cities"))!.Status);
         Assert.Equal(403, (await page.GotoAsync("/admin/staff"))!.Status);

@@ -144,11 +144,11 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
         var authorityPages = new[]
         {
             "/admin", "/admin/citizens", "/admin/citizens?q=%2B8613800000003", "/admin/audit", "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}",
-            await app.SeedTraceAsync(), "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", "/admin/appeals", "/admin/import",
+            await app.SeedTraceAsync(), "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", "/admin/appeals", "/admin/import", "/admin/city/dashboard",
         };
         var estate = await app.VenueIdAsync("阳光小区");
         var estatePages = new[] { $"/admin/venues/{estate}/gates", $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/residents?unit=3-2-501", $"/admin/venues/{estate}/visitors" };
-        var cityAdminPages = new[] { "/admin", "/admin/staff", "/admin/keys", "/admin/trusted-cities", $"/admin/venues/{clinic}/gates", "/admin/venues/00000000-0000-0000-0000-000000000000/gates" };
+        var cityAdminPages = new[] { "/admin", "/admin/staff", "/admin/keys", "/admin/trusted-cities", "/admin/city/dashboard", $"/admin/venues/{clinic}/gates", "/admin/venues/00000000-0000-0000-0000-000000000000/gates" };
         foreach (var (user, paths) in new[] { ("clinic", operatorPages), ("estate", estatePages), ("authority", authorityPages), ("admin", cityAdminPages) })
         {
             var page = await app.ConsolePageAsync(user);

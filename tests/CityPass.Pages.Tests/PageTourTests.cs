@@ -34,7 +34,8 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/keys", "/admin/staff",
                      "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import",
-                     $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/visitors" })
+                     $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/visitors",
+                     "/admin/city/dashboard" })
         {
             pages.Add((authority, path));
         }
@@ -270,6 +271,15 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await libraryAccount.Locator("button:has-text('Reset password')").ClickAsync();
         await Expect(admin.Locator("#temporary-password")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^[A-Za-z2-9]{16}$"));
         await Shot(admin, "admin-staff");
+
+        // The city dashboard on the operations centre's screen, and on a laptop.
+        foreach (var (size, name) in new[] { (new ViewportSize { Width = 1920, Height = 1080 }, "admin-city-dashboard"), (new ViewportSize { Width = 1366, Height = 768 }, "admin-city-dashboard-laptop") })
+        {
+            var screen = await Watched(app.ConsolePageAsync("authority", size));
+            await screen.GotoAsync("/admin/city/dashboard");
+            await Expect(screen.Locator("#dashboard-chart")).ToHaveAttributeAsync("data-loaded", "1");
+            await Shot(screen, name, fullPage: false);
+        }
 
         var pub = await Watched(app.NewPageAsync(PagesApp.Phone));
         await pub.GotoAsync("/public/");

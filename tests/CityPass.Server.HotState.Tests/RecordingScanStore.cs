@@ -13,6 +13,9 @@ public sealed class RecordingScanStore : IScanStore
 
     public ConcurrentQueue<(Guid GateId, Guid ScanId)> Inserted { get; } = new();
 
+    /// <summary>The per-minute roll-ups the inner store keeps as it archives.</summary>
+    public IScanMinuteStore Minutes => _inner;
+
     /// <summary>How many records each insert call that stored something carried.</summary>
     public ConcurrentQueue<int> InsertSizes { get; } = new();
 

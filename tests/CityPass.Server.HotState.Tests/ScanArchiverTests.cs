@@ -212,6 +212,11 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await AssertArchivedExactlyAsync(scans);
         await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
         Assert.True(_store.Inserted.Count > scans.Count, "the batches whose acknowledgement was lost were delivered again");
+        // The roll-ups count each scan once, though its batch was archived twice.
+        var minutes = await _store.Minutes.MinutesAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, None);
+        Assert.Equal(scans.Count, minutes.Sum(m => m.Scans));
+        Assert.Equal(scans.GroupBy(s => (ScanMinute.Of(s.DecidedAt), s.Code, s.Direction)).Select(g => (g.Key.Item1, g.Key.Code, g.Key.Direction, (long)g.Count())).Order(),
+            minutes.Select(m => (m.Minute, m.Code, m.Direction, m.Scans)).Order());
     }
 
     [Fact]

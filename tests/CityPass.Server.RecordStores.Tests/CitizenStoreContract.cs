@@ -277,6 +277,26 @@ public abstract class CitizenStoreContract : StoreContract
         Assert.Equal(created.Select(r => r.Citizen.Id.Value).Order(), seen.Select(c => c.Id.Value));
         Assert.Equal(25, await Citizens.CountAsync(None));
     }
+
+    [Fact]
+    public async Task TheColourMixCountsHoldersNowAndChangesIntoAndOutOfEachColourSinceAMoment()
+    {
+        var created = (await Citizens.UpsertManyAsync([Draft("a"), Draft("b"), Draft("c")], Now, None)).Select(r => r.Citizen).ToList();
+        // Before the moment: a turned yellow. After it: b yellow then red, a back to green.
+        await Citizens.ChangeStatusAsync(Change(created[0].Id, StatusColour.Yellow, at: Now.AddMinutes(1)), None);
+        var since = Now.AddMinutes(10);
+        await Citizens.ChangeStatusAsync(Change(created[1].Id, StatusColour.Yellow, at: Now.AddMinutes(11)), None);
+        await Citizens.ChangeStatusAsync(Change(created[1].Id, StatusColour.Red, at: Now.AddMinutes(12), expectedVersion: 2), None);
+        await Citizens.ChangeStatusAsync(Change(created[0].Id, StatusColour.Green, at: Now.AddMinutes(13), expectedVersion: 2), None);
+
+        var mix = await Citizens.ColourMixAsync(since, None);
+
+        Assert.Equal(
+            [new ColourCount(StatusColour.Green, 2, 1, 1), new ColourCount(StatusColour.Yellow, 0, 1, 2), new ColourCount(StatusColour.Red, 1, 1, 0)],
+            mix);
+        // From before the citizens existed, their first statuses count as changes into green.
+        Assert.Equal([3L + 1, 2, 1], (await Citizens.ColourMixAsync(Now.AddDays(-1), None)).Select(m => m.Into));
+    }
 }
 
 public sealed class EmbeddedCitizenStoreTests : CitizenStoreContract

@@ -171,7 +171,7 @@ public abstract class ScanStoreContract : StoreContract
         var clocks = await Scans.GateClocksAsync([gate, onlyLate, quietToday, silent], Now.AddDays(-1), None);
 
         Assert.Equal(
-            [new GateClock(gate, TimeSpan.FromSeconds(-90), Now.AddMinutes(-5)), new GateClock(onlyLate, null, Now.AddMinutes(-1))],
+            [new GateClock(gate, TimeSpan.FromSeconds(-90), Now.AddMinutes(-5)) { LastLiveScanAt = Now.AddMinutes(-10) }, new GateClock(onlyLate, null, Now.AddMinutes(-1))],
             clocks.OrderBy(c => c.GateId == onlyLate));
         Assert.Empty(await Scans.GateClocksAsync([], Now.AddDays(-1), None));
     }

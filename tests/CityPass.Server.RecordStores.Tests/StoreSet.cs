@@ -57,6 +57,9 @@ public sealed class StoreSet : IAsyncDisposable
 
     public IScanStore Scans { get; }
 
+    /// <summary>The roll-ups of <see cref="Scans"/>: the embedded store keeps them itself; PostgreSQL's are read from their table.</summary>
+    public IScanMinuteStore Minutes => DataSource is null ? (IScanMinuteStore)Scans : new PostgresScanMinuteStore(DataSource);
+
     public ITrustedCityStore TrustedCities { get; }
 
     public ICaseStore Cases { get; }

@@ -36,6 +36,9 @@ public interface ICitizenStore
 
     Task<long> CountAsync(CancellationToken cancellationToken);
 
+    /// <summary>Every colour (all three, zeros included, in colour order): citizens holding it now, and statuses into and out of it since <paramref name="since"/>.</summary>
+    Task<IReadOnlyList<ColourCount>> ColourMixAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>The citizen's bookings, oldest first. A booking may name a citizen not imported yet.</summary>
     Task<IReadOnlyList<Booking>> ListBookingsAsync(CitizenPseudonym citizenId, CancellationToken cancellationToken);
 

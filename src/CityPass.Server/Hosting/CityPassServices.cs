@@ -4,6 +4,7 @@ using CityPass.Server.Appeals;
 using CityPass.Server.Auth;
 using CityPass.Server.Authority;
 using CityPass.Server.Cases;
+using CityPass.Server.Dashboard;
 using CityPass.Server.Citizens;
 using CityPass.Server.Estates;
 using CityPass.Server.Federation;
@@ -79,6 +80,7 @@ public static class CityPassServices
         services.AddAppeals();
         services.AddTicketing();
         services.AddEstates(configuration);
+        services.AddDashboard();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();
         // PBKDF2 with the framework's defaults (PasswordHasherOptions): the iteration count is not configuration.

@@ -36,14 +36,14 @@ public static class DemoData
 
         var daytime = new OpeningHours("Asia/Shanghai", Enum.GetValues<DayOfWeek>().Select(d => new OpeningPeriod(d, new TimeOnly(6, 0), new TimeOnly(23, 0))).ToArray());
         var library = new Venue(Guid.NewGuid(), "上海图书馆 Shanghai Library", "library", "1555 Huaihai Middle Rd",
-            new VenuePolicy { Capacity = 300, RequiredCredentials = Credentials.None, Hours = daytime }, now);
+            new VenuePolicy { Capacity = 300, RequiredCredentials = Credentials.None, Hours = daytime }, now) { District = "徐汇区 Xuhui" };
         var clinic = new Venue(Guid.NewGuid(), "瑞金医院门诊 Ruijin Clinic", "clinic", "197 Ruijin 2nd Rd",
-            new VenuePolicy { AllowedColours = StatusColours.Green | StatusColours.Yellow, RequiredCredentials = Credentials.SocialSecurityCard, Capacity = 120 }, now);
+            new VenuePolicy { AllowedColours = StatusColours.Green | StatusColours.Yellow, RequiredCredentials = Credentials.SocialSecurityCard, Capacity = 120 }, now) { District = "黄浦区 Huangpu" };
         var theatre = new Venue(Guid.NewGuid(), "上海大剧院 Grand Theatre", "theatre", "300 People's Ave",
-            new VenuePolicy { RequiresBooking = true, Capacity = 1600 }, now);
+            new VenuePolicy { RequiresBooking = true, Capacity = 1600 }, now) { District = "黄浦区 Huangpu" };
         var estate = new Venue(Guid.NewGuid(), "阳光小区 Sunshine Estate", "housing_estate", "88 Sunshine Rd",
             // Residents and approved visitors only: they are the estate's tickets (Estates), so it requires a booking.
-            new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false, RequiresBooking = true }, now);
+            new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false, RequiresBooking = true }, now) { District = "浦东新区 Pudong" };
         var gates = new List<(string, string, Guid, string)>();
         foreach (var venue in new[] { library, clinic, theatre, estate })
         {

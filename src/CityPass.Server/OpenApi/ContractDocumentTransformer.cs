@@ -21,6 +21,7 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         ["Keys"] = "City admins: this city's issuer keys (signing keys and secrets): create, activate, retire, revoke, each audited.",
         ["Estates"] = "A housing estate's operator (or a city admin; the authority reads): residents per unit pushed in bulk, and the visitor trail; another venue answers 404.",
         ["Estate visits"] = "A citizen on the H5 page (bearer token): register a visit to a unit of an estate, and as a resident of a unit approve or decline visits to it.",
+        ["City dashboard"] = "City admins and the health authority (bearer token): the operations centre's one screen, read from stored per-minute roll-ups and live counters; a venue operator answers 403.",
         ["Ticketing"] = "A venue's ticketing system, signed in as a venue operator of that venue or a city admin (bearer token): bookings pushed in bulk, each with its seat and window; another venue answers 404.",
     };
 

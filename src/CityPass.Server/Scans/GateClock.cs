@@ -10,4 +10,7 @@ public sealed record GateClock(Guid GateId, TimeSpan? Drift, DateTimeOffset? Las
 {
     /// <summary>How far back the readings go: a gate silent for longer has no reading.</summary>
     public static TimeSpan Window { get; } = TimeSpan.FromDays(1);
+
+    /// <summary>When its newest live scan was decided: how long a gate has been silent (the city dashboard).</summary>
+    public DateTimeOffset? LastLiveScanAt { get; init; }
 }

@@ -42,6 +42,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IOperatorStore, PostgresOperatorStore>();
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<IContactTracingStore, PostgresContactTracingStore>();
+            services.AddSingleton<IScanMinuteStore, PostgresScanMinuteStore>();
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();
@@ -61,6 +62,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<EmbeddedScanStore>();
             services.AddSingleton<IScanStore>(sp => sp.GetRequiredService<EmbeddedScanStore>());
             services.AddSingleton<IContactTracingStore>(sp => sp.GetRequiredService<EmbeddedScanStore>());
+            services.AddSingleton<IScanMinuteStore>(sp => sp.GetRequiredService<EmbeddedScanStore>());
             services.AddSingleton<ITrustedCityStore, EmbeddedTrustedCityStore>();
             services.AddSingleton<ICaseStore, EmbeddedCaseStore>();
             services.AddSingleton<IStatusDraftStore, EmbeddedStatusDraftStore>();

@@ -26,7 +26,10 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory
     {
         if (!scope.IsCityAdmin) return Failure.Forbidden("Only city admins create venues.");
         if (ValidateVenue(draft) is { } invalid) return invalid;
-        var venue = new Venue(Guid.NewGuid(), draft.Name!.Trim(), draft.Kind!.Trim(), draft.Address?.Trim() ?? "", Core.Venues.VenuePolicy.Default, clock.GetUtcNow());
+        var venue = new Venue(Guid.NewGuid(), draft.Name!.Trim(), draft.Kind!.Trim(), draft.Address?.Trim() ?? "", Core.Venues.VenuePolicy.Default, clock.GetUtcNow())
+        {
+            District = draft.District?.Trim() ?? "",
+        };
         await store.CreateVenueAsync(venue, ct);
         await AuditAsync(scope, "venue.create", venue.Id, null, venue.Name, ct);
         directory.Invalidate();
@@ -37,7 +40,7 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory
     {
         if (await ManagedAsync(scope, id, ct) is not { } existing) return Failure.NotFound("Venue");
         if (ValidateVenue(draft) is { } invalid) return invalid;
-        var updated = await store.UpdateVenueAsync(existing with { Name = draft.Name!.Trim(), Kind = draft.Kind!.Trim(), Address = draft.Address?.Trim() ?? "" }, ct);
+        var updated = await store.UpdateVenueAsync(existing with { Name = draft.Name!.Trim(), Kind = draft.Kind!.Trim(), Address = draft.Address?.Trim() ?? "", District = draft.District?.Trim() ?? existing.District }, ct);
         directory.Invalidate();
         if (updated is null) return Failure.NotFound("Venue");
         await AuditAsync(scope, "venue.update", id, Describe(existing), Describe(updated), ct);
@@ -198,10 +201,11 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory
         if (string.IsNullOrWhiteSpace(draft.Name) || draft.Name.Length > 200) errors["name"] = ["A name of 1 to 200 characters is required."];
         if (string.IsNullOrWhiteSpace(draft.Kind) || draft.Kind.Length > 50) errors["kind"] = ["A kind of 1 to 50 characters is required (library, clinic, theatre...)."];
         if (draft.Address is { Length: > 500 }) errors["address"] = ["At most 500 characters."];
+        if (draft.District is { Length: > 100 }) errors["district"] = ["At most 100 characters."];
         return errors.Count > 0 ? Failure.Invalid(errors) : null;
     }
 
-    private static string Describe(Venue v) => $"{v.Name} | {v.Kind} | {v.Address}";
+    private static string Describe(Venue v) => v.District.Length == 0 ? $"{v.Name} | {v.Kind} | {v.Address}" : $"{v.Name} | {v.Kind} | {v.Address} | {v.District}";
 
     private static Failure? ValidateName(string? name) =>
         string.IsNullOrWhiteSpace(name) || name.Length > 200 ? Failure.Invalid("name", "A name of 1 to 200 characters is required.") : null;

@@ -3,11 +3,13 @@ using CityPass.Server.Scans;
 
 namespace CityPass.Server.Venues;
 
-public sealed record VenueDraft(string? Name, string? Kind, string? Address);
+/// <summary>A venue's description. <see cref="District"/>: null on an update keeps the venue's district (clients that predate it).</summary>
+public sealed record VenueDraft(string? Name, string? Kind, string? Address, string? District = null);
 
-public sealed record VenueView(Guid Id, string Name, string Kind, string Address, VenuePolicyDocument Policy, DateTimeOffset CreatedAt)
+/// <summary>A venue. <see cref="District"/> is empty when none was assigned.</summary>
+public sealed record VenueView(Guid Id, string Name, string Kind, string Address, VenuePolicyDocument Policy, DateTimeOffset CreatedAt, string District)
 {
-    public static VenueView From(Venue v) => new(v.Id, v.Name, v.Kind, v.Address, VenuePolicyDocument.From(v.Policy), v.CreatedAt);
+    public static VenueView From(Venue v) => new(v.Id, v.Name, v.Kind, v.Address, VenuePolicyDocument.From(v.Policy), v.CreatedAt, v.District);
 }
 
 public sealed record GateDraft(string? Name);

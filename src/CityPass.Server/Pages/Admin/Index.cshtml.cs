@@ -17,9 +17,9 @@ public sealed class IndexModel(VenueService venues) : ConsolePageModel
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
-    public async Task<IActionResult> OnPostCreateAsync(string? name, string? kind, string? address, CancellationToken ct)
+    public async Task<IActionResult> OnPostCreateAsync(string? name, string? kind, string? address, string? district, CancellationToken ct)
     {
-        Draft = new VenueDraft(name, kind, address);
+        Draft = new VenueDraft(name, kind, address, district);
         var outcome = await venues.CreateAsync(Scope, Draft, ct);
         if (outcome.Failure is { } f)
         {

@@ -110,6 +110,27 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
         lock (_lock) return Task.FromResult((long)_byId.Count);
     }
 
+    public Task<IReadOnlyList<ColourCount>> ColourMixAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = _byId.Values.CountBy(c => c.Status.Colour).ToDictionary();
+            var into = new Dictionary<StatusColour, long>();
+            var outOf = new Dictionary<StatusColour, long>();
+            foreach (var history in _history.Values)
+            {
+                for (var i = 0; i < history.Count; i++)
+                {
+                    if (history[i].Since < since) continue;
+                    into[history[i].Colour] = into.GetValueOrDefault(history[i].Colour) + 1;
+                    if (i > 0) outOf[history[i - 1].Colour] = outOf.GetValueOrDefault(history[i - 1].Colour) + 1;
+                }
+            }
+            return Task.FromResult<IReadOnlyList<ColourCount>>([.. Enum.GetValues<StatusColour>()
+                .Select(c => new ColourCount(c, now.GetValueOrDefault(c), into.GetValueOrDefault(c), outOf.GetValueOrDefault(c)))]);
+        }
+    }
+
     public Task<IReadOnlyList<Booking>> ListBookingsAsync(CitizenPseudonym citizenId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Booking>>(venues.BookingsOf(citizenId));
 

@@ -2,7 +2,7 @@ using CityPass.Server.Scans;
 
 namespace CityPass.Server.Stores.Embedded;
 
-public sealed partial class EmbeddedScanStore : IScanStore
+public sealed partial class EmbeddedScanStore : IScanStore, IScanMinuteStore
 {
     private readonly Lock _lock = new();
     // Newest first, like every query reads them. The order is total on (DecidedAt, ScanId, GateId),
@@ -23,11 +23,12 @@ public sealed partial class EmbeddedScanStore : IScanStore
                 if (r.Withdrawn)
                 {
                     // The set compares by key only: this removes the record of the key, whatever its other fields.
-                    _records.Remove(r);
+                    if (_records.TryGetValue(r, out var taken) && _records.Remove(taken)) Count(taken, -1);
                     if (_withdrawn.Add(key)) added++;
                 }
                 else if (!_withdrawn.Contains(key) && _records.Add(r))
                 {
+                    Count(r, +1);
                     added++;
                 }
             }
@@ -55,7 +56,7 @@ public sealed partial class EmbeddedScanStore : IScanStore
             {
                 var r = records[i];
                 if (archived.TryGetValue(r.ScanId, out var first)) existing[i] = first;
-                else if (!_withdrawn.Contains((r.ScanId, r.GateId, r.DecidedAt))) _records.Add(r);
+                else if (!_withdrawn.Contains((r.ScanId, r.GateId, r.DecidedAt)) && _records.Add(r)) Count(r, +1);
             }
             return Task.FromResult<IReadOnlyList<ScanRecord?>>(existing);
         }
@@ -108,7 +109,10 @@ public sealed partial class EmbeddedScanStore : IScanStore
                 else live.TryAdd(r.GateId, r);
             }
             var clocks = wanted.Where(g => live.ContainsKey(g) || late.ContainsKey(g))
-                .Select(g => new GateClock(g, live.TryGetValue(g, out var r) ? r.ScannedAt - r.DecidedAt : null, late.TryGetValue(g, out var at) ? at : null))
+                .Select(g => new GateClock(g, live.TryGetValue(g, out var r) ? r.ScannedAt - r.DecidedAt : null, late.TryGetValue(g, out var at) ? at : null)
+                {
+                    LastLiveScanAt = live.TryGetValue(g, out var l) ? l.DecidedAt : null,
+                })
                 .ToList();
             return Task.FromResult<IReadOnlyList<GateClock>>(clocks);
         }
@@ -116,6 +120,10 @@ public sealed partial class EmbeddedScanStore : IScanStore
 
     public Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        lock (_lock) return Task.FromResult((long)_records.RemoveWhere(r => r.DecidedAt < cutoff));
+        lock (_lock)
+        {
+            PurgeMinutesBefore(cutoff);
+            return Task.FromResult((long)_records.RemoveWhere(r => r.DecidedAt < cutoff));
+        }
     }
 }

@@ -41,7 +41,7 @@ public sealed class EmbeddedVenueStore : IVenueStore
         lock (_lock)
         {
             if (!_venues.TryGetValue(venue.Id, out var existing)) return Task.FromResult<Venue?>(null);
-            var updated = existing with { Name = venue.Name, Kind = venue.Kind, Address = venue.Address };
+            var updated = existing with { Name = venue.Name, Kind = venue.Kind, Address = venue.Address, District = venue.District };
             _venues[venue.Id] = updated;
             return Task.FromResult<Venue?>(updated);
         }

@@ -11,7 +11,8 @@ namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
-/// created before the first insert into that day and dropped whole by the retention purge.
+/// created before the first insert into that day and dropped whole by the retention purge. Every insert also
+/// upserts the per-minute roll-ups (scan_minutes, read by <see cref="PostgresScanMinuteStore"/>) in its own statement.
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
@@ -48,27 +49,69 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
     private async Task<int> InsertRowsAsync(IReadOnlyList<ScanRecord> records, CancellationToken cancellationToken)
     {
-        // One row per key in one statement (ON CONFLICT DO UPDATE may not meet a row twice): a record and its
-        // withdrawal in the same batch leave the withdrawal; redelivered copies of a record are identical.
-        var withdrawals = records.Any(r => r.Withdrawn);
-        if (withdrawals)
-        {
-            records = [.. records.GroupBy(r => (r.ScanId, r.GateId, r.DecidedAt)).Select(g => g.FirstOrDefault(r => r.Withdrawn) ?? g.First())];
-        }
         // Redelivered records conflict on the key (scan_id, gate_id, decided_at) and are skipped; another gate's
-        // record with the same scan id does not conflict. A withdrawal flags the row of its key, whichever came first
-        // (a record after its withdrawal is skipped as a redelivery): the key's unique index orders a record and its
-        // withdrawal written at once by two archivers.
-        var onConflict = withdrawals
-            ? "ON CONFLICT (scan_id, gate_id, decided_at) DO UPDATE SET withdrawn = true WHERE excluded.withdrawn AND NOT scans.withdrawn"
-            : "ON CONFLICT DO NOTHING";
-        await using var command = dataSource.CreateCommand();
-        PrepareInsert(command, records, onConflict);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        // record with the same scan id does not conflict.
+        if (!records.Any(r => r.Withdrawn))
+        {
+            await using var command = dataSource.CreateCommand();
+            PrepareInsert(command, records);
+            return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        // One row per key (a record and its withdrawal in the same batch leave the withdrawal; redelivered copies of a
+        // record are identical). A withdrawal flags the row of its key, whichever came first (a record after its
+        // withdrawal is skipped as a redelivery). Two statements in one transaction, so the roll-ups know which rows a
+        // withdrawal inserted (count nothing) and which it flagged (count -1): the first inserts what is new; the second,
+        // with a snapshot taken after the first (which waited for any archiver inserting the same key), flags the rows
+        // the withdrawals met, once (not if already flagged).
+        records = [.. records.GroupBy(r => (r.ScanId, r.GateId, r.DecidedAt)).Select(g => g.FirstOrDefault(r => r.Withdrawn) ?? g.First())];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = new HashSet<(Guid, Guid, DateTime)>();
+        await using (var insert = new NpgsqlCommand(null, connection, transaction))
+        {
+            PrepareInsert(insert, records, returnWithdrawals: true);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) inserted.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetDateTime(2)));
+        }
+        var flags = records.Where(r => r.Withdrawn && !inserted.Contains((r.ScanId, r.GateId, PgValues.ToStored(r.DecidedAt).UtcDateTime))).ToList();
+        var flagged = 0;
+        if (flags.Count > 0)
+        {
+            await using var flag = new NpgsqlCommand($"""
+                WITH flagged AS (
+                    UPDATE scans s SET withdrawn = true
+                    FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS k(scan_id, gate_id, decided_at)
+                    WHERE s.scan_id = k.scan_id AND s.gate_id = k.gate_id AND s.decided_at = k.decided_at AND NOT s.withdrawn
+                    RETURNING s.decided_at, s.venue_id, s.code, s.direction, -1 AS delta
+                ){RollUp("flagged")}
+                SELECT count(*)::int FROM flagged
+                """, connection, transaction);
+            flag.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. flags.Select(r => r.ScanId)] });
+            flag.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. flags.Select(r => r.GateId)] });
+            flag.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. flags.Select(r => PgValues.ToStored(r.DecidedAt).UtcDateTime)] });
+            flagged = (int)(await flag.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return inserted.Count + flagged;
     }
 
+    /// <summary>
+    /// The CTE that adds the rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) to the
+    /// roll-ups: per minute, venue, outcome and direction, in key order, so two archivers upserting the same minutes take
+    /// their row locks in one order.
+    /// </summary>
+    private static string RollUp(string source) => $"""
+        , rolled AS (
+            INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
+            SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
+            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
+        )
+        """;
+
     /// <summary>Makes <paramref name="command"/> the insert of <paramref name="records"/>: one statement, an array per column.</summary>
-    private static void PrepareInsert(NpgsqlCommand command, IReadOnlyList<ScanRecord> records, string onConflict)
+    private static void PrepareInsert(NpgsqlCommand command, IReadOnlyList<ScanRecord> records, bool returnWithdrawals = false)
     {
         var n = records.Count;
         var scanIds = new Guid[n];
@@ -112,12 +155,19 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             withdrawn[i] = r.Withdrawn;
         }
 
+        // The roll-ups are fed by what the insert returns, in the same statement (so the same transaction): a row it skipped
+        // as a redelivery returns nothing and counts nothing. An inserted withdrawal counts nothing either: its record
+        // then never counts. With returnWithdrawals the statement reads the keys of the rows it inserted, else their number.
         command.CommandText = $"""
-            INSERT INTO scans ({Columns}, withdrawn)
-            SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
-                                 $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
-                                 $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
-            {onConflict}
+            WITH archived AS (
+                INSERT INTO scans ({Columns}, withdrawn)
+                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::smallint[], $7::boolean[],
+                                     $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
+                                     $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
+                ON CONFLICT DO NOTHING
+                RETURNING scan_id, gate_id, decided_at, venue_id, code, direction, withdrawn, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
+            ){RollUp("archived")}
+            {(returnWithdrawals ? "SELECT scan_id, gate_id, decided_at FROM archived" : "SELECT count(*)::int FROM archived")}
             """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = decidedAt });
@@ -201,8 +251,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         if (fresh.Count > 0)
         {
             await using var insert = new NpgsqlCommand(null, connection, transaction);
-            PrepareInsert(insert, fresh, "ON CONFLICT DO NOTHING");
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            PrepareInsert(insert, fresh);
+            await insert.ExecuteScalarAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return existing;
@@ -308,7 +358,10 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         while (await reader.ReadAsync(cancellationToken))
         {
             TimeSpan? drift = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(1) - reader.GetFieldValue<DateTimeOffset>(2);
-            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+            clocks.Add(new GateClock(reader.GetGuid(0), drift, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
+            {
+                LastLiveScanAt = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+            });
         }
         return clocks;
     }
@@ -347,6 +400,12 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
         {
             delete.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             removed += await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // The roll-ups go with their scans: whole minutes before the cutoff's own.
+        await using (var minutes = new NpgsqlCommand("DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')", connection, transaction))
+        {
+            minutes.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
+            await minutes.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         foreach (var (day, _) in expired) _partitions.TryRemove(day, out _);

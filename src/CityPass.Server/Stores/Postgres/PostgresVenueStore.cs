@@ -10,7 +10,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// <summary>Venues (policy as jsonb in VenuePolicyDocument form), gates with their hashed credentials, and bookings in PostgreSQL.</summary>
 public sealed class PostgresVenueStore(NpgsqlDataSource dataSource) : IVenueStore
 {
-    private const string VenueColumns = "id, name, kind, address, policy::text, created_at";
+    private const string VenueColumns = "id, name, kind, address, policy::text, created_at, district";
     private const string GateColumns = "id, venue_id, name, created_at, credential_hash, credential_issued_at, credential_revoked_at";
 
     // "C" collation orders names by code point, as the embedded store's ordinal comparer does; ties go by uuid (RFC byte) order.
@@ -37,13 +37,14 @@ public sealed class PostgresVenueStore(NpgsqlDataSource dataSource) : IVenueStor
     {
         ArgumentNullException.ThrowIfNull(venue);
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO venues (id, name, kind, address, policy, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING {VenueColumns}");
+            $"INSERT INTO venues (id, name, kind, address, policy, created_at, district) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING {VenueColumns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = venue.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Kind });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Address });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = VenuePolicyDocument.From(venue.Policy).ToJson() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PgValues.ToStored(venue.CreatedAt) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.District });
         try
         {
             return (await ReadOneAsync(command, ReadVenue, cancellationToken))!;
@@ -57,11 +58,12 @@ public sealed class PostgresVenueStore(NpgsqlDataSource dataSource) : IVenueStor
     public async Task<Venue?> UpdateVenueAsync(Venue venue, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(venue);
-        await using var command = dataSource.CreateCommand($"UPDATE venues SET name = $2, kind = $3, address = $4 WHERE id = $1 RETURNING {VenueColumns}");
+        await using var command = dataSource.CreateCommand($"UPDATE venues SET name = $2, kind = $3, address = $4, district = $5 WHERE id = $1 RETURNING {VenueColumns}");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = venue.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Kind });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.Address });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue.District });
         return await ReadOneAsync(command, ReadVenue, cancellationToken);
     }
 
@@ -185,7 +187,10 @@ public sealed class PostgresVenueStore(NpgsqlDataSource dataSource) : IVenueStor
     }
 
     private static Venue ReadVenue(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), VenuePolicyDocument.ParseStored(r.GetString(4)), r.GetFieldValue<DateTimeOffset>(5));
+        new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), VenuePolicyDocument.ParseStored(r.GetString(4)), r.GetFieldValue<DateTimeOffset>(5))
+        {
+            District = r.GetString(6),
+        };
 
     private static Gate ReadGate(NpgsqlDataReader r) => new(
         r.GetGuid(0),

@@ -1,11 +1,15 @@
-// The occupancy page's chart: entries, exits and refusals per 10 minutes, refreshed every 10 s.
-// Chart.js comes from npm (served at /lib/chart.js); the data from the page's Series handler.
+// The occupancy page's chart: entries, exits and refusals per interval over the chosen range (2 hours, 24 hours, 7
+// days), refreshed every 10 s. Chart.js comes from npm (served at /lib/chart.js); the data from the page's Series
+// handler, which reads the archive's per-minute roll-ups.
 'use strict';
 
 (() => {
   const canvas = document.getElementById('occupancy-chart');
   if (!canvas || !window.Chart) return;
-  const url = canvas.dataset.seriesUrl;
+  const base = canvas.dataset.seriesUrl;
+  const range = document.getElementById('occupancy-range');
+  const rangeTitle = document.getElementById('chart-range-title');
+  const url = () => `${base}&range=${encodeURIComponent(range ? range.value : '2h')}`;
   const chart = new window.Chart(canvas, {
     type: 'bar',
     data: {
@@ -28,7 +32,7 @@
 
   async function load() {
     try {
-      const res = await fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' } });
+      const res = await fetch(url(), { cache: 'no-store', headers: { Accept: 'application/json' } });
       if (!res.ok) return;
       const s = await res.json();
       chart.data.labels = s.labels;
@@ -40,6 +44,13 @@
     } catch {
       // Offline for a moment: keep the last picture, try again at the next tick.
     }
+  }
+
+  if (range) {
+    range.addEventListener('change', () => {
+      if (rangeTitle) rangeTitle.textContent = range.selectedOptions[0].dataset.title;
+      load();
+    });
   }
 
   load();

@@ -1,0 +1,135 @@
+using CityPass.Core.Venues;
+using CityPass.Server.Scans;
+using CityPass.Server.Stores.Postgres;
+using static CityPass.Server.RecordStores.Tests.Samples;
+
+namespace CityPass.Server.RecordStores.Tests;
+
+/// <summary>
+/// What every scan store's roll-ups (<see cref="IScanMinuteStore"/>) must show: each archived scan counted once in its
+/// minute, whatever is redelivered, withdrawn or uploaded twice, and gone with the scans at retention.
+/// </summary>
+public abstract class ScanMinuteContract : StoreContract
+{
+    private IScanStore Scans => Stores.Scans;
+
+    private IScanMinuteStore Minutes => Stores.Minutes;
+
+    private static readonly DateTimeOffset Minute = ScanMinute.Of(Now);
+
+    /// <summary>The roll-up the records should give, from the records themselves.</summary>
+    private static List<ScanMinute> Expected(IEnumerable<ScanRecord> records) =>
+        [.. records.GroupBy(r => (ScanMinute.Of(r.DecidedAt), r.Code, r.Direction)).Select(g => new ScanMinute(g.Key.Item1, g.Key.Code, g.Key.Direction, g.Count())).Order(Comparer)];
+
+    private static readonly Comparer<ScanMinute> Comparer = Comparer<ScanMinute>.Create((a, b) =>
+    {
+        var byMinute = a.Minute.CompareTo(b.Minute);
+        if (byMinute != 0) return byMinute;
+        var byCode = string.CompareOrdinal(a.Code.ToCode(), b.Code.ToCode());
+        return byCode != 0 ? byCode : a.Direction.CompareTo(b.Direction);
+    });
+
+    private async Task<List<ScanMinute>> ReadAsync(Guid? venueId = null) =>
+        [.. (await Minutes.MinutesAsync(Minute.AddHours(-1), Minute.AddHours(1), venueId, None)).Order(Comparer)];
+
+    private static List<ScanRecord> Mixed(Guid venue, Guid otherVenue) =>
+    [
+        Scan(Now, venueId: venue),
+        Scan(Now.AddSeconds(5), venueId: venue),
+        Scan(Now.AddSeconds(6), venueId: venue) with { Direction = ScanDirection.Out },
+        Scan(Now.AddSeconds(7), venueId: venue, allowed: false),
+        Scan(Now.AddSeconds(8), venueId: venue, allowed: false) with { Code = DecisionCode.VenueFull },
+        Scan(Now.AddSeconds(61), venueId: venue),
+        Scan(Now.AddSeconds(62), venueId: otherVenue),
+        Scan(Now.AddMinutes(-3), venueId: otherVenue, allowed: false),
+    ];
+
+    [Fact]
+    public async Task EachArchivedScanCountsOnceInItsMinuteByOutcomeAndDirection()
+    {
+        Guid venue = Guid.NewGuid(), otherVenue = Guid.NewGuid();
+        var records = Mixed(venue, otherVenue);
+
+        await Scans.InsertAsync(records, None);
+        // The batch redelivered, whole and in part: nothing more counts.
+        await Scans.InsertAsync(records, None);
+        await Scans.InsertAsync([records[0], records[3]], None);
+
+        Assert.Equal(Expected(records), await ReadAsync());
+        Assert.Equal(Expected(records.Where(r => r.VenueId == venue)), await ReadAsync(venue));
+        Assert.Empty(await ReadAsync(Guid.NewGuid()));
+        // Another gate's scan with the same id is another scan: it counts.
+        var twin = records[0] with { GateId = Guid.NewGuid() };
+        await Scans.InsertAsync([twin], None);
+        Assert.Equal(Expected([.. records, twin]), await ReadAsync());
+    }
+
+    [Fact]
+    public async Task BusiestVenuesAreOrderedByScansWithAllowedAndDenied()
+    {
+        Guid venue = Guid.NewGuid(), otherVenue = Guid.NewGuid();
+        await Scans.InsertAsync(Mixed(venue, otherVenue), None);
+
+        Assert.Equal([new VenueScanTotal(venue, 4, 2), new VenueScanTotal(otherVenue, 1, 1)], await Minutes.BusiestVenuesAsync(Minute.AddHours(-1), Minute.AddHours(1), 10, None));
+        Assert.Equal([new VenueScanTotal(venue, 4, 2)], await Minutes.BusiestVenuesAsync(Minute.AddHours(-1), Minute.AddHours(1), 1, None));
+        // The range is on whole minutes, from inclusive, to exclusive: only the two scans of the minute after Now's.
+        Assert.Equal([new VenueScanTotal(otherVenue, 1, 0), new VenueScanTotal(venue, 1, 0)],
+            (await Minutes.BusiestVenuesAsync(Minute.AddMinutes(1), Minute.AddMinutes(2), 10, None)).OrderBy(v => v.VenueId != otherVenue));
+        Assert.Empty(await Minutes.BusiestVenuesAsync(Minute.AddHours(2), Minute.AddHours(3), 10, None));
+    }
+
+    [Fact]
+    public async Task AWithdrawnScanIsTakenBackOutWhicheverArrivesFirst()
+    {
+        var venue = Guid.NewGuid();
+        var kept = Scan(Now, venueId: venue);
+        var withdrawnAfter = Scan(Now.AddSeconds(1), venueId: venue);
+        var withdrawnWith = Scan(Now.AddSeconds(2), venueId: venue);
+        var withdrawnBefore = Scan(Now.AddSeconds(3), venueId: venue);
+
+        await Scans.InsertAsync([kept, withdrawnAfter, withdrawnBefore with { Withdrawn = true }], None);
+        await Scans.InsertAsync([withdrawnAfter with { Withdrawn = true }, withdrawnWith, withdrawnWith with { Withdrawn = true }, withdrawnBefore], None);
+        // Withdrawals redelivered take nothing more.
+        await Scans.InsertAsync([withdrawnAfter with { Withdrawn = true }, withdrawnBefore with { Withdrawn = true }], None);
+
+        Assert.Equal(Expected([kept]), await ReadAsync(venue));
+    }
+
+    [Fact]
+    public async Task AJournalUploadedTwiceCountsOnce()
+    {
+        var gate = Guid.NewGuid();
+        var venue = Guid.NewGuid();
+        var journal = Enumerable.Range(0, 5).Select(i => Scan(Now.AddSeconds(i * 20), venueId: venue, gateId: gate, allowed: i != 2) with { LateUpload = true }).ToList();
+
+        await Scans.InsertOnceAsync(journal, Now.AddDays(-1), None);
+        await Scans.InsertOnceAsync(journal, Now.AddDays(-1), None);
+
+        Assert.Equal(Expected(journal), await ReadAsync(venue));
+    }
+
+    [Fact]
+    public async Task RollUpsArePurgedWithTheirScans()
+    {
+        var venue = Guid.NewGuid();
+        var old = Scan(Now.AddDays(-40), venueId: venue);
+        var sameDayOlder = Scan(Now.AddMinutes(-30), venueId: venue);
+        var kept = Scan(Now, venueId: venue);
+        await Scans.InsertAsync([old, sameDayOlder, kept], None);
+
+        await Scans.PurgeBeforeAsync(Now.AddMinutes(-1), None);
+
+        Assert.Empty(await Minutes.MinutesAsync(Now.AddDays(-41), Now.AddMinutes(-1), venue, None));
+        Assert.Equal(Expected([kept]), await ReadAsync(venue));
+    }
+}
+
+public sealed class EmbeddedScanMinuteTests : ScanMinuteContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => Task.FromResult(StoreSet.Embedded());
+}
+
+public sealed class PostgresScanMinuteTests : ScanMinuteContract
+{
+    protected override Task<StoreSet> OpenStoresAsync() => StoreSet.PostgresAsync();
+}

@@ -198,7 +198,11 @@ public sealed class RedisPostgresKeyManagementTests() : KeyManagementTests(Store
     {
         await using var other = await AnotherServerAsync(clusterId: App.Get<Microsoft.Extensions.Configuration.IConfiguration>()["Orleans:ClusterId"]);
         var pass = await (await App.SignInCitizenAsync(Phones.ZhangGreen)).PassTextAsync();
-        var (status, _) = await other.Gate("上海图书馆").ScanAsync(pass);
+        // The other server's first scan finds it cold (the script not yet loaded on its connection) and on a loaded
+        // machine it can spend the 250 ms budget: a gate sends a scan answered 503 again under its id, and so does this.
+        var scanId = Guid.NewGuid();
+        var (status, _) = await other.Gate("上海图书馆").ScanAsync(pass, scanId: scanId);
+        if (status == HttpStatusCode.ServiceUnavailable) (status, _) = await other.Gate("上海图书馆").ScanAsync(pass, scanId: scanId);
         Assert.Equal(HttpStatusCode.OK, status);
         var admin = await App.StaffAsync("admin");
         await OkAsync(admin.PostAsJsonAsync("/v1/keys", new { activatesAt = App.Clock.GetUtcNow() }));

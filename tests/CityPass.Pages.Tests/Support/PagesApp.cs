@@ -124,7 +124,15 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         await page.FillAsync("#username", username);
         await page.FillAsync("#password", Demo.Staff.Single(s => s.Username == username).Password);
         await page.ClickAsync("form button[type=submit]");
-        await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal));
+        }
+        catch (TimeoutException e)
+        {
+            // Once in CI the sign-in never arrived (2026-12-03): say where it stopped and what that page said.
+            throw new TimeoutException($"{username}'s console sign-in did not reach /admin: the page is {page.Url}, saying: {await page.InnerTextAsync("body")}", e);
+        }
         return page;
     }
 

@@ -41,7 +41,6 @@ public static class HotStateRegistration
             // Read through the connection at use: the options are built before the host starts and connects.
             services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((o, redis) =>
                 o.XmlRepository = new RedisXmlRepository(() => redis.Multiplexer.GetDatabase(), DataProtectionKeys));
-            services.AddHostedService<KeyRingWarmUp>();
 
             var reconcileSeconds = configuration.GetValue("HotState:ReconcileSeconds", 60);
             if (reconcileSeconds <= 0) throw new InvalidOperationException("HotState:ReconcileSeconds must be positive.");

@@ -12,7 +12,8 @@ namespace CityPass.Server.Stores.Postgres;
 /// <summary>
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
 /// created before the first insert into that day and dropped whole by the retention purge. Every insert also
-/// upserts the per-minute roll-ups (scan_minutes, read by <see cref="PostgresScanMinuteStore"/>) in its own statement.
+/// appends what it adds to the per-minute roll-ups, in its own statement (scan_minute_deltas; folded into scan_minutes
+/// by <see cref="PostgresScanMinuteFolder"/>, read by <see cref="PostgresScanMinuteStore"/>).
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
@@ -98,15 +99,14 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
     /// <summary>
     /// The CTE that adds the rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) to the
-    /// roll-ups: per minute, venue, outcome and direction, in key order, so two archivers upserting the same minutes take
-    /// their row locks in one order.
+    /// roll-ups: their sums per minute, venue, outcome and direction, appended to scan_minute_deltas. An append takes no
+    /// row lock and looks nothing up, so archivers never wait for each other here (migration 0020 says why).
     /// </summary>
     private static string RollUp(string source) => $"""
         , rolled AS (
-            INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
+            INSERT INTO scan_minute_deltas (minute, venue_id, code, direction, scans)
             SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
-            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
-            ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
+            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0
         )
         """;
 
@@ -401,8 +401,11 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             delete.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             removed += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
-        // The roll-ups go with their scans: whole minutes before the cutoff's own.
-        await using (var minutes = new NpgsqlCommand("DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')", connection, transaction))
+        // The roll-ups go with their scans: whole minutes before the cutoff's own, folded or not.
+        await using (var minutes = new NpgsqlCommand("""
+            WITH deltas AS (DELETE FROM scan_minute_deltas WHERE minute < date_trunc('minute', $1, 'UTC'))
+            DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')
+            """, connection, transaction))
         {
             minutes.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             await minutes.ExecuteNonQueryAsync(cancellationToken);

@@ -157,7 +157,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
         // The roll-ups are fed by what the insert returns, in the same statement (so the same transaction): a row it skipped
         // as a redelivery returns nothing and counts nothing. An inserted withdrawal counts nothing either: its record
-        // then never counts. With returnWithdrawals the statement reads the keys of the rows it inserted, else their number.
+        // then never counts. With returnWithdrawals the statement reads the keys of the rows it inserted, else their number
+        // (and returns only what the roll-ups read: each column returned is copied once per row).
         command.CommandText = $"""
             WITH archived AS (
                 INSERT INTO scans ({Columns}, withdrawn)
@@ -165,7 +166,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                                      $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
                                      $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
                 ON CONFLICT DO NOTHING
-                RETURNING scan_id, gate_id, decided_at, venue_id, code, direction, withdrawn, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
+                RETURNING {(returnWithdrawals ? "scan_id, gate_id, " : "")}decided_at, venue_id, code, direction, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
             ){RollUp("archived")}
             {(returnWithdrawals ? "SELECT scan_id, gate_id, decided_at FROM archived" : "SELECT count(*)::int FROM archived")}
             """;

@@ -198,11 +198,12 @@ public sealed class MigrationTests
             ["offline_flagged"] = "boolean",
         }.Where(c => !present.Contains(c.Key)).ToList();
         foreach (var (column, type) in missing) await dataSource.CreateCommand($"ALTER TABLE scans ADD COLUMN {column} {type}").ExecuteNonQueryAsync();
-        // Today's insert also appends the roll-ups' deltas (0020): a table for it to write to, gone again with the columns.
-        await dataSource.CreateCommand("CREATE TABLE scan_minute_deltas (minute timestamptz, venue_id uuid, code text, direction smallint, scans integer)")
+        // Today's insert also writes the roll-ups (0019; these few records upsert them, not 0020's deltas): a table for it
+        // to write to, gone again with the columns.
+        await dataSource.CreateCommand("CREATE TABLE scan_minutes (minute timestamptz, venue_id uuid, code text, direction smallint, scans integer, PRIMARY KEY (minute, venue_id, code, direction))")
             .ExecuteNonQueryAsync();
         var inserted = await new PostgresScanStore(dataSource).InsertAsync(records, CancellationToken.None);
-        await dataSource.CreateCommand("DROP TABLE scan_minute_deltas").ExecuteNonQueryAsync();
+        await dataSource.CreateCommand("DROP TABLE scan_minutes").ExecuteNonQueryAsync();
         foreach (var (column, _) in missing) await dataSource.CreateCommand($"ALTER TABLE scans DROP COLUMN {column}").ExecuteNonQueryAsync();
         return inserted;
     }

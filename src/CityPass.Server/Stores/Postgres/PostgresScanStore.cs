@@ -11,9 +11,10 @@ namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
-/// created before the first insert into that day and dropped whole by the retention purge. Every insert also
-/// appends what it adds to the per-minute roll-ups, in its own statement (scan_minute_deltas; folded into scan_minutes
-/// by <see cref="PostgresScanMinuteFolder"/>, read by <see cref="PostgresScanMinuteStore"/>).
+/// created before the first insert into that day and dropped whole by the retention purge. Every insert also adds what
+/// it archived to the per-minute roll-ups, in its own statement: upserted into scan_minutes, or under load appended to
+/// scan_minute_deltas for <see cref="PostgresScanMinuteFolder"/> to fold in (<see cref="RowsForDeltas"/>); read by
+/// <see cref="PostgresScanMinuteStore"/>.
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
@@ -85,7 +86,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                     FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS k(scan_id, gate_id, decided_at)
                     WHERE s.scan_id = k.scan_id AND s.gate_id = k.gate_id AND s.decided_at = k.decided_at AND NOT s.withdrawn
                     RETURNING s.decided_at, s.venue_id, s.code, s.direction, -1 AS delta
-                ){RollUp("flagged")}
+                ){RollUp("flagged", flags.Count)}
                 SELECT count(*)::int FROM flagged
                 """, connection, transaction);
             flag.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. flags.Select(r => r.ScanId)] });
@@ -98,15 +99,41 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     }
 
     /// <summary>
-    /// The CTE that adds the rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) to the
-    /// roll-ups: their sums per minute, venue, outcome and direction, appended to scan_minute_deltas. An append takes no
-    /// row lock and looks nothing up, so archivers never wait for each other here (migration 0020 says why).
+    /// Statements of more records than this append their roll-ups as deltas (<see cref="AppendedRollUp"/>); smaller
+    /// ones upsert them (<see cref="UpsertedRollUp"/>). Large statements are an archiver draining a backlog, under load:
+    /// then the statements of a few seconds meet the same venue-minutes again and again, and a fold sums them into one
+    /// upsert each (the upserts' writes cost 43% less at 5,000 scans/s). Small statements are a quiet city, where nearly
+    /// every scan is a venue-minute of its own: appending and then folding it would cost twice what upserting it does.
+    /// loadtests/dashboard measures both (its report, "The roll-ups' writes alone").
     /// </summary>
-    private static string RollUp(string source) => $"""
+    public const int RowsForDeltas = 1_000;
+
+    /// <summary>The CTE that adds the rows of <paramref name="source"/> to the roll-ups, as the statement's size asks.</summary>
+    private static string RollUp(string source, int rows) => rows > RowsForDeltas ? AppendedRollUp(source) : UpsertedRollUp(source);
+
+    /// <summary>
+    /// The rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) summed per minute, venue,
+    /// outcome and direction, appended to scan_minute_deltas: no lookup and no row lock, so archivers never wait for each
+    /// other here; <see cref="PostgresScanMinuteFolder"/> folds them into scan_minutes (migration 0020).
+    /// </summary>
+    private static string AppendedRollUp(string source) => $"""
         , rolled AS (
             INSERT INTO scan_minute_deltas (minute, venue_id, code, direction, scans)
             SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
             GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0
+        )
+        """;
+
+    /// <summary>
+    /// The same sums upserted into scan_minutes directly, in key order, so two statements (or a statement and a fold)
+    /// upserting the same minutes take their row locks in one order.
+    /// </summary>
+    private static string UpsertedRollUp(string source) => $"""
+        , rolled AS (
+            INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
+            SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
+            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
         )
         """;
 
@@ -167,7 +194,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                                      $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
                 ON CONFLICT DO NOTHING
                 RETURNING {(returnWithdrawals ? "scan_id, gate_id, " : "")}decided_at, venue_id, code, direction, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
-            ){RollUp("archived")}
+            ){RollUp("archived", records.Count)}
             {(returnWithdrawals ? "SELECT scan_id, gate_id, decided_at FROM archived" : "SELECT count(*)::int FROM archived")}
             """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });

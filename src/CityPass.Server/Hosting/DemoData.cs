@@ -78,16 +78,17 @@ public static class DemoData
 
         var people = new[]
         {
-            ("DEMO-1", "+8613800000001", "张小三", Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, StatusColour.Green),
-            ("DEMO-2", "+8613800000002", "李四", Credentials.HealthRecord | Credentials.EIdVerified, StatusColour.Yellow),
-            ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red),
-            ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green),
+            // John has no birth year on record: a venue asking for his age band is told none.
+            ("DEMO-1", "+8613800000001", "张小三", Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, StatusColour.Green, (int?)1988),
+            ("DEMO-2", "+8613800000002", "李四", Credentials.HealthRecord | Credentials.EIdVerified, StatusColour.Yellow, (int?)1975),
+            ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red, (int?)1950),
+            ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green, (int?)null),
         };
         // The yellow and red demo citizens stand under an open health case, as the status rule asks of staff.
         var demoCase = await services.GetRequiredService<ICaseStore>().CreateAsync(new CaseDraft(CaseType.ConfirmedInfection,
             "Demo: 《传染病防治法》 (Law on the Prevention and Control of Infectious Diseases), art. 39", "authority",
             "Seeded with the demo data: the demo's yellow and red citizens.", now, "demo-seed"), CaseService.OpenedBy("demo-seed", now), ct);
-        var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4)).ToList(), now, ct);
+        var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4, p.Item6)).ToList(), now, ct);
         var seeded = new List<(string, string, string)>();
         for (var i = 0; i < people.Length; i++)
         {

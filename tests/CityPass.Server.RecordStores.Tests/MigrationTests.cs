@@ -96,7 +96,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddMinutes(-1)) };
         Assert.Equal(3, await InsertIntoAnOlderSchemaAsync(dataSource, old));
 
-        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(0, await after.InsertAsync(old, CancellationToken.None)); // a redelivery still conflicts
@@ -134,7 +134,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
@@ -152,7 +152,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -168,7 +168,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));

@@ -47,7 +47,7 @@ public sealed partial class IdentifyService(IIdentityStore store, ICitizenStore 
             {
                 // Only these two need the record: one more read, at low-volume venues only.
                 if (await citizens.GetAsync(id, cancellationToken) is not { } record) return ScanIdentity.Unavailable;
-                ageBand = record.BirthYear is { } year ? AgeBands.Of(year, now.ToOffset(CityOffset).Year) : null;
+                if ((claims & IdentityClaims.AgeBand) != 0 && record.BirthYear is { } year) ageBand = AgeBands.Of(year, now.ToOffset(CityOffset).Year);
                 if ((claims & IdentityClaims.EIdVerified) != 0) eid = (record.Credentials & Credentials.EIdVerified) != 0;
             }
             // A claim the record cannot answer (no birth year) is simply absent, and not logged as shared.

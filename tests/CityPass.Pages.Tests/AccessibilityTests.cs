@@ -13,7 +13,7 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
 {
     private const string Clinic = "瑞金医院";
     private static readonly (string Phone, string Colour)[] Citizens = [("+8613800000001", "green"), ("+8613800000002", "yellow"), ("+8613800000003", "red")];
-    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "estate"];
+    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "estate", "consent"];
 
     [Theory]
     [InlineData("zh-CN")]

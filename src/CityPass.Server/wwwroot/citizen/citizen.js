@@ -93,7 +93,7 @@
       noAsking: 'No venue asks to identify visitors at the moment.', noDisclosures: 'Nothing has been shared with any venue.',
       kinds: { library: 'Libraries', clinic: 'Clinics', hospital: 'Hospitals', theatre: 'Theatres', housing_estate: 'Estates' },
       claimNames: { masked_name: 'Masked name', age_band: 'Age band', eid_verified: 'Whether my e-ID is verified' },
-      allowIdentify: 'Allow identification (a member id for each venue)', consentSave: 'Save', consentWithdraw: 'Withdraw consent', consentSaved: 'Saved: applies from your next scan.', consentWithdrawn: 'Withdrawn: nothing is shared from your next scan.',
+      allowIdentify: 'Identify me (with a member id per venue)', consentSave: 'Save', consentWithdraw: 'Withdraw consent', consentSaved: 'Saved: applies from your next scan.', consentWithdrawn: 'Withdrawn: nothing is shared from your next scan.',
       askedBy: (names) => `Asked by: ${names}`, memberId: 'Member id', shared: 'Shared', memberOnly: 'member id only', granted: (c) => `Granted: ${c}`, withdrawnAt: 'Withdrawn',
       yes: 'yes', no: 'no',
       visitCodes: { too_many_visits: 'Too many visits pending or to come: register later.', visit_ended: 'That visit is over.', visit_declined: 'That visit was declined: the visitor registers again.' },

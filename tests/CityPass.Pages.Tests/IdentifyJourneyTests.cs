@@ -22,6 +22,12 @@ public sealed class IdentifyJourneyTests(PagesApp app) : IClassFixture<PagesApp>
         await gate.Keyboard.TypeAsync(await QrDecoder.ReadAsync(zhang.Locator("#qr")));
         await gate.Keyboard.PressAsync("Enter");
         await Expect(gate.Locator("#verdict")).ToHaveAttributeAsync("data-decision", "allow");
+        // The desk sees the member id and what he agreed to: the masked name and the age band, not the e-ID check.
+        var identity = gate.Locator("#verdict-identity");
+        await Expect(identity).ToHaveAttributeAsync("data-code", "identity_shared");
+        await Expect(identity).ToContainTextAsync("会员号");
+        await Expect(identity).ToContainTextAsync("张*三");
+        await Expect(identity).Not.ToContainTextAsync("e-ID");
 
         await zhang.ClickAsync("#tab-consent");
         var clinic = zhang.Locator("form.consent-kind[data-kind=clinic]");

@@ -175,6 +175,26 @@ public abstract class IdentifyTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task TheConsoleShowsAVenuesDisclosureLogToItsOwnStaffOnly()
+    {
+        var (clinicConsole, libraryConsole, authorityConsole) = (await App.ConsoleAsync("clinic"), await App.ConsoleAsync("library"), await App.ConsoleAsync("authority"));
+        var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);
+        var memberId = IdentityOf(await EnterAsync(zhang, Clinic)).GetProperty("memberId").GetString()!;
+        var clinicId = await App.VenueIdAsync(Clinic);
+        var url = $"/admin/venues/{clinicId}/disclosures";
+
+        var page = await clinicConsole.Http.GetStringAsync(url);
+        Assert.Contains(memberId, page, StringComparison.Ordinal);
+        Assert.Contains(ExpectedBand(1988), page, StringComparison.Ordinal);
+        Assert.DoesNotContain(await App.CitizenIdAsync(Phones.ZhangGreen), page, StringComparison.OrdinalIgnoreCase);
+        // The venue's tabs lead there for its staff; the authority, which does not run venues, has neither the tab nor the page.
+        Assert.Contains(url, await clinicConsole.Http.GetStringAsync($"/admin/venues/{clinicId}/gates"), StringComparison.Ordinal);
+        Assert.DoesNotContain(url, await authorityConsole.Http.GetStringAsync($"/admin/venues/{clinicId}/gates"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await authorityConsole.Http.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await libraryConsole.Http.GetAsync(url)).StatusCode);
+    }
+
+    [Fact]
     public async Task BadInputAnswersValidationFailedNamingTheField()
     {
         var zhang = await App.SignInCitizenAsync(Phones.ZhangGreen);

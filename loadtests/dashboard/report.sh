@@ -55,23 +55,61 @@ $all95 ms p95 (an upper bound: DashboardService issues them concurrently). Plans
 
 ## What the roll-ups add to the archive's insert
 
-The store's insert of $ARCHIVE_N scans per variant and profile, with its roll-up CTE and without (the statement
-before 0019), alternating in the same run, each into a fresh day's partition, each statement its own transaction as
-the archiver commits a round. Backend CPU from \`/proc/self/stat\` (it includes generating the rows in SQL, the same
-for both). Profiles: **quiet**, the 20M data set's own density (statements of 1,000 rows spread over minutes: nearly
-every scan is a roll-up row of its own, the worst case per scan); **load**, a full archiver round (16 streams x 500 =
+The store's insert of $ARCHIVE_N scans per variant and profile, each statement its own transaction as the archiver
+commits a round, the variants alternating in the same run, each into a fresh day's partition. Backend CPU from
+\`/proc/self/stat\`. Variants: **generate** (only generating the rows in SQL, which every variant does: subtracted to
+give the insert's own cost), **without** (no roll-ups, the statement before 0019), **upsert** (0019: every statement
+upserts \`scan_minutes\`), **with** (today: a statement of more than ${ROWS_FOR_DELTAS:-1000} rows appends its deltas to
+\`scan_minute_deltas\`, a smaller one upserts as 0019 did; and the fold, \`PostgresScanMinuteFolder\`'s statement, runs
+every ${FOLD_SECONDS:-10} s of the scans' time and once at the end; its CPU is counted).
+Each of the upsert and with variants' roll-ups was checked to count every inserted scan once. Profiles: **quiet**, the
+20M data set's own density (statements of 1,000 rows spread over minutes: nearly every scan is a roll-up row of its
+own: the worst case per scan); **load**, a full archiver round (16 streams x 500 =
 8,000 rows) at 5,000 scans/s over the same $VENUES venues, as under the load runner.
 
-| profile | rows a statement | scans/s | round | without (µs/row) | with (µs/row) | added |
-|---|---:|---:|---:|---:|---:|---:|
+"added" is the variant's CPU beyond \`without\`, as a share of the insert's own (\`without\` − \`generate\`).
+
+| profile | round | generate | without | upsert (0019) | with (today) | upsert added | **with added** |
+|---|---:|---:|---:|---:|---:|---:|---:|
 EOF
-awk -F'\t' -v t="$TICKS_PER_SECOND" 'NR > 1 { us = $6 * 1000000 / t / $7; k = $1 SUBSEP $4; if ($5 == "without") w[k] = us; else r[k] = us; b[$1] = $2; q[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
-  END { for (j = 1; j <= n; j++) { p = order[j]; sw = 0; sr = 0; c = 0
-          for (i = 1; ((p SUBSEP i) in w); i++) { k = p SUBSEP i; printf "| %s | %d | %s | %d | %.2f | %.2f | %+.1f%% |\n", p, b[p], q[p], i, w[k], r[k], (r[k] - w[k]) * 100 / w[k]; sw += w[k]; sr += r[k]; c++ }
-          printf "| **%s** | | | all | %.2f | %.2f | **%+.1f%%** |\n", p, sw / c, sr / c, (sr - sw) * 100 / sw } }' "$RAW/archive.tsv"
+awk -F'\t' -v t="$TICKS_PER_SECOND" 'NR > 1 { us = $6 * 1000000 / t / $7; v[$1, $4, $5] = us; if ($4 > rounds[$1]) rounds[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  END { for (j = 1; j <= n; j++) { p = order[j]; split("", sum)
+          for (i = 1; i <= rounds[p]; i++) {
+            g = v[p, i, "generate"]; w = v[p, i, "without"]; u = v[p, i, "upsert"]; r = v[p, i, "with"]; base = w - g
+            printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %+.1f%% | %+.1f%% |\n", p, i, g, w, u, r, (u - w) * 100 / base, (r - w) * 100 / base
+            sum["g"] += g; sum["w"] += w; sum["u"] += u; sum["r"] += r }
+          c = rounds[p]; base = (sum["w"] - sum["g"]) / c
+          printf "| **%s** | mean | %.2f | %.2f | %.2f | %.2f | %+.1f%% | **%+.1f%%** |\n", p, sum["g"] / c, sum["w"] / c, sum["u"] / c, sum["r"] / c, (sum["u"] - sum["w"]) / c * 100 / base, (sum["r"] - sum["w"]) / c * 100 / base } }' "$RAW/archive.tsv"
 cat <<EOF
 
-The added share is of the database's CPU for the insert only. The archiver's CPU is that plus its own process (reading
-the streams, parsing, building the parameter arrays, acknowledging), which the roll-ups do not change (the same
-parameters go up; one number comes back): its share of the whole archiver is smaller than the figure above.
+Figures are µs of backend CPU a scan. The share is of the database's CPU for the insert only. The archiver's CPU is
+that plus its own process (reading the streams, parsing, building the parameter arrays, acknowledging), which the
+roll-ups do not change (the same parameters go up; one number comes back): their share of the whole archiver is
+smaller than the figure above.
 EOF
+if [ -f "$RAW/rollup-writes.tsv" ]; then
+cat <<EOF
+
+## The roll-ups' writes alone
+
+The figures above carry the whole insert's variance (a row's CPU varies by several µs from round to round on a
+shared machine), which is larger than what the roll-ups cost. Here the same generated rows (decided_at, venue, code,
+direction), already in a table, go through each variant in the same statements, alternating: **aggregate** only reads
+and sums them (what every variant does with the insert's \`RETURNING\`), **upsert** (0019) upserts \`scan_minutes\` each
+statement, **with** (today) appends the deltas and folds every ${FOLD_SECONDS:-10} s of the rows' time where a statement
+has more than ${ROWS_FOR_DELTAS:-1000} rows, and upserts where it has fewer. The writes are a variant's CPU beyond
+aggregate; "of the insert" sets them against the mean \`without\` − \`generate\` of the same profile above.
+
+| profile | round | aggregate | upsert (0019) | with (today) | upsert's writes | with's writes |
+|---|---:|---:|---:|---:|---:|---:|
+EOF
+awk -F'\t' -v t="$TICKS_PER_SECOND" 'FNR == 1 { file++; next }
+  file == 1 { us = $6 * 1000000 / t / $7; if ($5 == "without") { w[$1] += us; nw[$1]++ } else if ($5 == "generate") { g[$1] += us; ng[$1]++ } next }
+  { us = $6 * 1000000 / t / $7; v[$1, $4, $5] = us; if ($4 > rounds[$1]) rounds[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  END { for (j = 1; j <= n; j++) { p = order[j]; sa = 0; su = 0; sr = 0
+          for (i = 1; i <= rounds[p]; i++) { a = v[p, i, "aggregate"]; u = v[p, i, "upsert"]; r = v[p, i, "with"]
+            printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", p, i, a, u, r, u - a, r - a; sa += a; su += u; sr += r }
+          c = rounds[p]; base = (p in nw) ? w[p] / nw[p] - g[p] / ng[p] : 0
+          if (base > 0) printf "| **%s** | mean | %.2f | %.2f | %.2f | **%.2f** (%.1f%% of the insert) | **%.2f** (%.1f%% of the insert) |\n", p, sa / c, su / c, sr / c, (su - sa) / c, (su - sa) / c * 100 / base, (sr - sa) / c, (sr - sa) / c * 100 / base
+          else printf "| **%s** | mean | %.2f | %.2f | %.2f | **%.2f** | **%.2f** |\n", p, sa / c, su / c, sr / c, (su - sa) / c, (sr - sa) / c } }' "$RAW/archive.tsv" "$RAW/rollup-writes.tsv"
+fi

@@ -59,6 +59,11 @@ as_postgres "$BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" -w start -o \
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=citypass PGDATABASE=dashboard PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
 psql() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 value() { psql -At -F' ' -c "$1"; }
+# The stores' own statements, read from their source (a C# raw string), parameters filled in as literals.
+sql_const() { # $1 file, $2 constant
+  awk -v name="$2" '$0 ~ "string " name " = \\$?\"\"\"" { on = 1; next } on && /"""/ { exit } on { print }' "$1" |
+    sed "s/{MaxDeltasAFold}/$(grep -o 'MaxDeltasAFold = [0-9_]*' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9_]*$' | tr -d _)/g"
+}
 psql -d postgres -c "CREATE DATABASE dashboard"
 for m in "$MIGRATIONS"/*.sql; do psql -f "$m"; done
 echo "migrated: $(ls "$MIGRATIONS" | tail -1)"
@@ -135,10 +140,6 @@ echo "seeded in ${seeded} s: $rollup_rows roll-up rows for $rollup_scans scans (
 
 # --- the dashboard's queries ---------------------------------------------------------------------------------------
 
-# The stores' own statements, read from their source (a C# raw string constant), parameters filled in as literals.
-sql_const() { # $1 file, $2 constant
-  awk -v name="$2" '$0 ~ "const string " name " = \"\"\"" { on = 1; next } on && /"""/ { exit } on { print }' "$1"
-}
 fill() { # stdin: the statement; args: values for $1, $2, ...
   local sql
   sql=$(cat)
@@ -189,11 +190,19 @@ fi
 
 # --- what the roll-ups add to the archive's insert -----------------------------------------------------------------
 
-# The store's insert with and without its roll-up, from the same generated rows, ARCHIVE_N rows in statements of BATCH
-# (each its own transaction, as the archiver commits a round), alternating, ROUNDS times; the backend's own CPU read
-# from /proc/self/stat (as loadtests/archive-indexes does). Rows land in a fresh day's partition each variant and round.
+# The store's insert from the same generated rows, ARCHIVE_N rows in statements of BATCH (each its own transaction, as
+# the archiver commits a round), in four variants alternating ROUNDS times, each into a fresh day's partition; the
+# backend's own CPU read from /proc/self/stat by the session itself (as loadtests/archive-indexes does):
+#   generate  only generating the rows in SQL (part of every variant: subtracted to give the insert's own cost)
+#   without   the plain insert, no roll-ups (the statement before 0019)
+#   upsert    0019's statement: the insert's RETURNING upserts scan_minutes in every statement
+#   with      today's statement (PostgresScanStore.RollUp: above RowsForDeltas rows the deltas appended, else the upsert)
+#             and the fold (PostgresScanMinuteFolder's own statement) every FOLD_SECONDS of decided_at (its Interval), and
+#             once at the end
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 COLUMNS="scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged, withdrawn"
+FOLD_SECONDS=$(grep -o 'Interval { get; } = TimeSpan.FromSeconds([0-9]*)' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9]*)' | tr -d ')')
+FOLD=$(sql_const "$SRC/PostgresScanMinuteFolder.cs" FoldSql)
 rows_select() { # $1 lo, $2 hi, $3 day (RATE: scans a second of decided_at)
   cat <<SQL
 SELECT gen_random_uuid(), d, d - interval '150 ms', md5('gate-' || g)::uuid, md5('venue-' || g / 2)::uuid, (random() < 0.45)::int::smallint, k = 1,
@@ -204,21 +213,35 @@ FROM (SELECT timestamptz '$3 00:30:00+00' + make_interval(secs => i / $RATE) AS 
       FROM generate_series($1, $2) AS i) AS r
 SQL
 }
-# With roll-ups: PostgresScanStore.PrepareInsert's statement (its RollUp CTE); without: the plain insert it replaced.
-insert_with() {
-  printf 'WITH archived AS (INSERT INTO scans (%s)\n%s\nON CONFLICT DO NOTHING\nRETURNING scan_id, gate_id, decided_at, venue_id, code, direction, withdrawn, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta\n), rolled AS (\n%s\n)\nSELECT count(*)::int FROM archived' \
-    "$COLUMNS" "$(rows_select "$1" "$2" "$3")" \
-    "INSERT INTO scan_minutes (minute, venue_id, code, direction, scans) SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM archived GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4 ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans"
+archived() { # $1 lo, $2 hi, $3 day: the insert returning what the roll-ups read, as PrepareInsert's CTE
+  printf 'WITH archived AS (INSERT INTO scans (%s)\n%s\nON CONFLICT DO NOTHING\nRETURNING decided_at, venue_id, code, direction, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta\n)' \
+    "$COLUMNS" "$(rows_select "$1" "$2" "$3")"
 }
+rollup_cte() { # $1 the method of PostgresScanStore whose CTE to read, for the source "archived"
+  awk -v name="$1" '$0 ~ "static string " name "\\(string source\\) => \\$\"\"\"" { on = 1; next } on && /"""/ { exit } on { print }' "$SRC/PostgresScanStore.cs" | sed 's/{source}/archived/'
+}
+UPSERTED=$(rollup_cte UpsertedRollUp)
+APPENDED=$(rollup_cte AppendedRollUp)
+ROWS_FOR_DELTAS=$(grep -o 'RowsForDeltas = [0-9_]*' "$SRC/PostgresScanStore.cs" | grep -o '[0-9_]*$' | tr -d _)
+# Today's roll-up for a statement of BATCH rows, as PostgresScanStore.RollUp chooses it.
+todays_roll_up() { if [ "$BATCH" -gt "$ROWS_FOR_DELTAS" ]; then echo "$APPENDED"; else echo "$UPSERTED"; fi; }
+insert_generate() { printf 'SELECT count(*) FROM (%s) AS r' "$(rows_select "$1" "$2" "$3")"; }
 insert_without() { printf 'INSERT INTO scans (%s)\n%s\nON CONFLICT DO NOTHING' "$COLUMNS" "$(rows_select "$1" "$2" "$3")"; }
-session_file() { # $1 file, $2 with|without, $3 day
+insert_upsert() { printf '%s\n%s\nSELECT count(*)::int FROM archived' "$(archived "$1" "$2" "$3")" "$UPSERTED"; }
+insert_with() { printf '%s\n%s\nSELECT count(*)::int FROM archived' "$(archived "$1" "$2" "$3")" "$(todays_roll_up)"; }
+session_file() { # $1 file, $2 variant, $3 day
+  local statements=0 fold_every
+  fold_every=$(( FOLD_SECONDS * ${RATE%.*} / BATCH )); [ "$fold_every" -ge 1 ] || fold_every=1
   {
     echo "SELECT ($BACKEND_TICKS) AS t0 \\gset"
     echo "\\o /dev/null"
     for ((lo = 0; lo < ARCHIVE_N; lo += BATCH)); do
       hi=$((lo + BATCH - 1 < ARCHIVE_N - 1 ? lo + BATCH - 1 : ARCHIVE_N - 1))
       echo "$("insert_$2" $lo $hi "$3");"
+      statements=$((statements + 1))
+      if [ "$2" = with ] && [ $((statements % fold_every)) = 0 ]; then echo "$FOLD;"; fi
     done
+    if [ "$2" = with ]; then echo "$FOLD;"; fi
     echo "\\o"
     echo "SELECT ($BACKEND_TICKS) - :t0;"
   } >"$1"
@@ -233,7 +256,7 @@ for profile in $PROFILES; do
   IFS=: read -r name BATCH RATE <<<"$profile"
   if grep -q "^$name"$'\t' "$ARCHIVE"; then continue; fi # measured already (ONLY_ARCHIVE on a run that has it)
   for ((r = 1; r <= ROUNDS; r++)); do
-    for variant in without with; do
+    for variant in generate without upsert with; do
       day_n=$((day_n + 1))
       day=$(date -u -d "2027-01-01 + $day_n days" +%Y-%m-%d)
       next=$(date -u -d "$day + 1 day" +%Y-%m-%d)
@@ -243,14 +266,70 @@ for profile in $PROFILES; do
       ticks=$(psql -At -f "$RAW/archive-$name-$variant.sql")
       seconds=$(echo "$(date +%s.%N) - $start" | bc)
       echo -e "$name\t$BATCH\t$RATE\t$r\t$variant\t$ticks\t$ARCHIVE_N\t$seconds\t$(cut -d' ' -f1 /proc/loadavg)" >>"$ARCHIVE"
-      printf '  archive %s round %d %-7s %s µs of backend CPU a row, %.0f s\n' "$name" "$r" "$variant" "$(echo "scale=2; $ticks * 1000000 / $TICKS / $ARCHIVE_N" | bc)" "$seconds"
+      printf '  archive %s round %d %-8s %s µs of backend CPU a row, %.0f s\n' "$name" "$r" "$variant" "$(echo "scale=2; $ticks * 1000000 / $TICKS / $ARCHIVE_N" | bc)" "$seconds"
+      # The roll-ups (folded and not) count every scan the variant inserted, once.
+      if [ "$variant" = upsert ] || [ "$variant" = with ]; then
+        rolled=$(value "SELECT sum(scans) FROM (SELECT minute, scans FROM scan_minutes UNION ALL SELECT minute, scans FROM scan_minute_deltas) AS m WHERE minute >= '$day' AND minute < '$next'")
+        if [ "$rolled" != "$ARCHIVE_N" ]; then echo "run.sh: the $variant variant rolled up $rolled scans of $ARCHIVE_N" >&2; exit 1; fi
+      fi
     done
   done
 done
+
+# The roll-ups' writes alone, from rows already archived: the end-to-end figures above carry the whole insert's
+# variance (its CPU varies by several µs a row from round to round on a shared machine), larger than what the roll-ups
+# cost. Here each variant reads the same WRITES_N generated rows (decided_at, venue, code, direction) in statements
+# of BATCH from a table, ROUNDS times alternating: aggregate (only reading and summing them, what every variant does),
+# upsert (0019: upserting scan_minutes each statement), with (today's choice by the statement's size; deltas folded every
+# FOLD_SECONDS).
+# A variant's cost beyond aggregate is its writes.
+WRITES=$RAW/rollup-writes.tsv
+if [ ! -f "$WRITES" ]; then
+  echo -e "profile\tbatch\trate\tround\tvariant\tbackend_ticks\trows" >"$WRITES"
+  WRITES_N=${WRITES_N:-$ARCHIVE_N}
+  psql -c "CREATE TABLE rollup_input (i integer, decided_at timestamptz, venue_id uuid, code text, direction smallint, delta integer)"
+  for profile in $PROFILES; do
+    IFS=: read -r name BATCH RATE <<<"$profile"
+    fold_every=$(( FOLD_SECONDS * ${RATE%.*} / BATCH )); [ "$fold_every" -ge 1 ] || fold_every=1
+    for ((r = 1; r <= ROUNDS; r++)); do
+      day=$(date -u -d "2029-01-01 + $r days" +%Y-%m-%d)
+      psql -c "TRUNCATE rollup_input" -c "INSERT INTO rollup_input SELECT i, timestamptz '$day 00:30:00+00' + make_interval(secs => i / $RATE),
+          md5('venue-' || floor(random() * $VENUES)::int)::uuid,
+          (ARRAY['allowed','status_not_allowed','venue_full','already_inside','booking_required'])[CASE WHEN random() < 0.97 THEN 1 ELSE 2 + floor(random() * 4)::int END],
+          (random() < 0.45)::int::smallint, 1 FROM generate_series(0, $WRITES_N - 1) AS i" \
+        -c "CREATE INDEX IF NOT EXISTS rollup_input_i ON rollup_input (i)" -c "VACUUM ANALYZE rollup_input"
+      for variant in aggregate upsert with; do
+        psql -c "DELETE FROM scan_minutes WHERE minute >= '$day'" -c "TRUNCATE scan_minute_deltas" -c CHECKPOINT
+        {
+          echo "SELECT ($BACKEND_TICKS) AS t0 \\gset"
+          echo "\\o /dev/null"
+          statements=0
+          for ((lo = 0; lo < WRITES_N; lo += BATCH)); do
+            src="WITH archived AS (SELECT decided_at, venue_id, code, direction, delta FROM rollup_input WHERE i BETWEEN $lo AND $((lo + BATCH - 1)))"
+            case $variant in
+              aggregate) echo "$src SELECT count(*) FROM (SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM archived GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0) AS g;" ;;
+              upsert) echo "$src $UPSERTED SELECT 1;" ;;
+              with) echo "$src $(todays_roll_up) SELECT 1;"
+                statements=$((statements + 1))
+                if [ $((statements % fold_every)) = 0 ]; then echo "$FOLD;"; fi ;;
+            esac
+          done
+          if [ "$variant" = with ]; then echo "$FOLD;"; fi
+          echo "\\o"
+          echo "SELECT ($BACKEND_TICKS) - :t0;"
+        } >"$RAW/writes-$name-$variant.sql"
+        ticks=$(psql -At -f "$RAW/writes-$name-$variant.sql")
+        echo -e "$name\t$BATCH\t$RATE\t$r\t$variant\t$ticks\t$WRITES_N" >>"$WRITES"
+        printf '  roll-up writes %s round %d %-9s %s µs of backend CPU a row\n' "$name" "$r" "$variant" "$(echo "scale=2; $ticks * 1000000 / $TICKS / $WRITES_N" | bc)"
+      done
+    done
+  done
+fi
+
 # shellcheck disable=SC1091
 . "$RAW/seeded.env"
 
 VENUES=$VENUES DAYS=$DAYS CITIZENS=$CITIZENS RUNS=$RUNS ARCHIVE_N=$ARCHIVE_N TICKS_PER_SECOND=$TICKS SEEDED_SECONDS=$seeded \
-  ROLLUP_ROWS=$rollup_rows ROLLUP_SCANS=$rollup_scans ROLLUP_BYTES=$rollup_bytes SCAN_ROWS=$scan_rows SCAN_BYTES=$scan_bytes \
+  FOLD_SECONDS=$FOLD_SECONDS ROWS_FOR_DELTAS=$ROWS_FOR_DELTAS ROLLUP_ROWS=$rollup_rows ROLLUP_SCANS=$rollup_scans ROLLUP_BYTES=$rollup_bytes SCAN_ROWS=$scan_rows SCAN_BYTES=$scan_bytes \
   "$HERE/report.sh" "$OUT" >"$OUT/report.md"
 echo "report: $OUT/report.md"

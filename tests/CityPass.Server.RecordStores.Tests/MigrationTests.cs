@@ -98,7 +98,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddMinutes(-1)) };
         Assert.Equal(3, await InsertIntoAnOlderSchemaAsync(dataSource, old));
 
-        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(0, await after.InsertAsync(old, CancellationToken.None)); // a redelivery still conflicts
@@ -136,7 +136,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
@@ -154,7 +154,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -170,7 +170,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -200,7 +200,8 @@ public sealed class MigrationTests
             ["offline_flagged"] = "boolean",
         }.Where(c => !present.Contains(c.Key)).ToList();
         foreach (var (column, type) in missing) await dataSource.CreateCommand($"ALTER TABLE scans ADD COLUMN {column} {type}").ExecuteNonQueryAsync();
-        // Today's insert also writes the roll-ups (0019): a table for it to write to, gone again with the columns.
+        // Today's insert also writes the roll-ups (0019; these few records upsert them, not 0020's deltas): a table for it
+        // to write to, gone again with the columns.
         await dataSource.CreateCommand("CREATE TABLE scan_minutes (minute timestamptz, venue_id uuid, code text, direction smallint, scans integer, PRIMARY KEY (minute, venue_id, code, direction))")
             .ExecuteNonQueryAsync();
         var inserted = await new PostgresScanStore(dataSource).InsertAsync(records, CancellationToken.None);
@@ -233,7 +234,7 @@ public sealed class MigrationTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        // The scripts after 19 (0020 is the scan roll-ups' on main) end with Identify's.
+        // The scripts after 19 (0020 is the scan roll-ups') end with Identify's.
         Assert.Equal("0021_identify.sql", (await Migrator(dataSource).MigrateAsync(CancellationToken.None))[^1]);
 
         var citizens = new PostgresCitizenStore(dataSource);

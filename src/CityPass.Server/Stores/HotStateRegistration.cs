@@ -38,9 +38,10 @@ public static class HotStateRegistration
             Func<IConnectionMultiplexer> Redis(IServiceProvider sp) => sp.GetRequiredService<IConnectionMultiplexer>;
             // The key ring that protects console cookies and antiforgery tokens, where every replica reads it, so a
             // console session opens on any replica. Redis runs with AOF; should it lose the ring, staff sign in again.
-            // Read through the connection at use: the options are built before the host starts and connects.
+            // Read through the connection at use: the options are built before the host starts and connects. A read
+            // that times out under the gates' sync timeout is tried again (RetryingXmlRepository says why).
             services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((o, redis) =>
-                o.XmlRepository = new RedisXmlRepository(() => redis.Multiplexer.GetDatabase(), DataProtectionKeys));
+                o.XmlRepository = new RetryingXmlRepository(new RedisXmlRepository(() => redis.Multiplexer.GetDatabase(), DataProtectionKeys)));
 
             var reconcileSeconds = configuration.GetValue("HotState:ReconcileSeconds", 60);
             if (reconcileSeconds <= 0) throw new InvalidOperationException("HotState:ReconcileSeconds must be positive.");

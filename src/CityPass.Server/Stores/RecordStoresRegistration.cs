@@ -44,6 +44,8 @@ public static class RecordStoresRegistration
             services.AddSingleton<IScanStore, PostgresScanStore>();
             services.AddSingleton<IContactTracingStore, PostgresContactTracingStore>();
             services.AddSingleton<IScanMinuteStore, PostgresScanMinuteStore>();
+            services.AddSingleton<PostgresScanMinuteFolder>();
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresScanMinuteFolder>());
             services.AddSingleton<ITrustedCityStore, PostgresTrustedCityStore>();
             services.AddSingleton<ICaseStore, PostgresCaseStore>();
             services.AddSingleton<IStatusDraftStore, PostgresStatusDraftStore>();

@@ -93,9 +93,11 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>
-    /// The first console page reads the Data Protection key ring from Redis synchronously, under the gates' 250 ms sync
-    /// timeout, and on a busy machine that cold read can time out into a 503 (seen in CI, 2026-12-03; not mended in the
-    /// server yet, see the session note). The fixture reads it once, again if it must, so tests start with it cached.
+    /// Every app here starts on an empty Redis, so its first console page also creates the Data Protection key: a
+    /// synchronous write under the gates' 250 ms sync timeout, which the server does not retry (a write that timed out
+    /// may have landed; RetryingXmlRepository says why) and which on a busy machine can time out into a 503. A real
+    /// deployment writes its first key once; each app here would, in whichever test came first. The fixture makes that
+    /// write, again if it must, so tests start with the ring in place.
     /// </summary>
     private async Task LoadTheConsoleKeyRingAsync()
     {

@@ -17,6 +17,9 @@ internal static class AdvisoryLocks
     /// <summary>Held (transaction-level) while scan partitions are created or dropped.</summary>
     public const long ScanPartitions = 0x43505F5041525453;
 
+    /// <summary>Held (transaction-level) while one replica folds the roll-ups' deltas into scan_minutes; the others skip.</summary>
+    public const long ScanMinuteFold = 0x43505F464F4C44;
+
     /// <summary>
     /// The first key of the two-key (int, int) locks held (transaction-level) while one gate's journal is archived; the
     /// second is derived from the gate's id (<see cref="GateKey"/>). Two-key locks are a space apart from the one-key

@@ -5,8 +5,10 @@ using Npgsql;
 namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
-/// Reads of scan_minutes, the roll-ups <see cref="PostgresScanStore"/>'s inserts keep. A city-wide range is a range of
-/// the key (it leads with the minute); one venue's goes through scan_minutes_by_venue.
+/// Reads of the roll-ups <see cref="PostgresScanStore"/>'s inserts keep: scan_minutes, plus the deltas of the last
+/// seconds that <see cref="PostgresScanMinuteFolder"/> has not folded into it yet, so a read counts every archived scan
+/// however late the fold. A city-wide range of scan_minutes is a range of its key (it leads with the minute); one venue's
+/// goes through scan_minutes_by_venue; the deltas are a few thousand rows at most, read whole.
 /// </summary>
 public sealed class PostgresScanMinuteStore(NpgsqlDataSource dataSource) : IScanMinuteStore
 {
@@ -14,7 +16,9 @@ public sealed class PostgresScanMinuteStore(NpgsqlDataSource dataSource) : IScan
 
     /// <summary>The statement of <see cref="MinutesAsync"/> ($1 from, $2 to, $3 venue or null); public for the load test's plans.</summary>
     public const string MinutesSql = """
-        SELECT minute, code, direction, sum(scans)::bigint FROM scan_minutes
+        SELECT minute, code, direction, sum(scans)::bigint
+        FROM (SELECT minute, venue_id, code, direction, scans FROM scan_minutes
+              UNION ALL SELECT minute, venue_id, code, direction, scans FROM scan_minute_deltas) AS m
         WHERE minute >= $1 AND minute < $2 AND ($3::uuid IS NULL OR venue_id = $3)
         GROUP BY minute, code, direction HAVING sum(scans) <> 0 ORDER BY minute, code, direction
         """;
@@ -22,7 +26,9 @@ public sealed class PostgresScanMinuteStore(NpgsqlDataSource dataSource) : IScan
     /// <summary>The statement of <see cref="BusiestVenuesAsync"/> ($1 from, $2 to, $3 limit).</summary>
     public const string BusiestSql = """
         SELECT venue_id, sum(scans) FILTER (WHERE code = 'allowed')::bigint, sum(scans) FILTER (WHERE code <> 'allowed')::bigint
-        FROM scan_minutes WHERE minute >= $1 AND minute < $2
+        FROM (SELECT minute, venue_id, code, scans FROM scan_minutes
+              UNION ALL SELECT minute, venue_id, code, scans FROM scan_minute_deltas) AS m
+        WHERE minute >= $1 AND minute < $2
         GROUP BY venue_id HAVING sum(scans) > 0 ORDER BY sum(scans) DESC, venue_id LIMIT $3
         """;
 

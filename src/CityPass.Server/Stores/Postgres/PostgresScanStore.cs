@@ -11,8 +11,10 @@ namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
-/// created before the first insert into that day and dropped whole by the retention purge. Every insert also
-/// upserts the per-minute roll-ups (scan_minutes, read by <see cref="PostgresScanMinuteStore"/>) in its own statement.
+/// created before the first insert into that day and dropped whole by the retention purge. Every insert also adds what
+/// it archived to the per-minute roll-ups, in its own statement: upserted into scan_minutes, or under load appended to
+/// scan_minute_deltas for <see cref="PostgresScanMinuteFolder"/> to fold in (<see cref="RowsForDeltas"/>); read by
+/// <see cref="PostgresScanMinuteStore"/>.
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 {
@@ -84,7 +86,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                     FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS k(scan_id, gate_id, decided_at)
                     WHERE s.scan_id = k.scan_id AND s.gate_id = k.gate_id AND s.decided_at = k.decided_at AND NOT s.withdrawn
                     RETURNING s.decided_at, s.venue_id, s.code, s.direction, -1 AS delta
-                ){RollUp("flagged")}
+                ){RollUp("flagged", flags.Count)}
                 SELECT count(*)::int FROM flagged
                 """, connection, transaction);
             flag.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. flags.Select(r => r.ScanId)] });
@@ -97,11 +99,36 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     }
 
     /// <summary>
-    /// The CTE that adds the rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) to the
-    /// roll-ups: per minute, venue, outcome and direction, in key order, so two archivers upserting the same minutes take
-    /// their row locks in one order.
+    /// Statements of more records than this append their roll-ups as deltas (<see cref="AppendedRollUp"/>); smaller
+    /// ones upsert them (<see cref="UpsertedRollUp"/>). Large statements are an archiver draining a backlog, under load:
+    /// then the statements of a few seconds meet the same venue-minutes again and again, and a fold sums them into one
+    /// upsert each (the upserts' writes cost 43% less at 5,000 scans/s). Small statements are a quiet city, where nearly
+    /// every scan is a venue-minute of its own: appending and then folding it would cost twice what upserting it does.
+    /// loadtests/dashboard measures both (its report, "The roll-ups' writes alone").
     /// </summary>
-    private static string RollUp(string source) => $"""
+    public const int RowsForDeltas = 1_000;
+
+    /// <summary>The CTE that adds the rows of <paramref name="source"/> to the roll-ups, as the statement's size asks.</summary>
+    private static string RollUp(string source, int rows) => rows > RowsForDeltas ? AppendedRollUp(source) : UpsertedRollUp(source);
+
+    /// <summary>
+    /// The rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) summed per minute, venue,
+    /// outcome and direction, appended to scan_minute_deltas: no lookup and no row lock, so archivers never wait for each
+    /// other here; <see cref="PostgresScanMinuteFolder"/> folds them into scan_minutes (migration 0020).
+    /// </summary>
+    private static string AppendedRollUp(string source) => $"""
+        , rolled AS (
+            INSERT INTO scan_minute_deltas (minute, venue_id, code, direction, scans)
+            SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
+            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0
+        )
+        """;
+
+    /// <summary>
+    /// The same sums upserted into scan_minutes directly, in key order, so two statements (or a statement and a fold)
+    /// upserting the same minutes take their row locks in one order.
+    /// </summary>
+    private static string UpsertedRollUp(string source) => $"""
         , rolled AS (
             INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
             SELECT date_trunc('minute', decided_at, 'UTC'), venue_id, code, direction, sum(delta) FROM {source}
@@ -157,7 +184,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
 
         // The roll-ups are fed by what the insert returns, in the same statement (so the same transaction): a row it skipped
         // as a redelivery returns nothing and counts nothing. An inserted withdrawal counts nothing either: its record
-        // then never counts. With returnWithdrawals the statement reads the keys of the rows it inserted, else their number.
+        // then never counts. With returnWithdrawals the statement reads the keys of the rows it inserted, else their number
+        // (and returns only what the roll-ups read: each column returned is copied once per row).
         command.CommandText = $"""
             WITH archived AS (
                 INSERT INTO scans ({Columns}, withdrawn)
@@ -165,8 +193,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                                      $8::text[], $9::smallint[], $10::text[], $11::uuid[], $12::bigint[], $13::uuid[], $14::boolean[],
                                      $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
                 ON CONFLICT DO NOTHING
-                RETURNING scan_id, gate_id, decided_at, venue_id, code, direction, withdrawn, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
-            ){RollUp("archived")}
+                RETURNING {(returnWithdrawals ? "scan_id, gate_id, " : "")}decided_at, venue_id, code, direction, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
+            ){RollUp("archived", records.Count)}
             {(returnWithdrawals ? "SELECT scan_id, gate_id, decided_at FROM archived" : "SELECT count(*)::int FROM archived")}
             """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });
@@ -401,8 +429,11 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
             delete.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             removed += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
-        // The roll-ups go with their scans: whole minutes before the cutoff's own.
-        await using (var minutes = new NpgsqlCommand("DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')", connection, transaction))
+        // The roll-ups go with their scans: whole minutes before the cutoff's own, folded or not.
+        await using (var minutes = new NpgsqlCommand("""
+            WITH deltas AS (DELETE FROM scan_minute_deltas WHERE minute < date_trunc('minute', $1, 'UTC'))
+            DELETE FROM scan_minutes WHERE minute < date_trunc('minute', $1, 'UTC')
+            """, connection, transaction))
         {
             minutes.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
             await minutes.ExecuteNonQueryAsync(cancellationToken);

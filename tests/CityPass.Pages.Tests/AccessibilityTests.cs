@@ -13,7 +13,7 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
 {
     private const string Clinic = "瑞金医院";
     private static readonly (string Phone, string Colour)[] Citizens = [("+8613800000001", "green"), ("+8613800000002", "yellow"), ("+8613800000003", "red")];
-    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "estate"];
+    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "estate", "consent"];
 
     [Theory]
     [InlineData("zh-CN")]
@@ -140,7 +140,7 @@ public sealed class AccessibilityTests(PagesApp app) : IClassFixture<PagesApp>
         await Expect(signIn.Locator(".error")).ToBeVisibleAsync();
         await audit.CheckAsync(signIn, "console sign-in refused");
 
-        var operatorPages = new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy", $"/admin/venues/{clinic}/scans", "/admin/cases" };
+        var operatorPages = new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy", $"/admin/venues/{clinic}/scans", $"/admin/venues/{clinic}/disclosures", "/admin/cases" };
         var authorityPages = new[]
         {
             "/admin", "/admin/citizens", "/admin/citizens?q=%2B8613800000003", "/admin/audit", "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}",

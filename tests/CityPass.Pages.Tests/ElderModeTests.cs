@@ -12,7 +12,7 @@ namespace CityPass.Pages.Tests;
 /// </summary>
 public sealed partial class ElderModeTests(PagesApp app) : IClassFixture<PagesApp>
 {
-    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans"];
+    private static readonly string[] Tabs = ["health", "eid", "sscard", "scans", "consent"];
 
     [Theory]
     [InlineData("zh-CN", "长辈模式", "更多信息")]

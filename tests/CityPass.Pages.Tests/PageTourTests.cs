@@ -34,7 +34,7 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         foreach (var path in new[] { "/admin", $"/admin/venues/{clinic}/gates", $"/admin/venues/{clinic}/policy", $"/admin/venues/{clinic}/occupancy",
                      $"/admin/venues/{clinic}/scans", "/admin/citizens?q=%2B8613800000001", "/admin/audit", "/admin/trusted-cities", "/admin/keys", "/admin/staff",
                      "/admin/cases", $"/admin/cases/{await app.DemoCaseIdAsync()}", "/admin/drafts", $"/admin/drafts/{await app.PendingDraftIdAsync()}", await app.SeedTraceAsync(), "/admin/appeals", "/admin/import",
-                     $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/visitors",
+                     $"/admin/venues/{estate}/residents", $"/admin/venues/{estate}/visitors", $"/admin/venues/{clinic}/disclosures",
                      "/admin/city/dashboard" })
         {
             pages.Add((authority, path));

@@ -6,6 +6,7 @@ using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Estates;
 using CityPass.Server.Federation;
+using CityPass.Server.Identify;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
@@ -43,6 +44,7 @@ public sealed class StoreSet : IAsyncDisposable
         Estates = dataSource is null
             ? new EmbeddedEstateStore((EmbeddedVenueStore)venues, (EmbeddedTicketStore)Tickets, (EmbeddedAuditLog)audit)
             : new PostgresEstateStore(dataSource);
+        Identity = dataSource is null ? new EmbeddedIdentityStore() : new PostgresIdentityStore(dataSource);
         DataSource = dataSource;
         _rewriteAuditEntry = rewriteAuditEntry;
     }
@@ -71,6 +73,8 @@ public sealed class StoreSet : IAsyncDisposable
     public ITicketStore Tickets { get; }
 
     public IEstateStore Estates { get; }
+
+    public IIdentityStore Identity { get; }
 
     /// <summary>The database behind the Postgres stores; null when embedded.</summary>
     public NpgsqlDataSource? DataSource { get; }

@@ -25,6 +25,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
         "POST /v1/me/visits",         // a visitor registers at an estate: the visit is the estate's visitor trail
         "POST /v1/me/hosted-visits/{visitId}/approve",  // a resident decides on a visit to their unit: recorded on the visit
         "POST /v1/me/hosted-visits/{visitId}/decline",
+        "PUT /v1/me/consents/{venueKind}",     // a citizen's own consent to be identified: kept in their consent history (Identify)
+        "DELETE /v1/me/consents/{venueKind}",  // its withdrawal: the same history
     ];
 
     private static readonly string[] MutatingMethods = ["post", "put", "patch", "delete"];

@@ -136,6 +136,31 @@ public abstract class ImportTests(StoreMode mode) : AppTest(mode)
     }
 
     [Fact]
+    public async Task ABirthYearIsImportedFromCsvAndNdjsonAndABadOneNamesTheField()
+    {
+        var authority = await App.StaffAsync("authority");
+        var thisYear = App.Clock.GetUtcNow().Year;
+        var csv = "externalId,phone,fullName,credentials,birthYear\n" +
+                  "B-1,+8613500000001,Born Once,,1988\n" +
+                  "B-2,+8613500000002,No Year,,\n" +
+                  "B-3,+8613500000003,Bad Year,,nineteen\n" +
+                  $"B-4,+8613500000004,Future,,{thisYear + 1}\n" +
+                  "B-5,+8613500000005,Too Old,,1899\n";
+        var report = await (await authority.PostAsync("/v1/citizens/import", Csv(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((5, 2, 3), (report.GetProperty("rows").GetInt32(), report.GetProperty("created").GetInt32(), report.GetProperty("rejected").GetInt32()));
+        Assert.Equal([(4L, "birthYear"), (5L, "birthYear"), (6L, "birthYear")],
+            report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).OrderBy(e => e.Item1));
+        const string ndjson = "{\"externalId\":\"B-6\",\"phone\":\"+8613500000006\",\"fullName\":\"孙八\",\"birthYear\":1950}\n";
+        await authority.PostAsync("/v1/citizens/import", new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson"));
+
+        var store = App.Get<CityPass.Server.Citizens.ICitizenStore>();
+        Assert.Equal(1988, (await store.FindByExternalIdAsync("B-1", CancellationToken.None))!.BirthYear);
+        Assert.Null((await store.FindByExternalIdAsync("B-2", CancellationToken.None))!.BirthYear);
+        Assert.Null(await store.FindByExternalIdAsync("B-3", CancellationToken.None));
+        Assert.Equal(1950, (await store.FindByExternalIdAsync("B-6", CancellationToken.None))!.BirthYear);
+    }
+
+    [Fact]
     public async Task NdjsonImportsToo()
     {
         var authority = await App.StaffAsync("authority");

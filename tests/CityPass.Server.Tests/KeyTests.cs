@@ -32,6 +32,17 @@ public sealed class KeyTests() : AppTest(StoreMode.Embedded)
     }
 
     [Fact]
+    public void VenuesMemberIdsHaveAKeyOfTheirOwn()
+    {
+        var keys = App.Get<KeyMaterial>();
+
+        Assert.Equal(Hkdf(Secret, "citypass/member-id/v1"), keys.MemberIdKey);
+        Assert.NotEqual(keys.JwtKey, keys.MemberIdKey);
+        Assert.NotEqual(keys.OtpKey, keys.MemberIdKey);
+        Assert.NotEqual(Secret, keys.MemberIdKey);
+    }
+
+    [Fact]
     public void DerivingIsDeterministicForOneSecretAndDiffersForAnother()
     {
         var other = RandomNumberGenerator.GetBytes(32);

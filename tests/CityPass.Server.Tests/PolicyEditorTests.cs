@@ -49,6 +49,28 @@ public abstract class PolicyEditorTests(StoreMode mode) : AppTest(mode)
         Assert.Equal(HttpStatusCode.Redirect, always.StatusCode);
         Assert.Equal(JsonValueKind.Null, (await HoursAsync(library)).ValueKind);
     }
+
+    [Fact]
+    public async Task TheEditorMakesAVenueIdentifyItsVisitorsWithTheClaimsTickedAndRefusesClaimsAlone()
+    {
+        var (console, library, page) = await EditorAsync();
+
+        var alone = await console.PostFormAsync(page, "Save", ("Form.AllowedColours", "green"), ("Form.HoursMode", "always"), ("Form.IdentifyClaims", "age_band"));
+        Assert.Equal(HttpStatusCode.BadRequest, alone.StatusCode);
+        Assert.Contains("only with identify", await alone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var saved = await console.PostFormAsync(page, "Save", ("Form.AllowedColours", "green"), ("Form.HoursMode", "always"), ("Form.Identify", "true"),
+            ("Form.IdentifyClaims", "masked_name"), ("Form.IdentifyClaims", "eid_verified"));
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var policy = await (await App.StaffAsync("admin")).GetFromJsonAsync<JsonElement>($"/v1/venues/{library}/policy");
+        Assert.True(policy.GetProperty("identify").GetBoolean());
+        Assert.Equal(["masked_name", "eid_verified"], policy.GetProperty("identifyClaims").EnumerateArray().Select(c => c.GetString()));
+        // Read back into the editor as it was written.
+        var html = await console.Http.GetStringAsync(page);
+        Assert.Contains("name=\"Form.Identify\" value=\"true\" checked=\"checked\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"Form.IdentifyClaims\" value=\"eid_verified\" checked=\"checked\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"Form.IdentifyClaims\" value=\"age_band\" checked", html, StringComparison.Ordinal);
+    }
 }
 
 public sealed class EmbeddedPolicyEditorTests() : PolicyEditorTests(StoreMode.Embedded);

@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Identify;
 
 namespace CityPass.Core.Venues;
 
@@ -42,6 +43,16 @@ public sealed record VenuePolicy
     /// </summary>
     public OfflineUndecidable OfflineUndecidable { get; init; } = OfflineUndecidable.Deny;
 
+    /// <summary>
+    /// The venue asks who comes in (a library lending books, a hospital registering patients): an allowed entry's answer
+    /// carries the citizen's member id at this venue and the claims of <see cref="IdentifyClaims"/> they consented to
+    /// share with venues of this kind (Identify on the server). False (the default): the scan does nothing more.
+    /// </summary>
+    public bool Identify { get; init; }
+
+    /// <summary>The claims the venue asks for besides the member id; only with <see cref="Identify"/>.</summary>
+    public IdentityClaims IdentifyClaims { get; init; }
+
     /// <summary>Whether an entry here needs a fact only the server holds: a booking, or the occupancy against a capacity.</summary>
     public bool NeedsServerFacts => RequiresBooking || Capacity is not null;
 
@@ -54,6 +65,8 @@ public sealed record VenuePolicy
         if ((AllowedColours & ~StatusColours.All) != 0) errors.Add("Allowed colours contain an unknown colour.");
         if ((RequiredCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Required credentials contain an unknown credential.");
         if ((ForeignCredentials & ~CredentialsExtensions.Known) != 0) errors.Add("Foreign credentials contain an unknown credential.");
+        if ((IdentifyClaims & ~IdentityClaimsExtensions.Known) != 0) errors.Add("Identify claims contain an unknown claim.");
+        if (IdentifyClaims != IdentityClaims.None && !Identify) errors.Add("Identify claims are asked for only by a venue that identifies its visitors (identify).");
         if (!Enum.IsDefined(OfflineUndecidable)) errors.Add("The offline setting is deny or allow_and_flag.");
         if (Capacity is < 0 or > 1_000_000) errors.Add("Capacity is between 0 and 1,000,000.");
         if (Hours is not null) errors.AddRange(Hours.Validate());

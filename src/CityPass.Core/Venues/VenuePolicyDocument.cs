@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CityPass.Core.Citizens;
+using CityPass.Core.Identify;
 
 namespace CityPass.Core.Venues;
 
@@ -17,7 +18,11 @@ public sealed record VenuePolicyDocument(
     OpeningHoursDocument? OpeningHours,
     IReadOnlyList<string>? ForeignCredentials = null,
     [property: System.ComponentModel.Description("What a gate that cannot reach the server does with an entry that needs a booking or a capacity check: 'deny' (the default) or 'allow_and_flag'.")]
-    string? OfflineUndecidable = null)
+    string? OfflineUndecidable = null,
+    [property: System.ComponentModel.Description("True: the venue identifies its visitors (library lending, hospital registration). An allowed entry's answer then carries 'identity': the citizen's member id at this venue and the claims they consented to share with venues of this kind. Default false.")]
+    bool? Identify = null,
+    [property: System.ComponentModel.Description("The claims the venue asks for besides the member id (only with identify): masked_name, age_band, eid_verified. A citizen shares only those they consented to.")]
+    IReadOnlyList<string>? IdentifyClaims = null)
 {
     public static VenuePolicyDocument From(VenuePolicy p) => new(
         Enum.GetValues<StatusColour>().Where(c => p.AllowedColours.Contains(c)).Select(c => c.ToWireName()).ToList(),
@@ -30,7 +35,9 @@ public sealed record VenuePolicyDocument(
             p.Hours.Periods.Select(x => new OpeningPeriodDocument(
                 x.Day.ToString().ToLowerInvariant(), x.Opens.ToString("HH:mm", CultureInfo.InvariantCulture), x.Closes.ToString("HH:mm", CultureInfo.InvariantCulture))).ToList()),
         p.ForeignCredentials.ToWireNames(),
-        p.OfflineUndecidable.ToWireName());
+        p.OfflineUndecidable.ToWireName(),
+        p.Identify,
+        p.IdentifyClaims.ToWireNames());
 
     /// <summary>The policy, or the field-level errors (field name -> messages) that stop it.</summary>
     public (VenuePolicy? Policy, Dictionary<string, string[]> Errors) ToPolicy()
@@ -58,6 +65,16 @@ public sealed record VenuePolicyDocument(
         if (OfflineUndecidable is not null && !OfflineUndecidableExtensions.TryParseWireName(OfflineUndecidable, out offline))
         {
             errors["offlineUndecidable"] = [$"'{OfflineUndecidable}' is not an offline setting (deny, allow_and_flag)."];
+        }
+        var identifyClaims = IdentityClaims.None;
+        if (!IdentityClaimsExtensions.TryParseWireNames(IdentifyClaims ?? [], out identifyClaims, out var unknownClaim))
+        {
+            errors["identifyClaims"] = [$"'{unknownClaim}' is not a claim ({string.Join(", ", IdentityClaimsExtensions.AllWireNames)})."];
+        }
+        else if (identifyClaims != IdentityClaims.None && Identify != true)
+        {
+            errors["identifyClaims"] = ["Claims are asked for only with identify: true."];
+            identifyClaims = IdentityClaims.None;
         }
         OpeningHours? hours = null;
         if (OpeningHours is { } h)
@@ -90,6 +107,8 @@ public sealed record VenuePolicyDocument(
             Hours = hours,
             ForeignCredentials = foreign,
             OfflineUndecidable = offline,
+            Identify = Identify ?? false,
+            IdentifyClaims = identifyClaims,
         };
         foreach (var problem in policy.Validate()) errors[""] = [.. errors.GetValueOrDefault("") ?? [], problem];
         return errors.Count == 0 ? (policy, errors) : (null, errors);

@@ -24,6 +24,8 @@ public sealed class PolicyForm
     public bool AntiPassback { get; set; }
     public bool RequiresBooking { get; set; }
     public bool OfflineAllowAndFlag { get; set; }
+    public bool Identify { get; set; }
+    public List<string> IdentifyClaims { get; set; } = [];
 
     /// <summary><see cref="AlwaysOpen"/> or <see cref="Weekly"/>.</summary>
     public string HoursMode { get; set; } = AlwaysOpen;
@@ -47,6 +49,8 @@ public sealed class PolicyForm
         AntiPassback = d.AntiPassback ?? true,
         RequiresBooking = d.RequiresBooking ?? false,
         OfflineAllowAndFlag = d.OfflineUndecidable == OfflineUndecidable.AllowAndFlag.ToWireName(),
+        Identify = d.Identify ?? false,
+        IdentifyClaims = [.. d.IdentifyClaims ?? []],
         HoursMode = d.OpeningHours is null ? AlwaysOpen : Weekly,
         TimeZone = d.OpeningHours?.TimeZone,
         Days = Week.ToDictionary(DayKey, day => (string?)string.Join(", ", (d.OpeningHours?.Periods ?? [])
@@ -86,7 +90,7 @@ public sealed class PolicyForm
             hours = new OpeningHoursDocument(string.IsNullOrWhiteSpace(TimeZone) ? ConsoleTime.Zone.Id : TimeZone, periods);
         }
         return (new VenuePolicyDocument(AllowedColours, RequiredCredentials, capacity, AntiPassback, RequiresBooking, hours, ForeignCredentials,
-            (OfflineAllowAndFlag ? OfflineUndecidable.AllowAndFlag : OfflineUndecidable.Deny).ToWireName()), null);
+            (OfflineAllowAndFlag ? OfflineUndecidable.AllowAndFlag : OfflineUndecidable.Deny).ToWireName(), Identify, IdentifyClaims), null);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CityPass.Core.Citizens;
+using CityPass.Core.Identify;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Citizens;
@@ -15,8 +16,17 @@ public sealed record ImportRowError(long Line, string? ExternalId, string Field,
 /// <summary>The per-row result of an import. Errors list the first <see cref="CitizenImportService.MaxReportedErrors"/> rejected rows.</summary>
 public sealed record ImportReport(long Rows, int Created, int Updated, int Unchanged, int Rejected, IReadOnlyList<ImportRowError> Errors, bool ErrorsTruncated);
 
-/// <summary>One row as sent: CSV columns externalId, phone, fullName, credentials (';'-separated); or the same NDJSON fields.</summary>
-public sealed record CitizenImportRow(string? ExternalId, string? Phone, string? FullName, IReadOnlyList<string>? Credentials);
+/// <summary>
+/// One row as sent: CSV columns externalId, phone, fullName, credentials (';'-separated), and optionally birthYear (four
+/// digits; empty or absent: unknown); or the same NDJSON fields.
+/// </summary>
+public sealed record CitizenImportRow(string? ExternalId, string? Phone, string? FullName, IReadOnlyList<string>? Credentials,
+    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString)]
+    int? BirthYear = null)
+{
+    /// <summary>A CSV birthYear that is no number: rejected naming the field, as a year out of range is.</summary>
+    public const int NotANumber = int.MinValue;
+}
 
 /// <summary>
 /// Streams a CSV or NDJSON file of citizens into the system of record in batches, idempotent on
@@ -86,7 +96,7 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
                     tally.Reject(line, null, "", error);
                     continue;
                 }
-                if (!TryValidate(row!, out var draft, out var field, out var message))
+                if (!TryValidate(row!, clock.GetUtcNow().Year, out var draft, out var field, out var message))
                 {
                     tally.Reject(line, row!.ExternalId, field, message);
                     continue;
@@ -154,7 +164,7 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
         batch.Clear();
     }
 
-    private static bool TryValidate(CitizenImportRow row, out CitizenDraft draft, out string field, out string message)
+    private static bool TryValidate(CitizenImportRow row, int currentYear, out CitizenDraft draft, out string field, out string message)
     {
         draft = null!;
         (field, message) = ("", "");
@@ -174,7 +184,12 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
                 }
                 credentials |= c;
             }
-            draft = new CitizenDraft(row.ExternalId.Trim(), phone, row.FullName.Trim(), credentials);
+            if (row.BirthYear is { } year && !AgeBands.IsBirthYear(year, currentYear))
+            {
+                (field, message) = ("birthYear", $"A birth year is a year from {AgeBands.MinBirthYear} to this one, or empty (unknown).");
+                return false;
+            }
+            draft = new CitizenDraft(row.ExternalId.Trim(), phone, row.FullName.Trim(), credentials, row.BirthYear);
             return true;
         }
         return false;
@@ -229,7 +244,7 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
         if (csv.Headers.Count == 0) throw new FormatException("The file is empty: a header row (externalId,phone,fullName,credentials) is required.");
         // Header names match ignoring case and surrounding spaces; of repeated names, the first column counts.
         int? Column(string name) => csv.TryGetFieldIndex(name, out var i) ? i : null;
-        var (externalId, phone, fullName, credentials) = (Column("externalid"), Column("phone"), Column("fullname"), Column("credentials"));
+        var (externalId, phone, fullName, credentials, birthYear) = (Column("externalid"), Column("phone"), Column("fullname"), Column("credentials"), Column("birthyear"));
         foreach (var (required, index) in new[] { ("externalid", externalId), ("phone", phone), ("fullname", fullName) })
         {
             if (index is null) throw new FormatException($"The header has no '{required}' column (externalId,phone,fullName,credentials).");
@@ -240,9 +255,14 @@ public sealed class CitizenImportService(ICitizenStore citizens, IHotState hot, 
             // A short row's missing fields are absent (null), as an empty field is "".
             string? Field(int? index) => index < csv.FieldCount ? csv.GetString(index.Value) : null;
             var names = Field(credentials)?.Split([';', '|'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            yield return (csv.LineNumber, new CitizenImportRow(Field(externalId), Field(phone), Field(fullName), names), null);
+            yield return (csv.LineNumber, new CitizenImportRow(Field(externalId), Field(phone), Field(fullName), names, BirthYearOf(Field(birthYear))), null);
         }
     }
+
+    private static int? BirthYearOf(string? field) =>
+        string.IsNullOrWhiteSpace(field) ? null
+        : int.TryParse(field.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var year) ? year
+        : CitizenImportRow.NotANumber;
 
     // The reader's own errors (a record past MaxRecordBytes) stop the import naming the line, as ours do.
     private static async Task ReadHeaderAsync(CsvReader csv, CancellationToken ct)

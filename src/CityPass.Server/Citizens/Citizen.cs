@@ -11,14 +11,19 @@ public sealed record Citizen(
     [property: Id(3)] string FullName,
     [property: Id(4)] CitizenStatus Status,
     [property: Id(5)] Credentials Credentials,
-    [property: Id(6)] DateTimeOffset CreatedAt)
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] int? BirthYear = null)
 {
     /// <summary>What the hot store keeps: no phone, no full name.</summary>
     public CitizenHotState ToHot() => new(Id, Status.Colour, Status.Version, Credentials, NameMasking.Mask(FullName));
 }
 
-/// <summary>A citizen to create or update, e.g. one row of a bulk import. <see cref="ExternalId"/> makes imports idempotent.</summary>
-public sealed record CitizenDraft(string? ExternalId, string Phone, string FullName, Credentials Credentials);
+/// <summary>
+/// A citizen to create or update, e.g. one row of a bulk import. <see cref="ExternalId"/> makes imports idempotent.
+/// <see cref="BirthYear"/>: only the year (an age band is all a venue is ever told, see Identify); null when unknown,
+/// and then no age band is shared.
+/// </summary>
+public sealed record CitizenDraft(string? ExternalId, string Phone, string FullName, Credentials Credentials, int? BirthYear = null);
 
 /// <summary>The per-citizen facts the scan path needs, as the hot store (Redis hash, or memory) keeps them.</summary>
 public sealed record CitizenHotState(CitizenPseudonym Id, StatusColour Colour, uint StatusVersion, Credentials Credentials, string MaskedName);

@@ -10,6 +10,7 @@ using CityPass.Server.Estates;
 using CityPass.Server.Federation;
 using CityPass.Server.Gates;
 using CityPass.Server.Health;
+using CityPass.Server.Identify;
 using CityPass.Server.Keys;
 using CityPass.Server.OpenApi;
 using CityPass.Server.Operators;
@@ -80,6 +81,7 @@ public static class CityPassServices
         services.AddAppeals();
         services.AddTicketing();
         services.AddEstates(configuration);
+        services.AddIdentify(configuration);
         services.AddDashboard();
         services.AddValidatedOptions<TracingOptions>(configuration.GetSection(TracingOptions.Section), o => o.Validate());
         services.AddContactTracing();

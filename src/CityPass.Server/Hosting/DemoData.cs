@@ -1,10 +1,12 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Identify;
 using CityPass.Core.Venues;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Estates;
+using CityPass.Server.Identify;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
 using CityPass.Server.Ticketing;
@@ -38,7 +40,12 @@ public static class DemoData
         var library = new Venue(Guid.NewGuid(), "上海图书馆 Shanghai Library", "library", "1555 Huaihai Middle Rd",
             new VenuePolicy { Capacity = 300, RequiredCredentials = Credentials.None, Hours = daytime }, now) { District = "徐汇区 Xuhui" };
         var clinic = new Venue(Guid.NewGuid(), "瑞金医院门诊 Ruijin Clinic", "clinic", "197 Ruijin 2nd Rd",
-            new VenuePolicy { AllowedColours = StatusColours.Green | StatusColours.Yellow, RequiredCredentials = Credentials.SocialSecurityCard, Capacity = 120 }, now) { District = "黄浦区 Huangpu" };
+            // Registration identifies patients (Identify): the member id, and the masked name, age band and e-ID check a patient consented to.
+            new VenuePolicy
+            {
+                AllowedColours = StatusColours.Green | StatusColours.Yellow, RequiredCredentials = Credentials.SocialSecurityCard, Capacity = 120,
+                Identify = true, IdentifyClaims = IdentityClaims.MaskedName | IdentityClaims.AgeBand | IdentityClaims.EIdVerified,
+            }, now) { District = "黄浦区 Huangpu" };
         var theatre = new Venue(Guid.NewGuid(), "上海大剧院 Grand Theatre", "theatre", "300 People's Ave",
             new VenuePolicy { RequiresBooking = true, Capacity = 1600 }, now) { District = "黄浦区 Huangpu" };
         var estate = new Venue(Guid.NewGuid(), "阳光小区 Sunshine Estate", "housing_estate", "88 Sunshine Rd",
@@ -78,16 +85,17 @@ public static class DemoData
 
         var people = new[]
         {
-            ("DEMO-1", "+8613800000001", "张小三", Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, StatusColour.Green),
-            ("DEMO-2", "+8613800000002", "李四", Credentials.HealthRecord | Credentials.EIdVerified, StatusColour.Yellow),
-            ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red),
-            ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green),
+            // John has no birth year on record: a venue asking for his age band is told none.
+            ("DEMO-1", "+8613800000001", "张小三", Credentials.HealthRecord | Credentials.EIdVerified | Credentials.SocialSecurityCard, StatusColour.Green, (int?)1988),
+            ("DEMO-2", "+8613800000002", "李四", Credentials.HealthRecord | Credentials.EIdVerified, StatusColour.Yellow, (int?)1975),
+            ("DEMO-3", "+8613800000003", "王五", Credentials.EIdVerified, StatusColour.Red, (int?)1950),
+            ("DEMO-4", "+8613800000004", "John Smith", Credentials.HealthRecord, StatusColour.Green, (int?)null),
         };
         // The yellow and red demo citizens stand under an open health case, as the status rule asks of staff.
         var demoCase = await services.GetRequiredService<ICaseStore>().CreateAsync(new CaseDraft(CaseType.ConfirmedInfection,
             "Demo: 《传染病防治法》 (Law on the Prevention and Control of Infectious Diseases), art. 39", "authority",
             "Seeded with the demo data: the demo's yellow and red citizens.", now, "demo-seed"), CaseService.OpenedBy("demo-seed", now), ct);
-        var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4)).ToList(), now, ct);
+        var created = await citizens.UpsertManyAsync(people.Select(p => new CitizenDraft(p.Item1, p.Item2, p.Item3, p.Item4, p.Item6)).ToList(), now, ct);
         var seeded = new List<(string, string, string)>();
         for (var i = 0; i < people.Length; i++)
         {
@@ -100,6 +108,9 @@ public static class DemoData
             await hot.PutCitizenAsync(citizen.ToHot(), ct);
             seeded.Add((people[i].Item3, people[i].Item2, citizen.Status.Colour.ToWireName()));
         }
+        // 张小三 lets clinics know his masked name and age band (not his e-ID check): his scan at the clinic shows them.
+        await services.GetRequiredService<IIdentityStore>().ChangeConsentAsync(
+            new ConsentChange(created[0].Citizen.Id, clinic.Kind, IdentityClaims.MaskedName | IdentityClaims.AgeBand, now), ct);
         await citizens.AddBookingAsync(new Booking(theatre.Id, created[0].Citizen.Id, now), ct);
         await hot.SetBookingAsync(theatre.Id, created[0].Citizen.Id, true, ct);
         // 张小三 and 李四 live at the estate: its gates admit them, and they approve their units' visitors.

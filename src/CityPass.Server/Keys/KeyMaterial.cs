@@ -35,6 +35,7 @@ public sealed class KeyMaterial
         JwtKey = DeriveKey(secret, JwtPurpose);
         OtpKey = DeriveKey(secret, OtpPurpose);
         KeySetSealKey = DeriveKey(secret, KeySetSealPurpose);
+        MemberIdKey = DeriveKey(secret, MemberIdPurpose);
         CryptographicOperations.ZeroMemory(secret);
         var suiteName = suite.ToWireName();
         logger.LogInformation("Issuer {Issuer} keys loaded ({Suite}); trusting {Count} other cities by configuration", issuer, suiteName, PinnedKeySets.Count);
@@ -66,6 +67,8 @@ public sealed class KeyMaterial
 
     public const string KeySetSealPurpose = "citypass/keyset-seal/v1";
 
+    public const string MemberIdPurpose = "citypass/member-id/v1";
+
     /// <summary>HMAC-SHA256 key that signs staff and citizen sign-in tokens.</summary>
     public byte[] JwtKey { get; }
 
@@ -74,6 +77,12 @@ public sealed class KeyMaterial
 
     /// <summary>AES-256-GCM key that seals the managed issuer key set at rest (<see cref="KeySetSeal"/>).</summary>
     public byte[] KeySetSealKey { get; }
+
+    /// <summary>
+    /// HMAC-SHA256 key of venues' member ids (<see cref="Core.Identify.MemberIds"/>). Replacing the server secret changes
+    /// every member id: venues would see all their members as new (docs/security.md).
+    /// </summary>
+    public byte[] MemberIdKey { get; }
 
     /// <summary>A 32-byte key for one purpose, HKDF-SHA256 from the server secret (the secret is already uniformly random, so no salt).</summary>
     public static byte[] DeriveKey(byte[] serverSecret, string purpose) =>

@@ -20,6 +20,8 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         ["Federation"] = "City admins: the other cities whose passes are accepted, their pinned keys and signed key-set documents.",
         ["Keys"] = "City admins: this city's issuer keys (signing keys and secrets): create, activate, retire, revoke, each audited.",
         ["Estates"] = "A housing estate's operator (or a city admin; the authority reads): residents per unit pushed in bulk, and the visitor trail; another venue answers 404.",
+        ["Identify"] = "A venue that identifies its visitors (library, hospital): its disclosure log, member ids and claims shared, never citizens' ids; its operators and city admins only.",
+        ["Identity consents"] = "A citizen on the H5 page (bearer token): which venue kinds may identify them and with what claims; what was shared, when, with whom.",
         ["Estate visits"] = "A citizen on the H5 page (bearer token): register a visit to a unit of an estate, and as a resident of a unit approve or decline visits to it.",
         ["City dashboard"] = "City admins and the health authority (bearer token): the operations centre's one screen, read from stored per-minute roll-ups and live counters; a venue operator answers 403.",
         ["Ticketing"] = "A venue's ticketing system, signed in as a venue operator of that venue or a city admin (bearer token): bookings pushed in bulk, each with its seat and window; another venue answers 404.",

@@ -4,6 +4,7 @@ using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
+using CityPass.Server.Identify;
 using CityPass.Server.Problems;
 using CityPass.Server.Venues;
 using Microsoft.Extensions.Options;
@@ -27,13 +28,16 @@ public sealed record ScanRequest(
 /// </summary>
 public sealed record ScanResponse(string Decision, string Code, string Colour, string DisplayName, int Occupancy, Guid ScanId, bool Duplicate, bool LateUpload,
     [property: Description("The seat or zone to display: on an entry a ticket admitted, at a venue that requires a booking (the ticketing system's seat); null otherwise.")]
-    string? Seat = null);
+    string? Seat = null,
+    [property: Description("At a venue whose policy identifies visitors (identify), on an allowed entry: the citizen's member id there and the claims they consented to share, or why not (code). Absent otherwise.")]
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    ScanIdentity? Identity = null);
 
 /// <summary>
 /// The scan-verify hot path: the pass is checked in-process (MAC tag for this city's passes,
 /// signature for other cities'), then one hot-state call decides and records atomically.
 /// </summary>
-public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive,
+public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenStore citizens, IScanStore archive, IdentifyService identify,
     TimeProvider clock, ScanMetrics metrics, IOptions<ScanOptions> options, ILogger<ScanService> logger)
 {
     /// <summary>Pauses between tries to take back a refused scan while its store is still failing: about half a minute in all.</summary>
@@ -73,9 +77,24 @@ public sealed class ScanService(PassVerifier verifier, IHotState hot, ICitizenSt
             ?? await DecideWithinBudgetAsync(attempt, started, cancellationToken);
 
         var r = outcome.Record;
+        // One flag read for every other venue: nothing else happens on their path.
+        var identity = attempt.Policy.Identify ? await IdentityAsync(gate, attempt, r, started, cancellationToken) : null;
         metrics.Record(r.Allowed ? "allow" : "deny", r.Code.ToCode(), Stopwatch.GetElapsedTime(started));
         return new ScanResponse(r.Allowed ? "allow" : "deny", r.Code.ToCode(), r.Colour.ToWireName(), r.DisplayName, outcome.Occupancy, r.ScanId, outcome.Duplicate,
-            r.LateUpload, outcome.Seat);
+            r.LateUpload, outcome.Seat, identity);
+    }
+
+    /// <summary>
+    /// At an identifying venue: what the venue is told about whom it let in, within what is left of the scan's budget.
+    /// Only a live entry that was allowed identifies (not a denial, an exit, or a late upload of an offline journal: the
+    /// desk that asked is long gone); a lookup or log that fails or runs out of time shares nothing, and the decision stands.
+    /// </summary>
+    private async Task<ScanIdentity?> IdentityAsync(GateEntry gate, ScanAttempt attempt, ScanRecord r, long started, CancellationToken cancellationToken)
+    {
+        if (!r.Allowed || attempt.Direction != ScanDirection.In || r.LateUpload) return null;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(BudgetLeft(started));
+        return await identify.IdentifyAsync(gate.Venue, attempt.Claims.Pseudonym, r.DisplayName, gate.Gate.Id, r.ScanId, attempt.Now, budget.Token);
     }
 
     /// <summary>

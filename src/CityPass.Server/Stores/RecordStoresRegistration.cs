@@ -5,6 +5,7 @@ using CityPass.Server.Cases;
 using CityPass.Server.Citizens;
 using CityPass.Server.Estates;
 using CityPass.Server.Federation;
+using CityPass.Server.Identify;
 using CityPass.Server.Keys;
 using CityPass.Server.Operators;
 using CityPass.Server.Scans;
@@ -51,6 +52,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<IAppealStore, PostgresAppealStore>();
             services.AddSingleton<ITicketStore, PostgresTicketStore>();
             services.AddSingleton<IEstateStore, PostgresEstateStore>();
+            services.AddSingleton<IIdentityStore, PostgresIdentityStore>();
             services.AddSingleton<IIssuerKeyStore, PostgresIssuerKeyStore>();
         }
         else
@@ -72,6 +74,7 @@ public static class RecordStoresRegistration
             services.AddSingleton<EmbeddedTicketStore>();
             services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<EmbeddedTicketStore>());
             services.AddSingleton<IEstateStore, EmbeddedEstateStore>();
+            services.AddSingleton<IIdentityStore, EmbeddedIdentityStore>();
             services.AddSingleton<IIssuerKeyStore, EmbeddedIssuerKeyStore>();
         }
 

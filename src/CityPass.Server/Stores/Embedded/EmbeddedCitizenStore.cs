@@ -51,19 +51,19 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
                 if (_byExternalId.TryGetValue(d.ExternalId!, out var id))
                 {
                     var existing = _byId[id];
-                    if (existing.Phone == d.Phone && existing.FullName == d.FullName && existing.Credentials == d.Credentials)
+                    if (existing.Phone == d.Phone && existing.FullName == d.FullName && existing.Credentials == d.Credentials && existing.BirthYear == d.BirthYear)
                     {
                         results.Add(new UpsertResult(existing, UpsertOutcome.Unchanged));
                         continue;
                     }
-                    var updated = existing with { Phone = d.Phone, FullName = d.FullName, Credentials = d.Credentials };
+                    var updated = existing with { Phone = d.Phone, FullName = d.FullName, Credentials = d.Credentials, BirthYear = d.BirthYear };
                     _byPhone.Remove(existing.Phone);
                     Put(updated);
                     results.Add(new UpsertResult(updated, UpsertOutcome.Updated));
                 }
                 else
                 {
-                    var created = new Citizen(CitizenPseudonym.NewRandom(), d.ExternalId, d.Phone, d.FullName, CitizenStatus.Initial(now), d.Credentials, now);
+                    var created = new Citizen(CitizenPseudonym.NewRandom(), d.ExternalId, d.Phone, d.FullName, CitizenStatus.Initial(now), d.Credentials, now, d.BirthYear);
                     Put(created);
                     _history[created.Id.Value] = [StatusHistoryEntry.Initial(created.Status)];
                     results.Add(new UpsertResult(created, UpsertOutcome.Created));

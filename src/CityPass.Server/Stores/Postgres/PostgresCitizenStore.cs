@@ -11,7 +11,12 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
     /// <summary>Drafts per statement in a bulk upsert: one round trip each, small enough to keep row locks short.</summary>
     public const int UpsertBatchSize = 1000;
 
-    private const string Columns = "id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at";
+    /// <summary>Where the upsert's answer has the row as it was before (after the clash, the new id and the row as it is now).</summary>
+    private const int OldAt = 2 + ColumnCount;
+
+    private const int ColumnCount = 11;
+
+    private const string Columns = "id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at, birth_year";
 
     // One statement per batch: detect a phone held by someone else, insert or update by external id
     // (skipping rows that would not change), write the initial history row of new citizens, and
@@ -19,8 +24,8 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
     // snapshot, so the phone check sees the table as it was before this batch.
     private const string UpsertSql = $"""
         WITH input AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::uuid[])
-                WITH ORDINALITY AS t(external_id, phone, full_name, credentials, new_id, ord)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::uuid[], $7::integer[])
+                WITH ORDINALITY AS t(external_id, phone, full_name, credentials, new_id, birth_year, ord)
         ),
         clash AS (
             SELECT min(i.ord) AS ord FROM input i
@@ -28,11 +33,11 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         ),
         upserted AS (
             INSERT INTO citizens AS c ({Columns})
-            SELECT new_id, external_id, phone, full_name, 0, 1, 'initial', $6, credentials, $6
+            SELECT new_id, external_id, phone, full_name, 0, 1, 'initial', $6, credentials, $6, birth_year
             FROM input WHERE (SELECT ord FROM clash) IS NULL ORDER BY ord
             ON CONFLICT (external_id) DO UPDATE
-                SET phone = EXCLUDED.phone, full_name = EXCLUDED.full_name, credentials = EXCLUDED.credentials
-                WHERE (c.phone, c.full_name, c.credentials) IS DISTINCT FROM (EXCLUDED.phone, EXCLUDED.full_name, EXCLUDED.credentials)
+                SET phone = EXCLUDED.phone, full_name = EXCLUDED.full_name, credentials = EXCLUDED.credentials, birth_year = EXCLUDED.birth_year
+                WHERE (c.phone, c.full_name, c.credentials, c.birth_year) IS DISTINCT FROM (EXCLUDED.phone, EXCLUDED.full_name, EXCLUDED.credentials, EXCLUDED.birth_year)
             RETURNING c.*
         ),
         history AS (
@@ -40,8 +45,8 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
             SELECT u.id, 1, 0, 'initial', $6 FROM upserted u JOIN input i ON i.new_id = u.id
         )
         SELECT (SELECT ord FROM clash), i.new_id,
-               u.id, u.external_id, u.phone, u.full_name, u.status_colour, u.status_version, u.status_reason, u.status_since, u.credentials, u.created_at,
-               o.id, o.external_id, o.phone, o.full_name, o.status_colour, o.status_version, o.status_reason, o.status_since, o.credentials, o.created_at
+               u.id, u.external_id, u.phone, u.full_name, u.status_colour, u.status_version, u.status_reason, u.status_since, u.credentials, u.created_at, u.birth_year,
+               o.id, o.external_id, o.phone, o.full_name, o.status_colour, o.status_version, o.status_reason, o.status_since, o.credentials, o.created_at, o.birth_year
         FROM input i
         LEFT JOIN upserted u ON u.external_id = i.external_id
         LEFT JOIN citizens o ON o.external_id = i.external_id
@@ -119,6 +124,7 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         var names = new string[count];
         var credentials = new int[count];
         var newIds = new Guid[count];
+        var birthYears = new int?[count];
         for (var i = 0; i < count; i++)
         {
             var d = drafts[start + i];
@@ -126,6 +132,7 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
             phones[i] = d.Phone;
             names[i] = d.FullName;
             credentials[i] = (int)d.Credentials;
+            birthYears[i] = d.BirthYear;
             newIds[i] = PgValues.ToUuid(CitizenPseudonym.NewRandom().Value);
         }
 
@@ -136,6 +143,7 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = credentials });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = newIds });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = birthYears });
 
         var first = results.Count;
         var missing = new List<int>();
@@ -149,12 +157,12 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
                 {
                     var current = ReadCitizen(reader, 2);
                     var created = reader.GetGuid(2) == newId;
-                    if (!created && !reader.IsDBNull(12) && reader.GetString(14) != current.Phone) released.TryAdd(reader.GetString(14), current.ExternalId!);
+                    if (!created && !reader.IsDBNull(OldAt) && reader.GetString(OldAt + 2) != current.Phone) released.TryAdd(reader.GetString(OldAt + 2), current.ExternalId!);
                     results.Add(new UpsertResult(current, created ? UpsertOutcome.Created : UpsertOutcome.Updated));
                 }
-                else if (!reader.IsDBNull(12))
+                else if (!reader.IsDBNull(OldAt))
                 {
-                    results.Add(new UpsertResult(ReadCitizen(reader, 12), UpsertOutcome.Unchanged));
+                    results.Add(new UpsertResult(ReadCitizen(reader, OldAt), UpsertOutcome.Unchanged));
                 }
                 else
                 {
@@ -340,5 +348,6 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         r.GetString(at + 3),
         new CitizenStatus((StatusColour)r.GetInt16(at + 4), checked((uint)r.GetInt64(at + 5)), r.GetString(at + 6), r.GetFieldValue<DateTimeOffset>(at + 7)),
         (Credentials)(ushort)r.GetInt32(at + 8),
-        r.GetFieldValue<DateTimeOffset>(at + 9));
+        r.GetFieldValue<DateTimeOffset>(at + 9),
+        r.IsDBNull(at + 10) ? null : r.GetInt32(at + 10));
 }

@@ -46,6 +46,14 @@
       visitor: '访客', purposeLabel: '事由',
       visitErrors: { unit: '该住户不存在，请向被访人确认楼栋-单元-门牌。', purpose: '请填写来访事由（最多 100 字）。', validUntil: '结束时间须晚于开始时间和现在，且最长 24 小时。',
         validFrom: '开始时间最多提前 30 天。', estateId: '请选择小区。' },
+      tabConsent: '授权', consentTitle: '身份授权', disclosuresTitle: '已分享记录', consentHistoryTitle: '授权变更记录',
+      consentHint: '图书馆借书、医院挂号等场所可在您扫码入场时识别您。未经授权，场所什么也看不到；授权后，场所只看到本场所专用的会员号和您勾选的信息。',
+      noAsking: '目前没有场所请求识别。', noDisclosures: '还没有向任何场所分享过信息。',
+      kinds: { library: '图书馆', clinic: '医院诊所', hospital: '医院', theatre: '剧院', housing_estate: '小区' },
+      claimNames: { masked_name: '姓名（打码）', age_band: '年龄段', eid_verified: '是否已实名核验' },
+      allowIdentify: '允许识别（提供本场所会员号）', consentSave: '保存', consentWithdraw: '撤回授权', consentSaved: '已保存，下次扫码生效。', consentWithdrawn: '已撤回，下次扫码起不再分享。',
+      askedBy: (names) => `请求的场所：${names}`, memberId: '会员号', shared: '分享', memberOnly: '仅会员号', granted: (c) => `授权：${c}`, withdrawnAt: '撤回授权',
+      yes: '是', no: '否',
       visitCodes: { too_many_visits: '待审批或未结束的登记过多，请稍后再登记。', visit_ended: '该访问已结束。', visit_declined: '该登记已被拒绝，请访客重新登记。' },
     },
     en: {
@@ -80,6 +88,14 @@
       visitor: 'Visitor', purposeLabel: 'Purpose',
       visitErrors: { unit: 'Nobody is listed in that unit: ask your host for it as the estate writes it.', purpose: 'Give a purpose (up to 100 characters).',
         validUntil: 'Until must be after From and now, at most 24 hours later.', validFrom: 'From may be at most 30 days ahead.', estateId: 'Choose an estate.' },
+      tabConsent: 'Sharing', consentTitle: 'Identity consents', disclosuresTitle: 'What was shared', consentHistoryTitle: 'Consent changes',
+      consentHint: 'Libraries lending books and hospitals registering patients can identify you when you scan in. Without your consent they see nothing; with it, only a member id for that venue alone and what you tick.',
+      noAsking: 'No venue asks to identify visitors at the moment.', noDisclosures: 'Nothing has been shared with any venue.',
+      kinds: { library: 'Libraries', clinic: 'Clinics', hospital: 'Hospitals', theatre: 'Theatres', housing_estate: 'Estates' },
+      claimNames: { masked_name: 'Masked name', age_band: 'Age band', eid_verified: 'Whether my e-ID is verified' },
+      allowIdentify: 'Identify me (with a member id per venue)', consentSave: 'Save', consentWithdraw: 'Withdraw consent', consentSaved: 'Saved: applies from your next scan.', consentWithdrawn: 'Withdrawn: nothing is shared from your next scan.',
+      askedBy: (names) => `Asked by: ${names}`, memberId: 'Member id', shared: 'Shared', memberOnly: 'member id only', granted: (c) => `Granted: ${c}`, withdrawnAt: 'Withdrawn',
+      yes: 'yes', no: 'no',
       visitCodes: { too_many_visits: 'Too many visits pending or to come: register later.', visit_ended: 'That visit is over.', visit_declined: 'That visit was declined: the visitor registers again.' },
     },
   };
@@ -125,6 +141,7 @@
     renderHistory(lastHistory);
     renderAppeals(lastAppeals);
     renderEstate();
+    renderConsent();
   }
 
   // ---- elder-care mode (适老化): large type, higher contrast, bigger targets (elder.css), and a simpler pass screen ----
@@ -149,6 +166,9 @@
     renderHistory([]);
     estate = { estates: [], homes: null, hosted: [], mine: [] };
     renderEstate();
+    consent = { consents: [], asking: [], history: [], disclosures: [] };
+    renderConsent();
+    $('consent-message').textContent = '';
     $('visit-message').textContent = '';
     $('appeal-latest').hidden = true;
     $('appeal-message').textContent = '';
@@ -458,6 +478,136 @@
     if (focus) tab.focus();
     if (tab.id === 'tab-scans') loadScans();
     if (tab.id === 'tab-estate') loadEstate(true);
+    if (tab.id === 'tab-consent') loadConsent();
+  }
+
+  // ---- scan-to-identify: consents per kind of venue, and what was shared ----
+  let consent = { consents: [], asking: [], history: [], disclosures: [] };
+
+  async function loadConsent() {
+    const [consents, disclosures] = await Promise.all(['/v1/me/consents', '/v1/me/disclosures'].map((u) => call(u, { auth: true })));
+    if (consents && consents.ok) Object.assign(consent, await consents.json());
+    if (disclosures && disclosures.ok) consent.disclosures = await disclosures.json();
+    renderConsent();
+  }
+
+  const kindName = (kind) => t('kinds')[kind] || kind;
+  const claimList = (claims) => claims.length ? claims.map((c) => t('claimNames')[c] || c).join('、') : t('memberOnly');
+
+  function renderConsent() {
+    const box = $('consent-kinds');
+    box.replaceChildren();
+    // The kinds that ask, and any the citizen consented to that no venue asks for any more (so it can be withdrawn).
+    const kinds = [...consent.asking];
+    for (const c of consent.consents) {
+      if (!kinds.some((k) => k.venueKind === c.venueKind)) kinds.push({ venueKind: c.venueKind, claims: c.claims, venues: [] });
+    }
+    for (const k of kinds) box.append(consentForm(k, consent.consents.find((c) => c.venueKind === k.venueKind)));
+    $('consent-empty').hidden = kinds.length > 0;
+
+    const list = $('disclosure-list');
+    list.replaceChildren();
+    for (const d of consent.disclosures) {
+      const li = document.createElement('li');
+      const head = document.createElement('span');
+      head.className = 'visit-head';
+      head.textContent = d.venueName;
+      const when = document.createElement('span');
+      when.className = 'muted small';
+      when.textContent = formatTime(d.at);
+      const member = document.createElement('span');
+      member.className = 'small';
+      member.append(`${t('memberId')}: `);
+      const id = document.createElement('span');
+      id.className = 'mono';
+      id.textContent = d.memberId;
+      member.append(id);
+      const shared = document.createElement('span');
+      shared.className = 'small';
+      const values = [];
+      if (d.shared.maskedName !== null) values.push(`${t('claimNames').masked_name} ${d.shared.maskedName}`);
+      if (d.shared.ageBand !== null) values.push(`${t('claimNames').age_band} ${d.shared.ageBand}`);
+      if (d.shared.eidVerified !== null) values.push(`${t('claimNames').eid_verified} ${d.shared.eidVerified ? t('yes') : t('no')}`);
+      shared.textContent = `${t('shared')}: ${values.length ? values.join('；') : t('memberOnly')}`;
+      li.append(head, when, member, shared);
+      list.append(li);
+    }
+    $('disclosure-empty').hidden = consent.disclosures.length > 0;
+
+    const history = $('consent-history');
+    history.replaceChildren();
+    for (const h of consent.history) {
+      const li = document.createElement('li');
+      li.className = 'small';
+      li.textContent = `${formatTime(h.at)} · ${kindName(h.venueKind)} · ${h.claims ? t('granted')(claimList(h.claims)) : t('withdrawnAt')}`;
+      history.append(li);
+    }
+  }
+
+  function consentForm(kind, current) {
+    const form = document.createElement('form');
+    form.className = 'consent-kind';
+    form.dataset.kind = kind.venueKind;
+    const fieldset = document.createElement('fieldset');
+    const legend = document.createElement('legend');
+    legend.textContent = kindName(kind.venueKind);
+    fieldset.append(legend);
+    if (kind.venues.length) {
+      const by = document.createElement('p');
+      by.className = 'muted small';
+      by.textContent = t('askedBy')(kind.venues.join('、'));
+      fieldset.append(by);
+    }
+    const box = (name, label, checked) => {
+      const l = document.createElement('label');
+      l.className = 'check';
+      const input = document.createElement('input');
+      input.type = 'checkbox';
+      input.name = name;
+      input.checked = checked;
+      l.append(input, ` ${label}`);
+      fieldset.append(l);
+      return input;
+    };
+    const allow = box('identify', t('allowIdentify'), !!current);
+    const claims = kind.claims.map((c) => [c, box('claim', t('claimNames')[c] || c, !!current && current.claims.includes(c))]);
+    const sync = () => claims.forEach(([, input]) => { input.disabled = !allow.checked; });
+    allow.addEventListener('change', sync);
+    sync();
+    const actions = document.createElement('span');
+    actions.className = 'visit-actions';
+    const save = document.createElement('button');
+    save.type = 'submit';
+    save.className = 'approve';
+    save.textContent = t('consentSave');
+    save.setAttribute('aria-label', `${t('consentSave')}: ${kindName(kind.venueKind)}`);
+    actions.append(save);
+    if (current) {
+      const withdraw = document.createElement('button');
+      withdraw.type = 'button';
+      withdraw.className = 'decline';
+      withdraw.textContent = t('consentWithdraw');
+      withdraw.setAttribute('aria-label', `${t('consentWithdraw')}: ${kindName(kind.venueKind)}`);
+      withdraw.addEventListener('click', () => changeConsent(kind.venueKind, null));
+      actions.append(withdraw);
+    }
+    fieldset.append(actions);
+    form.append(fieldset);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      changeConsent(kind.venueKind, allow.checked ? claims.filter(([, input]) => input.checked).map(([c]) => c) : null);
+    });
+    return form;
+  }
+
+  async function changeConsent(kind, claims) {
+    const url = `/v1/me/consents/${encodeURIComponent(kind)}`;
+    const res = await call(url, claims ? { method: 'PUT', auth: true, body: { claims } } : { method: 'DELETE', auth: true });
+    if (!res) return;
+    const m = $('consent-message');
+    m.textContent = res.ok ? (claims ? t('consentSaved') : t('consentWithdrawn')) : (res.status === 429 ? t('tooMany') : t('failed'));
+    m.classList.toggle('error', !res.ok);
+    await loadConsent();
   }
 
   // ---- housing estates: register a visit; approve the visitors of one's unit ----

@@ -103,7 +103,7 @@
         credential = null;
         return showSetup(body.code === 'gate_credential_revoked' ? 'This gate\'s credential was revoked: enter a new one.' : 'The credential is not valid: enter it again.');
       }
-      if (res.ok) show(body.decision === 'allow', body.code, body.displayName, body.colour, dir, undefined, body.seat);
+      if (res.ok) show(body.decision === 'allow', body.code, body.displayName, body.colour, dir, undefined, body.seat, body.identity);
       else if (res.status === 422) show(false, body.code || 'malformed', '', '', dir);
       else if (res.status === 429) show(false, 'rate_limited', '', '', dir, 'Too many scans: wait a second · 请稍候');
       else show(false, body.code || 'error', '', '', dir, 'The server could not decide: try again · 请重试');
@@ -115,7 +115,8 @@
   }
 
   // seat: the ticket's seat or zone, on an entry a ticket admitted (the scan answer's `seat`).
-  function show(allowed, code, name, colour, dir, words, seat) {
+  // identity: at a venue that identifies visitors (library, hospital), the member id and the claims the citizen consented to.
+  function show(allowed, code, name, colour, dir, words, seat, identity) {
     const v = $('verdict');
     v.className = 'verdict ' + (allowed ? 'allow' : 'deny');
     $('verdict-icon').textContent = allowed ? '✓' : '✕';
@@ -124,6 +125,9 @@
     $('verdict-name').textContent = name || '';
     $('verdict-seat').textContent = seat ? `Seat 座位 ${seat}` : '';
     $('verdict-seat').hidden = !seat;
+    $('verdict-identity').textContent = identity ? identityWords(identity) : '';
+    $('verdict-identity').hidden = !identity;
+    if (identity) $('verdict-identity').dataset.code = identity.code;
     $('verdict-meta').textContent = `${dir === 'in' ? '→ entry' : '← exit'}${colour ? ' · ' + colour : ''}`;
     v.dataset.decision = allowed ? 'allow' : 'deny';
     v.dataset.code = code;
@@ -131,6 +135,18 @@
     addRecent(allowed, code, name, dir);
     clearTimeout(verdictTimer);
     verdictTimer = setTimeout(hideVerdict, VERDICT_MS);
+  }
+
+  function identityWords(identity) {
+    if (identity.code !== 'identity_shared') {
+      return identity.code === 'consent_missing' ? 'Not identified: no consent · 未授权识别' : 'Identity unavailable · 身份暂不可用';
+    }
+    const c = identity.claims;
+    const parts = [`Member 会员号 ${identity.memberId}`];
+    if (c.maskedName !== null) parts.push(c.maskedName);
+    if (c.ageBand !== null) parts.push(`Age 年龄段 ${c.ageBand}`);
+    if (c.eidVerified !== null) parts.push(c.eidVerified ? 'e-ID verified 已实名' : 'e-ID not verified 未实名');
+    return parts.join(' · ');
   }
 
   function hideVerdict() {

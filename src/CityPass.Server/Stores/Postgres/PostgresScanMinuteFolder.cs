@@ -3,7 +3,7 @@ using Npgsql;
 namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
-/// Moves the roll-ups' deltas (scan_minute_deltas, appended by every archive statement) into scan_minutes, every
+/// Moves the roll-ups' deltas (scan_minute_deltas, appended by the archive's large statements) into scan_minutes, every
 /// <see cref="Interval"/>: the deltas of many statements summed into one upsert per minute, venue, outcome and direction,
 /// which is what makes the roll-ups cheap under load (migration 0020). Reads add the deltas not folded yet, so how late a
 /// fold comes changes no answer, only how many rows a read sums; a fold that fails is retried at the next tick.

@@ -102,8 +102,8 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     /// Statements of more records than this append their roll-ups as deltas (<see cref="AppendedRollUp"/>); smaller
     /// ones upsert them (<see cref="UpsertedRollUp"/>). Large statements are an archiver draining a backlog, under load:
     /// then the statements of a few seconds meet the same venue-minutes again and again, and a fold sums them into one
-    /// upsert each (the upserts' writes cost 43% less at 5,000 scans/s). Small statements are a quiet city, where nearly
-    /// every scan is a venue-minute of its own: appending and then folding it would cost twice what upserting it does.
+    /// upsert each (the roll-ups' writes cost 55% less at 5,000 scans/s). Small statements are a quiet city, where nearly
+    /// every scan is a venue-minute of its own: appending and then folding it costs about 1.6 times what upserting does.
     /// loadtests/dashboard measures both (its report, "The roll-ups' writes alone").
     /// </summary>
     public const int RowsForDeltas = 1_000;

@@ -59,10 +59,16 @@ as_postgres "$BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" -w start -o \
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=citypass PGDATABASE=dashboard PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
 psql() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 value() { psql -At -F' ' -c "$1"; }
-# The stores' own statements, read from their source (a C# raw string), parameters filled in as literals.
+# The stores' own statements, read from their source (a C# raw string constant), parameters filled in as literals.
 sql_const() { # $1 file, $2 constant
-  awk -v name="$2" '$0 ~ "string " name " = \\$?\"\"\"" { on = 1; next } on && /"""/ { exit } on { print }' "$1" |
-    sed "s/{MaxDeltasAFold}/$(grep -o 'MaxDeltasAFold = [0-9_]*' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9_]*$' | tr -d _)/g"
+  awk -v name="$2" '$0 ~ "const string " name " = \"\"\"" { on = 1; next } on && /"""/ { exit } on { print }' "$1"
+}
+fill() { # stdin: the statement; args: values for $1, $2, ...
+  local sql
+  sql=$(cat)
+  local i=$#
+  for ((; i >= 1; i--)); do sql=${sql//\$$i/${!i}}; done
+  printf '%s;\n' "$sql"
 }
 psql -d postgres -c "CREATE DATABASE dashboard"
 for m in "$MIGRATIONS"/*.sql; do psql -f "$m"; done
@@ -140,13 +146,6 @@ echo "seeded in ${seeded} s: $rollup_rows roll-up rows for $rollup_scans scans (
 
 # --- the dashboard's queries ---------------------------------------------------------------------------------------
 
-fill() { # stdin: the statement; args: values for $1, $2, ...
-  local sql
-  sql=$(cat)
-  local i=$#
-  for ((; i >= 1; i--)); do sql=${sql//\$$i/${!i}}; done
-  printf '%s;\n' "$sql"
-}
 VENUE0="'$(value "SELECT md5('venue-0')::uuid")'::uuid"
 GATES="ARRAY(SELECT id FROM gates)"
 ts() { echo "timestamptz '$(date -u -d "$1" '+%Y-%m-%d %H:%M:%S')+00'"; }
@@ -202,7 +201,8 @@ fi
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 COLUMNS="scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged, withdrawn"
 FOLD_SECONDS=$(grep -o 'Interval { get; } = TimeSpan.FromSeconds([0-9]*)' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9]*)' | tr -d ')')
-FOLD=$(sql_const "$SRC/PostgresScanMinuteFolder.cs" FoldSql)
+FOLD=$(sql_const "$SRC/PostgresScanMinuteFolder.cs" FoldSql | fill "$(grep -o 'MaxDeltasAFold = [0-9_]*' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9_]*$' | tr -d _)")
+FOLD=${FOLD%;}
 rows_select() { # $1 lo, $2 hi, $3 day (RATE: scans a second of decided_at)
   cat <<SQL
 SELECT gen_random_uuid(), d, d - interval '150 ms', md5('gate-' || g)::uuid, md5('venue-' || g / 2)::uuid, (random() < 0.45)::int::smallint, k = 1,

@@ -19,10 +19,11 @@ public sealed partial class PostgresScanMinuteFolder(NpgsqlDataSource dataSource
     /// <summary>Deltas folded in one transaction, so a backlog (a long outage's) is folded in bounded steps.</summary>
     public const int MaxDeltasAFold = 50_000;
 
-    private static readonly string FoldSql = $"""
+    /// <summary>The fold of at most $1 deltas; public for the load test, which runs the store's own statements.</summary>
+    public const string FoldSql = """
         WITH folded AS (
             DELETE FROM scan_minute_deltas
-            WHERE ctid = ANY(ARRAY(SELECT ctid FROM scan_minute_deltas LIMIT {MaxDeltasAFold}))
+            WHERE ctid = ANY(ARRAY(SELECT ctid FROM scan_minute_deltas LIMIT $1))
             RETURNING minute, venue_id, code, direction, scans
         ), summed AS (
             INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
@@ -49,6 +50,7 @@ public sealed partial class PostgresScanMinuteFolder(NpgsqlDataSource dataSource
                 if (!(bool)(await claim.ExecuteScalarAsync(cancellationToken))!) return total > 0 ? total : null;
             }
             await using var fold = new NpgsqlCommand(FoldSql, connection, transaction);
+            fold.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxDeltasAFold });
             var folded = (int)(await fold.ExecuteScalarAsync(cancellationToken))!;
             await transaction.CommitAsync(cancellationToken);
             total += folded;

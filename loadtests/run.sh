@@ -4,6 +4,8 @@
 #   loadtests/run.sh --soak     plus a 10-minute soak at 50% of the maximum (--soak-minutes N for another length)
 #   loadtests/run.sh --quick    small data, short steps: tries the runner, measures nothing
 #   loadtests/run.sh --ab REV   A/B instead: REV's server (built in a temporary worktree) against this tree's, in turns
+#                               (--ab-patch FILE: REV with FILE applied, e.g. --ab HEAD --ab-patch loadtests/ab/without-roll-ups.patch
+#                               measures what one part of the tree costs)
 #   loadtests/run.sh --grains   the citizen grains instead (about 8 minutes): GET /v1/me/pass on one server process and on three
 #                               as one Orleans cluster, single and bulk status changes; results in loadtests/results/<UTC timestamp>-grains/
 #                               (--grains --quick: short steps, tries the runner, measures nothing)
@@ -31,25 +33,37 @@ if pgrep -f chromium >/dev/null 2>&1; then
   echo "run.sh: Chromium is running (browser tests?): the load shares the machine with it; the report will say so." >&2
 fi
 
-# --ab REV: build REV's server in Release in a temporary git worktree (removed at exit) for the runner's --ab-baseline.
+# --ab REV [--ab-patch FILE]: build REV's server (with FILE applied) in Release in a temporary git worktree (removed at
+# exit) for the runner's --ab-baseline.
 args=()
-baseline=""
+rev=""
+patch=""
 while (($#)); do
-  if [[ "$1" == "--ab" ]]; then
-    [[ $# -ge 2 ]] || { echo "run.sh: --ab needs a commit" >&2; exit 2; }
-    rev=$(git rev-parse --short "$2^{commit}")
-    baseline=$(mktemp -d -t citypass-ab-XXXXXX)
-    trap 'git worktree remove --force "$baseline" >/dev/null 2>&1 || true; rm -rf "$baseline"' EXIT
-    git worktree add --detach --quiet "$baseline" "$rev"
-    echo "run.sh: building the baseline $rev in $baseline"
-    dotnet build "$baseline/src/CityPass.Server" -c Release --nologo -v quiet -clp:ErrorsOnly
-    args+=(--ab-baseline "$baseline/src/CityPass.Server/bin/Release/net10.0/CityPass.Server.dll" --ab-name "$rev")
-    shift 2
-  else
-    args+=("$1")
-    shift
-  fi
+  case "$1" in
+    --ab | --ab-patch)
+      [[ $# -ge 2 ]] || { echo "run.sh: $1 needs an argument" >&2; exit 2; }
+      if [[ "$1" == "--ab" ]]; then rev=$(git rev-parse --short "$2^{commit}"); else patch="$2"; fi
+      shift 2 ;;
+    *)
+      args+=("$1")
+      shift ;;
+  esac
 done
+if [[ -n "$patch" && -z "$rev" ]]; then echo "run.sh: --ab-patch goes with --ab REV" >&2; exit 2; fi
+if [[ -n "$rev" ]]; then
+  baseline=$(mktemp -d -t citypass-ab-XXXXXX)
+  trap 'git worktree remove --force "$baseline" >/dev/null 2>&1 || true; rm -rf "$baseline"' EXIT
+  git worktree add --detach --quiet "$baseline" "$rev"
+  name="$rev"
+  if [[ -n "$patch" ]]; then
+    git -C "$baseline" apply "$(realpath "$patch")"
+    # The report's command line and title carry the patch: "against REV --ab-patch FILE".
+    name="$rev --ab-patch $patch"
+  fi
+  echo "run.sh: building the baseline $name in $baseline"
+  dotnet build "$baseline/src/CityPass.Server" -c Release --nologo -v quiet -clp:ErrorsOnly
+  args+=(--ab-baseline "$baseline/src/CityPass.Server/bin/Release/net10.0/CityPass.Server.dll" --ab-name "$name")
+fi
 
 dotnet build loadtests/CityPass.LoadTests -c Release --nologo -v quiet -clp:ErrorsOnly
 # Not exec: the trap removes the baseline's worktree when the runner ends.

@@ -3,8 +3,20 @@ using System.Text;
 
 namespace CityPass.LoadTests;
 
-/// <summary>One side's turn in an A/B comparison: its closed-loop maximum, and its latency at the common 50% rate.</summary>
-public sealed record AbTurn(string Side, int Round, double MaxPerSecond, int MaxConnections, CpuSplit CpuAtMax, double HalfRate, LatencyStats AtHalf, long Count5xx);
+/// <summary>
+/// One side's turn in an A/B comparison: its closed-loop maximum, and its latency at the common 50% rate (offered
+/// <see cref="HalfRate"/>, achieved <see cref="HalfAchieved"/>), each with the CPU split of its step.
+/// </summary>
+public sealed record AbTurn(
+    string Side, int Round, double MaxPerSecond, int MaxConnections, CpuSplit CpuAtMax, double HalfRate, double HalfAchieved, LatencyStats AtHalf,
+    CpuSplit CpuAtHalf, long Count5xx)
+{
+    /// <summary>PostgreSQL's CPU per scan (µs) at the maximum: nearly all of it the archiver's inserts.</summary>
+    public double PostgresMicrosAtMax => CpuAtMax.Postgres * 1_000_000 / MaxPerSecond;
+
+    /// <summary>PostgreSQL's CPU per scan (µs) at the common 50% rate.</summary>
+    public double PostgresMicrosAtHalf => CpuAtHalf.Postgres * 1_000_000 / HalfAchieved;
+}
 
 /// <summary>An A/B comparison's results (ab-results.json) and its report (ab-report.md).</summary>
 public sealed record AbResults(
@@ -16,6 +28,10 @@ public sealed record AbResults(
 
     /// <summary>B's mean p99 at the common 50% rate over A's.</summary>
     public double P99Ratio => Mean("B", t => t.AtHalf.P99) / Mean("A", t => t.AtHalf.P99);
+
+    /// <summary>B's mean PostgreSQL CPU per scan over A's, at the maximum and at the common 50% rate.</summary>
+    public (double AtMax, double AtHalf) PostgresRatio =>
+        (Mean("B", t => t.PostgresMicrosAtMax) / Mean("A", t => t.PostgresMicrosAtMax), Mean("B", t => t.PostgresMicrosAtHalf) / Mean("A", t => t.PostgresMicrosAtHalf));
 
     public IReadOnlyList<TargetCheck> Targets =>
     [
@@ -46,14 +62,15 @@ public sealed record AbResults(
     public string Table()
     {
         var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("| turn | max verify/s (connections) | server CPU µs/scan | redis CPU µs/scan | at 50% rate: p50 / p99 / max ms |\n|---|---|---|---|---|\n");
+        var sb = new StringBuilder("| turn | max verify/s (connections) | server CPU µs/scan | redis CPU µs/scan | postgres CPU µs/scan at max / at 50% | at 50% rate: p50 / p99 / max ms |\n|---|---|---|---|---|---|\n");
         foreach (var t in Turns)
         {
             var perScan = 1_000_000 / t.MaxPerSecond;
             sb.Append(c, $"| {t.Side}{t.Round} | {t.MaxPerSecond:N0} ({t.MaxConnections}) | {t.CpuAtMax.Server * perScan:N0} | {t.CpuAtMax.Redis * perScan:N0} | ");
-            sb.Append(c, $"{t.AtHalf.P50:0.00} / {t.AtHalf.P99:0.00} / {t.AtHalf.Max:0.0} at {t.HalfRate:N0}/s |\n");
+            sb.Append(c, $"{t.PostgresMicrosAtMax:N1} / {t.PostgresMicrosAtHalf:N1} | {t.AtHalf.P50:0.00} / {t.AtHalf.P99:0.00} / {t.AtHalf.Max:0.0} at {t.HalfRate:N0}/s |\n");
         }
-        sb.Append(c, $"| **B / A** | **{ThroughputRatio:0.00}x** | | | **p99 {P99Ratio:0.00}x** |\n");
+        var (pgAtMax, pgAtHalf) = PostgresRatio;
+        sb.Append(c, $"| **B / A** | **{ThroughputRatio:0.00}x** | | | **{pgAtMax:0.00}x / {pgAtHalf:0.00}x** | **p99 {P99Ratio:0.00}x** |\n");
         return sb.ToString();
     }
 }

@@ -53,7 +53,8 @@ public sealed partial class LoadTestRun
                 var half = await StepAsync($"{side}{round}-rate-50", "ab-rate", $"{side}{round} verify at {halfOfA:N0}/s (50% of A's first maximum)", "scans.lua",
                     options.RateConnections, options.RateStep, halfOfA, Scans(retry: options.RetryPermille), keep: false);
                 steps.Add(half);
-                turns.Add(new AbTurn(side, round, best!.RequestsPerSecond, best.Connections, best.Cpu, halfOfA.Value, half.Latency, best.Count5xx + half.Count5xx));
+                turns.Add(new AbTurn(side, round, best!.RequestsPerSecond, best.Connections, best.Cpu, halfOfA.Value, half.RequestsPerSecond, half.Latency, half.Cpu,
+                    best.Count5xx + half.Count5xx));
             }
         }
 

@@ -242,16 +242,18 @@ public sealed partial class LoadTestRun(RunOptions options)
         AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(title)} ({duration.TotalSeconds:N0} s) ...");
         var redisServer = _redis!.Multiplexer.GetServers()[0];
         var persistenceBefore = options.RedisAppendOnly ? await RedisPersistence.TakeAsync(redisServer) : null;
+        var commandsBefore = await RedisCommandCost.TakeAsync(redisServer);
         var before = _cpu!.Take();
         var wrk = await Wrk.RunAsync(new WrkRun(id, script, threads, connections, duration, env), _server!.BaseAddress, _wrkDir, Path.Combine(_tmp, id + ".wrk.txt"));
         var cpu = CpuMeter.Between(before, _cpu.Take());
         var persistence = persistenceBefore is null ? null : (await RedisPersistence.TakeAsync(redisServer)).Since(persistenceBefore);
+        var commands = RedisCommandCost.Between(commandsBefore, await RedisCommandCost.TakeAsync(redisServer));
         var backlog = await ArchiveCheck.BacklogAsync(_redis!);
         var log = script == "scans.lua" ? _logs.Read(Path.Combine(_tmp, id), TimeSpan.FromSeconds(duration.TotalSeconds >= 120 ? 30 : 5)) : null;
         var result = new ScenarioResult(id, group, title, script == "ping.lua" ? "GET /v1/ping" : "POST /v1/scans", connections, rate, wrk.DurationSeconds,
             wrk.RequestsPerSecond, log?.Latency ?? wrk.WrkLatency, wrk.WrkLatency, wrk.Statuses, wrk.Kinds, wrk.Codes, wrk.Count5xx, wrk.SocketErrors,
             wrk.Retries, wrk.RetriesAnsweredAsDuplicate, wrk.RetriesWithChangedCode, log?.NewScansMarkedDuplicate ?? 0, cpu, log?.Windows ?? [],
-            backlog, drained, persistence);
+            backlog, drained, persistence, commands);
         if (group != "warm-up" && keep) _scenarios.Add(result);
         AnsiConsole.MarkupLine(Markup.Escape($"    {wrk.RequestsPerSecond,9:N0} req/s  p50 {result.Latency.P50:0.00} ms  p99 {result.Latency.P99:0.00} ms  max {result.Latency.Max:0.0} ms  " +
             $"non-2xx {wrk.Non2xx}  5xx {wrk.Count5xx}  errors {wrk.SocketErrors}  archive backlog {backlog:N0} (drained {drained:N1} s before)  CPU: {Format(cpu)}"));

@@ -57,6 +57,32 @@ public static class ReportWriter
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Redis's work per scan in a step (the report: the closed-loop maximum), by command (INFO commandstats over the step), against
+    /// redis-server's CPU per scan in the same step: what the commands do not account for is the event loop's reading,
+    /// parsing and answering, and the append-only file.
+    /// </summary>
+    public static string RedisCommandsPerScan(ScenarioResult? step)
+    {
+        if (step?.RedisCommands is not { Count: > 0 } commands) return "";
+        var c = CultureInfo.InvariantCulture;
+        var scans = step.RequestsPerSecond * step.DurationSeconds;
+        var sb = new StringBuilder();
+        sb.Append(c, $"\nWhat Redis did per scan at the maximum ({step.Connections} connections; INFO commandstats over the step, {N(scans)} scans; ");
+        sb.Append("a command a script calls counts on its own line and again inside the script's):\n\n");
+        sb.Append("| command | calls per scan | µs per scan | µs per call |\n|---|---:|---:|---:|\n");
+        foreach (var command in commands.Where(x => x.Calls / scans >= 0.001))
+        {
+            sb.Append(c, $"| {command.Command} | {command.Calls / scans:0.000} | {command.Micros / scans:0.00} | {(double)command.Micros / command.Calls:0.00} |\n");
+        }
+        var scripts = commands.Where(x => x.Command is "evalsha" or "eval" or "fcall").Sum(x => x.Micros) / scans;
+        var outside = commands.Where(x => x.Command is not ("evalsha" or "eval" or "fcall")).Sum(x => x.Micros) / scans;
+        var process = step.Cpu.Redis * 1_000_000 / step.RequestsPerSecond;
+        sb.Append(c, $"\nredis-server's CPU in the step: **{process:0.0} µs per scan**; scripts (with what they call) {scripts:0.0} µs, every other command {outside:0.0} µs ");
+        sb.Append(c, $"(an upper bound: it includes what scripts call); the rest, at least {Math.Max(0, process - scripts - outside):0.0} µs, is reading, parsing and answering the commands, and the append-only file.\n");
+        return sb.ToString();
+    }
+
     public static string Markdown(RunResults run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -91,6 +117,8 @@ public static class ReportWriter
         {
             sb.Append(CultureInfo.InvariantCulture, $"| {r.Name} | {N(r.RequestsPerSecond)} | {Ms(r.P50Ms)} | {Ms(r.P99Ms)} | {run.MaxVerifyPerSecond / r.RequestsPerSecond:0.00}x |\n");
         }
+
+        sb.Append(RedisCommandsPerScan(run.Scenarios.Where(s => s.Group == "max").MaxBy(s => s.RequestsPerSecond)));
 
         sb.Append("\n## 2. Fixed rates: latency\n\n");
         sb.Append("wrk's delay() paces each thread on a fixed schedule of slots (rate / threads a second); a free connection takes the next slot. ");

@@ -14,7 +14,9 @@ public sealed record ScenarioResult(
     // Scan records not yet archived when the step ended, and how long the archiver took to drain them before the next step.
     long ArchiveBacklogAfter, double ArchiveDrainSeconds,
     // What Redis's append-only file did during the step (rewrites, delayed fsyncs): null without one.
-    RedisPersistence? Persistence = null);
+    RedisPersistence? Persistence = null,
+    // Redis's commands during the step (INFO commandstats), the costliest first.
+    IReadOnlyList<RedisCommandCost>? RedisCommands = null);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
 

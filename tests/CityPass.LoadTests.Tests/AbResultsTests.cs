@@ -8,8 +8,8 @@ public sealed class AbResultsTests
 {
     private static readonly CpuSplit Cpu = new(1.0, 0.5, 0.4, 0.1, 0, 0, 0, 2);
 
-    private static AbTurn Turn(string side, int round, double max, double p99, long fives = 0) =>
-        new(side, round, max, 64, Cpu, 5000, new LatencyStats(1000, p99 / 2, p99 * 0.8, p99, p99, p99 * 2, p99 / 2), fives);
+    private static AbTurn Turn(string side, int round, double max, double p99, long fives = 0, double postgresAtHalf = 0.1) =>
+        new(side, round, max, 64, Cpu, 5000, 4000, new LatencyStats(1000, p99 / 2, p99 * 0.8, p99, p99, p99 * 2, p99 / 2), Cpu with { Postgres = postgresAtHalf }, fives);
 
     private static AbResults Results(params AbTurn[] turns) => new(DateTimeOffset.UnixEpoch, 10, "loadtests/run.sh --ab abc1234",
         new MachineInfo(2, "cpu", "linux", "10", "wrk", "redis", "pg", false), "abc1234", new SeedResult(1, 0, 1, 1, 1, 1, 1, []),
@@ -34,6 +34,19 @@ public sealed class AbResultsTests
         Assert.False(ab.Targets.Single(t => t.Target.Contains("1.1x", StringComparison.Ordinal)).Met);
         Assert.False(ab.Targets.Single(t => t.Target.Contains("5xx", StringComparison.Ordinal)).Met);
         Assert.Contains("**B / A** | **0.90x**", ab.Table(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostgresCpuIsPerScanOfEachStepAndComparedAsMeans()
+    {
+        // A: 0.1 core at 10,000/s = 10 µs; 0.1 core at 4,000/s achieved = 25 µs. B: 0.1 at 8,000/s = 12.5 µs; 0.12 at 4,000/s = 30 µs.
+        var ab = Results(Turn("A", 1, 10_000, 4), Turn("B", 1, 8_000, 4, postgresAtHalf: 0.12));
+
+        Assert.Equal(10.0, ab.Turns[0].PostgresMicrosAtMax, 6);
+        Assert.Equal(25.0, ab.Turns[0].PostgresMicrosAtHalf, 6);
+        Assert.Equal((1.25, 1.2), (Math.Round(ab.PostgresRatio.AtMax, 6), Math.Round(ab.PostgresRatio.AtHalf, 6)));
+        Assert.Contains("| 10.0 / 25.0 |", ab.Table(), StringComparison.Ordinal);
+        Assert.Contains("**1.25x / 1.20x**", ab.Table(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,22 @@ bash scripts/install-deps.sh
 results="TestResults/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 status=0
-dotnet test CityPass.sln --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
+dotnet build CityPass.sln --nologo -v quiet -clp:ErrorsOnly
+
+# The tests' own servers (PostgreSQL clusters, redis-servers), apps' data and browser profiles go in one directory of
+# this run, removed at the end with whatever is still running from it: a test process that is killed leaves them.
+# PostgreSQL runs as the postgres user, so the directory is open to it.
+TMPDIR=$(mktemp -d /tmp/citypass-test-XXXXXX)
+chmod 755 "$TMPDIR"
+export TMPDIR
+cleanup() {
+  pkill -f -- "$TMPDIR/" >/dev/null 2>&1 || true
+  sleep 1
+  pkill -9 -f -- "$TMPDIR/" >/dev/null 2>&1 || true
+  rm -rf "$TMPDIR"
+}
+trap cleanup EXIT
+dotnet test CityPass.sln --no-build --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
 
 passed=0; failed=0; skipped=0
 shopt -s nullglob

@@ -24,6 +24,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     private readonly StoreMode _mode;
     private readonly Dictionary<string, string?> _settings;
     private readonly string _dataDir = Directory.CreateTempSubdirectory("citypass-app-").FullName;
+    private bool _ownsDatabase;
 
     public CityPassApp(StoreMode mode, IDictionary<string, string?>? settings = null)
     {
@@ -85,6 +86,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             var (redis, postgres) = await RealServers.NewStoresAsync();
             _settings["ConnectionStrings:Redis"] = redis;
             _settings["ConnectionStrings:Postgres"] = postgres;
+            _ownsDatabase = true;
         }
         _ = Server; // builds and starts the host
         Demo = SharedDemo ?? await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
@@ -109,15 +111,24 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>Stops the host, then deletes what the app alone used: its data directory and its database.</summary>
+    public override async ValueTask DisposeAsync()
     {
-        await DisposeAsync();
+        await base.DisposeAsync();
         try
         {
             Directory.Delete(_dataDir, recursive: true);
         }
         catch (IOException)
         {
+        }
+        // A second replica on the same stores asked for no database, and drops none.
+        if (_ownsDatabase)
+        {
+            _ownsDatabase = false;
+            await RealServers.DropPostgresDatabaseAsync(_settings["ConnectionStrings:Postgres"]!);
         }
     }
 

@@ -34,6 +34,10 @@ public static class RealServers
         }
     }
 
+    /// <summary>Drops a database handed out here, once the app that used it is gone.</summary>
+    public static Task DropPostgresDatabaseAsync(string connectionString) =>
+        (_postgres ?? throw new InvalidOperationException("No database was handed out.")).DropDatabaseAsync(connectionString);
+
     /// <summary>Stores of which one is the test's own (to break): the other one from the shared servers.</summary>
     public static async Task<string> NewPostgresDatabaseAsync() => (await NewStoresAsync()).Postgres;
 

@@ -126,7 +126,10 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         await page.ClickAsync("form button[type=submit]");
         try
         {
-            await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal));
+            // Arrived once the console's document is parsed: its "load" waits for every script and image as well, and
+            // once in CI (2026-12-03) it did not come within the timeout although the page was there and complete.
+            // What a test needs next, it waits for itself.
+            await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         }
         catch (TimeoutException e)
         {

@@ -166,20 +166,33 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             var policy = (await admin.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/v1/venues/{id}/policy"))!;
             if (policy["openingHours"] is null) continue;
             policy["openingHours"] = null;
-            (await admin.PutAsJsonAsync($"/v1/venues/{id}/policy", policy)).EnsureSuccessStatusCode();
+            await EnsureSuccessAsync(await admin.PutAsJsonAsync($"/v1/venues/{id}/policy", policy));
         }
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// The response, if it succeeded; otherwise a failure that carries what a CI log needs to tell why: the status,
+    /// the problem's body, and the app's last log lines (a store's outage is logged there once, not per request).
+    /// </summary>
+    public async Task<HttpResponseMessage> EnsureSuccessAsync(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode) return response;
+        var body = await response.Content.ReadAsStringAsync();
+        var recent = string.Join("\n", Logs.Recent(15).Select(l => $"  [{l.Category}] {l.Line}"));
+        throw new HttpRequestException(
+            $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}: {body}\nThe app's last log lines:\n{recent}",
+            null, response.StatusCode);
+    }
+
     /// <summary>Signs a citizen in with the code the fixture's sender got, or, given <paramref name="codeSentTo"/>, with the code read from there (e.g. a gateway stub).</summary>
     public async Task<CitizenClient> SignInCitizenAsync(string phone, Func<string, string>? codeSentTo = null)
     {
         var http = CreateClient();
-        (await http.PostAsJsonAsync("/v1/citizens/otp", new { phone })).EnsureSuccessStatusCode();
+        await EnsureSuccessAsync(await http.PostAsJsonAsync("/v1/citizens/otp", new { phone }));
         var code = (codeSentTo ?? Sms.CodeSentTo)(phone);
-        var response = await http.PostAsJsonAsync("/v1/citizens/session", new { phone, code });
-        response.EnsureSuccessStatusCode();
+        var response = await EnsureSuccessAsync(await http.PostAsJsonAsync("/v1/citizens/session", new { phone, code }));
         var session = (await response.Content.ReadFromJsonAsync<CitizenSession>())!;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
         return new CitizenClient(http);
@@ -190,8 +203,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         var password = Demo.Staff.Single(s => s.Username == username).Password;
         var http = CreateClient();
-        var response = await http.PostAsJsonAsync("/v1/auth/token", new { username, password });
-        response.EnsureSuccessStatusCode();
+        var response = await EnsureSuccessAsync(await http.PostAsJsonAsync("/v1/auth/token", new { username, password }));
         var token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
@@ -254,7 +266,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>Closes a case through the API.</summary>
     public async Task CloseCaseAsync(string caseId, string by = "authority") =>
-        (await (await StaffAsync(by)).PostAsJsonAsync($"/v1/cases/{caseId}/close", new { reason = "Investigation finished" })).EnsureSuccessStatusCode();
+        await EnsureSuccessAsync(await (await StaffAsync(by)).PostAsJsonAsync($"/v1/cases/{caseId}/close", new { reason = "Investigation finished" }));
 
     /// <summary>
     /// A bulk change the four-eyes way: drafted by <paramref name="by"/>, approved by <paramref name="approver"/>, waited

@@ -10,6 +10,9 @@ public sealed class LogCapture : ILoggerProvider
 
     public IReadOnlyList<(string Category, string Line)> Lines => [.. _lines];
 
+    /// <summary>The newest <paramref name="count"/> lines, oldest first (for a failure's message).</summary>
+    public IReadOnlyList<(string Category, string Line)> Recent(int count) => [.. _lines.TakeLast(count)];
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose() { }

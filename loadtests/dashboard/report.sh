@@ -59,13 +59,14 @@ The store's insert of $ARCHIVE_N scans per variant and profile, each statement i
 commits a round, the variants alternating in the same run, each into a fresh day's partition. Backend CPU from
 \`/proc/self/stat\`. Variants: **generate** (only generating the rows in SQL, which every variant does: subtracted to
 give the insert's own cost), **without** (no roll-ups, the statement before 0019), **upsert** (0019: every statement
-upserts \`scan_minutes\`), **with** (today: a statement of more than ${ROWS_FOR_DELTAS:-1000} rows appends its deltas to
-\`scan_minute_deltas\`, a smaller one upserts as 0019 did; and the fold, \`PostgresScanMinuteFolder\`'s statement, runs
+upserts \`scan_minutes\`), **with** (today: a statement whose scans came at more than ${SCANS_PER_SECOND_FOR_DELTAS:-500} a
+second of their own time appends its deltas to \`scan_minute_deltas\`, a sparser one upserts as 0019 did; and the fold, \`PostgresScanMinuteFolder\`'s statement, runs
 every ${FOLD_SECONDS:-10} s of the scans' time and once at the end; its CPU is counted).
 Each of the upsert and with variants' roll-ups was checked to count every inserted scan once. Profiles: **quiet**, the
 20M data set's own density (statements of 1,000 rows spread over minutes: nearly every scan is a roll-up row of its
-own: the worst case per scan); **load**, a full archiver round (16 streams x 500 =
-8,000 rows) at 5,000 scans/s over the same $VENUES venues, as under the load runner.
+own: the worst case per scan); **half**, an archiver keeping up at half the load runner's maximum (400-row statements
+at 3,825 scans/s, a statement about every 100 ms); **load**, a full archiver round (16 streams x 500 = 8,000 rows) at
+5,000 scans/s; both over the same $VENUES venues.
 
 "added" is the variant's CPU beyond \`without\`, as a share of the insert's own (\`without\` − \`generate\`).
 
@@ -96,8 +97,8 @@ The figures above carry the whole insert's variance (a row's CPU varies by sever
 shared machine), which is larger than what the roll-ups cost. Here the same generated rows (decided_at, venue, code,
 direction), already in a table, go through each variant in the same statements, alternating: **aggregate** only reads
 and sums them (what every variant does with the insert's \`RETURNING\`), **upsert** (0019) upserts \`scan_minutes\` each
-statement, **with** (today) appends the deltas and folds every ${FOLD_SECONDS:-10} s of the rows' time where a statement
-has more than ${ROWS_FOR_DELTAS:-1000} rows, and upserts where it has fewer. The writes are a variant's CPU beyond
+statement, **with** (today) appends the deltas and folds every ${FOLD_SECONDS:-10} s of the rows' time where a statement's
+rows are denser than ${SCANS_PER_SECOND_FOR_DELTAS:-500} a second, and upserts where they are sparser. The writes are a variant's CPU beyond
 aggregate; "of the insert" sets them against the mean \`without\` − \`generate\` of the same profile above.
 
 | profile | round | aggregate | upsert (0019) | with (today) | upsert's writes | with's writes |

@@ -17,8 +17,9 @@ ARCHIVE_N=${ARCHIVE_N:-200000}
 ROUNDS=${ROUNDS:-3}
 # The archive measurement's profiles, "name:rows a statement:scans a second of decided_at": quiet, the 20M data set's
 # own density (statements of 1,000 rows spread over minutes, so nearly every scan is a roll-up row of its own: the
-# worst case); load, a full archiver round (16 streams x 500) at 5,000 scans/s, as under the load runner.
-PROFILES=${PROFILES:-"quiet:1000:4.63 load:8000:5000"}
+# worst case); half, an archiver keeping up at half the load runner's maximum (a statement about every 100 ms);
+# load, a full archiver round (16 streams x 500) at 5,000 scans/s, as under the load runner.
+PROFILES=${PROFILES:-"quiet:1000:4.63 half:400:3825 load:8000:5000"}
 # ONLY_ARCHIVE=<results dir of a run>: just the archive measurement, added to that run's results.
 ONLY_ARCHIVE=${ONLY_ARCHIVE:-}
 
@@ -195,7 +196,8 @@ fi
 #   generate  only generating the rows in SQL (part of every variant: subtracted to give the insert's own cost)
 #   without   the plain insert, no roll-ups (the statement before 0019)
 #   upsert    0019's statement: the insert's RETURNING upserts scan_minutes in every statement
-#   with      today's statement (PostgresScanStore.RollUp: above RowsForDeltas rows the deltas appended, else the upsert)
+#   with      today's statement (PostgresScanStore.RollUp: rows denser in time than ScansPerSecondForDeltas append their
+#             deltas, sparser ones upsert)
 #             and the fold (PostgresScanMinuteFolder's own statement) every FOLD_SECONDS of decided_at (its Interval), and
 #             once at the end
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
@@ -222,9 +224,18 @@ rollup_cte() { # $1 the method of PostgresScanStore whose CTE to read, for the s
 }
 UPSERTED=$(rollup_cte UpsertedRollUp)
 APPENDED=$(rollup_cte AppendedRollUp)
-ROWS_FOR_DELTAS=$(grep -o 'RowsForDeltas = [0-9_]*' "$SRC/PostgresScanStore.cs" | grep -o '[0-9_]*$' | tr -d _)
-# Today's roll-up for a statement of BATCH rows, as PostgresScanStore.RollUp chooses it.
-todays_roll_up() { if [ "$BATCH" -gt "$ROWS_FOR_DELTAS" ]; then echo "$APPENDED"; else echo "$UPSERTED"; fi; }
+SCANS_PER_SECOND_FOR_DELTAS=$(grep -o 'ScansPerSecondForDeltas = [0-9_]*' "$SRC/PostgresScanStore.cs" | grep -o '[0-9_]*$' | tr -d _)
+SHORTEST_SPAN_MS=$(grep -o 'ShortestSpan = TimeSpan.FromMilliseconds([0-9]*)' "$SRC/PostgresScanStore.cs" | grep -o '[0-9]*)' | tr -d ')')
+# Today's roll-up for a statement of BATCH rows at RATE scans a second, as PostgresScanStore.AppendsDeltas chooses it:
+# appended when the rows are denser than ScansPerSecondForDeltas over their span (at least ShortestSpan).
+todays_roll_up() {
+  if awk -v n="$BATCH" -v rate="$RATE" -v t="$SCANS_PER_SECOND_FOR_DELTAS" -v min="$SHORTEST_SPAN_MS" \
+    'BEGIN { span = (n - 1) / rate; if (span < min / 1000) span = min / 1000; exit !(n > t * span) }'; then
+    echo "$APPENDED"
+  else
+    echo "$UPSERTED"
+  fi
+}
 insert_generate() { printf 'SELECT count(*) FROM (%s) AS r' "$(rows_select "$1" "$2" "$3")"; }
 insert_without() { printf 'INSERT INTO scans (%s)\n%s\nON CONFLICT DO NOTHING' "$COLUMNS" "$(rows_select "$1" "$2" "$3")"; }
 insert_upsert() { printf '%s\n%s\nSELECT count(*)::int FROM archived' "$(archived "$1" "$2" "$3")" "$UPSERTED"; }
@@ -280,7 +291,7 @@ done
 # variance (its CPU varies by several µs a row from round to round on a shared machine), larger than what the roll-ups
 # cost. Here each variant reads the same WRITES_N generated rows (decided_at, venue, code, direction) in statements
 # of BATCH from a table, ROUNDS times alternating: aggregate (only reading and summing them, what every variant does),
-# upsert (0019: upserting scan_minutes each statement), with (today's choice by the statement's size; deltas folded every
+# upsert (0019: upserting scan_minutes each statement), with (today's choice by the rows' density; deltas folded every
 # FOLD_SECONDS).
 # A variant's cost beyond aggregate is its writes.
 WRITES=$RAW/rollup-writes.tsv
@@ -331,6 +342,6 @@ fi
 . "$RAW/seeded.env"
 
 VENUES=$VENUES DAYS=$DAYS CITIZENS=$CITIZENS RUNS=$RUNS ARCHIVE_N=$ARCHIVE_N TICKS_PER_SECOND=$TICKS SEEDED_SECONDS=$seeded \
-  FOLD_SECONDS=$FOLD_SECONDS ROWS_FOR_DELTAS=$ROWS_FOR_DELTAS ROLLUP_ROWS=$rollup_rows ROLLUP_SCANS=$rollup_scans ROLLUP_BYTES=$rollup_bytes SCAN_ROWS=$scan_rows SCAN_BYTES=$scan_bytes \
+  FOLD_SECONDS=$FOLD_SECONDS SCANS_PER_SECOND_FOR_DELTAS=$SCANS_PER_SECOND_FOR_DELTAS ROLLUP_ROWS=$rollup_rows ROLLUP_SCANS=$rollup_scans ROLLUP_BYTES=$rollup_bytes SCAN_ROWS=$scan_rows SCAN_BYTES=$scan_bytes \
   "$HERE/report.sh" "$OUT" >"$OUT/report.md"
 echo "report: $OUT/report.md"

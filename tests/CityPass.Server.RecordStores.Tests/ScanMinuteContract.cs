@@ -16,7 +16,7 @@ public abstract class ScanMinuteContract : StoreContract
 
     private IScanMinuteStore Minutes => Stores.Minutes;
 
-    private static readonly DateTimeOffset Minute = ScanMinute.Of(Now);
+    protected static readonly DateTimeOffset Minute = ScanMinute.Of(Now);
 
     /// <summary>The roll-up the records should give, from the records themselves.</summary>
     protected static List<ScanMinute> Expected(IEnumerable<ScanRecord> records) =>
@@ -161,13 +161,15 @@ public sealed class PostgresScanMinuteTests : ScanMinuteContract
     }
 
     [Fact]
-    public async Task LargeStatementsAppendDeltasThatAFoldMovesIntoTheRollUpsOnceEvenWhenTwoReplicasFoldAtOnce()
+    public async Task DenseStatementsAppendDeltasThatAFoldMovesIntoTheRollUpsOnceEvenWhenTwoReplicasFoldAtOnce()
     {
         Guid venue = Guid.NewGuid(), otherVenue = Guid.NewGuid();
-        // Three statements larger than RowsForDeltas over the same three minutes, as an archiver under load sends them.
-        var size = PostgresScanStore.RowsForDeltas + 1;
+        // Three statements of a busy moment (a scan a millisecond, twice ScansPerSecondForDeltas) across a minute's end,
+        // as an archiver keeping up under load sends them.
+        const int size = 1_001;
         var records = Enumerable.Range(0, 3 * size)
-            .Select(i => Scan(Now.AddMilliseconds(i * 50), venueId: i % 3 == 0 ? otherVenue : venue, allowed: i % 5 != 0)).ToList();
+            .Select(i => Scan(Minute.AddSeconds(59).AddMilliseconds(i), venueId: i % 3 == 0 ? otherVenue : venue, allowed: i % 5 != 0)).ToList();
+        Assert.All(records.Chunk(size), chunk => Assert.True(PostgresScanStore.AppendsDeltas(chunk)));
         foreach (var chunk in records.Chunk(size)) await Stores.Scans.InsertAsync(chunk, None);
         // The first one redelivered: nothing more.
         await Stores.Scans.InsertAsync(records[..size], None);
@@ -185,9 +187,40 @@ public sealed class PostgresScanMinuteTests : ScanMinuteContract
         Assert.Equal(0, await CountAsync("scan_minute_deltas"));
         Assert.Equal(Expected(records), await ReadAsync());
         Assert.Equal(records.Select(r => (ScanMinute.Of(r.DecidedAt), r.VenueId, r.Code, r.Direction)).Distinct().Count(), await CountAsync("scan_minutes"));
-        // A withdrawal after the fold takes its scan back out; a small statement upserts directly, leaving nothing to fold.
+        // A withdrawal after the fold takes its scan back out; a statement of one record upserts directly, leaving nothing to fold.
         await Stores.Scans.InsertAsync([records[1] with { Withdrawn = true }], None);
         Assert.Equal(Expected(records.Where((_, i) => i != 1)), await ReadAsync());
         Assert.Equal(0, await Folder().FoldOnceAsync(None));
+    }
+
+    [Fact]
+    public async Task ALargeStatementOfAQuietHourUpsertsItsRollUpsWithNothingToFold()
+    {
+        // A backlog of a quiet hour (a scan every 3 s), drained in one statement: nearly every scan a venue-minute of its
+        // own, so appending and folding would cost more than upserting.
+        var venue = Guid.NewGuid();
+        var records = Enumerable.Range(0, 1_200).Select(i => Scan(Minute.AddMinutes(-59).AddSeconds(i * 3), venueId: venue, allowed: i % 7 != 0)).ToList();
+        Assert.False(PostgresScanStore.AppendsDeltas(records));
+
+        await Stores.Scans.InsertAsync(records, None);
+
+        Assert.Equal(0, await CountAsync("scan_minute_deltas"));
+        Assert.Equal(records.Select(r => (ScanMinute.Of(r.DecidedAt), r.Code, r.Direction)).Distinct().Count(), await CountAsync("scan_minutes"));
+        Assert.Equal(Expected(records), await ReadAsync(venue));
+        Assert.Equal(0, await Folder().FoldOnceAsync(None));
+    }
+
+    [Theory]
+    [InlineData(1, 0, false)]             // one scan
+    [InlineData(50, 0, false)]            // 50 in one instant: counted over the shortest span (100 ms), 500 a second, not more
+    [InlineData(51, 0, true)]
+    [InlineData(400, 104, true)]          // an archiver's round at half the load runner's maximum (3,825 a second)
+    [InlineData(1_000, 216_000, false)]   // 1,000 scans at the 20-million data set's 4.63 a second
+    [InlineData(8_000, 1_600, true)]      // a full round of a backlog at 5,000 a second
+    public void ScansDenserThanFiveHundredASecondAppendTheirDeltas(int scans, int spanMilliseconds, bool appends)
+    {
+        var records = Enumerable.Range(0, scans).Select(i => Scan(Now.AddMilliseconds(scans == 1 ? 0 : (double)i * spanMilliseconds / (scans - 1)))).ToList();
+        Assert.Equal(500, PostgresScanStore.ScansPerSecondForDeltas);
+        Assert.Equal(appends, PostgresScanStore.AppendsDeltas(records));
     }
 }

@@ -17,11 +17,12 @@ public static class Outages
 
     /// <summary>
     /// The budget plus what the test's own HTTP round trip in process can cost on a shared 2-core machine running
-    /// the whole suite in parallel (766 ms was seen there for a refusal the server timed at its 250 ms budget);
-    /// a refusal that waited for the Redis client's 5 s default (the bug) is far beyond it. The budget itself
-    /// under load: the faults run of the load runner (probe refusals, slowest 142-263 ms).
+    /// the whole suite in parallel (766 ms was seen there for a refusal the server timed at its 250 ms budget, and
+    /// 1,308 and 1,375 ms in one CI run); a refusal that waited for the Redis client's 5 s default (the bug) is still
+    /// far beyond it. The budget itself is measured under load, where nothing else shares the process: the faults run
+    /// of the load runner (probe refusals, slowest 142-263 ms).
     /// </summary>
-    public static readonly TimeSpan AnsweredWithin = Budget + TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan AnsweredWithin = Budget + TimeSpan.FromSeconds(2);
 
     public static async Task<(HttpStatusCode Status, string? Code, TimeSpan Took, HttpResponseMessage Response)> ScanAsync(
         HttpClient gate, string text, Guid scanId, string direction = "in", DateTimeOffset? scannedAt = null)

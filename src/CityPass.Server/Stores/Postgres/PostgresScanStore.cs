@@ -13,7 +13,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// The scan archive in PostgreSQL: one partition per UTC day of decided_at (scans_pYYYYMMDD),
 /// created before the first insert into that day and dropped whole by the retention purge. Every insert also adds what
 /// it archived to the per-minute roll-ups, in its own statement: upserted into scan_minutes, or under load appended to
-/// scan_minute_deltas for <see cref="PostgresScanMinuteFolder"/> to fold in (<see cref="RowsForDeltas"/>); read by
+/// scan_minute_deltas for <see cref="PostgresScanMinuteFolder"/> to fold in (<see cref="ScansPerSecondForDeltas"/>); read by
 /// <see cref="PostgresScanMinuteStore"/>.
 /// </summary>
 public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
@@ -86,7 +86,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                     FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS k(scan_id, gate_id, decided_at)
                     WHERE s.scan_id = k.scan_id AND s.gate_id = k.gate_id AND s.decided_at = k.decided_at AND NOT s.withdrawn
                     RETURNING s.decided_at, s.venue_id, s.code, s.direction, -1 AS delta
-                ){RollUp("flagged", flags.Count)}
+                ){RollUp("flagged", flags)}
                 SELECT count(*)::int FROM flagged
                 """, connection, transaction);
             flag.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. flags.Select(r => r.ScanId)] });
@@ -99,17 +99,41 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
     }
 
     /// <summary>
-    /// Statements of more records than this append their roll-ups as deltas (<see cref="AppendedRollUp"/>); smaller
-    /// ones upsert them (<see cref="UpsertedRollUp"/>). Large statements are an archiver draining a backlog, under load:
-    /// then the statements of a few seconds meet the same venue-minutes again and again, and a fold sums them into one
-    /// upsert each (the roll-ups' writes cost 55% less at 5,000 scans/s). Small statements are a quiet city, where nearly
-    /// every scan is a venue-minute of its own: appending and then folding it costs about 1.6 times what upserting does.
-    /// loadtests/dashboard measures both (its report, "The roll-ups' writes alone").
+    /// Statements whose records were decided at more than this many a second (over their span of decided_at) append
+    /// their roll-ups as deltas (<see cref="AppendedRollUp"/>); sparser ones upsert them (<see cref="UpsertedRollUp"/>).
+    /// Which costs less depends on how often the statements of one fold interval meet the same venue-minute again, and
+    /// that grows with the scans' density in time. An archiver keeping up with a busy city sends a statement about every
+    /// 100 ms, each over the same minute of the same venues: a fold sums their deltas into one upsert per roll-up row
+    /// (the roll-ups' writes cost 55% less at 5,000 scans/s). In a quiet city, or a backlog of a quiet night drained in
+    /// large statements, nearly every scan is a venue-minute of its own, and appending then folding costs more than
+    /// upserting. At 500 a second a fold interval (10 s) has 5,000 scans: two or more for each roll-up row of a city the
+    /// load runner's size (500 venues). The density is the statement's own, so the choice needs no state and replicas
+    /// choose alike. loadtests/dashboard measures both at three densities (its report, "The roll-ups' writes alone").
     /// </summary>
-    public const int RowsForDeltas = 1_000;
+    public const int ScansPerSecondForDeltas = 500;
 
-    /// <summary>The CTE that adds the rows of <paramref name="source"/> to the roll-ups, as the statement's size asks.</summary>
-    private static string RollUp(string source, int rows) => rows > RowsForDeltas ? AppendedRollUp(source) : UpsertedRollUp(source);
+    /// <summary>
+    /// Below this span a statement's scans count as spread over it: one record, or a few decided in the same
+    /// millisecond, are not a busy city. An archiver keeping up sends a statement about every 100 ms.
+    /// </summary>
+    private static readonly TimeSpan ShortestSpan = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Whether <paramref name="records"/> are dense enough in time to append their roll-ups (<see cref="ScansPerSecondForDeltas"/>).</summary>
+    public static bool AppendsDeltas(IReadOnlyList<ScanRecord> records)
+    {
+        if (records.Count == 0) return false;
+        DateTimeOffset first = records[0].DecidedAt, last = first;
+        foreach (var r in records)
+        {
+            if (r.DecidedAt < first) first = r.DecidedAt;
+            if (r.DecidedAt > last) last = r.DecidedAt;
+        }
+        var span = Math.Max((last - first).TotalSeconds, ShortestSpan.TotalSeconds);
+        return records.Count > ScansPerSecondForDeltas * span;
+    }
+
+    /// <summary>The CTE that adds the rows of <paramref name="source"/> to the roll-ups, as the records' density asks.</summary>
+    private static string RollUp(string source, IReadOnlyList<ScanRecord> records) => AppendsDeltas(records) ? AppendedRollUp(source) : UpsertedRollUp(source);
 
     /// <summary>
     /// The rows of <paramref name="source"/> (decided_at, venue_id, code, direction, delta) summed per minute, venue,
@@ -194,7 +218,7 @@ public sealed class PostgresScanStore(NpgsqlDataSource dataSource) : IScanStore
                                      $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
                 ON CONFLICT DO NOTHING
                 RETURNING {(returnWithdrawals ? "scan_id, gate_id, " : "")}decided_at, venue_id, code, direction, CASE WHEN withdrawn THEN 0 ELSE 1 END AS delta
-            ){RollUp("archived", records.Count)}
+            ){RollUp("archived", records)}
             {(returnWithdrawals ? "SELECT scan_id, gate_id, decided_at FROM archived" : "SELECT count(*)::int FROM archived")}
             """;
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = scanIds });

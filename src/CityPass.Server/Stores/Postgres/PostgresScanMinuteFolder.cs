@@ -3,12 +3,12 @@ using Npgsql;
 namespace CityPass.Server.Stores.Postgres;
 
 /// <summary>
-/// Moves the roll-ups' deltas (scan_minute_deltas, appended by the archive's large statements) into scan_minutes, every
+/// Moves the roll-ups' deltas (scan_minute_deltas, appended by archive statements of a busy city) into scan_minutes, every
 /// <see cref="Interval"/>: the deltas of many statements summed into one upsert per minute, venue, outcome and direction,
 /// which is what makes the roll-ups cheap under load (migration 0020). Reads add the deltas not folded yet, so how late a
 /// fold comes changes no answer, only how many rows a read sums; a fold that fails is retried at the next tick.
 /// One replica folds at a time (a transaction-level advisory lock; the others skip that tick). The archivers' appends
-/// are in its snapshot whole or left for the next fold; a small archive statement upserting the same rows as the fold
+/// are in its snapshot whole or left for the next fold; a sparse archive statement upserting the same rows as the fold
 /// takes its row locks in the same key order, so one waits for the other and they never deadlock.
 /// </summary>
 public sealed partial class PostgresScanMinuteFolder(NpgsqlDataSource dataSource, TimeProvider timeProvider, ILogger<PostgresScanMinuteFolder> logger)

@@ -8,7 +8,8 @@ namespace CityPass.Server.Stores.Postgres;
 /// Reads of the roll-ups <see cref="PostgresScanStore"/>'s inserts keep: scan_minutes, plus the deltas of the last
 /// seconds that <see cref="PostgresScanMinuteFolder"/> has not folded into it yet, so a read counts every archived scan
 /// however late the fold. A city-wide range of scan_minutes is a range of its key (it leads with the minute); one venue's
-/// goes through scan_minutes_by_venue; the deltas are a few thousand rows at most, read whole.
+/// goes through scan_minutes_by_venue; the deltas are at most a fold interval's (10 s), read whole: some 30,000 rows at
+/// 3,825 scans/s over 1,020 venues, where each statement of 400 scans appends about 315.
 /// </summary>
 public sealed class PostgresScanMinuteStore(NpgsqlDataSource dataSource) : IScanMinuteStore
 {

@@ -66,7 +66,7 @@ Each of the upsert and with variants' roll-ups was checked to count every insert
 20M data set's own density (statements of 1,000 rows spread over minutes: nearly every scan is a roll-up row of its
 own: the worst case per scan); **half**, an archiver keeping up at half the load runner's maximum (400-row statements
 at 3,825 scans/s, a statement about every 100 ms); **load**, a full archiver round (16 streams x 500 = 8,000 rows) at
-5,000 scans/s; both over the same $VENUES venues.
+5,000 scans/s; all three over the same $VENUES venues.
 
 "added" is the variant's CPU beyond \`without\`, as a share of the insert's own (\`without\` − \`generate\`).
 

@@ -5,12 +5,13 @@
 #   agg     only summing each statement's rows (what both variants do)
 #   rows    today's deltas (a row per minute, venue, outcome and direction) and a fold like PostgresScanMinuteFolder's
 #   packed  one row of arrays per statement, and a fold that unnests them
-# Backend CPU from /proc/self/stat, µs a scan. Its own throwaway cluster on port 55901 (as root: runs as postgres).
+# Backend CPU from /proc/self/stat, µs a scan. Its own throwaway cluster on a free loopback port (as root: runs as postgres).
 #   loadtests/dashboard/packed-deltas.sh          (about 2 minutes; BATCH, RATE, VENUES override the profile)
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
 PGDIR=$(mktemp -d /tmp/pk-XXXXXX); chown postgres:postgres "$PGDIR"
-PORT=55901
+# A free loopback port, as run.sh chooses its own.
+PORT=$(for p in $(seq 55901 56100); do if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; break; fi; done)
 runuser -u postgres -- $BIN/initdb -D "$PGDIR" -A trust -U citypass -E UTF8 --locale=C.UTF-8 >/dev/null
 runuser -u postgres -- $BIN/pg_ctl -D "$PGDIR" -l "$PGDIR/log" -w start -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c shared_buffers=512MB" >/dev/null
 trap 'runuser -u postgres -- $BIN/pg_ctl -D "$PGDIR" -m fast -w stop >/dev/null; rm -rf "$PGDIR"' EXIT

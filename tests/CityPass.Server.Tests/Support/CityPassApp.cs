@@ -87,8 +87,8 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             _settings["ConnectionStrings:Redis"] = redis;
             _settings["ConnectionStrings:Postgres"] = postgres;
             _ownsDatabase = true;
-            // As the fixture's Redis connection relaxes the client's 250 ms per call (RedisServer.ConnectionString), so
-            // does it the scan's budget: these tests are about answers, and on the shared 2-core CI machine a scan
+            // The scan's budget relaxed as the fixture's Redis connection relaxes the client's 250 ms per call
+            // (RedisServer.ConnectionString): these tests are about answers, and on the shared 2-core CI machine a scan
             // answered 503 over 250 ms. The tests of the budget itself bring their own stores and keep the default.
             _settings.TryAdd("Scans:BudgetMilliseconds", "2000");
         }

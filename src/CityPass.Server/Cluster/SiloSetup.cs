@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CityPass.Server.Citizens;
 using CityPass.Server.Stores.Redis;
 using Microsoft.Extensions.Options;
@@ -45,8 +44,16 @@ public static class SiloSetup
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
                 silo.ConfigureEndpoints(options.Address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.ListenOnAnyAddress);
                 silo.UseRedisClustering(_ => { });
-                silo.Services.AddOptions<RedisClusteringOptions>().Configure<IServiceProvider, ILoggerFactory>((o, services, logs) =>
-                    ConfigureMembership(o, ownMembershipRedis, services, logs.CreateLogger(typeof(SiloSetup).FullName!)));
+                silo.Services.AddSingleton(sp => new MembershipRedis(
+                    string.IsNullOrWhiteSpace(ownMembershipRedis)
+                        ? sp.GetRequiredService<IOptions<RedisConnectionOptions>>().Value
+                        : new RedisConnectionOptions { ConnectionString = ownMembershipRedis },
+                    sp.GetRequiredService<ILogger<MembershipRedis>>()));
+                silo.Services.AddOptions<RedisClusteringOptions>().Configure<MembershipRedis>((o, membership) =>
+                {
+                    o.ConfigurationOptions = membership.Configuration;
+                    o.CreateMultiplexer = async _ => (await membership.ConnectedAsync(), true);
+                });
             }
             else
             {
@@ -77,42 +84,5 @@ public static class SiloSetup
         var errors = options.Validate().ToList();
         if (errors.Count > 0) throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), errors);
         return options;
-    }
-
-    private static void ConfigureMembership(RedisClusteringOptions o, string? ownConnectionString, IServiceProvider services, ILogger logger)
-    {
-        if (!string.IsNullOrWhiteSpace(ownConnectionString))
-        {
-            o.ConfigurationOptions = new RedisConnectionOptions { ConnectionString = ownConnectionString }.ToConfiguration();
-            o.CreateMultiplexer = async options =>
-                (await WhenConnectedAsync(await ConnectionMultiplexer.ConnectAsync(options.ConfigurationOptions!), logger), false);
-        }
-        else
-        {
-            // The scan Redis's own multiplexer: one connection for the process, connected before the silo starts.
-            var redis = services.GetRequiredService<RedisConnection>();
-            o.ConfigurationOptions = services.GetRequiredService<IOptions<RedisConnectionOptions>>().Value.ToConfiguration();
-            o.CreateMultiplexer = async _ => (await WhenConnectedAsync(redis.Multiplexer, logger), true);
-        }
-    }
-
-    /// <summary>
-    /// A silo cannot join without its membership table, so a replica started while Redis is away waits here
-    /// (its startup probe failing) and starts once Redis is back, instead of crash-looping.
-    /// </summary>
-    private static async Task<IConnectionMultiplexer> WhenConnectedAsync(IConnectionMultiplexer redis, ILogger logger)
-    {
-        var waiting = Stopwatch.StartNew();
-        var nextLog = TimeSpan.Zero;
-        while (!redis.IsConnected)
-        {
-            if (waiting.Elapsed >= nextLog)
-            {
-                logger.LogWarning("Waiting for the membership Redis to join the cluster ({Seconds:F0} s so far).", waiting.Elapsed.TotalSeconds);
-                nextLog += TimeSpan.FromSeconds(5);
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-        return redis;
     }
 }

@@ -25,6 +25,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     private readonly Dictionary<string, string?> _settings;
     private readonly string _dataDir = Directory.CreateTempSubdirectory("citypass-app-").FullName;
     private bool _ownsDatabase;
+    private bool _started;
 
     public CityPassApp(StoreMode mode, IDictionary<string, string?>? settings = null)
     {
@@ -93,6 +94,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             _settings.TryAdd("Scans:BudgetMilliseconds", "2000");
         }
         _ = Server; // builds and starts the host
+        _started = true;
         Demo = SharedDemo ?? await DemoData.SeedAsync(Services, CancellationToken.None) ?? throw new InvalidOperationException("demo data was not seeded");
         if (SharedDemo is null) await OpenDemoVenuesAroundTheClockAsync();
         if (_mode == StoreMode.RedisAndPostgres) await LoadTheConsoleKeyRingAsync();
@@ -120,6 +122,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Stops the host, then deletes what the app alone used: its data directory and its database.</summary>
     public override async ValueTask DisposeAsync()
     {
+        if (_started) await StopThroughTheProgramAsync();
         await base.DisposeAsync();
         try
         {
@@ -134,6 +137,25 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             _ownsDatabase = false;
             await RealServers.DropPostgresDatabaseAsync(_settings["ConnectionStrings:Postgres"]!);
         }
+    }
+
+    /// <summary>
+    /// Stops the host as a SIGTERM does: Program's <c>WaitForShutdownAsync</c> stops it once the lifetime says stopping.
+    /// Left to the factory, the host was stopped twice at once (the factory's own stop starts the lifetime's), and
+    /// Orleans answers a silo's second stop by polling its first one every second: a second per app, some 8 minutes of
+    /// the suite's. The factory's stop that follows finds everything stopped. An app already stopping (a test stopped it,
+    /// or the server did itself) is left to the factory as before, and so is one that does not stop within its timeout.
+    /// </summary>
+    private async Task StopThroughTheProgramAsync()
+    {
+        _started = false;
+        var lifetime = Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        if (lifetime.ApplicationStopping.IsCancellationRequested) return;
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = lifetime.ApplicationStopped.Register(() => stopped.TrySetResult());
+        lifetime.StopApplication();
+        var timeout = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout;
+        await Task.WhenAny(stopped.Task, Task.Delay(timeout + TimeSpan.FromSeconds(5)));
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

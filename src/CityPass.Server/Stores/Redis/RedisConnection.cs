@@ -34,10 +34,20 @@ public sealed class RedisConnectionOptions
     /// <summary><c>Redis:TlsCaCertificateFile</c>: a PEM file with the private CA that signed the server's certificate (its name must still match).</summary>
     public string? TlsCaCertificateFile { get; set; }
 
-    /// <summary>The library's options: <see cref="Defaults"/>, then the string, then what only code can set.</summary>
-    public ConfigurationOptions ToConfiguration()
+    /// <summary>
+    /// Per call, for a connection off the gate's path (the silo's membership table): the library's own default. A
+    /// stall of a second (an fsync, a failover, a starved CPU) then delays such a call instead of failing it.
+    /// </summary>
+    public const int OffThePathTimeoutMilliseconds = 5000;
+
+    /// <summary>
+    /// The library's options: <see cref="Defaults"/>, then the string, then what only code can set; with
+    /// <paramref name="timeoutMilliseconds"/>, that timeout per call whatever the string says (a connection off the gate's path).
+    /// </summary>
+    public ConfigurationOptions ToConfiguration(int? timeoutMilliseconds = null)
     {
         var configuration = Parse();
+        if (timeoutMilliseconds is { } timeout) configuration.AsyncTimeout = configuration.SyncTimeout = timeout;
         // Nothing waits in a backlog for a server that may not come back: a gate gets its answer (an
         // error) now, and a scan it has given up on is never run later behind its back.
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
@@ -103,10 +113,25 @@ public sealed class RedisConnection(IOptions<RedisConnectionOptions> options, IL
         _multiplexer ?? throw new InvalidOperationException("Redis is connected when the host starts; resolve IConnectionMultiplexer after start-up.");
 
     /// <summary>Connects as the server does (its defaults, its certificate checks); also what the tests use.</summary>
-    public static async Task<ConnectionMultiplexer> ConnectAsync(RedisConnectionOptions options, ILogger? logger = null)
+    public static Task<ConnectionMultiplexer> ConnectAsync(RedisConnectionOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(options.ToConfiguration());
+        return ConnectAsync(options.ToConfiguration(), scripts: true, logger);
+    }
+
+    /// <summary>
+    /// A connection for work off the gate's path (the silo's membership table): <see cref="RedisConnectionOptions.OffThePathTimeoutMilliseconds"/>
+    /// per call in place of the gate's budget, failovers followed as the scans' connection follows them, no scripts.
+    /// </summary>
+    public static Task<ConnectionMultiplexer> ConnectOffThePathAsync(RedisConnectionOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ConnectAsync(options.ToConfiguration(RedisConnectionOptions.OffThePathTimeoutMilliseconds), scripts: false, logger);
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration, bool scripts, ILogger? logger)
+    {
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
         // The failure type and end point only: an exception's text can quote the configuration.
         multiplexer.ConnectionFailed += (_, e) =>
             logger?.LogWarning("Redis connection to {EndPoint} ({Kind}) failed: {Failure}.", e.EndPoint, e.ConnectionType, e.FailureType);
@@ -114,12 +139,15 @@ public sealed class RedisConnection(IOptions<RedisConnectionOptions> options, IL
         {
             logger?.LogInformation("Redis connection to {EndPoint} ({Kind}) restored.", e.EndPoint, e.ConnectionType);
             // A restarted server, or a replica promoted by a failover, may not have our scripts.
-            if (e.ConnectionType == ConnectionType.Interactive) _ = LoadScriptsAsync(multiplexer.GetServer(e.EndPoint), logger);
+            if (scripts && e.ConnectionType == ConnectionType.Interactive) _ = LoadScriptsAsync(multiplexer.GetServer(e.EndPoint), logger);
         };
         FollowDemotions(multiplexer, logger);
-        foreach (var server in multiplexer.GetServers())
-            if (server.IsConnected) await LoadScriptsAsync(server, logger);
-        if (!multiplexer.IsConnected) logger?.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
+        if (scripts)
+        {
+            foreach (var server in multiplexer.GetServers())
+                if (server.IsConnected) await LoadScriptsAsync(server, logger);
+        }
+        if (scripts && !multiplexer.IsConnected) logger?.LogWarning("Redis is not reachable yet; retrying in the background, scans fail until it is.");
         return multiplexer;
     }
 

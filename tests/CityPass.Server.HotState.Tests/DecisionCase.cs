@@ -22,7 +22,8 @@ public enum Room
 /// One situation at a gate, set up through the hot state's own interface and then decided by it
 /// and by <see cref="EntryRules.Decide"/> for comparison. Own passes carry a colour that differs
 /// from the citizen's current one and opposite credentials, so the version comparison and "the
-/// city's credentials win" are visible in every case. <see cref="LateUpload"/>: the scan is sent as a late upload,
+/// city's credentials win" are visible in every case, and the same pass scanned again shows what the scan left behind.
+/// <see cref="LateUpload"/>: the scan is sent as a late upload,
 /// which must be decided alike, flagged, and leave the venue exactly as it was: a live scan of the same pass right
 /// after it is then decided as the late one was, and takes effect.
 /// </summary>
@@ -113,7 +114,22 @@ public sealed record DecisionCase(
             }
         }
         var outcome = await hot.ScanAsync(Passes.Attempt(venue, claims, Direction, policy), cancellationToken);
-        return Differs(outcome, expected, name, await hot.GetOccupancyAsync(venue, cancellationToken), lateUpload: false);
+        if (Differs(outcome, expected, name, await hot.GetOccupancyAsync(venue, cancellationToken), lateUpload: false) is { } failure) return failure;
+
+        // What it left behind, seen by the same pass scanned again (another scan id): a refusal nothing, so it is decided
+        // alike (the script's checks make an admission's changes and take them back on a refusal); an admitted entry its
+        // replay mark; an admitted exit under anti-passback the citizen out.
+        var again = await hot.ScanAsync(Passes.Attempt(venue, claims, Direction, policy), cancellationToken);
+        var expectedAgain = (expected.Allowed, Direction) switch
+        {
+            (false, _) => (expected.Code, expected.OccupancyAfter),
+            (true, ScanDirection.In) => (DecisionCode.TokenReplayed, expected.OccupancyAfter),
+            (true, _) when AntiPassback && OwnPass => (DecisionCode.NotInside, expected.OccupancyAfter),
+            (true, _) => (DecisionCode.Allowed, Math.Max(0, expected.OccupancyAfter - 1)),
+        };
+        return again is { Duplicate: false } && (again.Record.Code, again.Occupancy) == expectedAgain
+            ? null
+            : $"scanned again: expected {expectedAgain.Item1}/occupancy {expectedAgain.Item2}, got {again?.Record.Code}/occupancy {again?.Occupancy}";
     }
 
     private static string? Differs(ScanOutcome? outcome, EntryDecision expected, string name, int stored, bool lateUpload)

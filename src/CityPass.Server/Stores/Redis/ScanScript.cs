@@ -6,8 +6,10 @@ namespace CityPass.Server.Stores.Redis;
 /// The rules are <see cref="Core.Venues.EntryRules.Decide"/>'s, in the same order; the contract tests
 /// run both on every combination. Opening hours are evaluated in C# (time zones) and arrive as a flag.
 /// It does as little as a decision allows, because every call inside it is Redis CPU on every scan: the
-/// presence set is read only for anti-passback, the record arrives half-written from the server
-/// (<see cref="ScanStreamFields.Head"/>) and goes to the stream as one string; the dedupe answer keeps only what the decision added.
+/// presence set is looked at only for anti-passback, a check that can also make the admission's change makes it in the
+/// same call (the replay mark by SET NX, the presence by SADD/SREM, the occupancy by INCR/DECR) and a later refusal
+/// takes it back, the record arrives half-written from the server (<see cref="ScanStreamFields.Head"/>) and goes to
+/// the stream as one string; the dedupe answer keeps only what the decision added.
 /// </summary>
 internal static class ScanScript
 {
@@ -100,42 +102,85 @@ internal static class ScanScript
           return redis.call('SISMEMBER', KEYS[4], pseudonym) == 1
         end
         local lateUpload = ARGV[15] == '1'
-        -- Anti-passback needs an identity: a foreign pass has none. Only it reads the presence set.
+        -- Anti-passback needs an identity: a foreign pass has none.
         local antiPassback = ARGV[10] == '1' and pseudonym ~= ''
-        local inside = antiPassback and redis.call('SISMEMBER', KEYS[3], pseudonym) == 1
-        local occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local capacity = tonumber(ARGV[8])
         local code = 'allowed'
-        local after = occupancy
+        -- Where a live scan may be admitted, the call that checks the replay mark or the presence set also makes the
+        -- change an admission makes (SET NX, SADD, SREM), and a later rule that refuses takes it back: a call fewer on
+        -- nearly every scan, since nearly every scan is admitted. A late upload changes nothing, so it only reads.
+        local marked = false
+        local moved = 0
         if not entering then
           -- Leaving is never refused for health: only anti-passback can stop an exit.
-          if antiPassback and not inside then code = 'not_inside' else after = math.max(0, occupancy - 1) end
+          if antiPassback then
+            local inside
+            if lateUpload then inside = redis.call('SISMEMBER', KEYS[3], pseudonym) else moved = redis.call('SREM', KEYS[3], pseudonym) inside = moved end
+            if inside == 0 then code = 'not_inside' end
+          end
         else
+          local colourOk = bit.band(tonumber(ARGV[6]), bit.lshift(1, colour)) ~= 0
           local required = tonumber(ARGV[7])
-          local capacity = tonumber(ARGV[8])
-          if redis.call('EXISTS', KEYS[5]) == 1 then code = 'token_replayed'
-          elseif bit.band(tonumber(ARGV[6]), bit.lshift(1, colour)) == 0 then code = 'status_not_allowed'
-          elseif bit.band(credentials, required) ~= required then code = 'credential_missing'
+          local credentialsOk = bit.band(credentials, required) == required
+          local open = ARGV[11] == '1'
+          local replayed
+          if lateUpload or not (colourOk and credentialsOk and open) then
+            replayed = redis.call('EXISTS', KEYS[5]) == 1
+          else
+            marked = redis.call('SET', KEYS[5], '1', 'PX', ARGV[12], 'NX') ~= false
+            replayed = not marked
+          end
+          if replayed then code = 'token_replayed'
+          elseif not colourOk then code = 'status_not_allowed'
+          elseif not credentialsOk then code = 'credential_missing'
           elseif ARGV[9] == '1' and not booked() then code = 'booking_required'
-          elseif ARGV[11] ~= '1' then code = 'venue_closed'
-          elseif antiPassback and inside then code = 'already_inside'
-          elseif capacity >= 0 and occupancy >= capacity then code = 'venue_full'
-          else after = occupancy + 1 end
+          elseif not open then code = 'venue_closed'
+          elseif antiPassback then
+            local inside
+            if lateUpload then inside = redis.call('SISMEMBER', KEYS[3], pseudonym) else moved = redis.call('SADD', KEYS[3], pseudonym) inside = 1 - moved end
+            if inside == 1 then code = 'already_inside' end
+          end
+        end
+
+        -- The occupancy: counted in the call that reads it where the scan is admitted so far (INCR, DECR), else only read.
+        local occupancy
+        local after
+        if code ~= 'allowed' or lateUpload then
+          occupancy = tonumber(redis.call('GET', KEYS[2]) or '0')
+          after = occupancy
+          if code == 'allowed' and entering and capacity >= 0 and occupancy >= capacity then code = 'venue_full' end
+        elseif entering then
+          after = redis.call('INCR', KEYS[2])
+          if capacity >= 0 and after > capacity then
+            after = redis.call('DECR', KEYS[2])
+            code = 'venue_full'
+          end
+        else
+          after = redis.call('DECR', KEYS[2])
+          if after < 0 then
+            redis.call('SET', KEYS[2], 0)
+            after = 0
+          end
         end
 
         local allowed = code == 'allowed'
-        if not allowed or not entering then seat = '' end
-        -- A late upload describes the past: the record says what the rules say, today's figures stay as they are.
-        if lateUpload then after = occupancy end
+        if not allowed then
+          -- Refused after all: take back what the checks changed.
+          if marked then redis.call('DEL', KEYS[5]) end
+          -- Only an entry's SADD can have moved a refused scan (an exit that moved someone was admitted).
+          if moved == 1 then redis.call('SREM', KEYS[3], pseudonym) end
+          moved = 0
+          seat = ''
+        end
+        if not entering then seat = '' end
         local effect = '-'
         if allowed and not lateUpload then
-          redis.call('SET', KEYS[2], after)
           -- Whether the presence set changed (an exit of someone not inside changes nothing): a withdrawal undoes only that.
-          local moved = 0
-          if pseudonym ~= '' then
+          if pseudonym ~= '' and not antiPassback then
             if entering then moved = redis.call('SADD', KEYS[3], pseudonym) else moved = redis.call('SREM', KEYS[3], pseudonym) end
           end
+          -- An admitted live entry has set its replay mark above (SET NX): only such a scan gets this far with allowed.
           if entering then
-            redis.call('SET', KEYS[5], '1', 'PX', ARGV[12])
             effect = moved == 1 and 'I' or 'i'
           else
             effect = moved == 1 and 'O' or 'o'

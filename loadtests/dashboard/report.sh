@@ -21,6 +21,8 @@ Run $(basename "$OUT") on $(nproc) cores (shared with other work; load average a
 - The last day's raw scans for the gates' panel: ${SCAN_ROWS} rows ($((SCAN_BYTES / 1024 / 1024)) MiB); the query is bounded to one day, so older
   partitions are pruned and were not seeded.
 - $CITIZENS citizens (94% green, 5% yellow, 1% red), 20,000 status changes on the day; $((2 * VENUES)) gates with credentials.
+- ${DELTAS:-0} deltas not folded yet (\`scan_minute_deltas\`, the last two minutes before "now"): what the fold leaves between two
+  rounds at half the load runner's maximum, which every read of the roll-ups sums whole.
 - Seeding took ${SEEDED_SECONDS} s.
 
 ## Query latency (one client, $RUNS runs after 10 not counted, pgbench)

@@ -142,7 +142,8 @@ internal static class ScanScript
           end
         end
 
-        -- The occupancy: counted in the call that reads it where the scan is admitted so far (INCR, DECR), else only read.
+        -- The occupancy: a live scan admitted so far counts itself in the call that reads it (INCR, DECR); a refused scan, or
+        -- a late upload (it describes the past: the record says what the rules say, today's figures stay as they are), only reads.
         local occupancy
         local after
         if code ~= 'allowed' or lateUpload then

@@ -21,6 +21,7 @@ namespace CityPass.Server.Tests;
 /// nothing is in the audit log; once PostgreSQL is back the same request is done, once, with its one entry. The embedded
 /// store's equivalent is the record stores' contract (<c>...WhoseAuditEntryCannotBeWritten...</c>).
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class AuditWriteFailureTests() : AppTest(StoreMode.RedisAndPostgres)
 {
     private const string Trigger = "test_audit_writer_dies";

@@ -14,6 +14,7 @@ namespace CityPass.Server.Tests;
 /// the network did): the gate was told 503, so the scan must not count. The server's Redis is behind a proxy that
 /// delays every reply (<see cref="DelayingProxy"/>), so Redis runs the script at once and the server hears late.
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class LateAnswerTests : IAsyncLifetime
 {
     private RedisServer _redis = null!;

@@ -100,19 +100,24 @@ shared machine), which is larger than what the roll-ups cost. Here the same gene
 direction), already in a table, go through each variant in the same statements, alternating: **aggregate** only reads
 and sums them (what every variant does with the insert's \`RETURNING\`), **upsert** (0019) upserts \`scan_minutes\` each
 statement, **with** (today) appends the deltas and folds every ${FOLD_SECONDS:-10} s of the rows' time where a statement's
-rows are denser than ${SCANS_PER_SECOND_FOR_DELTAS:-500} a second, and upserts where they are sparser. The writes are a variant's CPU beyond
-aggregate; "of the insert" sets them against the mean \`without\` − \`generate\` of the same profile above.
+rows are denser than ${SCANS_PER_SECOND_FOR_DELTAS:-500} a second, and upserts where they are sparser; the fold locks the deltas,
+upserts their sums and truncates them. **deleting** is the same with the fold before it truncated (the baseline: it
+deleted each delta it moved, and the table is vacuumed once at the end, its autovacuum off, so that cost is in the
+session). The writes are a variant's CPU beyond aggregate; "of the insert" sets them against the mean \`without\` −
+\`generate\` of the same profile above.
 
-| profile | round | aggregate | upsert (0019) | with (today) | upsert's writes | with's writes |
-|---|---:|---:|---:|---:|---:|---:|
+| profile | round | aggregate | upsert (0019) | with (today) | deleting (before) | upsert's writes | with's writes | deleting's writes | with / deleting |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 EOF
 awk -F'\t' -v t="$TICKS_PER_SECOND" 'FNR == 1 { file++; next }
   file == 1 { us = $6 * 1000000 / t / $7; if ($5 == "without") { w[$1] += us; nw[$1]++ } else if ($5 == "generate") { g[$1] += us; ng[$1]++ } next }
   { us = $6 * 1000000 / t / $7; v[$1, $4, $5] = us; if ($4 > rounds[$1]) rounds[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
-  END { for (j = 1; j <= n; j++) { p = order[j]; sa = 0; su = 0; sr = 0
-          for (i = 1; i <= rounds[p]; i++) { a = v[p, i, "aggregate"]; u = v[p, i, "upsert"]; r = v[p, i, "with"]
-            printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", p, i, a, u, r, u - a, r - a; sa += a; su += u; sr += r }
+  function ratio(x, y) { return y > 0 ? sprintf("%.2fx", x / y) : "-" }
+  END { for (j = 1; j <= n; j++) { p = order[j]; sa = 0; su = 0; sr = 0; sd = 0
+          for (i = 1; i <= rounds[p]; i++) { a = v[p, i, "aggregate"]; u = v[p, i, "upsert"]; r = v[p, i, "with"]; d = v[p, i, "deleting"]
+            printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", p, i, a, u, r, d, u - a, r - a, d - a, ratio(r - a, d - a)
+            sa += a; su += u; sr += r; sd += d }
           c = rounds[p]; base = (p in nw) ? w[p] / nw[p] - g[p] / ng[p] : 0
-          if (base > 0) printf "| **%s** | mean | %.2f | %.2f | %.2f | **%.2f** (%.1f%% of the insert) | **%.2f** (%.1f%% of the insert) |\n", p, sa / c, su / c, sr / c, (su - sa) / c, (su - sa) / c * 100 / base, (sr - sa) / c, (sr - sa) / c * 100 / base
-          else printf "| **%s** | mean | %.2f | %.2f | %.2f | **%.2f** | **%.2f** |\n", p, sa / c, su / c, sr / c, (su - sa) / c, (sr - sa) / c } }' "$RAW/archive.tsv" "$RAW/rollup-writes.tsv"
+          if (base > 0) printf "| **%s** | mean | %.2f | %.2f | %.2f | %.2f | **%.2f** (%.1f%% of the insert) | **%.2f** (%.1f%% of the insert) | **%.2f** (%.1f%% of the insert) | **%s** |\n", p, sa / c, su / c, sr / c, sd / c, (su - sa) / c, (su - sa) / c * 100 / base, (sr - sa) / c, (sr - sa) / c * 100 / base, (sd - sa) / c, (sd - sa) / c * 100 / base, ratio(sr - sa, sd - sa)
+          else printf "| **%s** | mean | %.2f | %.2f | %.2f | %.2f | **%.2f** | **%.2f** | **%.2f** | **%s** |\n", p, sa / c, su / c, sr / c, sd / c, (su - sa) / c, (sr - sa) / c, (sd - sa) / c, ratio(sr - sa, sd - sa) } }' "$RAW/archive.tsv" "$RAW/rollup-writes.tsv"
 fi

@@ -220,8 +220,26 @@ fi
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 COLUMNS="scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged, withdrawn"
 FOLD_SECONDS=$(grep -o 'Interval { get; } = TimeSpan.FromSeconds([0-9]*)' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9]*)' | tr -d ')')
-FOLD=$(sql_const "$SRC/PostgresScanMinuteFolder.cs" FoldSql | fill "$(grep -o 'MaxDeltasAFold = [0-9_]*' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9_]*$' | tr -d _)")
-FOLD=${FOLD%;}
+line_const() { # $1 file, $2 constant: a one-line string constant's text
+  grep -o "const string $2 = \"[^\"]*\"" "$1" | sed 's/^[^"]*"//; s/"$//'
+}
+# The fold as PostgresScanMinuteFolder.FoldOnceAsync runs it: one transaction that locks the deltas against appends,
+# sums and upserts them, and truncates them.
+FOLD="BEGIN; $(line_const "$SRC/PostgresScanMinuteFolder.cs" LockSql); $(sql_const "$SRC/PostgresScanMinuteFolder.cs" FoldSql); $(line_const "$SRC/PostgresScanMinuteFolder.cs" EmptySql); COMMIT"
+# The baseline of the writes-alone measurement below: the fold before it truncated (2026-12-04), which deleted the
+# deltas it moved, at most 50,000 a statement, and left them to vacuum (run once at the end of that variant, with the
+# table's autovacuum off, so its cost is counted in the same session).
+FOLD_BY_DELETE="WITH folded AS (
+    DELETE FROM scan_minute_deltas
+    WHERE ctid = ANY(ARRAY(SELECT ctid FROM scan_minute_deltas LIMIT 50000))
+    RETURNING minute, venue_id, code, direction, scans
+), summed AS (
+    INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
+    SELECT minute, venue_id, code, direction, sum(scans) FROM folded
+    GROUP BY 1, 2, 3, 4 HAVING sum(scans) <> 0 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
+)
+SELECT count(*)::int FROM folded"
 rows_select() { # $1 lo, $2 hi, $3 day (RATE: scans a second of decided_at)
   cat <<SQL
 SELECT gen_random_uuid(), d, d - interval '150 ms', md5('gate-' || g)::uuid, md5('venue-' || g / 2)::uuid, (random() < 0.45)::int::smallint, k = 1,
@@ -315,7 +333,8 @@ WRITES=$RAW/rollup-writes.tsv
 if [ ! -f "$WRITES" ]; then
   echo -e "profile\tbatch\trate\tround\tvariant\tbackend_ticks\trows" >"$WRITES"
   WRITES_N=${WRITES_N:-$ARCHIVE_N}
-  psql -c "CREATE TABLE rollup_input (i integer, decided_at timestamptz, venue_id uuid, code text, direction smallint, delta integer)"
+  psql -c "CREATE TABLE rollup_input (i integer, decided_at timestamptz, venue_id uuid, code text, direction smallint, delta integer)" \
+    -c "ALTER TABLE scan_minute_deltas SET (autovacuum_enabled = off)"
   for profile in $PROFILES; do
     IFS=: read -r name BATCH RATE <<<"$profile"
     fold_every=$(( FOLD_SECONDS * ${RATE%.*} / BATCH )); [ "$fold_every" -ge 1 ] || fold_every=1
@@ -326,7 +345,7 @@ if [ ! -f "$WRITES" ]; then
           (ARRAY['allowed','status_not_allowed','venue_full','already_inside','booking_required'])[CASE WHEN random() < 0.97 THEN 1 ELSE 2 + floor(random() * 4)::int END],
           (random() < 0.45)::int::smallint, 1 FROM generate_series(0, $WRITES_N - 1) AS i" \
         -c "CREATE INDEX IF NOT EXISTS rollup_input_i ON rollup_input (i)" -c "VACUUM ANALYZE rollup_input"
-      for variant in aggregate upsert with; do
+      for variant in aggregate upsert with deleting; do
         # The previous variant's rows gone, and vacuumed away: each variant meets the same table, not its dead keys.
         psql -c "DELETE FROM scan_minutes WHERE minute >= '$day'" -c "TRUNCATE scan_minute_deltas" -c "VACUUM scan_minutes" -c CHECKPOINT
         {
@@ -341,9 +360,13 @@ if [ ! -f "$WRITES" ]; then
               with) echo "$src $(todays_roll_up) SELECT 1;"
                 statements=$((statements + 1))
                 if [ $((statements % fold_every)) = 0 ]; then echo "$FOLD;"; fi ;;
+              deleting) echo "$src $(todays_roll_up) SELECT 1;"
+                statements=$((statements + 1))
+                if [ $((statements % fold_every)) = 0 ]; then echo "$FOLD_BY_DELETE;"; fi ;;
             esac
           done
           if [ "$variant" = with ]; then echo "$FOLD;"; fi
+          if [ "$variant" = deleting ]; then echo "$FOLD_BY_DELETE;"; echo "VACUUM scan_minute_deltas;"; fi
           echo "\\o"
           echo "SELECT ($BACKEND_TICKS) - :t0;"
         } >"$RAW/writes-$name-$variant.sql"

@@ -194,6 +194,44 @@ public sealed class PostgresScanMinuteTests : ScanMinuteContract
     }
 
     [Fact]
+    public async Task DeltasAppendedAndReadWhileFoldsRunAreEachCountedOnce()
+    {
+        // An archiver appending small dense statements (100 scans over 99 ms) while folds run back to back and a
+        // dashboard reads: a fold truncates what it summed, so an append that landed between its sum and its truncate
+        // would be lost, and a read that saw the deltas emptied but not their sums (or both) would count less than
+        // the read before it (or more than the one after).
+        var venue = Guid.NewGuid();
+        var records = Enumerable.Range(0, 20_000).Select(i => Scan(Minute.AddMilliseconds(i), venueId: venue, allowed: i % 4 != 0)).ToList();
+        Assert.All(records.Chunk(100), chunk => Assert.True(PostgresScanStore.AppendsDeltas(chunk)));
+
+        var appending = Task.Run(async () =>
+        {
+            foreach (var chunk in records.Chunk(100)) await Stores.Scans.InsertAsync(chunk, None);
+        });
+        var reading = Task.Run(async () =>
+        {
+            var totals = new List<long>();
+            while (!appending.IsCompleted) totals.Add((await ReadAsync()).Sum(m => m.Scans));
+            return totals;
+        });
+        var foldsThatMovedDeltas = 0;
+        while (!appending.IsCompleted)
+        {
+            if (await Folder().FoldOnceAsync(None) > 0) foldsThatMovedDeltas++;
+        }
+        await appending;
+        var totals = await reading;
+        await Folder().FoldOnceAsync(None);
+
+        Assert.True(foldsThatMovedDeltas >= 3, $"only {foldsThatMovedDeltas} folds ran while the deltas were appended");
+        Assert.True(totals.Count >= 3, $"only {totals.Count} reads ran while the deltas were appended");
+        Assert.Equal(totals.Order(), totals);
+        Assert.All(totals, t => Assert.InRange(t, 0L, records.Count));
+        Assert.Equal(0, await CountAsync("scan_minute_deltas"));
+        Assert.Equal(Expected(records), await ReadAsync());
+    }
+
+    [Fact]
     public async Task ALargeStatementOfAQuietHourUpsertsItsRollUpsWithNothingToFold()
     {
         // A backlog of a quiet hour (a scan every 3 s), drained in one statement: nearly every scan a venue-minute of its

@@ -7,55 +7,80 @@ namespace CityPass.Server.Stores.Postgres;
 /// <see cref="Interval"/>: the deltas of many statements summed into one upsert per minute, venue, outcome and direction,
 /// which is what makes the roll-ups cheap under load (migration 0020). Reads add the deltas not folded yet, so how late a
 /// fold comes changes no answer, only how many rows a read sums; a fold that fails is retried at the next tick.
-/// One replica folds at a time (a transaction-level advisory lock; the others skip that tick). The archivers' appends
-/// are in its snapshot whole or left for the next fold; a sparse archive statement upserting the same rows as the fold
-/// takes its row locks in the same key order, so one waits for the other and they never deadlock.
+/// <para>
+/// The folded deltas are emptied with TRUNCATE, not deleted row by row: at half load that is some 30,000 rows every
+/// 10 s, whose deletion and vacuuming were most of what the roll-ups cost the database
+/// (docs/performance.md#city-dashboard-issue-17). So a fold first locks the table against appends (EXCLUSIVE: readers
+/// go on), sums and upserts everything in it, then truncates it, and readers wait only for the truncate's commit. An
+/// archive statement that comes meanwhile waits for the fold (tens of milliseconds) and appends to the emptied table;
+/// a reader's statement sees the deltas before the fold's commit and scan_minutes as they were, or both after it
+/// (READ COMMITTED takes its snapshot once its locks are granted). A backlog (folds failing for long while archivers
+/// append) is folded at once the same way, the appends waiting for it.
+/// </para>
+/// One replica folds at a time (a transaction-level advisory lock; the others skip that tick), and a fold that cannot
+/// lock the table within <see cref="LockTimeout"/> (a long statement holding it) skips its tick too. A sparse archive
+/// statement upserting the same rows as the fold takes its row locks in the same key order, so one waits for the other
+/// and they never deadlock.
 /// </summary>
 public sealed partial class PostgresScanMinuteFolder(NpgsqlDataSource dataSource, TimeProvider timeProvider, ILogger<PostgresScanMinuteFolder> logger)
     : BackgroundService
 {
     public static TimeSpan Interval { get; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Deltas folded in one transaction, so a backlog (a long outage's) is folded in bounded steps.</summary>
-    public const int MaxDeltasAFold = 50_000;
+    /// <summary>How long a fold waits to lock the deltas before leaving them to the next tick; appends queue behind it meanwhile.</summary>
+    public static TimeSpan LockTimeout { get; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The fold of at most $1 deltas; public for the load test, which runs the store's own statements.</summary>
+    /// <summary>The statements of one fold, in one transaction; public for the load test, which runs the store's own statements.</summary>
+    public const string LockSql = "LOCK TABLE scan_minute_deltas IN EXCLUSIVE MODE";
+
+    /// <inheritdoc cref="LockSql"/>
     public const string FoldSql = """
-        WITH folded AS (
-            DELETE FROM scan_minute_deltas
-            WHERE ctid = ANY(ARRAY(SELECT ctid FROM scan_minute_deltas LIMIT $1))
-            RETURNING minute, venue_id, code, direction, scans
+        WITH grouped AS (
+            SELECT minute, venue_id, code, direction, sum(scans) AS scans, count(*) AS deltas
+            FROM scan_minute_deltas GROUP BY 1, 2, 3, 4
         ), summed AS (
             INSERT INTO scan_minutes (minute, venue_id, code, direction, scans)
-            SELECT minute, venue_id, code, direction, sum(scans) FROM folded
-            GROUP BY 1, 2, 3, 4 HAVING sum(scans) <> 0 ORDER BY 1, 2, 3, 4
+            SELECT minute, venue_id, code, direction, scans FROM grouped
+            WHERE scans <> 0 ORDER BY 1, 2, 3, 4
             ON CONFLICT (minute, venue_id, code, direction) DO UPDATE SET scans = scan_minutes.scans + excluded.scans
         )
-        SELECT count(*)::int FROM folded
+        SELECT coalesce(sum(deltas), 0)::int FROM grouped
         """;
 
+    /// <inheritdoc cref="LockSql"/>
+    public const string EmptySql = "TRUNCATE scan_minute_deltas";
+
     /// <summary>
-    /// Folds every delta there is, in steps of at most <see cref="MaxDeltasAFold"/>; returns how many were folded, or
-    /// null when another replica was folding.
+    /// Folds every delta there is; returns how many were folded, or null when another replica was folding or the
+    /// deltas could not be locked in time.
     /// </summary>
     public async Task<int?> FoldOnceAsync(CancellationToken cancellationToken)
     {
-        var total = 0;
-        while (true)
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var claim = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({AdvisoryLocks.ScanMinuteFold})", connection, transaction))
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var claim = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({AdvisoryLocks.ScanMinuteFold})", connection, transaction))
-            {
-                if (!(bool)(await claim.ExecuteScalarAsync(cancellationToken))!) return total > 0 ? total : null;
-            }
-            await using var fold = new NpgsqlCommand(FoldSql, connection, transaction);
-            fold.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxDeltasAFold });
-            var folded = (int)(await fold.ExecuteScalarAsync(cancellationToken))!;
-            await transaction.CommitAsync(cancellationToken);
-            total += folded;
-            if (folded < MaxDeltasAFold) return total;
+            if (!(bool)(await claim.ExecuteScalarAsync(cancellationToken))!) return null;
         }
+        try
+        {
+            await using var wait = new NpgsqlCommand($"SET LOCAL lock_timeout = {(int)LockTimeout.TotalMilliseconds}; {LockSql}", connection, transaction);
+            await wait.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            LogLockBusy(logger);
+            return null;
+        }
+        await using var fold = new NpgsqlCommand(FoldSql, connection, transaction);
+        var folded = (int)(await fold.ExecuteScalarAsync(cancellationToken))!;
+        if (folded > 0)
+        {
+            await using var empty = new NpgsqlCommand(EmptySql, connection, transaction);
+            await empty.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return folded;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -77,4 +102,7 @@ public sealed partial class PostgresScanMinuteFolder(NpgsqlDataSource dataSource
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scan roll-ups: folding the deltas failed; retrying at the next tick")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scan roll-ups: the deltas were busy past the fold's lock timeout; folding at the next tick")]
+    private static partial void LogLockBusy(ILogger logger);
 }

@@ -102,6 +102,27 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABacklogIsDrainedWithoutWaitingAndAnArchiverKeepingUpWaitsForItsNextRound()
+    {
+        var backlog = await ScanAsync(300);
+        var perStream = backlog.GroupBy(s => RedisKeys.ShardOf(s.VenueId)).Select(g => g.Count()).ToList();
+        // A batch one short of the fullest stream: the first round fills it (a backlog), the second takes the last entry
+        // of each fullest stream and fills none.
+        var batch = perStream.Max() - 1;
+        var fullest = perStream.Count(n => n == perStream.Max());
+        await StartArchiverAsync(new ScanArchiverOptions { BatchSize = batch, RoundInterval = TimeSpan.FromHours(1), IdlePoll = TimeSpan.FromMilliseconds(20) });
+
+        await AssertArchivedExactlyAsync(backlog);
+        Assert.Equal([backlog.Count - fullest, fullest], _store.InsertSizes);
+
+        // That second round filled no batch: the archiver is keeping up, so the next scan waits for the round an hour on.
+        await ScanAsync(1);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(backlog.Count, await _store.CountAsync(null, None));
+        Assert.Equal([backlog.Count - fullest, fullest], _store.InsertSizes);
+    }
+
+    [Fact]
     public async Task AnEntryNoVersionCanReadIsParkedAndTheOthersAreArchived()
     {
         var scans = await ScanAsync(50);

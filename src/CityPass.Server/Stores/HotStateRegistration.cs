@@ -49,7 +49,10 @@ public static class HotStateRegistration
             services.AddSingleton<RedisHotState>();
             services.AddSingleton<IHotState>(sp => sp.GetRequiredService<RedisHotState>());
             // Registered after RedisConnection, so they start once it has connected.
-            services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>()));
+            var archiveRound = configuration.GetValue("HotState:ArchiveRoundMilliseconds", ScanArchiverOptions.DefaultRoundMilliseconds);
+            if (archiveRound is < 10 or > 10_000) throw new InvalidOperationException("HotState:ArchiveRoundMilliseconds is between 10 and 10000.");
+            services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>(),
+                new ScanArchiverOptions { RoundInterval = TimeSpan.FromMilliseconds(archiveRound) }));
             services.TryAddSingleton<Venues.GateDirectory>();
             services.AddHostedService(sp => new RedisDirectorySync(Redis(sp), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.TryAddSingleton<Operators.OperatorCache>();

@@ -13,13 +13,17 @@ public sealed record ScanArchiverOptions
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// The pause after a round in which no stream filled a batch: entries then wait a few tens of
-    /// milliseconds longer for the archive, and each round's commands and its one insert carry many
-    /// entries instead of a handful. Without it a fast client drains in tiny batches and costs Redis more
-    /// per scan than the scans themselves (measured: loadtests/run.sh --ab). A full batch means a backlog:
-    /// no pause then.
+    /// After a round in which no stream filled a batch, the next one begins this long after it began: entries
+    /// wait up to this much longer for the archive, and each round's commands and its one insert carry many
+    /// entries instead of a handful. Rounds taken as fast as they came cost Redis more per scan than the scans
+    /// themselves (measured: loadtests/run.sh --ab); at half the load runner's maximum, rounds of about 2,000 rows
+    /// instead of 400 cost the roll-ups 0.7x of the database's CPU (their deltas are summed per venue-minute over more
+    /// scans; loadtests/results/20261204-075948-dashboard). A full batch means a backlog: no wait then.
+    /// HotState:ArchiveRoundMilliseconds.
     /// </summary>
-    public TimeSpan BatchPause { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan RoundInterval { get; init; } = TimeSpan.FromMilliseconds(DefaultRoundMilliseconds);
+
+    public const int DefaultRoundMilliseconds = 500;
 
     /// <summary>Entries another consumer has held unacknowledged this long are taken over: it has probably died.</summary>
     public TimeSpan ClaimIdle { get; init; } = TimeSpan.FromSeconds(30);
@@ -105,11 +109,15 @@ public sealed class ScanArchiver : BackgroundService
         {
             try
             {
+                var began = _clock.GetTimestamp();
                 var batches = await Task.WhenAll(shards.Select(shard => ReadAsync(redis, shard)));
                 var moved = await ArchiveAsync(redis, batches, stoppingToken);
                 backoff = TimeSpan.Zero;
                 if (moved == 0) await Task.Delay(_options.IdlePoll, _clock, stoppingToken);
-                else if (!batches.Any(b => b.Entries.Length == _options.BatchSize)) await Task.Delay(_options.BatchPause, _clock, stoppingToken);
+                else if (!batches.Any(b => b.Entries.Length == _options.BatchSize) && _options.RoundInterval - _clock.GetElapsedTime(began) is { Ticks: > 0 } left)
+                {
+                    await Task.Delay(left, _clock, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

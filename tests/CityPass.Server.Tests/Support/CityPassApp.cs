@@ -41,9 +41,6 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["RateLimits:PerCitizenPerSecond"] = "10000",
             ["RateLimits:SignInsPerMinute"] = "10000",
             ["HotState:ReconcileSeconds"] = "1",
-            // The tests read the scan log and the dashboard right after scanning: rounds as the archiver took them before
-            // the production default became 500 ms, so each such read does not wait a round.
-            ["HotState:ArchiveRoundMilliseconds"] = "50",
             // The fixture seeds itself, to learn the demo gates' credentials.
             ["Demo:Seed"] = "false",
         };

@@ -9,7 +9,7 @@ namespace CityPass.Server.Stores.Postgres;
 /// fold comes changes no answer, only how many rows a read sums; a fold that fails is retried at the next tick.
 /// <para>
 /// The folded deltas are emptied with TRUNCATE, not deleted row by row: at half load that is some 30,000 rows every
-/// 10 s, whose deletion and vacuuming were most of what the roll-ups cost the database
+/// 10 s, whose deletion and vacuuming were about a third of what the roll-ups' writes cost the database
 /// (docs/performance.md#city-dashboard-issue-17). So a fold first locks the table against appends (EXCLUSIVE: readers
 /// go on), sums and upserts everything in it, then truncates it, and readers wait only for the truncate's commit. An
 /// archive statement that comes meanwhile waits for the fold (tens of milliseconds) and appends to the emptied table;

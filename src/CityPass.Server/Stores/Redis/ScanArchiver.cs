@@ -16,14 +16,19 @@ public sealed record ScanArchiverOptions
     /// After a round in which no stream filled a batch, the next one begins this long after it began: entries
     /// wait up to this much longer for the archive, and each round's commands and its one insert carry many
     /// entries instead of a handful. Rounds taken as fast as they came cost Redis more per scan than the scans
-    /// themselves (measured: loadtests/run.sh --ab); at half the load runner's maximum, rounds of about 2,000 rows
-    /// instead of 400 cost the roll-ups 0.7x of the database's CPU (their deltas are summed per venue-minute over more
-    /// scans; loadtests/results/20261204-075948-dashboard). A full batch means a backlog: no wait then.
-    /// HotState:ArchiveRoundMilliseconds.
+    /// themselves (measured: loadtests/run.sh --ab). A full batch means a backlog: no wait then.
+    /// <para>
+    /// Longer rounds cost less a scan but come as bursts. At half the load runner's maximum, 500 ms rounds (about
+    /// 3,000 rows) made a fifth of the archiver's Redis calls and cost the roll-ups 0.7x of the database's CPU, but
+    /// where PostgreSQL shares the scan path's cores each round's insert took a core for tens of milliseconds: the
+    /// scans' latency rose by 20-40 ms every round, and two turns of three fell behind for seconds (p99 284 and 298 ms
+    /// against 32-94; loadtests/results/20261204-081149). So the default stays near the rounds' natural pace; a
+    /// deployment whose PostgreSQL has cores of its own can raise HotState:ArchiveRoundMilliseconds.
+    /// </para>
     /// </summary>
     public TimeSpan RoundInterval { get; init; } = TimeSpan.FromMilliseconds(DefaultRoundMilliseconds);
 
-    public const int DefaultRoundMilliseconds = 500;
+    public const int DefaultRoundMilliseconds = 100;
 
     /// <summary>Entries another consumer has held unacknowledged this long are taken over: it has probably died.</summary>
     public TimeSpan ClaimIdle { get; init; } = TimeSpan.FromSeconds(30);

@@ -219,7 +219,8 @@ fi
 #             once at the end
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 COLUMNS="scan_id, decided_at, scanned_at, gate_id, venue_id, direction, allowed, code, colour, display_name, citizen_id, issuer, token_id, late_upload, offline_allowed, offline_code, offline_flagged, withdrawn"
-FOLD_SECONDS=$(grep -o 'Interval { get; } = TimeSpan.FromSeconds([0-9]*)' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9]*)' | tr -d ')')
+# The fold's interval as the folder has it (PostgresScanMinuteFolder.Interval), unless FOLD_SECONDS asks another.
+FOLD_SECONDS=${FOLD_SECONDS:-$(grep -o 'Interval { get; } = TimeSpan.FromSeconds([0-9]*)' "$SRC/PostgresScanMinuteFolder.cs" | grep -o '[0-9]*)' | tr -d ')')}
 line_const() { # $1 file, $2 constant: a one-line string constant's text
   grep -o "const string $2 = \"[^\"]*\"" "$1" | sed 's/^[^"]*"//; s/"$//'
 }

@@ -133,7 +133,7 @@ public sealed class RedisPostgresSmsGatewayTests() : SmsGatewayTests(StoreMode.R
 
         var boot = await Assert.ThrowsAnyAsync<Exception>(app.InitializeAsync);
 
-        Assert.Contains("No SMS gateway: set Sms:Gateway:Url", Flatten(boot), StringComparison.Ordinal);
+        Assert.Contains("No SMS gateway: set Sms:Gateway:Url", ExceptionText.Of(boot), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,8 +148,6 @@ public sealed class RedisPostgresSmsGatewayTests() : SmsGatewayTests(StoreMode.R
         Assert.IsType<DevelopmentSmsSender>(app.Get<ISmsSender>());
         Assert.Contains("CityPass sign-in code", await http.GetFromJsonAsync<string>($"/v1/dev/sms-outbox?phone={Uri.EscapeDataString(Phones.ZhangGreen)}"), StringComparison.Ordinal);
     }
-
-    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " / " + Flatten(e.InnerException);
 }
 
 /// <summary>The adapter on its own, against the same local gateway: the form-encoded body and what is refused at start.</summary>

@@ -1,5 +1,5 @@
 using CityPass.Core.Citizens;
-using CityPass.Server.Authority;
+using CityPass.Server.Citizens;
 
 namespace CityPass.Server.Appeals;
 

@@ -10,11 +10,6 @@ namespace CityPass.Server.Authority;
 
 public sealed record StatusChangeRequest(string? Colour, string? Reason, string? CaseRef);
 
-public sealed record StatusView(string Colour, uint Version, string Reason, DateTimeOffset Since)
-{
-    public static StatusView From(CitizenStatus s) => new(s.Colour.ToWireName(), s.Version, s.Reason, s.Since);
-}
-
 public sealed record StatusChangeView(string CitizenId, StatusView Previous, StatusView Current, long AuditSequence);
 
 /// <summary>What a single change did: made (<see cref="Change"/>), or held for a second approver (<see cref="Held"/>, the draft it became).</summary>

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using CityPass.Core.Citizens;
 using CityPass.Server.Auth;
-using CityPass.Server.Authority;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
 using CityPass.Server.Scans;

@@ -126,16 +126,16 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         await page.ClickAsync("form button[type=submit]");
         try
         {
-            // Arrived once the console's document is parsed: its "load" waits for every script and image as well, and
-            // once in CI (2026-12-03) it did not come within the timeout although the page was there and complete.
-            // What a test needs next, it waits for itself.
-            await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+            // Arrived once the console's sign-out button is in the document. Waiting for the navigation instead (the
+            // URL at "load", then at DOMContentLoaded) timed out twice in CI (2026-12-03, 2026-12-04) with the console
+            // there and complete: a navigation event can be missed, an element in the DOM cannot.
+            await page.Locator("form.signout button").WaitForAsync();
         }
         catch (TimeoutException e)
         {
-            // Once in CI the sign-in never arrived (2026-12-03): say where it stopped and what that page said.
-            throw new TimeoutException($"{username}'s console sign-in did not reach /admin: the page is {page.Url}, saying: {await page.InnerTextAsync("body")}", e);
+            throw new TimeoutException($"{username}'s console sign-in did not reach the console: the page is {page.Url}, saying: {await page.InnerTextAsync("body")}", e);
         }
+        if (!page.Url.EndsWith("/admin", StringComparison.Ordinal)) throw new InvalidOperationException($"{username}'s sign-in landed on {page.Url}, not /admin");
         return page;
     }
 

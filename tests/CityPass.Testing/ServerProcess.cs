@@ -10,6 +10,9 @@ namespace CityPass.Testing;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    // StartupBanner's first line, printed once the host has started and the demo data (if any) is seeded.
+    private const string Banner = "CityPass is running";
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -54,7 +57,11 @@ public sealed class ServerProcess : IAsyncDisposable
         return await StartAsync(start, listenPort);
     }
 
-    /// <summary>Starts a server as <paramref name="start"/> describes (another build, user or folder) and waits until it answers /health/ready on <paramref name="port"/>.</summary>
+    /// <summary>
+    /// Starts a server as <paramref name="start"/> describes (another build, user or folder) and waits until it answers
+    /// /health/ready on <paramref name="port"/> and has printed its banner: the host is ready before the demo data is
+    /// seeded, and a test that signed in as a demo admin at once was refused once (2026-12-04).
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, int port)
     {
         start.RedirectStandardOutput = start.RedirectStandardError = true;
@@ -66,7 +73,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             try
             {
-                if ((await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode) return server;
+                if ((await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode && server.Output.Contains(Banner, StringComparison.Ordinal)) return server;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

@@ -51,8 +51,13 @@ public static class HotStateRegistration
             // Registered after RedisConnection, so they start once it has connected.
             var archiveRound = configuration.GetValue("HotState:ArchiveRoundMilliseconds", ScanArchiverOptions.DefaultRoundMilliseconds);
             if (archiveRound is < 10 or > 10_000) throw new InvalidOperationException("HotState:ArchiveRoundMilliseconds is between 10 and 10000.");
-            services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>(),
-                new ScanArchiverOptions { RoundInterval = TimeSpan.FromMilliseconds(archiveRound) }));
+            // Off on replicas that only answer requests, where other replicas archive (the stream's consumer group shares the
+            // entries among whoever reads): e.g. to give the archive processes of their own, or to measure its cost apart.
+            if (configuration.GetValue("HotState:Archive", true))
+            {
+                services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>(),
+                    new ScanArchiverOptions { RoundInterval = TimeSpan.FromMilliseconds(archiveRound) }));
+            }
             services.TryAddSingleton<Venues.GateDirectory>();
             services.AddHostedService(sp => new RedisDirectorySync(Redis(sp), sp.GetRequiredService<Venues.GateDirectory>(), sp.GetRequiredService<ILogger<RedisDirectorySync>>()));
             services.TryAddSingleton<Operators.OperatorCache>();

@@ -6,6 +6,9 @@
 #   loadtests/run.sh --ab REV   A/B instead: REV's server (built in a temporary worktree) against this tree's, in turns
 #                               (--ab-patch FILE: REV with FILE applied, e.g. --ab HEAD --ab-patch loadtests/ab/without-roll-ups.patch
 #                               measures what one part of the tree costs)
+#   loadtests/run.sh --ab REV --archiver-apart   the archive alone: the server answers scans without archiving and a process of
+#                               its own archives, REV's build and this tree's in turns at 50% of the maximum (what the archive
+#                               costs each process a scan); results in loadtests/results/<UTC timestamp>-archiver/
 #   loadtests/run.sh --grains   the citizen grains instead (about 8 minutes): GET /v1/me/pass on one server process and on three
 #                               as one Orleans cluster, single and bulk status changes; results in loadtests/results/<UTC timestamp>-grains/
 #                               (--grains --quick: short steps, tries the runner, measures nothing)

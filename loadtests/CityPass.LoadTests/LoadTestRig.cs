@@ -108,6 +108,22 @@ public sealed class LoadTestRig : IAsyncDisposable
         return replica;
     }
 
+    /// <summary>A process that only archives, beside a server that does not (<c>HotState__Archive=false</c>): see <see cref="StartArchiverAsync"/>.</summary>
+    public ServerProcess? Archiver { get; private set; }
+
+    /// <summary>
+    /// Starts (or replaces) a process of <paramref name="serverDll"/> on the same stores, keys and data that archives and
+    /// gets no requests, so its CPU is the archiver's share of a server process. It is a silo of its own cluster: the
+    /// citizens' grains stay on the server's.
+    /// </summary>
+    public async Task<ServerProcess> StartArchiverAsync(string serverDll, string logName)
+    {
+        if (Archiver is not null) await Archiver.DisposeAsync();
+        Archiver = await StartServerAsync(serverDll, logName,
+            new Dictionary<string, string> { ["Demo__Seed"] = "false", ["HotState__Archive"] = "true", ["Orleans__ClusterId"] = "loadtest-archiver" });
+        return Archiver;
+    }
+
     /// <summary>Stops the replicas (gracefully: their silos leave the cluster), leaving the server.</summary>
     public async Task StopReplicasAsync()
     {
@@ -122,6 +138,7 @@ public sealed class LoadTestRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopReplicasAsync();
+        if (Archiver is not null) await Archiver.DisposeAsync();
         if (Server is not null) await Server.DisposeAsync();
         await Multiplexer.DisposeAsync();
         await Sms.DisposeAsync();

@@ -136,6 +136,8 @@ public sealed partial class LoadTestRun(RunOptions options)
             {
                 // Read at each sample: an A/B comparison replaces the server process.
                 ["server"] = [_server!.ProcessId],
+                // The archive's own process, in the archiver comparison (--archiver-apart); CpuSplit counts it in "other".
+                ["archiver"] = rig.Archiver is { } archiver ? [archiver.ProcessId] : [],
                 // With its children: the append-only file rewrite is a fork of redis-server.
                 ["redis"] = CpuMeter.WithChildren(redisServer.ProcessId),
                 ["postgres"] = CpuMeter.WithChildren(postmaster),

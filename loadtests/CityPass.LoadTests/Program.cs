@@ -57,6 +57,7 @@ catch (ArgumentException e)
 // Piped output (CI logs, tee) would otherwise wrap at 80 columns.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 Directory.CreateDirectory(options.OutputDirectory);
+if (options.ArchiverApart) return await CompareArchiversAsync();
 if (options.AbBaselineDll is not null) return await CompareAsync();
 if (options.Grains) return await GrainsAsync();
 if (options.Faults) return await FaultsAsync();
@@ -97,6 +98,20 @@ async Task<int> CompareAsync()
     AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/ab-report.md, ab-results.json");
     foreach (var t in ab.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
     return ab.Archive.Passed && ab.Turns.Sum(t => t.Count5xx) == 0 ? 0 : 1;
+}
+
+async Task<int> CompareArchiversAsync()
+{
+    // The server answers without archiving; the archiver's process is the one that archives (LoadTestRig.StartArchiverAsync).
+    var run = options with { ServerSettings = new Dictionary<string, string>(options.ServerSettings) { ["HotState__Archive"] = "false" } };
+    var results = await new LoadTestRun(run).CompareArchiversAsync();
+    var relative = Path.GetRelativePath(repoRoot, options.OutputDirectory).Replace('\\', '/');
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "archiver-results.json"),
+        System.Text.Json.JsonSerializer.Serialize(results, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "archiver-report.md"), results.Markdown());
+    AnsiConsole.MarkupLine($"[bold]Results:[/] {Markup.Escape(relative)}/archiver-report.md, archiver-results.json");
+    foreach (var t in results.Targets) AnsiConsole.MarkupLine(Markup.Escape($"  {(t.Met ? "met    " : "NOT MET")}  {t.Target}: {t.Measured}"));
+    return results.Archive.Passed && results.Turns.Sum(t => t.Count5xx) == 0 ? 0 : 1;
 }
 
 async Task<int> GrainsAsync()

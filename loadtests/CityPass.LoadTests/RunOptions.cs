@@ -71,6 +71,13 @@ public sealed record RunOptions
     /// <summary>The commit the baseline was built from, for the report.</summary>
     public string? AbBaselineName { get; init; }
 
+    /// <summary>
+    /// With <see cref="AbBaselineDll"/>: the archiver comparison instead (<c>--archiver-apart</c>, see
+    /// <see cref="LoadTestRun.CompareArchiversAsync"/>): the server answers scans without archiving, and a process of its
+    /// own archives, of the baseline's build and of this one in turns.
+    /// </summary>
+    public bool ArchiverApart { get; init; }
+
     /// <summary>Turns of each side in an A/B comparison.</summary>
     public int AbRounds { get; init; } = 2;
 
@@ -211,6 +218,9 @@ public sealed record RunOptions
           --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
           --ab-name NAME    what the baseline is (a commit), for the report
           --ab-rounds N     turns of each side (default 2: A, B, A, B)
+          --archiver-apart  with --ab-baseline: the server answers scans without archiving (HotState__Archive=false) and a
+                            process of its own archives, the baseline's and this build's in turns, at 50% of the maximum:
+                            what the archive costs each process a scan (results in loadtests/results/<UTC timestamp>-archiver)
           --grains          the citizen-grain run instead: GET /v1/me/pass on one server process and on three as one
                             cluster, single and bulk status changes (results in loadtests/results/<UTC timestamp>-grains)
           --faults          the fault run instead: scans at 50% of the maximum while redis-server is killed and restarted
@@ -254,12 +264,16 @@ public sealed record RunOptions
                 "--cluster" => o with { Cluster = true },
                 "--ab-baseline" => o with { AbBaselineDll = Path.GetFullPath(Next()) },
                 "--ab-name" => o with { AbBaselineName = Next() },
+                "--archiver-apart" => o with { ArchiverApart = true },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--redis-set" => o with { RedisSettings = new Dictionary<string, string>(o.RedisSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 "--set" => o with { ServerSettings = new Dictionary<string, string>(o.ServerSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
+        if (o.ArchiverApart && o.AbBaselineDll is null) throw new ArgumentException("--archiver-apart compares two builds: it needs --ab-baseline (loadtests/run.sh --ab REV).");
+        // An archiver comparison keeps its results apart (-archiver) and never touches docs/.
+        if (o.ArchiverApart) o = o with { OutputDirectory = outGiven ? o.OutputDirectory : o.OutputDirectory + "-archiver", UpdateDocs = false };
         if (new[] { o.Grains, o.Faults, o.Cluster }.Count(x => x) > 1) throw new ArgumentException("--grains, --faults and --cluster are separate runs.");
         if (o.Grains) o = ForGrains(o, outGiven);
         // The fault run keeps its results apart (-faults) and never touches docs/: its report is read, not merged.

@@ -26,8 +26,7 @@ public sealed partial class LoadTestRun
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var baseline = options.AbBaselineDll ?? throw new InvalidOperationException("No baseline server: --ab-baseline.");
-        if (!File.Exists(baseline)) throw new InvalidOperationException($"{baseline} is missing: build the baseline in Release first (loadtests/run.sh --ab REV does).");
+        var baseline = BaselineDll();
         var current = ServerDll(options.RepoRoot);
         var (rig, machine, seed) = await SetUpAsync(current);
         await using var _ = rig;

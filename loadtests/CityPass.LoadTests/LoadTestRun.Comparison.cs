@@ -17,8 +17,7 @@ public sealed partial class LoadTestRun
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var baseline = options.AbBaselineDll ?? throw new InvalidOperationException("No baseline server: --ab-baseline.");
-        if (!File.Exists(baseline)) throw new InvalidOperationException($"{baseline} is missing: build the baseline in Release first (loadtests/run.sh --ab REV does).");
+        var baseline = BaselineDll();
         var current = ServerDll(options.RepoRoot);
         // The current build seeds; the turns then replace the server process.
         var (rig, machine, seed) = await SetUpAsync(current);
@@ -64,6 +63,14 @@ public sealed partial class LoadTestRun
         if (await ChromiumRunningAsync() && !machine.ChromiumSeenRunning) _notes.Add("Chromium was running at the end of the run: part of the run shared the machine with browser tests.");
         var command = $"loadtests/run.sh --ab {options.AbBaselineName ?? baseline}" + (options.AbRounds == 2 ? "" : $" --ab-rounds {options.AbRounds}");
         return new AbResults(started, clock.Elapsed.TotalMinutes, command, machine, options.AbBaselineName ?? baseline, seed, turns, steps, archive, _notes);
+    }
+
+    /// <summary>The baseline's CityPass.Server.dll (--ab-baseline), built.</summary>
+    private string BaselineDll()
+    {
+        var baseline = options.AbBaselineDll ?? throw new InvalidOperationException("No baseline server: --ab-baseline.");
+        if (!File.Exists(baseline)) throw new InvalidOperationException($"{baseline} is missing: build the baseline in Release first (loadtests/run.sh --ab REV does).");
+        return baseline;
     }
 
     /// <summary>

@@ -25,6 +25,16 @@ public sealed class ArchiverSettingsTests
     }
 
     [Fact]
+    public async Task AnArchiveSettingThatIsNotTrueOrFalseRefusesToStart()
+    {
+        await using var app = new CityPassApp(StoreMode.RedisAndPostgres, new Dictionary<string, string?> { ["HotState:Archive"] = "sometimes" });
+
+        var boot = await Assert.ThrowsAnyAsync<Exception>(app.InitializeAsync);
+
+        Assert.Contains("HotState:Archive", ExceptionText.Of(boot), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AReplicaThatDoesNotArchiveAnswersScansAndLeavesThemToOneThatDoes()
     {
         var (redis, postgres) = await RealServers.NewStoresAsync();

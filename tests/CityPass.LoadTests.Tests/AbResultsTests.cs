@@ -46,7 +46,21 @@ public sealed class AbResultsTests
         Assert.Equal(25.0, ab.Turns[0].PostgresMicrosAtHalf, 6);
         Assert.Equal((1.25, 1.2), (Math.Round(ab.PostgresRatio.AtMax, 6), Math.Round(ab.PostgresRatio.AtHalf, 6)));
         Assert.Contains("| 10.0 / 25.0 |", ab.Table(), StringComparison.Ordinal);
-        Assert.Contains("**1.25x / 1.20x**", ab.Table(), StringComparison.Ordinal);
+        Assert.Contains("**1.25x / 1.20x** | **p99", ab.Table(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ServerAndRedisCpuAreShownPerScanAtTheMaximumAndAtHalfTheRate()
+    {
+        // A: the server's 1.0 core at 10,000/s = 100 µs, at 4,000/s achieved = 250 µs; Redis's 0.4 core = 40 and 100 µs.
+        // B at 8,000/s: the server 125 µs at the maximum; at half the rate 0.8 core = 200 µs.
+        var ab = Results(Turn("A", 1, 10_000, 4), new AbTurn("B", 1, 8_000, 64, Cpu, 5000, 4000, new LatencyStats(1000, 2, 3, 4, 4, 8, 2), Cpu with { Server = 0.8 }, 0));
+
+        Assert.Equal((100.0, 250.0), ab.Turns[0].Micros(c => c.Server));
+        Assert.Equal((1.25, 0.8), (Math.Round(ab.CpuRatio(c => c.Server).AtMax, 6), Math.Round(ab.CpuRatio(c => c.Server).AtHalf, 6)));
+        Assert.Contains("| A1 | 10,000 (64) | 100.0 / 250.0 | 40.0 / 100.0 | 10.0 / 25.0 |", ab.Table(), StringComparison.Ordinal);
+        Assert.Contains("| B1 | 8,000 (64) | 125.0 / 200.0 | 50.0 / 100.0 |", ab.Table(), StringComparison.Ordinal);
+        Assert.Contains("| **B / A** | **0.80x** | **1.25x / 0.80x** | **1.25x / 1.00x** |", ab.Table(), StringComparison.Ordinal);
     }
 
     [Fact]

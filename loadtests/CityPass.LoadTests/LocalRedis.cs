@@ -98,6 +98,13 @@ public sealed class LocalRedis : IAsyncDisposable
         }
     }
 
+    /// <summary>The incremental append-only file Redis writes to now (Redis 7 keeps it in appendonlydir/), or null without one.</summary>
+    public string? AppendOnlyFileNow()
+    {
+        var files = Path.Combine(_directory, "appendonlydir");
+        return Directory.Exists(files) ? Directory.GetFiles(files, "*.incr.aof").MaxBy(File.GetLastWriteTimeUtc) : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { } running)

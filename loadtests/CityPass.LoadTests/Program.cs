@@ -17,6 +17,15 @@ if (args is ["analyse-profile", var speedscope])
     return 0;
 }
 
+// What Redis's append-only file holds per scan, by command, from the end of an incremental AOF written under load
+// (a run keeps it in loadtests/results/<run>/tmp/redis/appendonlydir): citypass-loadtests aof-bytes FILE [MEGABYTES]
+if (args is ["aof-bytes", var aof, .. var more] && more.Length <= 1)
+{
+    var megabytes = more.Length == 1 ? long.Parse(more[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
+    Console.Write(AofCommandBytes.ReadTail(aof, megabytes << 20).Markdown());
+    return 0;
+}
+
 // Rewrites a run's report.md and the docs section from its results.json, with loadtests/analysis.md (the
 // profile's reading, written by a person after the run): citypass-loadtests write-docs loadtests/results/<run>
 if (args is ["write-docs", var runDirectory])

@@ -119,6 +119,12 @@ public static class ReportWriter
         }
 
         sb.Append(RedisCommandsPerScan(run.Scenarios.Where(s => s.Group == "max").MaxBy(s => s.RequestsPerSecond)));
+        if (run.AppendOnlyFile is { } aof)
+        {
+            sb.Append("\nWhat Redis's append-only file holds per scan, by command (its last 20 MB after the fixed rates, scans counted by their ");
+            sb.Append("`XADD`; every byte is written on the scan path, fsynced and copied again by each rewrite; `citypass-loadtests aof-bytes FILE` ");
+            sb.Append("reads any file so):\n\n").Append(aof.Markdown());
+        }
 
         sb.Append("\n## 2. Fixed rates: latency\n\n");
         sb.Append("wrk's delay() paces each thread on a fixed schedule of slots (rate / threads a second); a free connection takes the next slot. ");

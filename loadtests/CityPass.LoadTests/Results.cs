@@ -31,7 +31,9 @@ public sealed record RunResults(
     IReadOnlyList<ScenarioResult> SweepRounds,
     double MaxVerifyPerSecond, int MaxVerifyConnections, double MaxPingPerSecond, int MaxPingConnections,
     IReadOnlyList<RedisBenchmarkResult> RedisBenchmark,
-    ArchiveVerdict Archive, ProfileResult? Profile, IReadOnlyList<TargetCheck> Targets, IReadOnlyList<string> Notes)
+    ArchiveVerdict Archive, ProfileResult? Profile, IReadOnlyList<TargetCheck> Targets, IReadOnlyList<string> Notes,
+    // The end of Redis's append-only file after the fixed rates, by command (null without one, and in runs before it was read).
+    AofCommandBytes? AppendOnlyFile = null)
 {
     public double VerifyToPingRatio => MaxPingPerSecond > 0 ? MaxVerifyPerSecond / MaxPingPerSecond : 0;
 }

@@ -5,9 +5,9 @@ namespace CityPass.LoadTests;
 
 /// <summary>
 /// What Redis's append-only file holds per scan, by command: read from the end of an incremental AOF written under
-/// load (<c>citypass-loadtests aof-bytes FILE</c>). Every byte of it is written by redis-server on the scan path (a
-/// <c>write()</c> into the page cache on each pass of its event loop), fsynced once a second and copied again by each
-/// rewrite, so bytes per scan are Redis CPU per scan. Scans are counted by their <c>XADD</c>: the scan script appends
+/// load (<c>citypass-loadtests aof-bytes FILE</c>). Every byte of it is written by redis-server's one thread (a
+/// <c>write()</c> into the page cache on each pass of its event loop, between the commands it answers), fsynced once a
+/// second and copied again by each rewrite, so bytes per scan are Redis CPU per scan. Scans are counted by their <c>XADD</c>: the scan script appends
 /// one record to a stream per scan, and nothing else adds to those streams.
 /// </summary>
 public sealed record AofCommandBytes(long Scans, IReadOnlyList<AofCommandBytes.Command> Commands)
@@ -85,7 +85,7 @@ public sealed record AofCommandBytes(long Scans, IReadOnlyList<AofCommandBytes.C
         foreach (var command in Commands)
         {
             sb.Append(c, $"| {command.Name} | {(double)command.Calls / Math.Max(1, Scans):0.000} | {(double)command.Bytes / command.Calls:N1} | ");
-            sb.Append(c, $"{BytesPerScan(command.Bytes):N1} | {(double)command.Bytes / TotalBytes:P1} |\n");
+            sb.Append(c, $"{BytesPerScan(command.Bytes):N1} | {100.0 * command.Bytes / TotalBytes:0.0}% |\n");
         }
         return sb.ToString();
     }

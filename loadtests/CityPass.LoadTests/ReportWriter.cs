@@ -122,7 +122,7 @@ public static class ReportWriter
         if (run.AppendOnlyFile is { } aof)
         {
             sb.Append("\nWhat Redis's append-only file holds per scan, by command (its last 20 MB after the fixed rates, scans counted by their ");
-            sb.Append("`XADD`; every byte is written on the scan path, fsynced and copied again by each rewrite; `citypass-loadtests aof-bytes FILE` ");
+            sb.Append("`XADD`; every byte is written by redis-server's one thread, fsynced, and copied again by each rewrite; `citypass-loadtests aof-bytes FILE` ");
             sb.Append("reads any file so):\n\n").Append(aof.Markdown());
         }
 

@@ -7,8 +7,8 @@ namespace CityPass.LoadTests;
 /// What Redis's append-only file holds per scan, by command: read from the end of an incremental AOF written under
 /// load (<c>citypass-loadtests aof-bytes FILE</c>). Every byte of it is written by redis-server's one thread (a
 /// <c>write()</c> into the page cache on each pass of its event loop, between the commands it answers), fsynced once a
-/// second and copied again by each rewrite, so bytes per scan are Redis CPU per scan. Scans are counted by their <c>XADD</c>: the scan script appends
-/// one record to a stream per scan, and nothing else adds to those streams.
+/// second and copied again by each rewrite, so bytes per scan are Redis CPU per scan. Scans are counted by their
+/// <c>XADD</c>: the scan script appends one record to a stream per scan, and nothing else adds to those streams.
 /// </summary>
 public sealed record AofCommandBytes(long Scans, IReadOnlyList<AofCommandBytes.Command> Commands)
 {

@@ -17,11 +17,21 @@ if (args is ["analyse-profile", var speedscope])
     return 0;
 }
 
-// What Redis's append-only file holds per scan, by command, from the end of an incremental AOF written under load
-// (a run keeps it in loadtests/results/<run>/tmp/redis/appendonlydir): citypass-loadtests aof-bytes FILE [MEGABYTES]
+// What Redis's append-only file holds per scan, by command, from the end of an incremental AOF written under load (a
+// run's is in loadtests/results/<run>/tmp/redis/appendonlydir while the run goes): citypass-loadtests aof-bytes FILE [MEGABYTES]
 if (args is ["aof-bytes", var aof, .. var more] && more.Length <= 1)
 {
-    var megabytes = more.Length == 1 ? long.Parse(more[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
+    var megabytes = 20L;
+    if (more.Length == 1 && !(long.TryParse(more[0], System.Globalization.CultureInfo.InvariantCulture, out megabytes) && megabytes is > 0 and < 100_000))
+    {
+        Console.Error.WriteLine($"aof-bytes: MEGABYTES must be a whole number from 1 to 99,999, not '{more[0]}'.");
+        return 2;
+    }
+    if (!File.Exists(aof))
+    {
+        Console.Error.WriteLine($"aof-bytes: no file '{aof}'.");
+        return 2;
+    }
     Console.Write(AofCommandBytes.ReadTail(aof, megabytes << 20).Markdown());
     return 0;
 }

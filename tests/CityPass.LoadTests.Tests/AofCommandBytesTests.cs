@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CityPass.LoadTests;
 using Xunit;
@@ -28,7 +29,7 @@ public sealed class AofCommandBytesTests
         Assert.Equal((2, 2L * Encoding.UTF8.GetByteCount(Resp("XADD", "scans", "1-0", "record", "a|b|名"))), (byName["XADD"].Calls, byName["XADD"].Bytes));
         Assert.Equal((1, (long)delivery.Length), (byName["XCLAIM"].Calls, byName["XCLAIM"].Bytes));
         Assert.Equal(Encoding.UTF8.GetByteCount(Scan(1) + delivery + Scan(2)), aof.TotalBytes);
-        Assert.Contains($"| XCLAIM | 0.500 | {delivery.Length:N1} | {delivery.Length / 2.0:N1} |", aof.Markdown(), StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"| XCLAIM | 0.500 | {delivery.Length:N1} | {delivery.Length / 2.0:N1} |"), aof.Markdown(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,12 +17,6 @@ public sealed record AbTurn(
     /// </summary>
     public (double AtMax, double AtHalf) Micros(Func<CpuSplit, double> process) =>
         (process(CpuAtMax) * 1_000_000 / MaxPerSecond, process(CpuAtHalf) * 1_000_000 / HalfAchieved);
-
-    /// <summary>PostgreSQL's CPU per scan (µs) at the maximum: nearly all of it the archiver's inserts.</summary>
-    public double PostgresMicrosAtMax => Micros(c => c.Postgres).AtMax;
-
-    /// <summary>PostgreSQL's CPU per scan (µs) at the common 50% rate.</summary>
-    public double PostgresMicrosAtHalf => Micros(c => c.Postgres).AtHalf;
 }
 
 /// <summary>An A/B comparison's results (ab-results.json) and its report (ab-report.md).</summary>
@@ -30,6 +24,9 @@ public sealed record AbResults(
     DateTimeOffset StartedAt, double TotalMinutes, string Command, MachineInfo Machine, string Baseline, SeedResult Seed,
     IReadOnlyList<AbTurn> Turns, IReadOnlyList<ScenarioResult> Steps, ArchiveVerdict Archive, IReadOnlyList<string> Notes)
 {
+    // The table's CPU columns, in order: the server, redis-server, PostgreSQL (nearly all of it the archiver's inserts).
+    private static readonly Func<CpuSplit, double>[] Processes = [c => c.Server, c => c.Redis, c => c.Postgres];
+
     /// <summary>B's mean maximum over A's (each side's turns averaged: the turns alternate, so drift cancels).</summary>
     public double ThroughputRatio => Mean("B", t => t.MaxPerSecond) / Mean("A", t => t.MaxPerSecond);
 
@@ -40,9 +37,6 @@ public sealed record AbResults(
     public (double AtMax, double AtHalf) CpuRatio(Func<CpuSplit, double> process) =>
         (Mean("B", t => t.Micros(process).AtMax) / Mean("A", t => t.Micros(process).AtMax),
          Mean("B", t => t.Micros(process).AtHalf) / Mean("A", t => t.Micros(process).AtHalf));
-
-    /// <summary>B's mean PostgreSQL CPU per scan over A's, at the maximum and at the common 50% rate.</summary>
-    public (double AtMax, double AtHalf) PostgresRatio => CpuRatio(c => c.Postgres);
 
     public IReadOnlyList<TargetCheck> Targets =>
     [
@@ -93,7 +87,4 @@ public sealed record AbResults(
         sb.Append(c, $"**p99 {P99Ratio:0.00}x** |\n");
         return sb.ToString();
     }
-
-    // The table's CPU columns, in order.
-    private static readonly Func<CpuSplit, double>[] Processes = [c => c.Server, c => c.Redis, c => c.Postgres];
 }

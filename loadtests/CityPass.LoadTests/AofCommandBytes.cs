@@ -15,6 +15,9 @@ public sealed record AofCommandBytes(long Scans, IReadOnlyList<AofCommandBytes.C
     /// <summary>One command's share: how often it was written, and its bytes in the file (the whole RESP array).</summary>
     public sealed record Command(string Name, long Calls, long Bytes);
 
+    /// <summary>How much of a file's end is read unless told otherwise: some 20,000 scans at about 1 KB each, read in well under a second.</summary>
+    public const int DefaultTailMegabytes = 20;
+
     public long TotalBytes => Commands.Sum(c => c.Bytes);
 
     public double BytesPerScan(long bytes) => Scans == 0 ? 0 : (double)bytes / Scans;

@@ -82,7 +82,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         }
         // What the append-only file holds per scan, read now: the steps so far wrote only scans (and their retries), and the
         // file's tail is the 75% step's. The mixed steps' status changes and redis-benchmark's calls come after.
-        var appendOnlyFile = redisServer.AppendOnlyFileNow() is { } aof ? AofCommandBytes.ReadTail(aof, AofTailBytes) : null;
+        var appendOnlyFile = redisServer.AppendOnlyFileNow() is { } aof ? AofCommandBytes.ReadTail(aof, (long)AofCommandBytes.DefaultTailMegabytes << 20) : null;
 
         // 3. Mixed traffic: 90% scans (1% of them retries), 9% pass refreshes, 1% status changes.
         await MintAsync("mixed");
@@ -114,9 +114,6 @@ public sealed partial class LoadTestRun(RunOptions options)
             max, bestVerify.Connections, bestPing.RequestsPerSecond, bestPing.Connections, redisBench, archive, profile, targets, _notes, appendOnlyFile);
         return results;
     }
-
-    // 20 MB: some 20,000 scans at about 1 KB each, read in well under a second.
-    private const long AofTailBytes = 20L << 20;
 
     /// <summary>The server as built in Release from this working tree.</summary>
     public static string ServerDll(string repoRoot) => Path.Combine(repoRoot, "src", "CityPass.Server", "bin", "Release", "net10.0", "CityPass.Server.dll");

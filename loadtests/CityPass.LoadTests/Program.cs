@@ -21,7 +21,7 @@ if (args is ["analyse-profile", var speedscope])
 // run's is in loadtests/results/<run>/tmp/redis/appendonlydir while the run goes): citypass-loadtests aof-bytes FILE [MEGABYTES]
 if (args is ["aof-bytes", var aof, .. var more] && more.Length <= 1)
 {
-    var megabytes = 20L;
+    long megabytes = AofCommandBytes.DefaultTailMegabytes;
     if (more.Length == 1 && !(long.TryParse(more[0], System.Globalization.CultureInfo.InvariantCulture, out megabytes) && megabytes is > 0 and < 100_000))
     {
         Console.Error.WriteLine($"aof-bytes: MEGABYTES must be a whole number from 1 to 99,999, not '{more[0]}'.");

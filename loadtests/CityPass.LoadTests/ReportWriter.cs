@@ -121,7 +121,7 @@ public static class ReportWriter
         sb.Append(RedisCommandsPerScan(run.Scenarios.Where(s => s.Group == "max").MaxBy(s => s.RequestsPerSecond)));
         if (run.AppendOnlyFile is { } aof)
         {
-            sb.Append("\nWhat Redis's append-only file holds per scan, by command (its last 20 MB after the fixed rates, scans counted by their ");
+            sb.Append(CultureInfo.InvariantCulture, $"\nWhat Redis's append-only file holds per scan, by command (its last {AofCommandBytes.DefaultTailMegabytes} MB after the fixed rates, scans counted by their ");
             sb.Append("`XADD`; every byte is written by redis-server's one thread, fsynced, and copied again by each rewrite; `citypass-loadtests aof-bytes FILE` ");
             sb.Append("reads any file so):\n\n").Append(aof.Markdown());
         }

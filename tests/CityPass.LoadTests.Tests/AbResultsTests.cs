@@ -42,9 +42,9 @@ public sealed class AbResultsTests
         // A: 0.1 core at 10,000/s = 10 µs; 0.1 core at 4,000/s achieved = 25 µs. B: 0.1 at 8,000/s = 12.5 µs; 0.12 at 4,000/s = 30 µs.
         var ab = Results(Turn("A", 1, 10_000, 4), Turn("B", 1, 8_000, 4, postgresAtHalf: 0.12));
 
-        Assert.Equal(10.0, ab.Turns[0].PostgresMicrosAtMax, 6);
-        Assert.Equal(25.0, ab.Turns[0].PostgresMicrosAtHalf, 6);
-        Assert.Equal((1.25, 1.2), (Math.Round(ab.PostgresRatio.AtMax, 6), Math.Round(ab.PostgresRatio.AtHalf, 6)));
+        Assert.Equal(10.0, ab.Turns[0].Micros(c => c.Postgres).AtMax, 6);
+        Assert.Equal(25.0, ab.Turns[0].Micros(c => c.Postgres).AtHalf, 6);
+        Assert.Equal((1.25, 1.2), (Math.Round(ab.CpuRatio(c => c.Postgres).AtMax, 6), Math.Round(ab.CpuRatio(c => c.Postgres).AtHalf, 6)));
         Assert.Contains("| 10.0 / 25.0 |", ab.Table(), StringComparison.Ordinal);
         Assert.Contains("**1.25x / 1.20x** | **p99", ab.Table(), StringComparison.Ordinal);
     }

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace CityPass.Server.HotState.Tests;
 
-/// <summary>Each test gets its own redis-server: the archiver's consumer group is per stream, and one test kills its server.</summary>
+/// <summary>Each test gets its own redis-server: the streams and the lease are the server's, and one test kills its server.</summary>
 public sealed class ScanArchiverTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -35,14 +35,20 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private async Task<ScanArchiver> StartArchiverAsync(ScanArchiverOptions? options = null)
+    private async Task<ScanArchiver> StartArchiverAsync(ScanArchiverOptions? options = null, IScanStore? store = null)
     {
-        var archiver = new ScanArchiver(() => _client, _store, NullLogger<ScanArchiver>.Instance,
-            options ?? new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(300) });
+        var archiver = new ScanArchiver(() => _client, store ?? _store, NullLogger<ScanArchiver>.Instance, options ?? Quick);
         _archivers.Add(archiver);
         await archiver.StartAsync(None);
         return archiver;
     }
+
+    private static readonly ScanArchiverOptions Quick = new()
+    {
+        IdlePoll = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(300), LeaseRetry = TimeSpan.FromMilliseconds(50),
+    };
+
+    private async Task<string?> LeaseHolderAsync(string name = "scan-archive") => await _db.StringGetAsync(RedisLease.KeyOf(name));
 
     /// <summary>Scans at many venues, so most of the 16 streams get entries.</summary>
     private async Task<List<ScanRecord>> ScanAsync(int count)
@@ -51,17 +57,6 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         var outcomes = await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
             _hot.ScanAsync(Passes.Attempt(venues[i % venues.Length], Passes.Foreign(), i % 3 == 0 ? Core.Venues.ScanDirection.Out : Core.Venues.ScanDirection.In), None)));
         return [.. outcomes.Select(o => o!.Record)];
-    }
-
-    private async Task<long> PendingAsync()
-    {
-        long pending = 0;
-        foreach (var stream in RedisKeys.AllScanStreams)
-        {
-            if (!await _db.KeyExistsAsync(stream)) continue;
-            pending += (await _db.StreamPendingAsync(stream, ScanArchiver.Group)).PendingMessageCount;
-        }
-        return pending;
     }
 
     private async Task<long> StreamLengthAsync()
@@ -85,7 +80,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await StartArchiverAsync();
 
         await AssertArchivedExactlyAsync(scans);
-        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0 && await PendingAsync() == 0, Patience, "streams trimmed, nothing pending");
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "streams trimmed");
         Assert.Equal(scans.Count, _store.Inserted.Count);
     }
 
@@ -110,7 +105,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         // of each fullest stream and fills none.
         var batch = perStream.Max() - 1;
         var fullest = perStream.Count(n => n == perStream.Max());
-        await StartArchiverAsync(new ScanArchiverOptions { BatchSize = batch, RoundInterval = TimeSpan.FromHours(1), IdlePoll = TimeSpan.FromMilliseconds(20) });
+        await StartArchiverAsync(new ScanArchiverOptions { BatchSize = batch, RoundInterval = TimeSpan.FromHours(1), IdlePoll = TimeSpan.FromMilliseconds(20), LeaseTtl = TimeSpan.FromHours(3) });
 
         await AssertArchivedExactlyAsync(backlog);
         Assert.Equal([backlog.Count - fullest, fullest], _store.InsertSizes);
@@ -132,7 +127,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
 
         await AssertArchivedExactlyAsync(scans);
         var dead = RedisKeys.DeadScans(RedisKeys.ShardOf(scans[0].VenueId));
-        await Eventually.TrueAsync(async () => await _db.StreamLengthAsync(dead) == 1 && await PendingAsync() == 0, Patience, "the entry parked, nothing pending");
+        await Eventually.TrueAsync(async () => await _db.StreamLengthAsync(dead) == 1 && await StreamLengthAsync() == 0, Patience, "the entry parked, the streams trimmed");
         Assert.Equal("not a scan", (string?)(await _db.StreamRangeAsync(dead)).Single()["what"]);
     }
 
@@ -156,24 +151,21 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EntriesAcknowledgedBeforeARestartAreTrimmedWithoutWaitingForANewScan()
+    public async Task AConsumerGroupOfTheVersionBeforeDoesNotHoldTheArchiveBack()
     {
+        // During a release, pods of the version before read the streams through their consumer group: one has read
+        // everything and not yet acknowledged it. This version neither needs the group nor waits for it.
         var scans = await ScanAsync(200);
-        // An earlier life of the archiver archived and acknowledged everything, then stopped before trimming.
         foreach (var stream in RedisKeys.AllScanStreams)
         {
-            await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
-            var read = await _db.StreamReadGroupAsync(stream, ScanArchiver.Group, "earlier-life", StreamPosition.NewMessages, 1000);
-            if (read.Length > 0) await _db.StreamAcknowledgeAsync(stream, ScanArchiver.Group, [.. read.Select(e => e.Id)]);
+            await _db.StreamCreateConsumerGroupAsync(stream, "archiver", StreamPosition.Beginning, createStream: true);
+            await _db.StreamReadGroupAsync(stream, "archiver", "pod-of-the-version-before", StreamPosition.NewMessages, 1000);
         }
-        // One more scan the earlier life never read: it must survive the trim and be archived.
-        var unread = (await _hot.ScanAsync(Passes.Attempt(Guid.NewGuid(), Passes.Foreign()), None))!.Record;
-        Assert.Equal((scans.Count + 1L, 0L), (await StreamLengthAsync(), await PendingAsync()));
 
         await StartArchiverAsync();
 
-        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the acknowledged entries are trimmed");
-        await AssertArchivedExactlyAsync([unread]);
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the streams trimmed");
     }
 
     [Fact]
@@ -202,28 +194,72 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EntriesADeadConsumerReadButNeverAcknowledgedAreClaimedAndArchived()
+    public async Task AHolderThatStopsRenewingIsReplacedOnceItsLeaseLapses()
     {
-        var scans = await ScanAsync(200);
-        // A consumer that read everything and died before acknowledging.
-        foreach (var stream in RedisKeys.AllScanStreams)
-        {
-            await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
-            await _db.StreamReadGroupAsync(stream, ScanArchiver.Group, "crashed", StreamPosition.NewMessages, 1000);
-        }
-        Assert.Equal(200, await PendingAsync());
+        // A replica killed while it held the lease: nobody archives until the lease lapses, then this one does.
+        await _db.StringSetAsync(RedisLease.KeyOf("scan-archive"), "killed-pod", TimeSpan.FromSeconds(5));
+        var scans = await ScanAsync(100);
 
-        await StartArchiverAsync(new ScanArchiverOptions
-        {
-            IdlePoll = TimeSpan.FromMilliseconds(20), ClaimIdle = TimeSpan.FromMilliseconds(300), ClaimEvery = TimeSpan.FromMilliseconds(50),
-        });
+        await StartArchiverAsync();
 
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var archivedMeanwhile = await _store.CountAsync(null, None);
+        // Read after the count: still the killed pod's, so it was throughout, and this archiver had to wait.
+        Assert.Equal("killed-pod", await LeaseHolderAsync());
+        Assert.Equal(0, archivedMeanwhile);
         await AssertArchivedExactlyAsync(scans);
-        await Eventually.TrueAsync(async () => await PendingAsync() == 0 && await StreamLengthAsync() == 0, Patience, "claimed entries acknowledged and trimmed");
     }
 
     [Fact]
-    public async Task ACrashBetweenInsertAndAcknowledgeRedeliversAndTheDuplicateIsIgnored()
+    public async Task AHolderThatStopsHandsTheArchiveOverAtOnce()
+    {
+        // Leases of a minute: only giving it up on the way out lets the other replica take over within the test's patience.
+        var options = Quick with { LeaseTtl = TimeSpan.FromMinutes(1) };
+        var first = await StartArchiverAsync(options);
+        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == first.Lease.Holder, Patience, "the first archiver holds the lease");
+        var second = await StartArchiverAsync(options);
+        var before = await ScanAsync(50);
+        await AssertArchivedExactlyAsync(before);
+
+        await first.StopAsync(None);
+
+        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == second.Lease.Holder, Patience, "the second archiver took the lease");
+        var after = await ScanAsync(50);
+        await AssertArchivedExactlyAsync([.. before, .. after]);
+    }
+
+    [Fact]
+    public async Task OnlyTheReplicaHoldingTheLeaseArchives()
+    {
+        var holder = await StartArchiverAsync();
+        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == holder.Lease.Holder, Patience, "the first archiver holds the lease");
+        var otherStore = new RecordingScanStore();
+        await StartArchiverAsync(store: otherStore);
+
+        var scans = await ScanAsync(300);
+
+        await AssertArchivedExactlyAsync(scans);
+        Assert.Empty(otherStore.Inserted);
+    }
+
+    [Fact]
+    public async Task TwoArchiversAtOnceLoseNothingAndTheArchiveKeepsEachScanOnce()
+    {
+        // As during a handover, when the old holder has not yet noticed that its lease lapsed: two leases, so both archive
+        // all along, in small batches, so that their reads and trims interleave while scans keep coming.
+        var small = Quick with { BatchSize = 7, RoundInterval = TimeSpan.FromMilliseconds(10) };
+        await StartArchiverAsync(small with { LeaseName = "scan-archive-a" });
+        await StartArchiverAsync(small with { LeaseName = "scan-archive-b" });
+
+        var scans = new List<ScanRecord>();
+        for (var wave = 0; wave < 5; wave++) scans.AddRange(await ScanAsync(120));
+
+        await AssertArchivedExactlyAsync(scans);
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the streams trimmed");
+    }
+
+    [Fact]
+    public async Task ACrashBetweenInsertAndTrimReadsTheEntriesAgainAndTheDuplicateIsIgnored()
     {
         var scans = await ScanAsync(100);
         _store.FailAfterInserting(3);
@@ -231,8 +267,8 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await StartArchiverAsync();
 
         await AssertArchivedExactlyAsync(scans);
-        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
-        Assert.True(_store.Inserted.Count > scans.Count, "the batches whose acknowledgement was lost were delivered again");
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the streams trimmed");
+        Assert.True(_store.Inserted.Count > scans.Count, "the batches whose trim never came were read and inserted again");
         // The roll-ups count each scan once, though its batch was archived twice.
         var minutes = await _store.Minutes.MinutesAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, None);
         Assert.Equal(scans.Count, minutes.Sum(m => m.Scans));
@@ -249,7 +285,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await StartArchiverAsync();
 
         await AssertArchivedExactlyAsync(scans);
-        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
+        await Eventually.TrueAsync(async () => await StreamLengthAsync() == 0, Patience, "the streams trimmed");
     }
 
     [Fact]
@@ -261,7 +297,7 @@ public sealed class ScanArchiverTests : IAsyncLifetime
 
         _server.Kill();
         await _server.StartAgainAsync();
-        // The restarted server is empty: no stream, no group. The multiplexer reconnects by itself.
+        // The restarted server is empty: no stream, no lease. The multiplexer reconnects by itself.
         // Each scan is retried with its own scan id until answered, as a gate does: one that ran
         // while another failed is then answered (as a duplicate) and counted once.
         var venues = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToArray();
@@ -277,31 +313,4 @@ public sealed class ScanArchiverTests : IAsyncLifetime
         await AssertArchivedExactlyAsync([.. before, .. after]);
     }
 
-    [Fact]
-    public async Task ConsumersLongIdleWithNothingPendingAreRemovedFromTheGroup()
-    {
-        var stream = RedisKeys.ScanStream(0);
-        await _db.StreamCreateConsumerGroupAsync(stream, ScanArchiver.Group, StreamPosition.Beginning, createStream: true);
-        await _db.ExecuteAsync("XGROUP", "CREATECONSUMER", stream, ScanArchiver.Group, "gone-pod");
-
-        var archiver = await StartArchiverAsync(new ScanArchiverOptions { IdlePoll = TimeSpan.FromMilliseconds(20), ForgetConsumersIdle = TimeSpan.FromMilliseconds(200) });
-
-        async Task<string> ConsumersAsync() => string.Join(",", (await _db.StreamConsumerInfoAsync(stream, ScanArchiver.Group)).Select(c => c.Name));
-        await Eventually.TrueAsync(async () => !(await ConsumersAsync()).Contains("gone-pod", StringComparison.Ordinal), Patience, "the idle consumer is removed");
-        var scans = await ScanAsync(20);
-        await AssertArchivedExactlyAsync(scans);
-        Assert.Contains(archiver.Consumer, await ConsumersAsync(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task TwoArchiversShareTheWorkWithoutDuplicatesInTheArchive()
-    {
-        await StartArchiverAsync();
-        await StartArchiverAsync();
-
-        var scans = await ScanAsync(300);
-
-        await AssertArchivedExactlyAsync(scans);
-        await Eventually.TrueAsync(async () => await PendingAsync() == 0, Patience, "everything acknowledged");
-    }
 }

@@ -51,8 +51,8 @@ public static class HotStateRegistration
             // Registered after RedisConnection, so they start once it has connected.
             var archiveRound = configuration.GetValue("HotState:ArchiveRoundMilliseconds", ScanArchiverOptions.DefaultRoundMilliseconds);
             if (archiveRound is < 10 or > 10_000) throw new InvalidOperationException("HotState:ArchiveRoundMilliseconds is between 10 and 10000.");
-            // Off on replicas that only answer requests, where other replicas archive (the stream's consumer group shares the
-            // entries among whoever reads): e.g. to give the archive processes of their own, or to measure its cost apart.
+            // Off on replicas that only answer requests, where other replicas archive (one at a time, by a lease): e.g. to
+            // give the archive processes of their own, or to measure its cost apart.
             if (configuration.GetValue("HotState:Archive", true))
             {
                 services.AddHostedService(sp => new ScanArchiver(Redis(sp), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<ILogger<ScanArchiver>>(),

@@ -30,11 +30,6 @@ public sealed record ScanArchiverOptions
 
     public const int DefaultRoundMilliseconds = 100;
 
-    /// <summary>Entries another consumer has held unacknowledged this long are taken over: it has probably died.</summary>
-    public TimeSpan ClaimIdle { get; init; } = TimeSpan.FromSeconds(30);
-
-    public TimeSpan ClaimEvery { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>
     /// How often the parked entries of a shard (<see cref="RedisKeys.DeadScans"/>) are read again: one this version can
     /// read (a pod of the version before parked an entry of this one during a release, or a fix came out) is archived
@@ -44,29 +39,41 @@ public sealed record ScanArchiverOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The lease (<see cref="RedisLease"/>) that the replicas archiving the city take turns to hold.</summary>
+    public string LeaseName { get; init; } = "scan-archive";
+
     /// <summary>
-    /// Consumers with nothing pending and idle this long are removed from the group: every process start
-    /// adds a consumer name, and without this the group's list would only grow.
+    /// How long a holder that stops renewing (killed, cut off) keeps the archive waiting: the scans wait in their streams
+    /// meanwhile, and the gates' answers do not. A holder that stops gracefully gives the lease up at once. It renews the
+    /// lease every third of this, at the start of a round, so it must outlast two rounds (checked when the archiver is built).
     /// </summary>
-    public TimeSpan ForgetConsumersIdle { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a replica that does not hold the lease tries for it.</summary>
+    public TimeSpan LeaseRetry { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
-/// Drains the 16 scan streams into the scan store through the consumer group <see cref="Group"/>,
-/// at least once. A round reads every stream at once (the reads share the connection's pipeline), inserts
-/// what they gave in one statement and one commit, then acknowledges: the store's cost per round does not grow
-/// with the number of streams, which is what made the archive cost as much at a quarter of the load as at three
-/// quarters. A batch is inserted (idempotent on each record's gate, scan id and decision time)
-/// and only then acknowledged, so a crash between the two redelivers the batch and the insert
-/// ignores what it already has; another gate's record with the same scan id is kept. Entries a dead
-/// consumer left unacknowledged are claimed after <see cref="ScanArchiverOptions.ClaimIdle"/>. The
-/// stream is trimmed below its oldest unacknowledged entry, so acknowledged entries go and nothing
-/// unarchived does. Any number of replicas can run one each.
+/// Drains the 16 scan streams into the scan store, at least once, on the one replica that holds the lease
+/// <see cref="ScanArchiverOptions.LeaseName"/>. A round reads the head of every stream at once (<c>XRANGE</c>; the
+/// reads share the connection's pipeline), inserts what they gave in one statement and one commit, then trims each
+/// stream to just past the last entry it read (<c>XTRIM MINID</c>): the store's cost per round does not grow with the
+/// number of streams, and Redis keeps no bookkeeping of who read what. The insert is idempotent on each record's gate,
+/// scan id and decision time, so a crash between insert and trim only makes the next round insert the same entries
+/// again, which the store ignores; another gate's record with the same scan id is kept.
+/// <para>
+/// Why not a consumer group: <c>XREADGROUP</c> costs Redis three times an <c>XRANGE</c> of the head and writes an
+/// <c>XCLAIM</c> per entry to the append-only file, a fifth of the file at the load runner's rates, to keep a pending
+/// list the archive does not need (docs/performance.md, "What the append-only file costs Redis").
+/// </para>
+/// <para>
+/// The lease is for efficiency, not safety: during a handover two replicas may both archive, and nothing is lost,
+/// because each trims only below entries it has inserted itself and stream ids only grow (an entry added after a read
+/// is above everything that read returned).
+/// </para>
 /// </summary>
 public sealed class ScanArchiver : BackgroundService
 {
-    public const string Group = "archiver";
-
     private readonly Func<IConnectionMultiplexer> _redis;
     private readonly IScanStore _store;
     private readonly ILogger<ScanArchiver> _logger;
@@ -83,25 +90,21 @@ public sealed class ScanArchiver : BackgroundService
         _store = store;
         _logger = logger;
         _options = options ?? new ScanArchiverOptions();
+        if (_options.LeaseTtl <= 2 * (_options.RoundInterval + _options.IdlePoll))
+        {
+            throw new ArgumentException("The archive's lease must outlast two rounds, or its holder would lose it between renewals.", nameof(options));
+        }
         _clock = clock ?? TimeProvider.System;
-        Consumer = $"{Environment.MachineName}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..8]}";
+        Lease = new RedisLease(redis, _options.LeaseName, _options.LeaseTtl);
     }
 
-    /// <summary>This archiver's name in the group: unique per instance, so a restarted process never mistakes a dead one's entries for its own.</summary>
-    public string Consumer { get; }
+    /// <summary>The lease this archiver takes turns for.</summary>
+    public RedisLease Lease { get; }
 
     private sealed class Shard(int index)
     {
         public int Index { get; } = index;
         public RedisKey Stream { get; } = RedisKeys.ScanStream(index);
-        public bool GroupReady { get; set; }
-        // Our consumer's own unacknowledged entries exist only after a failed round: read them ("0") only then.
-        public bool MayHavePending { get; set; } = true;
-        // Acknowledged entries may still be in the stream: at start (an earlier life acknowledged and stopped before
-        // trimming) and after a round that acknowledged but failed to trim. Trimmed then even if no scan comes.
-        public bool MayNeedTrim { get; set; } = true;
-        public long NextClaim { get; set; }
-        public long NextForget { get; set; }
         public long NextRetryParked { get; set; }
     }
 
@@ -110,128 +113,96 @@ public sealed class ScanArchiver : BackgroundService
         var redis = _redis().GetDatabase();
         var shards = Enumerable.Range(0, RedisKeys.Shards).Select(i => new Shard(i)).ToArray();
         var backoff = TimeSpan.Zero;
-        while (!stoppingToken.IsCancellationRequested)
+        var holding = false;
+        long tryLeaseAt = 0;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var began = _clock.GetTimestamp();
-                var batches = await Task.WhenAll(shards.Select(shard => ReadAsync(redis, shard)));
-                var moved = await ArchiveAsync(redis, batches, stoppingToken);
-                backoff = TimeSpan.Zero;
-                if (moved == 0) await Task.Delay(_options.IdlePoll, _clock, stoppingToken);
-                else if (!batches.Any(b => b.Entries.Length == _options.BatchSize) && _options.RoundInterval - _clock.GetElapsedTime(began) is { Ticks: > 0 } left)
-                {
-                    await Task.Delay(left, _clock, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                // Redis unreachable or the store failing: what was read stays pending for this consumer
-                // and is read again ("0") on the next round, so nothing is skipped. Only the exception
-                // type and message are logged: never the entries (names, citizen ids).
-                foreach (var shard in shards) shard.MayHavePending = shard.MayNeedTrim = true;
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
-                _logger.LogWarning("Scan archiving failed ({Error}: {Message}); retrying in {Delay} ms.", ex.GetType().Name, ex.Message, backoff.TotalMilliseconds);
                 try
                 {
-                    await Task.Delay(backoff, _clock, stoppingToken);
+                    var began = _clock.GetTimestamp();
+                    if (began >= tryLeaseAt)
+                    {
+                        var held = await Lease.TryHoldAsync();
+                        if (held && !holding) _logger.LogInformation("This replica now archives the scans.");
+                        else if (holding && !held) _logger.LogWarning("Another replica took the archive's lease; this one stops archiving.");
+                        holding = held;
+                        tryLeaseAt = began + Ticks(holding ? _options.LeaseTtl / 3 : _options.LeaseRetry);
+                    }
+                    if (!holding)
+                    {
+                        await Task.Delay(_options.LeaseRetry, _clock, stoppingToken);
+                        continue;
+                    }
+
+                    var batches = await Task.WhenAll(shards.Select(shard => ReadAsync(redis, shard)));
+                    var moved = await ArchiveAsync(redis, batches, stoppingToken);
+                    backoff = TimeSpan.Zero;
+                    if (moved == 0) await Task.Delay(_options.IdlePoll, _clock, stoppingToken);
+                    else if (!batches.Any(b => b.Entries.Length == _options.BatchSize) && _options.RoundInterval - _clock.GetElapsedTime(began) is { Ticks: > 0 } left)
+                    {
+                        await Task.Delay(left, _clock, stoppingToken);
+                    }
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     break;
                 }
+                catch (Exception ex)
+                {
+                    // Redis unreachable or the store failing: nothing was trimmed that was not inserted, so the next
+                    // round reads the same entries again. Only the exception type and message are logged: never the
+                    // entries (names, citizen ids).
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                    _logger.LogWarning("Scan archiving failed ({Error}: {Message}); retrying in {Delay} ms.", ex.GetType().Name, ex.Message, backoff.TotalMilliseconds);
+                    try
+                    {
+                        await Task.Delay(backoff, _clock, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
             }
         }
+        finally
+        {
+            if (holding) await ReleaseLeaseAsync();
+        }
     }
+
+    /// <summary>On a graceful stop, so that another replica takes over at its next try, not once the lease has lapsed.</summary>
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            await Lease.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception ex)
+        {
+            // Redis is unreachable as the process stops: the lease lapses by itself.
+            _logger.LogInformation("Could not give up the archive's lease ({Error}); it lapses by itself.", ex.GetType().Name);
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _clock.TimestampFrequency);
 
     /// <summary>What one round read from one stream.</summary>
     private readonly record struct Batch(Shard Shard, StreamEntry[] Entries);
 
-    /// <summary>One round's read of one stream; with nothing to read, the shard's housekeeping (trim, forgotten consumers) instead.</summary>
+    /// <summary>One round's read of one stream's head; with nothing to read, its parked entries are tried again when due.</summary>
     private async Task<Batch> ReadAsync(IDatabase redis, Shard shard)
     {
-        if (!shard.GroupReady)
+        var entries = await redis.StreamRangeAsync(shard.Stream, "-", "+", _options.BatchSize);
+        if (entries.Length == 0 && _clock.GetTimestamp() >= shard.NextRetryParked)
         {
-            await CreateGroupAsync(redis, shard.Stream);
-            shard.GroupReady = true;
+            shard.NextRetryParked = _clock.GetTimestamp() + Ticks(_options.RetryParkedEvery);
+            await RetryParkedAsync(redis, shard);
         }
-
-        try
-        {
-            // Our own unacknowledged entries first (an insert or ack failed last time), then new ones.
-            var entries = shard.MayHavePending
-                ? await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, StreamPosition.Beginning, _options.BatchSize)
-                : [];
-            if (entries.Length == 0)
-            {
-                shard.MayHavePending = false;
-                entries = await redis.StreamReadGroupAsync(shard.Stream, Group, Consumer, StreamPosition.NewMessages, _options.BatchSize);
-            }
-            if (entries.Length == 0 && _clock.GetTimestamp() >= shard.NextClaim)
-            {
-                shard.NextClaim = _clock.GetTimestamp() + (long)(_options.ClaimEvery.TotalSeconds * _clock.TimestampFrequency);
-                var claimed = await redis.StreamAutoClaimAsync(shard.Stream, Group, Consumer, (long)_options.ClaimIdle.TotalMilliseconds, "0-0", _options.BatchSize);
-                entries = claimed.ClaimedEntries;
-                if (entries.Length > 0) _logger.LogInformation("Took over {Count} scan entries another archiver left unacknowledged on shard {Shard}.", entries.Length, shard.Index);
-            }
-            if (entries.Length == 0)
-            {
-                if (shard.MayNeedTrim)
-                {
-                    await TrimAsync(redis, shard, lastAcknowledged: null);
-                    shard.MayNeedTrim = false;
-                }
-                if (_clock.GetTimestamp() >= shard.NextForget)
-                {
-                    var every = _options.ForgetConsumersIdle < TimeSpan.FromMinutes(10) ? _options.ForgetConsumersIdle : TimeSpan.FromMinutes(10);
-                    shard.NextForget = _clock.GetTimestamp() + (long)(every.TotalSeconds * _clock.TimestampFrequency);
-                    await ForgetIdleConsumersAsync(redis, shard);
-                }
-                if (_clock.GetTimestamp() >= shard.NextRetryParked)
-                {
-                    shard.NextRetryParked = _clock.GetTimestamp() + (long)(_options.RetryParkedEvery.TotalSeconds * _clock.TimestampFrequency);
-                    await RetryParkedAsync(redis, shard);
-                }
-            }
-            return new Batch(shard, entries);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
-        {
-            // Redis lost the stream (a restart without persistence, a failover to a replica that never
-            // had it): recreate the group and carry on with whatever the stream holds now.
-            _logger.LogWarning("The scan stream of shard {Shard} lost its consumer group; recreating it.", shard.Index);
-            shard.GroupReady = false;
-            return new Batch(shard, []);
-        }
+        return new Batch(shard, entries);
     }
-
-    /// <summary>From 0, not $: entries written before the first archiver ever ran belong in the archive too.</summary>
-    private static async Task CreateGroupAsync(IDatabase redis, RedisKey stream)
-    {
-        try
-        {
-            await redis.StreamCreateConsumerGroupAsync(stream, Group, StreamPosition.Beginning, createStream: true);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-        {
-            // Another archiver (or our own earlier life) made it.
-        }
-    }
-
-    private async Task ForgetIdleConsumersAsync(IDatabase redis, Shard shard)
-    {
-        foreach (var consumer in await redis.StreamConsumerInfoAsync(shard.Stream, Group))
-        {
-            // A live archiver polls every few hundred milliseconds; if one is removed anyway, its next read recreates it.
-            if (consumer.Name == Consumer || consumer.PendingMessageCount != 0 || consumer.IdleTimeInMilliseconds < _options.ForgetConsumersIdle.TotalMilliseconds) continue;
-            await redis.StreamDeleteConsumerAsync(shard.Stream, Group, consumer.Name);
-        }
-    }
-
     /// <summary>
     /// Archives the parked entries of the shard this version can read, then deletes them from the dead-letter stream
     /// (insert first: a crash in between inserts them again, which the store ignores). The rest stay for a human.
@@ -270,7 +241,7 @@ public sealed class ScanArchiver : BackgroundService
         }
     }
 
-    /// <summary>Inserts what the round read from every stream in one go, then acknowledges and trims each; returns how many entries it archived.</summary>
+    /// <summary>Inserts what the round read from every stream in one go, then trims each behind it; returns how many entries it archived.</summary>
     private async Task<int> ArchiveAsync(IDatabase redis, Batch[] batches, CancellationToken cancellationToken)
     {
         var records = new List<ScanRecord>();
@@ -280,17 +251,15 @@ public sealed class ScanArchiver : BackgroundService
             read += entries.Length;
             foreach (var entry in entries)
             {
-                // A pending entry deleted meanwhile comes back without fields: nothing left to archive.
-                if (entry.IsNull || entry.Values is not { Length: > 0 } fields) continue;
                 try
                 {
-                    records.Add(ScanStreamFields.Parse(fields));
+                    records.Add(ScanStreamFields.Parse(entry.Values));
                 }
                 catch (FormatException)
                 {
                     // A bug, not an outage: retrying would block the shard for ever, dropping would lose a
                     // scan. Park it beside the stream for a human and move on.
-                    await redis.StreamAddAsync(RedisKeys.DeadScans(shard.Index), fields);
+                    await redis.StreamAddAsync(RedisKeys.DeadScans(shard.Index), entry.Values);
                     _logger.LogError("Scan entry {Id} on shard {Shard} could not be read; moved to the dead-letter stream.", (string?)entry.Id, shard.Index);
                 }
             }
@@ -298,55 +267,15 @@ public sealed class ScanArchiver : BackgroundService
         if (read == 0) return 0;
 
         if (records.Count > 0) await _store.InsertAsync(records, cancellationToken);
-        await Task.WhenAll(batches.Where(b => b.Entries.Length > 0).Select(b => AcknowledgeAsync(redis, b)));
+        await Task.WhenAll(batches.Where(b => b.Entries.Length > 0).Select(b =>
+            redis.StreamTrimByMinIdAsync(b.Shard.Stream, Next((string)b.Entries[^1].Id!), useApproximateMaxLength: false)));
         return read;
     }
 
-    private static async Task AcknowledgeAsync(IDatabase redis, Batch batch)
-    {
-        var (shard, entries) = batch;
-        shard.MayNeedTrim = true;
-        var ids = new RedisValue[entries.Length];
-        for (var i = 0; i < entries.Length; i++) ids[i] = entries[i].Id;
-        await redis.StreamAcknowledgeAsync(shard.Stream, Group, ids);
-        await TrimAsync(redis, shard, (string)ids[^1]!);
-        shard.MayNeedTrim = false;
-    }
-
     /// <summary>
-    /// XTRIM MINID to the group's oldest unacknowledged entry (or, when nothing is pending, just past
-    /// <paramref name="lastAcknowledged"/>, or past the group's last delivered entry when there is no batch to go by):
-    /// everything below it has been delivered and acknowledged, so archived. Chosen over XDEL per entry because it
-    /// costs two commands per batch instead of one per entry and leaves no tombstones; it assumes this group is
-    /// the stream's only reader.
+    /// The smallest id above <paramref name="id"/>: the stream is trimmed to it, so the entries read go and nothing
+    /// added since does. Exact, not approximate, so trimmed entries are not read (and inserted) again next round.
     /// </summary>
-    private static async Task TrimAsync(IDatabase redis, Shard shard, string? lastAcknowledged)
-    {
-        // The last delivered id is read before the pending list: an entry delivered in between is above it, so kept.
-        // Read the other way round, an entry delivered and not yet acknowledged in between could be trimmed unarchived.
-        lastAcknowledged ??= await LastDeliveredAsync(redis, shard);
-        if (lastAcknowledged is null) return;
-        var pending = await redis.StreamPendingAsync(shard.Stream, Group);
-        var minId = pending.PendingMessageCount > 0 ? pending.LowestPendingMessageId : (RedisValue)Next(lastAcknowledged);
-        await redis.StreamTrimByMinIdAsync(shard.Stream, minId, useApproximateMaxLength: false);
-    }
-
-    /// <summary>The group's last delivered id; null when the stream or the group is gone (nothing to trim then).</summary>
-    private static async Task<string?> LastDeliveredAsync(IDatabase redis, Shard shard)
-    {
-        StreamGroupInfo[] groups;
-        try
-        {
-            groups = await redis.StreamGroupInfoAsync(shard.Stream);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("ERR no such key", StringComparison.Ordinal))
-        {
-            // Redis lost the stream since the group was made: the next read recreates both.
-            return null;
-        }
-        return groups.FirstOrDefault(g => g.Name == Group).LastDeliveredId;
-    }
-
     private static string Next(string id)
     {
         var dash = id.IndexOf('-', StringComparison.Ordinal);

@@ -128,8 +128,8 @@ internal sealed record MemoryReport(
             $"(a million people inside at once: {Size(1_000_000 * PresencePerScan)}).");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Not in these figures: a replica holds the same again; what a Redis Cluster node keeps per key beyond this (measured standalone); " +
-            $"fragmentation (the process's RSS above used_memory); the copy-on-write of an append-only-file rewrite's fork; the archiver's consumer group, " +
-            $"whose pending list holds the batches being archived (at most 500 entries a stream an archiver).");
+            $"fragmentation (the process's RSS above used_memory); the copy-on-write of an append-only-file rewrite's fork; the stream entries " +
+            $"waiting for the archiver (about a round's worth: a tenth of a second's scans).");
         return md.ToString();
     }
 

@@ -45,10 +45,19 @@ public sealed class ScanArchiverTests : IAsyncLifetime
 
     private static readonly ScanArchiverOptions Quick = new()
     {
-        IdlePoll = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(300), LeaseRetry = TimeSpan.FromMilliseconds(50),
+        IdlePoll = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(300), LeaseEvery = TimeSpan.FromMilliseconds(50),
     };
 
-    private async Task<string?> LeaseHolderAsync(string name = "scan-archive") => await _db.StringGetAsync(RedisLease.KeyOf(name));
+    /// <summary>The shards whose lease <paramref name="archiver"/> holds, as Redis has it.</summary>
+    private async Task<HashSet<int>> ShardsOfAsync(ScanArchiver archiver)
+    {
+        var held = new HashSet<int>();
+        for (var shard = 0; shard < RedisKeys.Shards; shard++)
+        {
+            if (await _db.StringGetAsync(ShardLeases.LeaseKey("scan-archive", shard)) == archiver.Leases.Holder) held.Add(shard);
+        }
+        return held;
+    }
 
     /// <summary>Scans at many venues, so most of the 16 streams get entries.</summary>
     private async Task<List<ScanRecord>> ScanAsync(int count)
@@ -194,52 +203,63 @@ public sealed class ScanArchiverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AHolderThatStopsRenewingIsReplacedOnceItsLeaseLapses()
+    public async Task TheShardsOfAReplicaThatStopsRenewingAreArchivedOnceTheirLeasesLapse()
     {
-        // A replica killed while it held the lease: nobody archives until the lease lapses, then this one does.
-        await _db.StringSetAsync(RedisLease.KeyOf("scan-archive"), "killed-pod", TimeSpan.FromSeconds(5));
+        // A replica killed while it held every shard: nobody archives until its leases lapse, then this one does.
+        for (var shard = 0; shard < RedisKeys.Shards; shard++)
+        {
+            await _db.StringSetAsync(ShardLeases.LeaseKey("scan-archive", shard), "killed-pod", TimeSpan.FromSeconds(5));
+        }
         var scans = await ScanAsync(100);
 
         await StartArchiverAsync();
 
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         var archivedMeanwhile = await _store.CountAsync(null, None);
-        // Read after the count: still the killed pod's, so it was throughout, and this archiver had to wait.
-        Assert.Equal("killed-pod", await LeaseHolderAsync());
+        // Read after the count: still the killed pod's, so they were throughout, and this archiver had to wait.
+        for (var shard = 0; shard < RedisKeys.Shards; shard++)
+        {
+            Assert.Equal("killed-pod", await _db.StringGetAsync(ShardLeases.LeaseKey("scan-archive", shard)));
+        }
         Assert.Equal(0, archivedMeanwhile);
         await AssertArchivedExactlyAsync(scans);
     }
 
     [Fact]
-    public async Task AHolderThatStopsHandsTheArchiveOverAtOnce()
+    public async Task TwoReplicasShareTheStreamsOutAndEachArchivesOnlyItsOwn()
     {
-        // Leases of a minute: only giving it up on the way out lets the other replica take over within the test's patience.
+        var firstStore = new RecordingScanStore();
+        var first = await StartArchiverAsync(store: firstStore);
+        await Eventually.TrueAsync(async () => (await ShardsOfAsync(first)).Count == RedisKeys.Shards, Patience, "one archiver holds every stream");
+        var secondStore = new RecordingScanStore();
+        var second = await StartArchiverAsync(store: secondStore);
+        await Eventually.TrueAsync(async () => (await ShardsOfAsync(first)).Count == 8 && (await ShardsOfAsync(second)).Count == 8, Patience, "the second took half");
+        var (firstShards, secondShards) = (await ShardsOfAsync(first), await ShardsOfAsync(second));
+
+        var scans = await ScanAsync(300);
+
+        await Eventually.TrueAsync(async () => await firstStore.CountAsync(null, None) + await secondStore.CountAsync(null, None) >= scans.Count, Patience, "every scan archived");
+        Assert.Equal(scans.Where(s => firstShards.Contains(RedisKeys.ShardOf(s.VenueId))).Select(s => (s.GateId, s.ScanId)).Order(), firstStore.Inserted.Order());
+        Assert.Equal(scans.Where(s => secondShards.Contains(RedisKeys.ShardOf(s.VenueId))).Select(s => (s.GateId, s.ScanId)).Order(), secondStore.Inserted.Order());
+    }
+
+    [Fact]
+    public async Task AReplicaThatStopsLeavesItsStreamsToTheOtherAtOnce()
+    {
+        // Leases of a minute: only giving them up on the way out lets the other replica take over within the test's patience.
         var options = Quick with { LeaseTtl = TimeSpan.FromMinutes(1) };
         var first = await StartArchiverAsync(options);
-        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == first.Lease.Holder, Patience, "the first archiver holds the lease");
+        await Eventually.TrueAsync(async () => (await ShardsOfAsync(first)).Count == RedisKeys.Shards, Patience, "one archiver holds every stream");
         var second = await StartArchiverAsync(options);
+        await Eventually.TrueAsync(async () => (await ShardsOfAsync(second)).Count == 8, Patience, "the second took half");
         var before = await ScanAsync(50);
         await AssertArchivedExactlyAsync(before);
 
         await first.StopAsync(None);
 
-        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == second.Lease.Holder, Patience, "the second archiver took the lease");
+        await Eventually.TrueAsync(async () => (await ShardsOfAsync(second)).Count == RedisKeys.Shards, Patience, "the second holds every stream");
         var after = await ScanAsync(50);
         await AssertArchivedExactlyAsync([.. before, .. after]);
-    }
-
-    [Fact]
-    public async Task OnlyTheReplicaHoldingTheLeaseArchives()
-    {
-        var holder = await StartArchiverAsync();
-        await Eventually.TrueAsync(async () => await LeaseHolderAsync() == holder.Lease.Holder, Patience, "the first archiver holds the lease");
-        var otherStore = new RecordingScanStore();
-        await StartArchiverAsync(store: otherStore);
-
-        var scans = await ScanAsync(300);
-
-        await AssertArchivedExactlyAsync(scans);
-        Assert.Empty(otherStore.Inserted);
     }
 
     [Fact]

@@ -19,16 +19,7 @@ public sealed class RedisLease(Func<IConnectionMultiplexer> redis, string name, 
         return 1
         """);
 
-    // KEYS: 1 the lease. ARGV: 1 this replica's holder id. Gives up the caller's own lease, never another's.
-    private static readonly RedisScript ReleaseScript = new("""
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """);
-
-    private readonly RedisKey _key = KeyOf(name);
-
-    /// <summary>The lease's key: for tests and operators that need to see or clear it.</summary>
-    public static RedisKey KeyOf(string name) => "cp:lease:" + name;
+    private readonly RedisKey _key = "cp:lease:" + name;
 
     /// <summary>This process's id as a holder: a restarted replica is another holder, and waits for its old lease to lapse.</summary>
     public string Holder { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
@@ -36,10 +27,4 @@ public sealed class RedisLease(Func<IConnectionMultiplexer> redis, string name, 
     /// <summary>Whether this replica holds the lease now (taken or renewed for <c>ttl</c>).</summary>
     public async Task<bool> TryHoldAsync() =>
         (int)await HoldScript.EvaluateAsync(redis().GetDatabase(), [_key], [Holder, (long)ttl.TotalMilliseconds]) == 1;
-
-    /// <summary>
-    /// Gives the lease up if this replica holds it, so that another takes it at its next try instead of once it has
-    /// lapsed: for a replica that stops gracefully (a rolling restart).
-    /// </summary>
-    public async Task ReleaseAsync() => await ReleaseScript.EvaluateAsync(redis().GetDatabase(), [_key], [Holder]);
 }

@@ -6,10 +6,10 @@ namespace CityPass.Server.Stores.Redis;
 
 public sealed record ScanArchiverOptions
 {
-    /// <summary>Entries read per stream per round; a round archives what all 16 streams gave in one insert.</summary>
+    /// <summary>Entries read per stream per round; a round archives what all the streams it holds gave in one insert.</summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>The pause when every stream was empty (no BLOCK on the shared multiplexer, so it polls).</summary>
+    /// <summary>The pause when every stream was empty (XRANGE does not block, and the multiplexer is shared, so it polls).</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -39,26 +39,27 @@ public sealed record ScanArchiverOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The lease (<see cref="RedisLease"/>) that the replicas archiving the city take turns to hold.</summary>
+    /// <summary>The name of the shards' leases (<see cref="ShardLeases"/>) that the replicas archiving the city share out.</summary>
     public string LeaseName { get; init; } = "scan-archive";
 
     /// <summary>
-    /// How long a holder that stops renewing (killed, cut off) keeps the archive waiting: the scans wait in their streams
-    /// meanwhile, and the gates' answers do not. A holder that stops gracefully gives the lease up at once. It renews the
-    /// lease every third of this, at the start of a round, so it must outlast two rounds (checked when the archiver is built).
+    /// How long the shards of a replica that stops renewing (killed, cut off) wait for another archiver: the scans wait
+    /// in their streams meanwhile, and the gates' answers do not. A replica that stops gracefully gives its shards up at
+    /// once. The leases are renewed at the start of a round, so this must outlast two rounds (checked when the archiver
+    /// is built).
     /// </summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often a replica that does not hold the lease tries for it.</summary>
-    public TimeSpan LeaseRetry { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often a replica renews its leases and takes its share: replicas that join or leave are balanced within about this.</summary>
+    public TimeSpan LeaseEvery { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
-/// Drains the 16 scan streams into the scan store, at least once, on the one replica that holds the lease
-/// <see cref="ScanArchiverOptions.LeaseName"/>. A round reads the head of every stream at once (<c>XRANGE</c>; the
-/// reads share the connection's pipeline), inserts what they gave in one statement and one commit, then trims each
-/// stream to just past the last entry it read (<c>XTRIM MINID</c>): the store's cost per round does not grow with the
-/// number of streams, and Redis keeps no bookkeeping of who read what. The insert is idempotent on each record's gate,
+/// Drains the 16 scan streams into the scan store, at least once. Each stream is archived by one replica at a time, and
+/// the replicas that archive share the streams out (<see cref="ShardLeases"/>). A round reads the head of every stream
+/// this replica holds at once (<c>XRANGE</c>; the reads share the connection's pipeline), inserts what they gave in one
+/// statement and one commit, then trims each stream to just past the last entry it read (<c>XTRIM MINID</c>): the
+/// store's cost per round does not grow with the number of streams, and Redis keeps no bookkeeping of who read what. The insert is idempotent on each record's gate,
 /// scan id and decision time, so a crash between insert and trim only makes the next round insert the same entries
 /// again, which the store ignores; another gate's record with the same scan id is kept.
 /// <para>
@@ -67,9 +68,9 @@ public sealed record ScanArchiverOptions
 /// list the archive does not need (docs/performance.md, "What the append-only file costs Redis").
 /// </para>
 /// <para>
-/// The lease is for efficiency, not safety: during a handover two replicas may both archive, and nothing is lost,
-/// because each trims only below entries it has inserted itself and stream ids only grow (an entry added after a read
-/// is above everything that read returned).
+/// The leases are for efficiency, not safety: during a handover two replicas may both archive a stream, and nothing is
+/// lost, because each trims only below entries it has inserted itself and stream ids only grow (an entry added after a
+/// read is above everything that read returned).
 /// </para>
 /// </summary>
 public sealed class ScanArchiver : BackgroundService
@@ -90,16 +91,16 @@ public sealed class ScanArchiver : BackgroundService
         _store = store;
         _logger = logger;
         _options = options ?? new ScanArchiverOptions();
-        if (_options.LeaseTtl <= 2 * (_options.RoundInterval + _options.IdlePoll))
+        if (_options.LeaseTtl <= 2 * (_options.RoundInterval + _options.IdlePoll + _options.LeaseEvery))
         {
-            throw new ArgumentException("The archive's lease must outlast two rounds, or its holder would lose it between renewals.", nameof(options));
+            throw new ArgumentException("The archive's leases must outlast two rounds, or their holder would lose them between renewals.", nameof(options));
         }
         _clock = clock ?? TimeProvider.System;
-        Lease = new RedisLease(redis, _options.LeaseName, _options.LeaseTtl);
+        Leases = new ShardLeases(redis, _options.LeaseName, RedisKeys.Shards, _options.LeaseTtl);
     }
 
-    /// <summary>The lease this archiver takes turns for.</summary>
-    public RedisLease Lease { get; }
+    /// <summary>The leases by which this archiver takes its share of the streams.</summary>
+    public ShardLeases Leases { get; }
 
     private sealed class Shard(int index)
     {
@@ -113,8 +114,9 @@ public sealed class ScanArchiver : BackgroundService
         var redis = _redis().GetDatabase();
         var shards = Enumerable.Range(0, RedisKeys.Shards).Select(i => new Shard(i)).ToArray();
         var backoff = TimeSpan.Zero;
-        var holding = false;
-        long tryLeaseAt = 0;
+        Shard[] held = [];
+        var leased = false;
+        long renewAt = 0;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -122,21 +124,21 @@ public sealed class ScanArchiver : BackgroundService
                 try
                 {
                     var began = _clock.GetTimestamp();
-                    if (began >= tryLeaseAt)
+                    if (began >= renewAt)
                     {
-                        var held = await Lease.TryHoldAsync();
-                        if (held && !holding) _logger.LogInformation("This replica now archives the scans.");
-                        else if (holding && !held) _logger.LogWarning("Another replica took the archive's lease; this one stops archiving.");
-                        holding = held;
-                        tryLeaseAt = began + Ticks(holding ? _options.LeaseTtl / 3 : _options.LeaseRetry);
+                        leased = true;
+                        var indices = await Leases.HoldAsync();
+                        if (indices.Length != held.Length) _logger.LogInformation("This replica now archives {Count} of the {Shards} scan streams.", indices.Length, shards.Length);
+                        held = [.. indices.Select(i => shards[i])];
+                        renewAt = began + Ticks(_options.LeaseEvery);
                     }
-                    if (!holding)
+                    if (held.Length == 0)
                     {
-                        await Task.Delay(_options.LeaseRetry, _clock, stoppingToken);
+                        await Task.Delay(_options.LeaseEvery, _clock, stoppingToken);
                         continue;
                     }
 
-                    var batches = await Task.WhenAll(shards.Select(shard => ReadAsync(redis, shard)));
+                    var batches = await Task.WhenAll(held.Select(shard => ReadAsync(redis, shard)));
                     var moved = await ArchiveAsync(redis, batches, stoppingToken);
                     backoff = TimeSpan.Zero;
                     if (moved == 0) await Task.Delay(_options.IdlePoll, _clock, stoppingToken);
@@ -169,21 +171,21 @@ public sealed class ScanArchiver : BackgroundService
         }
         finally
         {
-            if (holding) await ReleaseLeaseAsync();
+            if (leased) await ReleaseLeasesAsync();
         }
     }
 
-    /// <summary>On a graceful stop, so that another replica takes over at its next try, not once the lease has lapsed.</summary>
-    private async Task ReleaseLeaseAsync()
+    /// <summary>On a graceful stop, so that the other replicas take its shards at their next try, not once the leases have lapsed.</summary>
+    private async Task ReleaseLeasesAsync()
     {
         try
         {
-            await Lease.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(2));
+            await Leases.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (Exception ex)
         {
-            // Redis is unreachable as the process stops: the lease lapses by itself.
-            _logger.LogInformation("Could not give up the archive's lease ({Error}); it lapses by itself.", ex.GetType().Name);
+            // Redis is unreachable as the process stops: the leases lapse by themselves.
+            _logger.LogInformation("Could not give up the archive's leases ({Error}); they lapse by themselves.", ex.GetType().Name);
         }
     }
 

@@ -24,8 +24,10 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
 
     public async Task DisposeAsync() => await _client.DisposeAsync();
 
-    private CitizenReconciler Reconciler(TimeSpan? period = null) =>
-        new(_citizens, () => _hot, period ?? TimeSpan.FromMinutes(1), NullLogger<CitizenReconciler>.Instance);
+    private CitizenReconciler Reconciler(TimeSpan? period = null, IReconcileMarks? marks = null) =>
+        new(_citizens, () => _hot, period ?? TimeSpan.FromMinutes(1), NullLogger<CitizenReconciler>.Instance, marks: marks);
+
+    private RedisReconcileMarks NewMarks() => new(() => _client, "test-" + Guid.NewGuid().ToString("N"));
 
     private async Task<List<Citizen>> CreateAsync(int count)
     {
@@ -89,6 +91,48 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
         await Reconciler().ReconcileOnceAsync(None);
 
         Assert.Equal(changed.ToHot(), await _hot.GetCitizenAsync(changed.Id, None));
+    }
+
+    [Fact]
+    public async Task APeriodAfterAMarkPushesOnlyTheCitizensChangedSinceIt()
+    {
+        var citizens = await CreateAsync(3);
+        var marks = NewMarks();
+        // A full pass has just run (so it says), and the citizens' hot copies have been lost since without a change. The
+        // mark keeps milliseconds: one later than the creations, so that they are before it.
+        await Task.Delay(5);
+        var mark = new ReconcileMark(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await marks.WriteAsync(mark, None);
+        var changed = (await TurnRedAsync(citizens[1]))!.Citizen;   // committed after the mark, never pushed
+
+        var pushed = await Reconciler(marks: marks).ReconcilePeriodAsync(None);
+
+        Assert.Equal(1, pushed);
+        Assert.Equal(changed.ToHot(), await _hot.GetCitizenAsync(changed.Id, None));
+        Assert.Null(await _hot.GetCitizenAsync(citizens[0].Id, None));
+        // The next pass looks from the margin before this one began; the last full pass is still the one before.
+        var moved = (await marks.ReadAsync(None))!;
+        Assert.InRange(moved.Since, mark.Since.AddMilliseconds(-1) - CitizenReconciler.ChangeMargin, DateTimeOffset.UtcNow - CitizenReconciler.ChangeMargin);
+        Assert.Equal(mark.LastFull.ToUnixTimeMilliseconds(), moved.LastFull.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task EveryCitizenIsPushedWhenThereIsNoMarkAndWhenTheLastFullPassIsADayOld()
+    {
+        var citizens = await CreateAsync(3);
+        var marks = NewMarks();
+        var reconciler = Reconciler(marks: marks);
+
+        Assert.Equal(3, await reconciler.ReconcilePeriodAsync(None));
+        foreach (var c in citizens) Assert.Equal(c.ToHot(), await _hot.GetCitizenAsync(c.Id, None));
+        var afterFull = (await marks.ReadAsync(None))!;
+        Assert.InRange(afterFull.LastFull, DateTimeOffset.UtcNow.AddSeconds(-10), DateTimeOffset.UtcNow);
+
+        // Nothing changed since: the next pass has nothing to push, until the last full one is a day old.
+        await marks.WriteAsync(new ReconcileMark(DateTimeOffset.UtcNow, afterFull.LastFull), None);
+        Assert.Equal(0, await reconciler.ReconcilePeriodAsync(None));
+        await marks.WriteAsync(new ReconcileMark(DateTimeOffset.UtcNow, afterFull.LastFull.AddDays(-1)), None);
+        Assert.Equal(3, await reconciler.ReconcilePeriodAsync(None));
     }
 
     [Fact]

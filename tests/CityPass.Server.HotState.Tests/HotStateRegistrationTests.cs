@@ -49,6 +49,17 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
         }
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("9000")]
+    public void AFullReconcilePeriodOutsideItsRangeFailsTheBoot(string hours)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Build(new() { ["ConnectionStrings:Redis"] = redis.Server.ConnectionString, ["HotState:FullReconcileHours"] = hours }));
+
+        Assert.Equal("HotState:FullReconcileHours is above 0 and at most a year.", error.Message);
+    }
+
     [Fact]
     public async Task AMalformedConnectionStringFailsTheBootNamingTheProblem()
     {

@@ -279,6 +279,40 @@ public abstract class CitizenStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task ListingTheChangesGivesTheCitizensWrittenSinceAMomentInTheOrderOfTheirWrites()
+    {
+        var created = (await Citizens.UpsertManyAsync(Enumerable.Range(0, 5).Select(i => Draft("w" + i)).ToList(), Now, None)).Select(r => r.Citizen).ToList();
+        var all = await ChangesAsync(DateTimeOffset.MinValue, pageSize: 2);
+        Assert.Equal(created.Select(c => c.Id.Value).Order(), all.Select(c => c.Citizen.Id.Value).Order());
+        // A microsecond after the last creation: the store's clocks count microseconds at the finest.
+        var since = all.Max(c => c.ChangedAt).AddTicks(10);
+
+        // After it: a status change, then a new name. Upserting a draft as it stands writes nothing, so is no change.
+        var red = (await Citizens.ChangeStatusAsync(Change(created[3].Id, StatusColour.Red), None))!.Citizen;
+        var renamed = (await Citizens.UpsertManyAsync([Draft("w1", name: "李四")], Now, None))[0].Citizen;
+        await Citizens.UpsertManyAsync([Draft("w0")], Now, None);
+
+        var changed = await ChangesAsync(since, pageSize: 1);
+        Assert.Equal([red, renamed], changed.Select(c => c.Citizen));
+        Assert.True(since <= changed[0].ChangedAt && changed[0].ChangedAt <= changed[1].ChangedAt, "stamped in the order of the writes, after the moment");
+    }
+
+    /// <summary>Every change since <paramref name="since"/>, paging as the reconciler does.</summary>
+    private async Task<List<CitizenChange>> ChangesAsync(DateTimeOffset since, int pageSize)
+    {
+        var seen = new List<CitizenChange>();
+        CitizenChange? after = null;
+        while (true)
+        {
+            var page = await Citizens.ListChangedAsync(since, after, pageSize, None);
+            Assert.True(page.Count <= pageSize);
+            if (page.Count == 0) return seen;
+            seen.AddRange(page);
+            after = page[^1];
+        }
+    }
+
+    [Fact]
     public async Task TheColourMixCountsHoldersNowAndChangesIntoAndOutOfEachColourSinceAMoment()
     {
         var created = (await Citizens.UpsertManyAsync([Draft("a"), Draft("b"), Draft("c")], Now, None)).Select(r => r.Citizen).ToList();

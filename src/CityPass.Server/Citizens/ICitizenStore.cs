@@ -34,6 +34,13 @@ public interface ICitizenStore
     /// <summary>Citizens in id order after <paramref name="afterId"/>: for the reconciler and admin lists.</summary>
     Task<IReadOnlyList<Citizen>> ListAsync(CitizenPseudonym? afterId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Citizens written at or after <paramref name="since"/> (created, or any field changed), in the order of their last
+    /// write, then id; after <paramref name="after"/> when paging. For the reconciler's pass over what changed since
+    /// its last one: an index serves it, so it costs what changed, not how many citizens there are.
+    /// </summary>
+    Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken);
+
     Task<long> CountAsync(CancellationToken cancellationToken);
 
     /// <summary>Every colour (all three, zeros included, in colour order): citizens holding it now, and statuses into and out of it since <paramref name="since"/>.</summary>

@@ -45,6 +45,8 @@ public static class HotStateRegistration
 
             var reconcileSeconds = configuration.GetValue("HotState:ReconcileSeconds", 60);
             if (reconcileSeconds <= 0) throw new InvalidOperationException("HotState:ReconcileSeconds must be positive.");
+            var fullReconcileHours = configuration.GetValue("HotState:FullReconcileHours", 24.0);
+            if (fullReconcileHours is <= 0 or > 24 * 365) throw new InvalidOperationException("HotState:FullReconcileHours is above 0 and at most a year.");
 
             services.AddSingleton<RedisHotState>();
             services.AddSingleton<IHotState>(sp => sp.GetRequiredService<RedisHotState>());
@@ -68,7 +70,8 @@ public static class HotStateRegistration
             services.AddSingleton(sp => new CitizenReconciler(
                 sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>(),
-                takesThisPeriod: new RedisLease(Redis(sp), "reconcile-citizens", reconcileLease).TryHoldAsync));
+                takesThisPeriod: new RedisLease(Redis(sp), "reconcile-citizens", reconcileLease).TryHoldAsync,
+                marks: new RedisReconcileMarks(Redis(sp), "citizens"), fullEvery: TimeSpan.FromHours(fullReconcileHours)));
             services.AddHostedService(sp => sp.GetRequiredService<CitizenReconciler>());
             services.AddHostedService(sp => new HotStateRefill(Redis(sp), sp.GetRequiredService<CitizenReconciler>(),
                 sp.GetRequiredService<Venues.IVenueStore>(), sp.GetRequiredService<IScanStore>(), sp.GetRequiredService<Ticketing.ITicketStore>(),

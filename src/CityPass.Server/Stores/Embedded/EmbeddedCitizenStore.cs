@@ -12,6 +12,7 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
     private readonly Dictionary<string, UInt128> _byPhone = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UInt128> _byExternalId = new(StringComparer.Ordinal);
     private readonly Dictionary<UInt128, List<StatusHistoryEntry>> _history = [];
+    private readonly Dictionary<UInt128, DateTimeOffset> _changedAt = [];
 
     public Task<Citizen?> GetAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
@@ -105,6 +106,17 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
         }
     }
 
+    public Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var changes = _byId.Values.Select(c => new CitizenChange(c, _changedAt[c.Id.Value]))
+                .Where(c => after is null ? c.ChangedAt >= since : (c.ChangedAt, c.Citizen.Id.Value).CompareTo((after.ChangedAt, after.Citizen.Id.Value)) > 0)
+                .OrderBy(c => c.ChangedAt).ThenBy(c => c.Citizen.Id.Value);
+            return Task.FromResult<IReadOnlyList<CitizenChange>>([.. changes.Take(limit)]);
+        }
+    }
+
     public Task<long> CountAsync(CancellationToken cancellationToken)
     {
         lock (_lock) return Task.FromResult((long)_byId.Count);
@@ -142,6 +154,7 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
     private void Put(Citizen c)
     {
         _byId[c.Id.Value] = c;
+        _changedAt[c.Id.Value] = DateTimeOffset.UtcNow;
         _byPhone[c.Phone] = c.Id.Value;
         if (c.ExternalId is not null) _byExternalId[c.ExternalId] = c.Id.Value;
     }

@@ -252,6 +252,20 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         return citizens;
     }
 
+    public async Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken)
+    {
+        // A row comparison on (changed_at, id), which the index citizens_by_change serves as one range.
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns}, changed_at FROM citizens WHERE {(after is null ? "changed_at >= $2" : "(changed_at, id) > ($2, $3)")} ORDER BY changed_at, id LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Max(0, limit) });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = after?.ChangedAt ?? since });
+        if (after is not null) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(after.Citizen.Id.Value) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var changes = new List<CitizenChange>();
+        while (await reader.ReadAsync(cancellationToken)) changes.Add(new CitizenChange(ReadCitizen(reader, 0), reader.GetFieldValue<DateTimeOffset>(ColumnCount)));
+        return changes;
+    }
+
     public async Task<long> CountAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM citizens");

@@ -205,6 +205,7 @@ public sealed class ScanArchiver : BackgroundService
         }
         return new Batch(shard, entries);
     }
+
     /// <summary>
     /// Archives the parked entries of the shard this version can read, then deletes them from the dead-letter stream
     /// (insert first: a crash in between inserts them again, which the store ignores). The rest stay for a human.

@@ -224,15 +224,7 @@ public sealed class MigrationTests
     {
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 19);
-        var id = CitizenPseudonym.NewRandom();
-        await using (var insert = dataSource.CreateCommand(
-            "INSERT INTO citizens (id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at) " +
-            "VALUES ($1, 'OLD-1', '+8613400000001', 'Old Timer', 0, 1, 'initial', $2, 0, $2)"))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgUuid(id) });
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = Now });
-            await insert.ExecuteNonQueryAsync();
-        }
+        var id = await InsertAnOldCitizenAsync(dataSource, "OLD-1", "+8613400000001");
 
         // The scripts after 19: 0020 is the scan roll-ups', 0021 Identify's.
         Assert.Equal(["0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
@@ -249,15 +241,7 @@ public sealed class MigrationTests
     {
         await using var dataSource = await FreshDatabaseAsync();
         await ApplyScriptsUpToAsync(dataSource, 21);
-        var id = CitizenPseudonym.NewRandom();
-        await using (var insert = dataSource.CreateCommand(
-            "INSERT INTO citizens (id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at) " +
-            "VALUES ($1, 'OLD-2', '+8613400000002', 'Old Timer', 0, 1, 'initial', $2, 0, $2)"))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgUuid(id) });
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = Now });
-            await insert.ExecuteNonQueryAsync();
-        }
+        var id = await InsertAnOldCitizenAsync(dataSource, "OLD-2", "+8613400000002");
 
         Assert.Equal(["0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
@@ -273,6 +257,21 @@ public sealed class MigrationTests
         var changed = Assert.Single(await citizens.ListChangedAsync(before, null, 10, CancellationToken.None));
         Assert.Equal(id, changed.Citizen.Id);
         Assert.InRange(changed.ChangedAt, before, DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
+    /// <summary>A citizen as the columns every schema since 0001 has: what an older version imported.</summary>
+    private static async Task<CitizenPseudonym> InsertAnOldCitizenAsync(NpgsqlDataSource dataSource, string externalId, string phone)
+    {
+        var id = CitizenPseudonym.NewRandom();
+        await using var insert = dataSource.CreateCommand(
+            "INSERT INTO citizens (id, external_id, phone, full_name, status_colour, status_version, status_reason, status_since, credentials, created_at) " +
+            "VALUES ($1, $2, $3, 'Old Timer', 0, 1, 'initial', $4, 0, $4)");
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgUuid(id) });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = externalId });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = phone });
+        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = Now });
+        await insert.ExecuteNonQueryAsync();
+        return id;
     }
 
     private static Guid PgUuid(CitizenPseudonym id)

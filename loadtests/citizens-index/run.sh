@@ -16,7 +16,7 @@ as_postgres "$bin/initdb -D $dir/data -A trust -U postgres" > /dev/null
 as_postgres "$bin/pg_ctl -D $dir/data -o '-p $port -k $dir -c shared_buffers=512MB' -l $dir/log start" > /dev/null
 trap 'as_postgres "$bin/pg_ctl -D $dir/data stop -m fast" > /dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 sql() { psql -h "$dir" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 -c "$1"; }
-seconds() { echo "$2 - $1" | bc; }
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 sql "CREATE TABLE citizens (id uuid PRIMARY KEY, external_id text UNIQUE, phone text UNIQUE NOT NULL, full_name text NOT NULL,
   status_colour smallint NOT NULL, status_version bigint NOT NULL, status_reason text NOT NULL, status_since timestamptz NOT NULL,
   credentials integer NOT NULL, created_at timestamptz NOT NULL, birth_year integer)"

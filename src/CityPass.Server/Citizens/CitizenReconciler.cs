@@ -58,37 +58,28 @@ public sealed class CitizenReconciler : BackgroundService
     }
 
     /// <summary>Pushes every citizen's hot copy once; returns how many were pushed.</summary>
-    public async Task<long> ReconcileOnceAsync(CancellationToken cancellationToken)
-    {
-        var hot = _hotState();
-        long pushed = 0;
-        Core.Citizens.CitizenPseudonym? after = null;
-        while (true)
-        {
-            var page = await _citizens.ListAsync(after, PageSize, cancellationToken);
-            if (page.Count == 0) break;
-            await Task.WhenAll(page.Select(c => hot.PutCitizenAsync(c.ToHot(), cancellationToken)));
-            pushed += page.Count;
-            after = page[^1].Id;
-            if (page.Count < PageSize) break;
-        }
-        return pushed;
-    }
+    public Task<long> ReconcileOnceAsync(CancellationToken cancellationToken) =>
+        PushPagesAsync<Citizen>((after, ct) => _citizens.ListAsync(after?.Id, PageSize, ct), c => c, cancellationToken);
 
     /// <summary>Pushes the hot copies of the citizens changed at or after <paramref name="since"/>; returns how many were pushed.</summary>
-    public async Task<long> ReconcileChangedAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    public Task<long> ReconcileChangedAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        PushPagesAsync<CitizenChange>((after, ct) => _citizens.ListChangedAsync(since, after, PageSize, ct), c => c.Citizen, cancellationToken);
+
+    /// <summary>Pages through <paramref name="page"/> (the next page after the last item read) and pushes each page's citizens concurrently.</summary>
+    private async Task<long> PushPagesAsync<T>(Func<T?, CancellationToken, Task<IReadOnlyList<T>>> page, Func<T, Citizen> citizenOf, CancellationToken cancellationToken)
+        where T : class
     {
         var hot = _hotState();
         long pushed = 0;
-        CitizenChange? after = null;
+        T? after = null;
         while (true)
         {
-            var page = await _citizens.ListChangedAsync(since, after, PageSize, cancellationToken);
-            if (page.Count == 0) break;
-            await Task.WhenAll(page.Select(c => hot.PutCitizenAsync(c.Citizen.ToHot(), cancellationToken)));
-            pushed += page.Count;
-            after = page[^1];
-            if (page.Count < PageSize) break;
+            var items = await page(after, cancellationToken);
+            if (items.Count == 0) break;
+            await Task.WhenAll(items.Select(item => hot.PutCitizenAsync(citizenOf(item).ToHot(), cancellationToken)));
+            pushed += items.Count;
+            after = items[^1];
+            if (items.Count < PageSize) break;
         }
         return pushed;
     }

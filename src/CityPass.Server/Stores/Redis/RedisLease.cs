@@ -22,7 +22,10 @@ public sealed class RedisLease(Func<IConnectionMultiplexer> redis, string name, 
     private readonly RedisKey _key = "cp:lease:" + name;
 
     /// <summary>This process's id as a holder: a restarted replica is another holder, and waits for its old lease to lapse.</summary>
-    public string Holder { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
+    public string Holder { get; } = NewHolder();
+
+    /// <summary>A holder id unique to one lease object of one process: the machine, the process, and a random part.</summary>
+    internal static string NewHolder() => Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Whether this replica holds the lease now (taken or renewed for <c>ttl</c>).</summary>
     public async Task<bool> TryHoldAsync() =>

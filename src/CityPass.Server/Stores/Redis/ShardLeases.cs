@@ -63,7 +63,7 @@ public sealed class ShardLeases(Func<IConnectionMultiplexer> redis, string name,
     public static RedisKey LeaseKey(string name, int shard) => $"cp:{{{name}}}:lease:{shard}";
 
     /// <summary>This process's id as a holder: a restarted replica is another holder, and its old leases lapse.</summary>
-    public string Holder { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
+    public string Holder { get; } = RedisLease.NewHolder();
 
     /// <summary>Renews, gives up and takes leases as above; the shards this replica holds for <c>ttl</c> from now.</summary>
     public async Task<int[]> HoldAsync() =>

@@ -16,6 +16,7 @@ describe() {
     D) echo "A without by_citizen and by_venue: key, by_time, by_gate, late uploads" ;;
     E) echo "B's key and late uploads only" ;;
     F) echo "B without by_venue and by_citizen: key, by_gate, late uploads" ;;
+    P) echo "B's indexes, inserted without ON CONFLICT (no speculative insertion; a redelivery fails the statement)" ;;
     Z) echo "floor, not a candidate: the heap alone, no key, no index" ;;
   esac
 }

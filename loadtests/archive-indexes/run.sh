@@ -99,23 +99,32 @@ SQL
 # The store's statement for a round without withdrawals (PostgresScanStore.InsertRowsAsync): ON CONFLICT DO NOTHING,
 # no target, so every unique index is an arbiter (only the primary key here); checks.sql shows both plans.
 insert_statement() { printf 'INSERT INTO scans (%s, withdrawn)\n%s\nON CONFLICT DO NOTHING' "$COLUMNS" "$(rows_select "$1" "$2")"; }
+# Layout P's statement: the same rows without ON CONFLICT. A plain insert checks the key while it adds the row to the
+# key's index, instead of first probing the index, inserting speculatively (a lock on a token per row) and then
+# confirming the row (one more WAL record). A redelivery then fails the whole statement (unique_violation).
+plain_insert_statement() { printf 'INSERT INTO scans (%s, withdrawn)\n%s' "$COLUMNS" "$(rows_select "$1" "$2")"; }
 
 # The backend's own CPU in ticks, read by the backend itself (the session's superuser may read /proc/self/stat).
 BACKEND_TICKS="SELECT split_part(s, ' ', 14)::bigint + split_part(s, ' ', 15)::bigint FROM pg_read_file('/proc/self/stat') AS s"
 # One session: its backend's ticks, the statements, its ticks again; prints the difference.
-session_file() { # $1 file, $2 insert|select
+session_file() { # $1 file, $2 insert|plain|select
   {
     echo "SELECT ($BACKEND_TICKS) AS t0 \\gset"
     echo "\\o /dev/null"
     for ((lo = 0; lo < N; lo += BATCH)); do
       hi=$((lo + BATCH - 1 < N - 1 ? lo + BATCH - 1 : N - 1))
-      if [ "$2" = insert ]; then echo "$(insert_statement $lo $hi);"; else echo "SELECT count(generated) FROM ($(rows_select $lo $hi)) AS generated;"; fi
+      case $2 in
+        insert) echo "$(insert_statement $lo $hi);" ;;
+        plain) echo "$(plain_insert_statement $lo $hi);" ;;
+        *) echo "SELECT count(generated) FROM ($(rows_select $lo $hi)) AS generated;" ;;
+      esac
     done
     echo "\\o"
     echo "SELECT ($BACKEND_TICKS) - :t0;"
   } >"$1"
 }
 session_file "$RAW/insert.sql" insert
+session_file "$RAW/insert-plain.sql" plain
 session_file "$RAW/generate-only.sql" select
 
 # --- the layouts ---------------------------------------------------------------------------------------------------
@@ -127,6 +136,7 @@ session_file "$RAW/generate-only.sql" select
 layout_ddl() {
   case $1 in
     A) echo "SELECT 'today''s schema'" ;;
+    P) layout_ddl B ;;
     B) echo "ALTER TABLE scans DROP CONSTRAINT scans_pkey, ADD CONSTRAINT scans_pkey PRIMARY KEY (decided_at, scan_id, gate_id); DROP INDEX scans_by_time;" ;;
     C) echo "$(layout_ddl B) DROP INDEX scans_by_gate;" ;;
     D) echo "DROP INDEX scans_by_citizen, scans_by_venue;" ;;
@@ -157,7 +167,7 @@ measure() { # $1 round, $2 layout
   local all0 start backend
   all0=$(all_postgres_ticks)
   start=$(date +%s.%N)
-  backend=$(psql -At -f "$RAW/insert.sql")
+  backend=$(psql -At -f "$RAW/$(if [ "$2" = P ]; then echo insert-plain.sql; else echo insert.sql; fi)")
   local seconds
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
   psql -c CHECKPOINT

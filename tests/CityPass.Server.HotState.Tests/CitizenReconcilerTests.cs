@@ -117,6 +117,25 @@ public sealed class CitizenReconcilerTests(RedisServerFixture redis) : IClassFix
     }
 
     [Fact]
+    public async Task APassSkipsWhatTheLastPassHadSeenAndPushesOnlyWhatWasWrittenSinceItsHorizon()
+    {
+        var citizens = await CreateAsync(3);
+        var marks = NewMarks();
+        var reconciler = Reconciler(marks: marks);
+        Assert.Equal(3, await reconciler.ReconcilePeriodAsync(None));
+        Assert.NotNull((await marks.ReadAsync(None))!.WrittenFrom);
+
+        // Every citizen was written within the margin before that pass began: by time alone each pass in the next five
+        // minutes would push all three again.
+        Assert.Equal(0, await reconciler.ReconcilePeriodAsync(None));
+        var changed = (await TurnRedAsync(citizens[1]))!.Citizen;
+
+        Assert.Equal(1, await reconciler.ReconcilePeriodAsync(None));
+        Assert.Equal(changed.ToHot(), await _hot.GetCitizenAsync(changed.Id, None));
+        Assert.Equal(0, await reconciler.ReconcilePeriodAsync(None));
+    }
+
+    [Fact]
     public async Task EveryCitizenIsPushedWhenThereIsNoMarkAndWhenTheLastFullPassIsADayOld()
     {
         var citizens = await CreateAsync(3);

@@ -1,6 +1,7 @@
 using CityPass.Core.Citizens;
 using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
+using CityPass.Testing;
 using Npgsql;
 using static CityPass.Server.RecordStores.Tests.Samples;
 
@@ -297,14 +298,33 @@ public abstract class CitizenStoreContract : StoreContract
         Assert.True(since <= changed[0].ChangedAt && changed[0].ChangedAt <= changed[1].ChangedAt, "stamped in the order of the writes, after the moment");
     }
 
-    /// <summary>Every change since <paramref name="since"/>, paging as the reconciler does.</summary>
-    private async Task<List<CitizenChange>> ChangesAsync(DateTimeOffset since, int pageSize)
+    [Fact]
+    public async Task ListingTheChangesFromAWriteHorizonKeepsEveryWriteMadeAfterItWasReadAndSkipsTheFinishedOnes()
+    {
+        var created = (await Citizens.UpsertManyAsync(Enumerable.Range(0, 3).Select(i => Draft("h" + i)).ToList(), Now, None)).Select(r => r.Citizen).ToList();
+        var horizon = await Citizens.ReadWriteHorizonAsync(None);
+
+        var red = (await Citizens.ChangeStatusAsync(Change(created[1].Id, StatusColour.Red), None))!.Citizen;
+        var added = (await Citizens.UpsertManyAsync([Draft("h3")], Now, None))[0].Citizen;
+
+        // Written after the horizon was read: listed, whatever else runs on the store. (The creations before it may be
+        // listed too: on a shared PostgreSQL another test's transaction still running holds the horizon below them.)
+        var fromHorizon = (await ChangesAsync(DateTimeOffset.MinValue, pageSize: 1, writtenFrom: horizon)).Select(c => c.Citizen).ToList();
+        Assert.Equal([red, added], fromHorizon.Where(c => c.Id == red.Id || c.Id == added.Id));
+        Assert.Equal(4, (await ChangesAsync(DateTimeOffset.MinValue, pageSize: 2)).Count);
+        // Finished before a horizon: skipped, once no transaction running is older than them.
+        await Eventually.TrueAsync(async () => (await ChangesAsync(DateTimeOffset.MinValue, pageSize: 2, writtenFrom: await Citizens.ReadWriteHorizonAsync(None))).Count == 0,
+            TimeSpan.FromSeconds(10), "a horizon read after every write finished skips them all");
+    }
+
+    /// <summary>Every change since <paramref name="since"/> (from <paramref name="writtenFrom"/>), paging as the reconciler does.</summary>
+    private async Task<List<CitizenChange>> ChangesAsync(DateTimeOffset since, int pageSize, long? writtenFrom = null)
     {
         var seen = new List<CitizenChange>();
         CitizenChange? after = null;
         while (true)
         {
-            var page = await Citizens.ListChangedAsync(since, after, pageSize, None);
+            var page = await Citizens.ListChangedAsync(since, writtenFrom, after, pageSize, None);
             Assert.True(page.Count <= pageSize);
             if (page.Count == 0) return seen;
             seen.AddRange(page);
@@ -356,6 +376,27 @@ public sealed class PostgresCitizenStoreTests : CitizenStoreContract
         Assert.Equal(a, await Stores.Citizens.GetAsync(a.Id, None));
         Assert.Equal([StatusHistoryEntry.Initial(a.Status)], await Stores.Citizens.GetStatusHistoryAsync(a.Id, None));
         Assert.Empty(await Stores.Audit.QueryAsync(new AuditQuery(), None));
+    }
+
+    [Fact]
+    public async Task ACitizenWrittenByATransactionStillRunningWhenTheHorizonIsReadIsListedFromIt()
+    {
+        var citizen = (await Stores.Citizens.UpsertManyAsync([Draft("late")], Now, None))[0].Citizen;
+        await using var connection = await Stores.DataSource!.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var rename = new NpgsqlCommand("UPDATE citizens SET full_name = 'Late Committer' WHERE external_id = 'late'", connection, transaction))
+        {
+            Assert.Equal(1, await rename.ExecuteNonQueryAsync());
+        }
+
+        // Later writes commit meanwhile. A pass reads the horizon while the transaction runs, so its reads cannot see the
+        // new name; the next pass must.
+        await Stores.Citizens.UpsertManyAsync([Draft("meanwhile")], Now, None);
+        var horizon = await Stores.Citizens.ReadWriteHorizonAsync(None);
+        await transaction.CommitAsync();
+
+        var listed = Assert.Single(await Stores.Citizens.ListChangedAsync(DateTimeOffset.MinValue, horizon, null, 10, None), c => c.Citizen.Id == citizen.Id);
+        Assert.Equal("Late Committer", listed.Citizen.FullName);
     }
 
     [Fact]

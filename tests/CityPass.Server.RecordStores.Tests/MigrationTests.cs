@@ -98,7 +98,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1)), Scan(Now.AddMinutes(-1)) };
         Assert.Equal(3, await InsertIntoAnOlderSchemaAsync(dataSource, old));
 
-        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(0, await after.InsertAsync(old, CancellationToken.None)); // a redelivery still conflicts
@@ -136,7 +136,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddDays(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0007_late_uploads.sql", "0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.All(old, r => Assert.False(r.LateUpload));
@@ -154,7 +154,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1)) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0008_withdrawn_scans.sql", "0009_scan_key_in_time_order.sql", "0010_trusted_cities.sql", "0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -170,7 +170,7 @@ public sealed class MigrationTests
         var old = new[] { Scan(Now), Scan(Now.AddMinutes(-1), allowed: false) };
         await InsertIntoAnOlderSchemaAsync(dataSource, old);
 
-        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0011_offline_decisions.sql", "0012_cases.sql", "0013_operator_disabled.sql", "0014_status_drafts.sql", "0015_appeals.sql", "0016_issuer_key_sets.sql", "0017_tickets.sql", "0018_estates.sql", "0019_scan_minutes.sql", "0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var after = new PostgresScanStore(dataSource);
         Assert.Equal(old, await after.QueryAsync(new ScanQuery(), CancellationToken.None));
@@ -227,7 +227,7 @@ public sealed class MigrationTests
         var id = await InsertAnOldCitizenAsync(dataSource, "OLD-1", "+8613400000001");
 
         // The scripts after 19: 0020 is the scan roll-ups', 0021 Identify's.
-        Assert.Equal(["0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0020_scan_minute_deltas.sql", "0021_identify.sql", "0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         var citizens = new PostgresCitizenStore(dataSource);
         Assert.Null((await citizens.GetAsync(id, CancellationToken.None))!.BirthYear);
@@ -243,20 +243,42 @@ public sealed class MigrationTests
         await ApplyScriptsUpToAsync(dataSource, 21);
         var id = await InsertAnOldCitizenAsync(dataSource, "OLD-2", "+8613400000002");
 
-        Assert.Equal(["0022_citizens_changed_at.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+        Assert.Equal(["0022_citizens_changed_at.sql", "0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
 
         // Stamped as changed at the beginning of time: no pass over what changed since a moment sees it, the full one does.
         var citizens = new PostgresCitizenStore(dataSource);
         var before = DateTimeOffset.UtcNow.AddMinutes(-5);
-        Assert.Equal([(id, DateTimeOffset.MinValue)], (await citizens.ListChangedAsync(DateTimeOffset.MinValue, null, 10, CancellationToken.None)).Select(c => (c.Citizen.Id, c.ChangedAt)));
-        Assert.Empty(await citizens.ListChangedAsync(before, null, 10, CancellationToken.None));
+        Assert.Equal([(id, DateTimeOffset.MinValue)], (await citizens.ListChangedAsync(DateTimeOffset.MinValue, null, null, 10, CancellationToken.None)).Select(c => (c.Citizen.Id, c.ChangedAt)));
+        Assert.Empty(await citizens.ListChangedAsync(before, null, null, 10, CancellationToken.None));
         Assert.Equal([id], (await citizens.ListAsync(null, 10, CancellationToken.None)).Select(c => c.Id));
 
         // Its next write stamps it, whatever statement makes it: here an import's update.
         await citizens.UpsertManyAsync([new CitizenDraft("OLD-2", "+8613400000002", "Old Timer", Credentials.None, 1950)], Now, CancellationToken.None);
-        var changed = Assert.Single(await citizens.ListChangedAsync(before, null, 10, CancellationToken.None));
+        var changed = Assert.Single(await citizens.ListChangedAsync(before, null, null, 10, CancellationToken.None));
         Assert.Equal(id, changed.Citizen.Id);
         Assert.InRange(changed.ChangedAt, before, DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    public async Task CitizensWrittenBeforeTheWriterWasStampedAreSkippedByNoHorizonUntilTheirNextWrite()
+    {
+        await using var dataSource = await FreshDatabaseAsync();
+        await ApplyScriptsUpToAsync(dataSource, 22);
+        var id = await InsertAnOldCitizenAsync(dataSource, "OLD-3", "+8613400000003");
+
+        Assert.Equal(["0023_citizens_changed_xact.sql"], await Migrator(dataSource).MigrateAsync(CancellationToken.None));
+
+        // No writer known: whatever the horizon, the pass pushes it.
+        var citizens = new PostgresCitizenStore(dataSource);
+        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var beforeWrite = await citizens.ReadWriteHorizonAsync(CancellationToken.None);
+        Assert.Equal([id], (await citizens.ListChangedAsync(before, long.MaxValue, null, 10, CancellationToken.None)).Select(c => c.Citizen.Id));
+
+        // Its next write names its transaction, whatever statement makes it: listed from a horizon read before it, skipped
+        // by the largest.
+        await citizens.UpsertManyAsync([new CitizenDraft("OLD-3", "+8613400000003", "Old Timer", Credentials.None, 1950)], Now, CancellationToken.None);
+        Assert.Equal([id], (await citizens.ListChangedAsync(before, beforeWrite, null, 10, CancellationToken.None)).Select(c => c.Citizen.Id));
+        Assert.Empty(await citizens.ListChangedAsync(before, long.MaxValue, null, 10, CancellationToken.None));
     }
 
     /// <summary>A citizen as the columns every schema since 0001 has: what an older version imported.</summary>

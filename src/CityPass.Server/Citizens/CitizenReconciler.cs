@@ -6,7 +6,8 @@ namespace CityPass.Server.Citizens;
 /// Repairs the hot copies: a status change commits in the system of record first and is then pushed
 /// to the hot state, and a push can be lost (Redis down at that moment, a failover losing the write,
 /// a Redis restarted empty). Every period this pushes again the citizens changed since the last pass
-/// (<see cref="ICitizenStore.ListChangedAsync"/>, from <see cref="ChangeMargin"/> before it began), and once a full period
+/// (<see cref="ICitizenStore.ListChangedAsync"/>, from <see cref="ChangeMargin"/> before it began, less those whose write
+/// had finished before it began: it pushed them), and once a full period
 /// (or when no mark says where the passes got to) every citizen. A lost push is of a change, so the next
 /// pass finds it: what a period costs grows with the changes, not with the city (20 million citizens pushed every
 /// minute would be more pushes than scans). <see cref="IHotState.PutCitizenAsync"/> only moves forward, so a newer
@@ -61,9 +62,12 @@ public sealed class CitizenReconciler : BackgroundService
     public Task<long> ReconcileOnceAsync(CancellationToken cancellationToken) =>
         PushPagesAsync<Citizen>((after, ct) => _citizens.ListAsync(after?.Id, PageSize, ct), c => c, cancellationToken);
 
-    /// <summary>Pushes the hot copies of the citizens changed at or after <paramref name="since"/>; returns how many were pushed.</summary>
-    public Task<long> ReconcileChangedAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
-        PushPagesAsync<CitizenChange>((after, ct) => _citizens.ListChangedAsync(since, after, PageSize, ct), c => c.Citizen, cancellationToken);
+    /// <summary>
+    /// Pushes the hot copies of the citizens changed at or after <paramref name="since"/> by a write numbered at or above
+    /// <paramref name="writtenFrom"/> (any, when null); returns how many were pushed.
+    /// </summary>
+    public Task<long> ReconcileChangedAsync(DateTimeOffset since, long? writtenFrom, CancellationToken cancellationToken) =>
+        PushPagesAsync<CitizenChange>((after, ct) => _citizens.ListChangedAsync(since, writtenFrom, after, PageSize, ct), c => c.Citizen, cancellationToken);
 
     /// <summary>Pages through <paramref name="page"/> (the next page after the last item read) and pushes each page's citizens concurrently.</summary>
     private async Task<long> PushPagesAsync<T>(Func<T?, CancellationToken, Task<IReadOnlyList<T>>> page, Func<T, Citizen> citizenOf, CancellationToken cancellationToken)
@@ -89,13 +93,20 @@ public sealed class CitizenReconciler : BackgroundService
     /// full pass is <c>fullEvery</c> old. The mark moves only once the pass has pushed everything, so a pass that fails
     /// halfway is done again from the same point.
     /// </summary>
+    /// <remarks>
+    /// Why a change is pushed once, not by every pass within <see cref="ChangeMargin"/> of it: the pass reads the store's
+    /// write horizon before anything else, so every write numbered below it was finished, and is seen by this pass's
+    /// reads; the next pass skips those. A write still in progress is at or above the horizon, so the next pass, or the one
+    /// after, pushes it once it has committed (within the margin, as before).
+    /// </remarks>
     public async Task<long> ReconcilePeriodAsync(CancellationToken cancellationToken)
     {
         var began = _clock.GetUtcNow();
         var mark = _marks is null ? null : await _marks.ReadAsync(cancellationToken);
+        var horizon = _marks is null ? (long?)null : await _citizens.ReadWriteHorizonAsync(cancellationToken);
         var full = mark is null || began - mark.LastFull >= _fullEvery;
-        var pushed = full ? await ReconcileOnceAsync(cancellationToken) : await ReconcileChangedAsync(mark!.Since, cancellationToken);
-        if (_marks is not null) await _marks.WriteAsync(new ReconcileMark(began - ChangeMargin, full ? began : mark!.LastFull), cancellationToken);
+        var pushed = full ? await ReconcileOnceAsync(cancellationToken) : await ReconcileChangedAsync(mark!.Since, mark.WrittenFrom, cancellationToken);
+        if (_marks is not null) await _marks.WriteAsync(new ReconcileMark(began - ChangeMargin, full ? began : mark!.LastFull, horizon), cancellationToken);
         _logger.LogDebug("Reconciled {Count} citizens' hot copies ({Pass} pass).", pushed, full ? "full" : "changes");
         return pushed;
     }

@@ -37,9 +37,18 @@ public interface ICitizenStore
     /// <summary>
     /// Citizens written at or after <paramref name="since"/> (created, or any field changed), in the order of their last
     /// write, then id; after <paramref name="after"/> when paging. For the reconciler's pass over what changed since
-    /// its last one: an index serves it, so it costs what changed, not how many citizens there are.
+    /// its last one: an index serves it, so it costs what changed, not how many citizens there are. With
+    /// <paramref name="writtenFrom"/> (a <see cref="ReadWriteHorizonAsync"/> answer), only citizens whose last write is
+    /// numbered at or above it: the others had been written when that horizon was read.
     /// </summary>
-    Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, long? writtenFrom, CitizenChange? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A point in the order of the store's writes: every write finished (committed) when it is read is numbered below it,
+    /// and a write still in progress, or made later, at or above it. A pass that reads it before its reads sees every
+    /// write below it, so the next pass can skip those (<see cref="ListChangedAsync"/>).
+    /// </summary>
+    Task<long> ReadWriteHorizonAsync(CancellationToken cancellationToken);
 
     Task<long> CountAsync(CancellationToken cancellationToken);
 

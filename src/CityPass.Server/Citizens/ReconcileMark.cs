@@ -2,9 +2,11 @@ namespace CityPass.Server.Citizens;
 
 /// <summary>
 /// Where the citizens' reconcile passes have got to: the next incremental pass pushes the citizens changed since
-/// <paramref name="Since"/>, and a full pass is due once <paramref name="LastFull"/> is a full period old.
+/// <paramref name="Since"/> whose last write is numbered at or above <paramref name="WrittenFrom"/> (the write horizon the
+/// last pass read before its reads: it pushed the others; null, from a version before it, skips none), and a full pass is
+/// due once <paramref name="LastFull"/> is a full period old.
 /// </summary>
-public sealed record ReconcileMark(DateTimeOffset Since, DateTimeOffset LastFull);
+public sealed record ReconcileMark(DateTimeOffset Since, DateTimeOffset LastFull, long? WrittenFrom = null);
 
 /// <summary>Keeps the <see cref="ReconcileMark"/> where every replica that may take the next pass reads it (with Redis: in Redis).</summary>
 public interface IReconcileMarks

@@ -12,7 +12,9 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
     private readonly Dictionary<string, UInt128> _byPhone = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UInt128> _byExternalId = new(StringComparer.Ordinal);
     private readonly Dictionary<UInt128, List<StatusHistoryEntry>> _history = [];
-    private readonly Dictionary<UInt128, DateTimeOffset> _changedAt = [];
+    private readonly Dictionary<UInt128, (DateTimeOffset At, long Write)> _changed = [];
+    // Writes are numbered in order under the lock, so each has finished before the next number is given.
+    private long _writes;
 
     public Task<Citizen?> GetAsync(CitizenPseudonym id, CancellationToken cancellationToken)
     {
@@ -106,15 +108,21 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
         }
     }
 
-    public Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, long? writtenFrom, CitizenChange? after, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            var changes = _byId.Values.Select(c => new CitizenChange(c, _changedAt[c.Id.Value]))
+            var changes = _byId.Values.Where(c => writtenFrom is not { } from || _changed[c.Id.Value].Write >= from)
+                .Select(c => new CitizenChange(c, _changed[c.Id.Value].At))
                 .Where(c => after is null ? c.ChangedAt >= since : (c.ChangedAt, c.Citizen.Id.Value).CompareTo((after.ChangedAt, after.Citizen.Id.Value)) > 0)
                 .OrderBy(c => c.ChangedAt).ThenBy(c => c.Citizen.Id.Value);
             return Task.FromResult<IReadOnlyList<CitizenChange>>([.. changes.Take(limit)]);
         }
+    }
+
+    public Task<long> ReadWriteHorizonAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_writes + 1);
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
@@ -154,7 +162,7 @@ public sealed class EmbeddedCitizenStore(EmbeddedAuditLog audit, EmbeddedVenueSt
     private void Put(Citizen c)
     {
         _byId[c.Id.Value] = c;
-        _changedAt[c.Id.Value] = DateTimeOffset.UtcNow;
+        _changed[c.Id.Value] = (DateTimeOffset.UtcNow, ++_writes);
         _byPhone[c.Phone] = c.Id.Value;
         if (c.ExternalId is not null) _byExternalId[c.ExternalId] = c.Id.Value;
     }

@@ -252,18 +252,33 @@ public sealed class PostgresCitizenStore(NpgsqlDataSource dataSource) : ICitizen
         return citizens;
     }
 
-    public async Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, CitizenChange? after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CitizenChange>> ListChangedAsync(DateTimeOffset since, long? writtenFrom, CitizenChange? after, int limit, CancellationToken cancellationToken)
     {
-        // A row comparison on (changed_at, id), which the index citizens_by_change serves as one range.
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns}, changed_at FROM citizens WHERE {(after is null ? "changed_at >= $2" : "(changed_at, id) > ($2, $3)")} ORDER BY changed_at, id LIMIT $1");
+        // A row comparison on (changed_at, id), which the index citizens_by_change serves as one range; the writer's
+        // transaction is a filter on that range. A row from before migration 0023 has none, and is not skipped.
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns}, changed_at FROM citizens
+            WHERE {(after is null ? "changed_at >= $2" : "(changed_at, id) > ($2, $4)")} AND ($3::bigint IS NULL OR changed_xact IS NULL OR changed_xact >= $3::text::xid8)
+            ORDER BY changed_at, id LIMIT $1
+            """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Max(0, limit) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = after?.ChangedAt ?? since });
+        command.Parameters.Add(new NpgsqlParameter<long?> { TypedValue = writtenFrom });
         if (after is not null) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = PgValues.ToUuid(after.Citizen.Id.Value) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var changes = new List<CitizenChange>();
         while (await reader.ReadAsync(cancellationToken)) changes.Add(new CitizenChange(ReadCitizen(reader, 0), reader.GetFieldValue<DateTimeOffset>(ColumnCount)));
         return changes;
+    }
+
+    /// <summary>
+    /// The oldest transaction still running (writes are numbered by their transaction, changed_xact): every one below it
+    /// has committed or aborted, so a read after this one sees what they wrote.
+    /// </summary>
+    public async Task<long> ReadWriteHorizonAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using CityPass.Core.Citizens;
-using CityPass.Core.Tokens;
+using CityPass.Core.Keys;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Postgres;

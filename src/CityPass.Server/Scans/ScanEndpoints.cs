@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CityPass.Server.Auth;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
@@ -14,6 +15,10 @@ public static class ScanEndpoints
         g.MapPost("/", ScanAsync)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).WithSummary("Verify a scanned pass and decide: ALLOW or DENY with a stable reason code. Idempotent on scanId, per gate.")
             .WithDescription("A text that is not a valid pass answers 422 with the token failure code (expired, signature_invalid, malformed, ...): treat it as DENY.");
+
+        // Under the citizen's own routes, with their policies: the history is the citizen's, the log it is read from is this feature's.
+        var me = app.MapGroup("/v1/me").WithTags("Citizen").RequireAuthorization(Policies.Citizen).RequireRateLimiting(RateLimits.PerCitizen);
+        me.MapGet("/scans", GetScansAsync).WithSummary("The citizen's own scan history, newest first.");
     }
 
     private static async Task<Results<Ok<ScanResponse>, ProblemHttpResult>> ScanAsync(ScanRequest request, HttpContext http, ScanService scans, CancellationToken ct)
@@ -26,4 +31,8 @@ public static class ScanEndpoints
         }
         return outcome.ToOk();
     }
+
+    private static async Task<Results<Ok<ScanPage>, ProblemHttpResult>> GetScansAsync(ClaimsPrincipal user, ScanLogService log,
+        DateTimeOffset? from, DateTimeOffset? to, string? before, int? limit, CancellationToken ct) =>
+        (await log.CitizenScansAsync(user.CitizenId(), new ScanFilter(from, to, null, null, before, limit), ct)).ToOk();
 }

@@ -3,6 +3,7 @@ using CityPass.Core.Keys;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Venues;
 using static CityPass.Server.RecordStores.Tests.Samples;
 
 namespace CityPass.Server.RecordStores.Tests;

@@ -2,6 +2,7 @@ using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
+using CityPass.Server.Venues;
 
 namespace CityPass.Server.Scans;
 
@@ -57,7 +58,7 @@ public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicat
 /// of anything that must not be lost: citizens are reloaded from the system of record, scans are
 /// archived.
 /// </summary>
-public interface IHotState : ICitizenHotCopies, IOneTimeCodes
+public interface IHotState : ICitizenHotCopies, IOneTimeCodes, IVenueHotState
 {
     /// <summary>
     /// Decides and records a scan atomically: dedupe on (GateId, ScanId) (a retry gets the first
@@ -80,15 +81,10 @@ public interface IHotState : ICitizenHotCopies, IOneTimeCodes
     /// </summary>
     Task<bool> WithdrawAsync(ScanAttempt attempt, CancellationToken cancellationToken);
 
-    Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken);
-
     /// <summary>
     /// Replaces the hot copies of these citizens' tickets at the venue (an empty list: none can admit now), each unless the
     /// copy there was made from a read with a higher <paramref name="revision"/> (the ticket store numbers its reads):
     /// two pushes' copies may arrive in either order, and the later read must win.
     /// </summary>
     Task PutTicketsAsync(Guid venueId, long revision, IReadOnlyDictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> tickets, CancellationToken cancellationToken);
-
-    /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
-    Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
 }

@@ -22,10 +22,11 @@ public static class HotStateRegistration
     /// </summary>
     public static IServiceCollection AddHotState(this IServiceCollection services, IConfiguration configuration)
     {
-        // Citizens use their parts of the hot state under interfaces of their own. One instance behind all of them: a
-        // second embedded one would hold copies and codes the scan path never reads.
+        // Citizens and venues use their parts of the hot state under interfaces of their own. One instance behind all of
+        // them: a second embedded one would hold copies, codes and counts the scan path never reads.
         services.AddSingleton<ICitizenHotCopies>(sp => sp.GetRequiredService<IHotState>());
         services.AddSingleton<IOneTimeCodes>(sp => sp.GetRequiredService<IHotState>());
+        services.AddSingleton<Venues.IVenueHotState>(sp => sp.GetRequiredService<IHotState>());
         var connectionString = configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {

@@ -1,5 +1,4 @@
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Server.Citizens;
 using CityPass.Server.Cluster;
 using CityPass.Server.Keys;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using StackExchange.Redis;
 
 namespace CityPass.LoadTests;

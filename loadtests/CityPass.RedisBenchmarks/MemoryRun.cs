@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using CityPass.Core.Federation;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Cli;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using CityPass.Core.Federation;
 using CityPass.Core.Gates;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Gate;
 

@@ -26,7 +26,7 @@ public sealed class AuditVerifyTests : IAsyncLifetime
             ["Orleans:ClusterId"] = "audit-" + Guid.NewGuid().ToString("N"),
             ["RateLimits:SignInsPerMinute"] = "10000",
             ["Demo:Seed"] = "true",
-            ["Keys:KeySetJson"] = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(310000), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1)).ToPrivateJson(),
+            ["Keys:KeySetJson"] = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Keys.IssuerId(310000), CityPass.Core.Keys.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1)).ToPrivateJson(),
             ["Keys:ServerSecret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });
         using var http = new HttpClient { BaseAddress = server.BaseAddress };

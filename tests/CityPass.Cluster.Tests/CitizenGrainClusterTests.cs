@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using CityPass.Core.Citizens;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Server.Audit;
 using CityPass.Server.Citizens;
 using CityPass.Server.Keys;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Testing;
 
 namespace CityPass.Cluster.Tests;

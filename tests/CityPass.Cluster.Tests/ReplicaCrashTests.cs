@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Testing;
 using Xunit.Abstractions;
 

@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;

@@ -1,3 +1,4 @@
+using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
 using CityPass.Testing;
 using CityPass.Core.Tokens;

@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using CityPass.Core.Federation;
 using CityPass.Core.Keys;
 using CityPass.Core.Tests.Support;
-using CityPass.Core.Tokens;
 using CityPass.Testing;
 
 namespace CityPass.Core.Tests;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Testing;
 
 namespace CityPass.Deployment.Tests;

@@ -1,4 +1,4 @@
-using CityPass.Core.Tokens;
+using CityPass.Core.Keys;
 using CityPass.Core.Venues;
 using CityPass.Gate.Tests.Support;
 using CityPass.Testing;

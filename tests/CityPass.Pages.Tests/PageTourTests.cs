@@ -238,8 +238,8 @@ public sealed class PageTourTests(PagesApp app) : IClassFixture<PagesApp>, IDisp
         await Shot(authority, "admin-import");
 
         // A city admin trusts another city: its pinned key first (pending), then its signed document by hand (fresh).
-        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
-        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Keys.IssuerId(440100), CityPass.Core.Keys.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Keys.SignatureSuite.Es256);
         var admin = await Watched(app.ConsolePageAsync("admin"));
         await admin.GotoAsync("/admin/trusted-cities");
         await admin.FillAsync("input[name=issuer]", "440100");

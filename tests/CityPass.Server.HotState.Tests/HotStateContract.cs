@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using CityPass.Core.Citizens;
 using CityPass.Core.Venues;
+using CityPass.Server.Citizens;
 using CityPass.Server.Scans;
 using CityPass.Testing;
 using FsCheck;

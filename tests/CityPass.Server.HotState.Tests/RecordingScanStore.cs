@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Embedded;
+using CityPass.Server.Venues;
 
 namespace CityPass.Server.HotState.Tests;
 

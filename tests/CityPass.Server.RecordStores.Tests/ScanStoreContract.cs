@@ -1,8 +1,9 @@
 using CityPass.Core.Citizens;
-using CityPass.Core.Tokens;
+using CityPass.Core.Keys;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
 using CityPass.Server.Stores.Postgres;
+using CityPass.Server.Venues;
 using static CityPass.Server.RecordStores.Tests.Samples;
 
 namespace CityPass.Server.RecordStores.Tests;

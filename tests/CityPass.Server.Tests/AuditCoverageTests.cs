@@ -143,8 +143,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
             new StringContent("externalId,phone,fullName,credentials\nAUD-1,+8613711110001,Audit One,\n", Encoding.UTF8, "text/csv"), atLeastOne: true);
 
         // A trusted city: added (its URL unreachable: the failed fetch is not a change), refreshed, given a document, changed, removed.
-        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
-        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Keys.IssuerId(440100), CityPass.Core.Keys.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Keys.SignatureSuite.Es256);
         var city = new { issuer = "440100", name = "广州", federationSuite = "ES256", federationPublicKey = Convert.ToBase64String(federation.PublicKey.ExportSubjectPublicKeyInfo()), documentUrl = "http://127.0.0.1:9/keyset.jws" };
         await CallAsync("POST /v1/federation/cities", admin, "/v1/federation/cities", JsonContent.Create(city));
         await CallAsync("POST /v1/federation/cities/{issuer}/refresh", admin, "/v1/federation/cities/440100/refresh");
@@ -448,8 +448,8 @@ public abstract class AuditCoverageTests(StoreMode mode) : AppTest(mode)
     {
         var console = await App.ConsoleAsync("admin");
         const string page = "/admin/trusted-cities";
-        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Tokens.IssuerId(440100), CityPass.Core.Tokens.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
-        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Tokens.SignatureSuite.Es256);
+        var guangzhou = CityPass.Core.Keys.IssuerKeySet.Generate(new CityPass.Core.Keys.IssuerId(440100), CityPass.Core.Keys.SignatureSuite.Es256, DateTimeOffset.UtcNow.AddDays(-1));
+        var federation = CityPass.Core.Federation.FederationKey.Generate(CityPass.Core.Keys.SignatureSuite.Es256);
 
         var head = await App.AuditHeadAsync();
         var added = await console.PostFormAsync(page, "Add", ("issuer", "440100"), ("name", "广州"), ("federationSuite", "ES256"),

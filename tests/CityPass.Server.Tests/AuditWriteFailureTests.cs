@@ -6,7 +6,6 @@ using System.Text.Json;
 using CityPass.Core.Citizens;
 using CityPass.Core.Federation;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Server.Citizens;
 using CityPass.Server.Federation;
 using CityPass.Server.Operators;

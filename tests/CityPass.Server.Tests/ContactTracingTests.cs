@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;

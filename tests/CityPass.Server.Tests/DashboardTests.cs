@@ -261,7 +261,7 @@ public abstract class DashboardTests(StoreMode mode) : AppTest(mode)
         var records = Enumerable.Range(0, 1500).Select(i => new ScanRecord(Guid.NewGuid(), Guid.NewGuid(), libraryId,
             i % 3 == 1 ? CityPass.Core.Venues.ScanDirection.Out : CityPass.Core.Venues.ScanDirection.In, i % 3 != 2,
             i % 3 != 2 ? CityPass.Core.Venues.DecisionCode.Allowed : CityPass.Core.Venues.DecisionCode.StatusNotAllowed, CityPass.Core.Citizens.StatusColour.Green,
-            "张*三", null, new CityPass.Core.Tokens.IssuerId(310000), CityPass.Core.Tokens.TokenId.NewRandom(), now.AddSeconds(-i * 3.5), now.AddSeconds(-i * 3.5))).ToList();
+            "张*三", null, new CityPass.Core.Keys.IssuerId(310000), CityPass.Core.Tokens.TokenId.NewRandom(), now.AddSeconds(-i * 3.5), now.AddSeconds(-i * 3.5))).ToList();
         await App.Get<IScanStore>().InsertAsync(records, CancellationToken.None);
 
         var console = await App.ConsoleAsync("library");

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityPass.Core.Federation;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Server.Keys;
 using CityPass.Server.Tests.Support;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Federation;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Federation;
 

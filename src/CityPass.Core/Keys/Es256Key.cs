@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Keys;
 

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Keys;
 

@@ -66,7 +66,7 @@ public static class KeyLifecycle
     };
 
     /// <summary>A new signing key and secret, published now, that sign from <paramref name="activatesAt"/> (the most recently activated key signs).</summary>
-    public static KeyChangeFailure TryCreate(this IssuerKeySet keys, Tokens.SignatureSuite suite, DateTimeOffset activatesAt, DateTimeOffset now, out IssuerKeySet changed)
+    public static KeyChangeFailure TryCreate(this IssuerKeySet keys, SignatureSuite suite, DateTimeOffset activatesAt, DateTimeOffset now, out IssuerKeySet changed)
     {
         changed = keys;
         var keyId = keys.SigningKeys.Count == 0 ? 1 : keys.SigningKeys.Max(k => k.Id) + 1;

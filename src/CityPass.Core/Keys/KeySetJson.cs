@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Keys;
 

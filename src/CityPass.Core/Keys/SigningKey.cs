@@ -1,4 +1,3 @@
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Keys;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CityPass.Core.Tokens;
 using Org.BouncyCastle.Asn1.GM;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Digests;

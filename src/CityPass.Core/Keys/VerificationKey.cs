@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Core.Keys;
 

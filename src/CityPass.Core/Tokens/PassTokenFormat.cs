@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 
 namespace CityPass.Core.Tokens;
 

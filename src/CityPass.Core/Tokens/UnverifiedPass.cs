@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 
 namespace CityPass.Core.Tokens;
 

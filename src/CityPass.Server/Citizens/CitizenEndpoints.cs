@@ -3,7 +3,6 @@ using CityPass.Core.Citizens;
 using CityPass.Server.Auth;
 using CityPass.Server.RateLimiting;
 using CityPass.Server.Problems;
-using CityPass.Server.Scans;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Server.Citizens;
@@ -28,7 +27,6 @@ public static class CitizenEndpoints
         me.MapGet("/pass.svg", GetPassSvgAsync).WithSummary("The live pass as an SVG QR code (the same text as /v1/me/pass until it refreshes).")
             .Produces<string>(StatusCodes.Status200OK, "image/svg+xml");
         me.MapGet("/pass.png", GetPassPngAsync).WithSummary("The live pass as a PNG QR code.").Produces<Stream>(StatusCodes.Status200OK, "image/png");
-        me.MapGet("/scans", GetScansAsync).WithSummary("The citizen's own scan history, newest first.");
         me.MapGet("/status-history", GetStatusHistoryAsync)
             .WithSummary("The citizen's own status history, newest first: colour, when, the reason, the case and the role (never the name) of who changed it.");
     }
@@ -72,8 +70,4 @@ public static class CitizenEndpoints
         var history = await store.GetStatusHistoryAsync(id, ct);
         return TypedResults.Ok<IReadOnlyList<StatusHistoryView>>(history.Reverse().Select(StatusHistoryView.From).ToList());
     }
-
-    private static async Task<Results<Ok<ScanPage>, ProblemHttpResult>> GetScansAsync(ClaimsPrincipal user, ScanLogService log,
-        DateTimeOffset? from, DateTimeOffset? to, string? before, int? limit, CancellationToken ct) =>
-        (await log.CitizenScansAsync(user.CitizenId(), new ScanFilter(from, to, null, null, before, limit), ct)).ToOk();
 }

@@ -1,5 +1,4 @@
 using CityPass.Core.Citizens;
-using CityPass.Server.Scans;
 
 namespace CityPass.Server.Citizens;
 
@@ -10,7 +9,7 @@ namespace CityPass.Server.Citizens;
 /// the version moved, reads again, and retries rather than overwriting.
 /// </summary>
 public sealed class CitizenGrain(
-    ICitizenStore store, IHotState hot, CitizenPassIssuer issuer, ActiveCitizens active, TimeProvider clock, ILogger<CitizenGrain> logger)
+    ICitizenStore store, ICitizenHotCopies hot, CitizenPassIssuer issuer, ActiveCitizens active, TimeProvider clock, ILogger<CitizenGrain> logger)
     : Grain, ICitizenGrain
 {
     /// <summary>Tries of a status change against a version other writers keep moving, before answering a conflict.</summary>

@@ -1,5 +1,3 @@
-using CityPass.Server.Scans;
-
 namespace CityPass.Server.Citizens;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace CityPass.Server.Citizens;
 /// had finished before it began: it pushed them), and once a full period
 /// (or when no mark says where the passes got to) every citizen. A lost push is of a change, so the next
 /// pass finds it: what a period costs grows with the changes, not with the city (20 million citizens pushed every
-/// minute would be more pushes than scans). <see cref="IHotState.PutCitizenAsync"/> only moves forward, so a newer
+/// minute would be more pushes than scans). <see cref="ICitizenHotCopies.PutCitizenAsync"/> only moves forward, so a newer
 /// push that raced ahead is kept. With several replicas one of them does each period's pass (the lease), and the mark
 /// is shared; a Redis that came back empty is refilled at once by the replica that notices (<c>HotStateRefill</c>),
 /// not by this period's pass.
@@ -21,7 +19,7 @@ public sealed class CitizenReconciler : BackgroundService
     public const int PageSize = 256;
 
     private readonly ICitizenStore _citizens;
-    private readonly Func<IHotState> _hotState;
+    private readonly Func<ICitizenHotCopies> _hotState;
     private readonly TimeSpan _period;
     private readonly TimeProvider _clock;
     private readonly ILogger<CitizenReconciler> _logger;
@@ -43,7 +41,7 @@ public sealed class CitizenReconciler : BackgroundService
     /// </param>
     /// <param name="marks">Where the passes have got to; without it every pass is a full one.</param>
     /// <param name="fullEvery">How often every citizen is pushed, whatever changed (with <paramref name="marks"/>).</param>
-    public CitizenReconciler(ICitizenStore citizens, Func<IHotState> hotState, TimeSpan period, ILogger<CitizenReconciler> logger, TimeProvider? clock = null,
+    public CitizenReconciler(ICitizenStore citizens, Func<ICitizenHotCopies> hotState, TimeSpan period, ILogger<CitizenReconciler> logger, TimeProvider? clock = null,
         Func<Task<bool>>? takesThisPeriod = null, IReconcileMarks? marks = null, TimeSpan? fullEvery = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);

@@ -3,7 +3,6 @@ using System.Text;
 using CityPass.Server.Auth;
 using CityPass.Server.Keys;
 using CityPass.Server.Problems;
-using CityPass.Server.Scans;
 
 namespace CityPass.Server.Citizens;
 
@@ -16,7 +15,7 @@ public sealed record CitizenSession(string AccessToken, DateTimeOffset ExpiresAt
 /// minutes and burn after five wrong tries; a phone gets at most five codes and ten wrong guesses an
 /// hour, over all its codes.
 /// </summary>
-public sealed class CitizenSignIn(ICitizenStore citizens, IHotState hot, ISmsSender sms, SignInTokens tokens, KeyMaterial keys)
+public sealed class CitizenSignIn(ICitizenStore citizens, IOneTimeCodes codes, ISmsSender sms, SignInTokens tokens, KeyMaterial keys)
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(5);
     public const int MaxAttempts = 5;
@@ -30,11 +29,11 @@ public sealed class CitizenSignIn(ICitizenStore citizens, IHotState hot, ISmsSen
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         var hash = HashCode(phone, code);
         // Over the hourly cap the answer stays the same (no enumeration, no hint): just no new code.
-        if (!await hot.TryStoreOtpAsync(phone, hash, CodeLifetime, MaxCodesPerHour, cancellationToken)) return null;
+        if (!await codes.TryStoreOtpAsync(phone, hash, CodeLifetime, MaxCodesPerHour, cancellationToken)) return null;
         if (citizen is null) return null;
         if (await sms.SendAsync(phone, $"CityPass sign-in code {code} (valid 5 minutes). 一码通城验证码 {code}", cancellationToken)) return null;
         // Not sent: take the code back, so it neither waits for a citizen who never got it nor counts against their hour.
-        await hot.ReleaseOtpAsync(phone, hash, CancellationToken.None);
+        await codes.ReleaseOtpAsync(phone, hash, CancellationToken.None);
         return new Failure(StatusCodes.Status503ServiceUnavailable, ProblemCodes.SmsUnavailable, "The text message could not be sent: try again in a minute.");
     }
 
@@ -42,7 +41,7 @@ public sealed class CitizenSignIn(ICitizenStore citizens, IHotState hot, ISmsSen
     {
         if (!PhoneNumbers.TryNormalise(phoneText, out var phone)) return Failure.Invalid("phone", "A phone number is 6 to 15 digits, optionally with a leading +.");
         if (code is null || code.Length != 6 || !code.All(char.IsAsciiDigit)) return Failure.Invalid("code", "The code is six digits.");
-        var check = await hot.CheckOtpAsync(phone, HashCode(phone, code), MaxAttempts, MaxWrongGuessesPerHour, cancellationToken);
+        var check = await codes.CheckOtpAsync(phone, HashCode(phone, code), MaxAttempts, MaxWrongGuessesPerHour, cancellationToken);
         switch (check)
         {
             case OtpCheck.Invalid: return WrongCode;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using CityPass.Core.Federation;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Server.Auth;
 using CityPass.Server.Keys;

@@ -59,7 +59,7 @@ public sealed class KeySetPublisher
     private bool IsCurrent(PublishedKeySet? published, PublicKeySet keys, DateTimeOffset now) =>
         published is not null && ReferenceEquals(published.Keys, keys) && now - published.IssuedAt < _options.ResignAfter;
 
-    private static FederationKey? Load(FederationOptions o, string file, Core.Tokens.SignatureSuite suite, ILogger logger)
+    private static FederationKey? Load(FederationOptions o, string file, Core.Keys.SignatureSuite suite, ILogger logger)
     {
         if (!string.IsNullOrWhiteSpace(o.KeyJson)) return FederationKey.FromPrivateJson(o.KeyJson);
         if (File.Exists(file)) return FederationKey.FromPrivateJson(File.ReadAllText(file));

@@ -1,4 +1,5 @@
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;

@@ -1,6 +1,5 @@
 using CityPass.Core.Federation;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Problems;

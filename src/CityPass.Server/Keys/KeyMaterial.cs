@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace CityPass.Server.Keys;

@@ -1,4 +1,4 @@
-using CityPass.Core.Tokens;
+using CityPass.Core.Keys;
 
 namespace CityPass.Server.Keys;
 

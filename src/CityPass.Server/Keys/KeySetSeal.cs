@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CityPass.Core.Keys;
-using CityPass.Core.Tokens;
 
 namespace CityPass.Server.Keys;
 

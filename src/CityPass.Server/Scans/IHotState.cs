@@ -2,6 +2,7 @@ using CityPass.Core.Citizens;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Citizens;
+using CityPass.Server.Venues;
 
 namespace CityPass.Server.Scans;
 
@@ -50,18 +51,6 @@ public sealed record ScanOutcome(ScanRecord Record, int Occupancy, bool Duplicat
     public string? Seat { get; init; }
 }
 
-public enum OtpCheck
-{
-    Valid,
-    Invalid,
-    /// <summary>No code was sent, or it expired.</summary>
-    Missing,
-    /// <summary>Too many wrong codes: the code is burnt; ask for a new one.</summary>
-    TooManyAttempts,
-    /// <summary>The phone used up its wrong guesses for the hour, over all its codes: nothing is checked until the hour passes.</summary>
-    Locked,
-}
-
 /// <summary>
 /// The hot state the scan path reads and writes in one round trip: per-citizen status, occupancy,
 /// presence (anti-passback), bookings, replay and dedupe keys, one-time codes (Redis, or memory
@@ -69,7 +58,7 @@ public enum OtpCheck
 /// of anything that must not be lost: citizens are reloaded from the system of record, scans are
 /// archived.
 /// </summary>
-public interface IHotState
+public interface IHotState : ICitizenHotCopies, IOneTimeCodes, IVenueHotState
 {
     /// <summary>
     /// Decides and records a scan atomically: dedupe on (GateId, ScanId) (a retry gets the first
@@ -78,7 +67,7 @@ public interface IHotState
     /// anti-passback presence, capacity check-and-increment, and the scan record queued for the
     /// archive. A <see cref="ScanAttempt.LateUpload"/> is decided alike but writes only its record
     /// (and dedupe answer). Must agree with <see cref="EntryRules.Decide"/>. Returns null when the pass names
-    /// a citizen the hot state does not hold: load it (<see cref="PutCitizenAsync"/>) and retry.
+    /// a citizen the hot state does not hold: load it (<see cref="ICitizenHotCopies.PutCitizenAsync"/>) and retry.
     /// </summary>
     Task<ScanOutcome?> ScanAsync(ScanAttempt attempt, CancellationToken cancellationToken);
 
@@ -92,46 +81,10 @@ public interface IHotState
     /// </summary>
     Task<bool> WithdrawAsync(ScanAttempt attempt, CancellationToken cancellationToken);
 
-    /// <summary>Stores the citizen's hot copy unless a newer status version is already there.</summary>
-    Task PutCitizenAsync(CitizenHotState citizen, CancellationToken cancellationToken);
-
-    Task<CitizenHotState?> GetCitizenAsync(CitizenPseudonym id, CancellationToken cancellationToken);
-
-    Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken);
-
-    Task SetBookingAsync(Guid venueId, CitizenPseudonym citizenId, bool booked, CancellationToken cancellationToken);
-
     /// <summary>
     /// Replaces the hot copies of these citizens' tickets at the venue (an empty list: none can admit now), each unless the
     /// copy there was made from a read with a higher <paramref name="revision"/> (the ticket store numbers its reads):
     /// two pushes' copies may arrive in either order, and the later read must win.
     /// </summary>
     Task PutTicketsAsync(Guid venueId, long revision, IReadOnlyDictionary<CitizenPseudonym, IReadOnlyList<TicketWindow>> tickets, CancellationToken cancellationToken);
-
-    /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
-    Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Keeps a one-time code's hash for <paramref name="ttl"/>, replacing any earlier one for the
-    /// phone, unless the phone was given <paramref name="maxCodesPerHour"/> codes in the current hour:
-    /// then nothing changes and the answer is false. The cap bounds both guessing (a new code would
-    /// otherwise bring fresh tries) and text-message flooding of one phone.
-    /// </summary>
-    Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Takes back a code whose text message could not be sent: removes it if it is still the phone's
-    /// code, and gives back the one of the hour's codes it used, so a gateway outage neither leaves a
-    /// code nobody received nor eats the citizen's allowance.
-    /// </summary>
-    Task ReleaseOtpAsync(string phone, byte[] codeHash, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Checks (in constant time) and, when valid, consumes the code; counts wrong tries of the code up
-    /// to <paramref name="maxAttempts"/> (then it is burnt), and wrong guesses of the phone, over all
-    /// its codes, up to <paramref name="maxWrongPerHour"/> in a fixed hour (then every check answers
-    /// <see cref="OtpCheck.Locked"/>, the right code too, until the hour ends): five codes an hour must
-    /// not mean five times the guesses.
-    /// </summary>
-    Task<OtpCheck> CheckOtpAsync(string phone, byte[] codeHash, int maxAttempts, int maxWrongPerHour, CancellationToken cancellationToken);
 }

@@ -1,3 +1,5 @@
+using CityPass.Server.Venues;
+
 namespace CityPass.Server.Scans;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace CityPass.Server.Scans;
 /// same id from another gate is another scan and is kept, and so is the same gate's id decided
 /// again once the hot state's dedupe window has passed (the gate was answered twice).
 /// </summary>
-public interface IScanStore
+public interface IScanStore : IGateClocks
 {
     /// <summary>
     /// Inserts the records not already present (by GateId, ScanId and DecidedAt); returns how many were new or newly
@@ -37,12 +39,6 @@ public interface IScanStore
     Task<ScanRecord?> GetAsync(Guid gateId, Guid scanId, DateTimeOffset decidedFrom, CancellationToken cancellationToken);
 
     Task<long> CountAsync(Guid? venueId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The clocks of <paramref name="gateIds"/> as their scans decided at or after <paramref name="since"/> show them
-    /// (see <see cref="GateClock"/>); a gate with no such scan is left out.
-    /// </summary>
-    Task<IReadOnlyList<GateClock>> GateClocksAsync(IReadOnlyCollection<Guid> gateIds, DateTimeOffset since, CancellationToken cancellationToken);
 
     /// <summary>Drops records decided before <paramref name="cutoff"/> (whole days where partitioned); returns how many went.</summary>
     Task<long> PurgeBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);

@@ -22,6 +22,11 @@ public static class HotStateRegistration
     /// </summary>
     public static IServiceCollection AddHotState(this IServiceCollection services, IConfiguration configuration)
     {
+        // Citizens and venues use their parts of the hot state under interfaces of their own. One instance behind all of
+        // them: a second embedded one would hold copies, codes and counts the scan path never reads.
+        services.AddSingleton<ICitizenHotCopies>(sp => sp.GetRequiredService<IHotState>());
+        services.AddSingleton<IOneTimeCodes>(sp => sp.GetRequiredService<IHotState>());
+        services.AddSingleton<Venues.IVenueHotState>(sp => sp.GetRequiredService<IHotState>());
         var connectionString = configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
@@ -68,7 +73,7 @@ public static class HotStateRegistration
             // replaced within that, and a replica that renews it each period keeps it.
             var reconcileLease = TimeSpan.FromSeconds(reconcileSeconds * 2.5);
             services.AddSingleton(sp => new CitizenReconciler(
-                sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<IHotState>(), TimeSpan.FromSeconds(reconcileSeconds),
+                sp.GetRequiredService<ICitizenStore>(), () => sp.GetRequiredService<ICitizenHotCopies>(), TimeSpan.FromSeconds(reconcileSeconds),
                 sp.GetRequiredService<ILogger<CitizenReconciler>>(),
                 takesThisPeriod: new RedisLease(Redis(sp), "reconcile-citizens", reconcileLease).TryHoldAsync,
                 marks: new RedisReconcileMarks(Redis(sp), "citizens"), fullEvery: TimeSpan.FromHours(fullReconcileHours)));

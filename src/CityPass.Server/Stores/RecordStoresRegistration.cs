@@ -78,6 +78,8 @@ public static class RecordStoresRegistration
             services.AddSingleton<IIssuerKeyStore, EmbeddedIssuerKeyStore>();
         }
 
+        // Venues read the gates' clocks under a name of their own, from the scan store that has them.
+        services.AddSingleton<IGateClocks>(sp => sp.GetRequiredService<IScanStore>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ScanRetentionOptions>().Bind(configuration.GetSection("Scans")).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<ScanRetentionWorker>();

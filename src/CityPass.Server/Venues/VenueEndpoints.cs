@@ -3,7 +3,6 @@ using System.Security.Claims;
 using CityPass.Server.Auth;
 using CityPass.Server.Federation;
 using CityPass.Server.Problems;
-using CityPass.Server.Scans;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CityPass.Server.Venues;
@@ -40,14 +39,6 @@ public static class VenueEndpoints
             var outcome = await s.CreateGateAsync(u.Scope(), id, d, ct);
             return outcome.Failure is { } f ? f.ToProblem() : TypedResults.Created($"/v1/gates/{outcome.Value!.Id}", outcome.Value);
         }).WithSummary("Add a gate to a venue.");
-        venues.MapGet("/{id:guid}/scans", async (Guid id, ClaimsPrincipal u, ScanLogService log, DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId,
-            string? before, int? limit, bool? disagreements, CancellationToken ct) =>
-            (await log.VenueScansAsync(u.Scope(), id, new ScanFilter(from, to, allowed, gateId, before, limit, disagreements ?? false), ct)).ToOk())
-            .WithSummary("The venue's scan log, newest first; page with 'before' = the previous page's 'next'.")
-            .WithDescription("Scans from a gate's offline journal carry the gate's own decision ('offline') and whether the server, deciding after the fact, " +
-                             "disagrees with it ('disagrees'); 'disagreements=true' lists only those.");
-        venues.MapGet("/{id:guid}/scans.csv", ExportCsvAsync).WithSummary("The venue's scan log in the time range as CSV (streamed).")
-            .Produces<string>(StatusCodes.Status200OK, "text/csv");
         venues.MapGet("/{id:guid}/bookings", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.ListBookingsAsync(u.Scope(), id, ct)).ToOk())
             .WithSummary("The citizens with a ticket or booking for the venue.");
         venues.MapPut("/{id:guid}/bookings/{citizenId}", async (Guid id, string citizenId, ClaimsPrincipal u, VenueService s, CancellationToken ct) =>
@@ -72,16 +63,5 @@ public static class VenueEndpoints
             .WithDescription("enrolmentLink holds the credential, this server's origin and the city's federation key fingerprint: a gate running the SDK enrols from it (citypass-gate enrol).");
         gates.MapDelete("/{id:guid}/credentials", async (Guid id, ClaimsPrincipal u, VenueService s, CancellationToken ct) => (await s.RevokeCredentialAsync(u.Scope(), id, ct)).ToOk())
             .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Revoke the gate's credential: it stops working at once.");
-    }
-
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportCsvAsync(Guid id, ClaimsPrincipal u, ScanLogService log, HttpContext http,
-        DateTimeOffset? from, DateTimeOffset? to, bool? allowed, Guid? gateId, bool? disagreements, CancellationToken ct)
-    {
-        var scope = u.Scope();
-        if (await http.RequestServices.GetRequiredService<VenueService>().VisibleAsync(scope, id, ct) is null) return Problem.NotFound("Venue");
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"scans-{id:N}.csv\"";
-        var failure = await log.WriteVenueCsvAsync(scope, id, new ScanFilter(from, to, allowed, gateId, null, 1000, disagreements ?? false), http.Response.Body, ct);
-        return failure is { } f ? f.ToProblem() : TypedResults.Empty;
     }
 }

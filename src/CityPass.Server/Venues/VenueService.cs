@@ -4,7 +4,6 @@ using CityPass.Server.Audit;
 using CityPass.Server.Auth;
 using CityPass.Server.Citizens;
 using CityPass.Server.Problems;
-using CityPass.Server.Scans;
 
 namespace CityPass.Server.Venues;
 
@@ -13,8 +12,8 @@ namespace CityPass.Server.Venues;
 /// Tenancy is enforced here: a venue outside the caller's scope answers "not found". Every change
 /// is audited here, once, whether it came from the API or the console; never with a credential's secret.
 /// </summary>
-public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory grains, ActiveCitizens activeCitizens, IAuditLog audit, GateDirectory directory,
-    IScanStore scans, TimeProvider clock)
+public sealed class VenueService(IVenueStore store, IVenueHotState hot, IGrainFactory grains, ActiveCitizens activeCitizens, IAuditLog audit, GateDirectory directory,
+    IGateClocks gateClocks, TimeProvider clock)
 {
     public async Task<IReadOnlyList<VenueView>> ListAsync(AccessScope scope, CancellationToken ct) =>
         (await store.ListVenuesAsync(scope.VenueFilter, ct)).Select(VenueView.From).ToList();
@@ -176,7 +175,7 @@ public sealed class VenueService(IVenueStore store, IHotState hot, IGrainFactory
     private async Task<List<GateView>> ViewsAsync(IReadOnlyList<Gate> gates, CancellationToken ct)
     {
         if (gates.Count == 0) return [];
-        var clocks = await scans.GateClocksAsync(gates.Select(g => g.Id).ToList(), clock.GetUtcNow() - GateClock.Window, ct);
+        var clocks = await gateClocks.GateClocksAsync(gates.Select(g => g.Id).ToList(), clock.GetUtcNow() - GateClock.Window, ct);
         return gates.Select(g => GateView.From(g, clocks.FirstOrDefault(c => c.GateId == g.Id))).ToList();
     }
 

@@ -1,5 +1,4 @@
 using CityPass.Core.Venues;
-using CityPass.Server.Scans;
 
 namespace CityPass.Server.Venues;
 

@@ -188,7 +188,7 @@ public sealed partial class PagesApp : WebApplicationFactory<Program>, IAsyncLif
         var at = DateTimeOffset.UtcNow.AddHours(-3);
         CityPass.Server.Scans.ScanRecord Scan(CityPass.Core.Citizens.CitizenPseudonym who, CityPass.Core.Venues.ScanDirection direction, int minutes) => new(
             Guid.NewGuid(), Guid.NewGuid(), library, direction, true, CityPass.Core.Venues.DecisionCode.Allowed, CityPass.Core.Citizens.StatusColour.Green,
-            "张*三", who, new CityPass.Core.Tokens.IssuerId(310100), new CityPass.Core.Tokens.TokenId(CityPass.Core.Citizens.CitizenPseudonym.NewRandom().Value),
+            "张*三", who, new CityPass.Core.Keys.IssuerId(310100), new CityPass.Core.Tokens.TokenId(CityPass.Core.Citizens.CitizenPseudonym.NewRandom().Value),
             at.AddMinutes(minutes), at.AddMinutes(minutes));
         var other = CityPass.Core.Citizens.CitizenPseudonym.NewRandom();
         await Services.GetRequiredService<CityPass.Server.Scans.IScanStore>().InsertAsync(

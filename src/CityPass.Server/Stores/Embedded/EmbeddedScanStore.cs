@@ -1,4 +1,5 @@
 using CityPass.Server.Scans;
+using CityPass.Server.Venues;
 
 namespace CityPass.Server.Stores.Embedded;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CityPass.Core.Tokens;
+namespace CityPass.Core.Keys;
 
 /// <summary>
 /// The city that issued a pass: its six-digit administrative division code (GB/T 2260), e.g.

@@ -1,4 +1,4 @@
-namespace CityPass.Core.Tokens;
+namespace CityPass.Core.Keys;
 
 /// <summary>The public-key signature of a pass. The numeric values are part of the token format (v1).</summary>
 public enum SignatureSuite : byte

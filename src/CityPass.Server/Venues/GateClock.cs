@@ -1,4 +1,4 @@
-namespace CityPass.Server.Scans;
+namespace CityPass.Server.Venues;
 
 /// <summary>
 /// A gate's clock as its recent scans show it. <see cref="Drift"/> is scannedAt - decidedAt of its newest live scan

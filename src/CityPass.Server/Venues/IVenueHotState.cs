@@ -1,0 +1,13 @@
+namespace CityPass.Server.Venues;
+
+/// <summary>
+/// A venue's part of the hot state the scan path keeps (Redis, or memory when embedded): how many are inside now, and
+/// what to forget when the venue goes. An interface of its own so that Venues need not know the scan path.
+/// </summary>
+public interface IVenueHotState
+{
+    Task<int> GetOccupancyAsync(Guid venueId, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
+    Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
+}

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using CityPass.Core.Citizens;
+using CityPass.Core.Keys;
 using CityPass.Core.Tokens;
 using CityPass.Core.Venues;
 using CityPass.Server.Scans;
+using CityPass.Server.Venues;
 using Npgsql;
 
 namespace CityPass.Server.Stores.Postgres;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using CityPass.Testing;
 
 namespace CityPass.Cluster.Tests;
@@ -94,22 +92,8 @@ public sealed class ScriptedCluster : IAsyncLifetime
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var candidate = Random.Shared.Next(20_000, 30_000);
-            if (Enumerable.Range(candidate, PortsPerCluster).All(IsFree)) return candidate;
+            if (Enumerable.Range(candidate, PortsPerCluster).All(LoopbackPorts.IsFree)) return candidate;
         }
         throw new InvalidOperationException("no free block of loopback ports found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class ImageRuntime : IAsyncLifetime
 
         _redis = await RedisServer.StartAsync();
         var postgres = await (await PostgresServer.Shared).CreateDatabaseAsync("image");
-        var port = RedisServer.FreePort();
+        var port = LoopbackPorts.Free();
         var entrypoint = EntrypointArgs();
         var start = new ProcessStartInfo("setpriv") { WorkingDirectory = app };
         foreach (var a in (string[])["--reuid", $"{User}", "--regid", $"{User}", "--clear-groups", "--", .. entrypoint]) start.ArgumentList.Add(a);
@@ -49,7 +49,7 @@ public sealed partial class ImageRuntime : IAsyncLifetime
         start.Environment["TMPDIR"] = tmp;
         // What the Deployment sets (k8s/base/server-deployment.yaml), on this test's own ports and stores.
         start.Environment["ASPNETCORE_HTTP_PORTS"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Orleans__SiloPort"] = RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Orleans__SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture);
         start.Environment["ConnectionStrings__Redis"] = _redis.ConnectionString;
         start.Environment["ConnectionStrings__Postgres"] = postgres;
         start.Environment["Keys__KeySetJson"] = IssuerKeySet.Generate(new IssuerId(310000), SignatureSuite.Es256, DateTimeOffset.UtcNow.AddMinutes(-1)).ToPrivateJson();

@@ -96,7 +96,7 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
     [Fact]
     public async Task TheServerStartsWhileRedisIsAwayAndConnectsWhenItComes()
     {
-        var port = RedisServer.FreePort();
+        var port = LoopbackPorts.Free();
         using var host = Build(new() { ["ConnectionStrings:Redis"] = $"127.0.0.1:{port},connectTimeout=500" });
 
         await host.StartAsync();
@@ -118,7 +118,7 @@ public sealed class HotStateRegistrationTests(RedisServerFixture redis) : IClass
     public async Task TheCertificatePinIsReadFromTheRedisSection()
     {
         using var certificate = await SelfSignedCertificate.CreateAsync();
-        var tlsPort = RedisServer.FreePort();
+        var tlsPort = LoopbackPorts.Free();
         await using var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tls-cert-file", certificate.CertificateFile, "--tls-key-file", certificate.KeyFile, "--tls-auth-clients", "no");
         using var host = Build(new()

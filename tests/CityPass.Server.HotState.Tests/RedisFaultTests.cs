@@ -265,7 +265,7 @@ public sealed class PrimaryGoneTests : IAsyncLifetime
 /// <summary>A redis-server that speaks only TLS on its tls-port, with a self-signed certificate made by openssl.</summary>
 public sealed class RedisTlsTests : IAsyncLifetime
 {
-    private readonly int _tlsPort = RedisServer.FreePort();
+    private readonly int _tlsPort = LoopbackPorts.Free();
     private SelfSignedCertificate _certificate = null!;
     private RedisServer _server = null!;
 

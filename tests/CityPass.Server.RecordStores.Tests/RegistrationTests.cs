@@ -54,7 +54,7 @@ public sealed class RegistrationTests
     [Fact]
     public async Task AServerThatDoesNotAnswerStopsTheBootWithAClearMessage()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         using var host = BuildHost(("ConnectionStrings:Postgres", $"Host=127.0.0.1;Port={port};Database=citypass;Username=citypass;Timeout=3"));
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
@@ -82,12 +82,5 @@ public sealed class RegistrationTests
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains("RetentionDays", e.Message, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

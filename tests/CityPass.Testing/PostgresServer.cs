@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace CityPass.Testing;
@@ -42,7 +40,7 @@ public sealed class PostgresServer : IAsyncDisposable
         // A port can be taken between probing and binding: try a few.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new PostgresServer(directory, FreePort());
+            var server = new PostgresServer(directory, LoopbackPorts.Free());
             try
             {
                 await server.StartProcessAsync();
@@ -141,12 +139,6 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string file, params string[] arguments)
     {

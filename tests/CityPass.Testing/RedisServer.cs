@@ -43,7 +43,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync(params string[] extraArguments)
     {
-        var server = new RedisServer(FreePort(), NewDirectory(), extraArguments);
+        var server = new RedisServer(LoopbackPorts.Free(), NewDirectory(), extraArguments);
         await server.StartAgainAsync();
         return server;
     }
@@ -59,7 +59,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts a sentinel from a config it writes (sentinel rewrites its config file, so each gets its own).</summary>
     public static async Task<RedisServer> StartSentinelAsync(Func<int, string, string> config)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var directory = NewDirectory();
         var file = Path.Combine(directory, "sentinel.conf");
         await File.WriteAllTextAsync(file, config(port, directory));
@@ -154,43 +154,6 @@ public sealed class RedisServer : IAsyncDisposable
             return read > 0 && buffer[0] == (byte)'+';
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    // Ports handed out by this process: a port is given once, so two servers of one test run never race for it.
-    private static readonly HashSet<int> s_given = [];
-
-    /// <summary>
-    /// A loopback port free now, for a server that binds it a moment later. Not from the kernel's ephemeral range
-    /// (32768-60999), where an outgoing connection of a test running beside it could take the port first (a silo then
-    /// failed with "Address already in use"), nor from the scripted clusters' blocks (20000-30000).
-    /// </summary>
-    public static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = Random.Shared.Next(10_000, 18_000);
-            lock (s_given)
-            {
-                if (s_given.Contains(candidate) || !IsFree(candidate)) continue;
-                s_given.Add(candidate);
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("no free loopback port found in 10000-17999");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
         {
             return false;
         }

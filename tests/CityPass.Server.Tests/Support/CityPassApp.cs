@@ -46,7 +46,7 @@ public sealed class CityPassApp : WebApplicationFactory<Program>, IAsyncLifetime
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
         // Every app is a silo: its own port, and its own cluster unless the test joins replicas into one.
-        _settings.TryAdd("Orleans:SiloPort", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _settings.TryAdd("Orleans:SiloPort", LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture));
         _settings.TryAdd("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         // Every second, so a watchdog that wrongly found its silo missing would stop apps in the middle of tests.
         _settings.TryAdd("Orleans:MembershipCheckSeconds", "1");

@@ -30,6 +30,10 @@ public sealed class SentinelSet : IAsyncDisposable
             """);
         await Eventually.TrueAsync(async () => (await replica.CliAsync("INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "replica in sync");
+        // The sentinel learns of the replica from the primary's INFO, every 10 s; a client that asks it before then is told
+        // of no replica, and does not ask again until the roles change (a test waiting to reach the replica timed out so in CI).
+        await Eventually.TrueAsync(async () => (await sentinel.CliAsync("SENTINEL", "REPLICAS", ServiceName)).Contains(replica.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the sentinel knows the replica");
         return new SentinelSet(primary, replica, sentinel);
     }
 

@@ -32,6 +32,7 @@ public sealed partial class LoadTestRun(RunOptions options)
     private ServerProcess? _server;
     private CpuMeter? _cpu;
     private IDatabase? _redis;
+    private int _redisPort;
 
     public async Task<RunResults> RunAsync()
     {
@@ -134,6 +135,7 @@ public sealed partial class LoadTestRun(RunOptions options)
             var (redisServer, postgres) = (rig.Redis, rig.Postgres);
             _server = rig.Server;
             _redis = rig.Multiplexer.GetDatabase();
+            _redisPort = redisServer.Port;
             var postmaster = postgres.PostmasterPid;
             _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
             {
@@ -248,9 +250,15 @@ public sealed partial class LoadTestRun(RunOptions options)
         var redisServer = _redis!.Multiplexer.GetServers()[0];
         var persistenceBefore = options.RedisAppendOnly ? await RedisPersistence.TakeAsync(redisServer) : null;
         var commandsBefore = await RedisCommandCost.TakeAsync(redisServer);
+        // Fixed rates only: at the closed-loop maximum every probe waits in the queues, stalled or not.
+        if (rate is not null) await redisServer.LatencyResetAsync();
+        var startedUtc = DateTime.UtcNow;
+        using var probe = rate is null ? null : new StallProbe(_redisPort, _server!.BaseAddress, zeroMs: MonotonicClock.NowMs);
         var before = _cpu!.Take();
         var wrk = await Wrk.RunAsync(new WrkRun(id, script, threads, connections, duration, env), _server!.BaseAddress, _wrkDir, Path.Combine(_tmp, id + ".wrk.txt"));
         var cpu = CpuMeter.Between(before, _cpu.Take());
+        var stalls = probe?.Stop();
+        var redisLatency = rate is null ? null : await RedisLatencyEvent.TakeAsync(redisServer, startedUtc);
         var persistence = persistenceBefore is null ? null : (await RedisPersistence.TakeAsync(redisServer)).Since(persistenceBefore);
         var commands = RedisCommandCost.Between(commandsBefore, await RedisCommandCost.TakeAsync(redisServer));
         var backlog = await ArchiveCheck.BacklogAsync(_redis!);
@@ -258,7 +266,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         var result = new ScenarioResult(id, group, title, script == "ping.lua" ? "GET /v1/ping" : "POST /v1/scans", connections, rate, wrk.DurationSeconds,
             wrk.RequestsPerSecond, log?.Latency ?? wrk.WrkLatency, wrk.WrkLatency, wrk.Statuses, wrk.Kinds, wrk.Codes, wrk.Count5xx, wrk.SocketErrors,
             wrk.Retries, wrk.RetriesAnsweredAsDuplicate, wrk.RetriesWithChangedCode, log?.NewScansMarkedDuplicate ?? 0, cpu, log?.Windows ?? [],
-            backlog, drained, persistence, commands);
+            backlog, drained, persistence, commands, stalls, redisLatency);
         if (group != "warm-up" && keep) _scenarios.Add(result);
         AnsiConsole.MarkupLine(Markup.Escape($"    {wrk.RequestsPerSecond,9:N0} req/s  p50 {result.Latency.P50:0.00} ms  p99 {result.Latency.P99:0.00} ms  max {result.Latency.Max:0.0} ms  " +
             $"non-2xx {wrk.Non2xx}  5xx {wrk.Count5xx}  errors {wrk.SocketErrors}  archive backlog {backlog:N0} (drained {drained:N1} s before)  CPU: {Format(cpu)}"));

@@ -11,6 +11,9 @@ namespace CityPass.LoadTests;
 /// </summary>
 public sealed class LocalRedis : IAsyncDisposable
 {
+    /// <summary>Redis's latency monitor records a blocked main thread from this long (see <see cref="RedisLatencyEvent"/>).</summary>
+    public const int LatencyThresholdMs = 20;
+
     private readonly string _workDirectory;
     private readonly string _directory;
     private readonly bool _appendOnly;
@@ -83,7 +86,7 @@ public sealed class LocalRedis : IAsyncDisposable
         var process = _process = new ChildProcess("redis-server",
             ["--port", port, "--bind", "127.0.0.1", "--dir", _directory, "--appendonly", _appendOnly ? "yes" : "no",
              "--appendfsync", "everysec", "--no-appendfsync-on-rewrite", "yes", "--auto-aof-rewrite-percentage", "400", "--save", "",
-             "--protected-mode", "yes",
+             "--protected-mode", "yes", "--latency-monitor-threshold", LatencyThresholdMs.ToString(CultureInfo.InvariantCulture),
              // Later arguments win: an experiment's settings over these.
              .. _settings.SelectMany(kv => new[] { "--" + kv.Key, kv.Value })],
             Path.Combine(_workDirectory, "redis.log"));

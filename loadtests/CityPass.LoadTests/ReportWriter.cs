@@ -164,6 +164,8 @@ public static class ReportWriter
             }
         }
 
+        sb.Append(StallReport.Markdown(run.Scenarios));
+
         var codes = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var s in run.Scenarios) foreach (var (k, v) in s.Codes) codes[k] = codes.GetValueOrDefault(k) + v;
         sb.Append("\n## Decisions\n\nAll scans of the run by answer code (a mix of venue policies: capacity, opening hours, yellow allowed, anti-passback on and off; ");

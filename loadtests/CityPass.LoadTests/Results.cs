@@ -16,7 +16,10 @@ public sealed record ScenarioResult(
     // What Redis's append-only file did during the step (rewrites, delayed fsyncs): null without one.
     RedisPersistence? Persistence = null,
     // Redis's commands during the step (INFO commandstats), the costliest first.
-    IReadOnlyList<RedisCommandCost>? RedisCommands = null);
+    IReadOnlyList<RedisCommandCost>? RedisCommands = null,
+    // Fixed rates: the stall probes' slow answers (seconds from the step's start), and what Redis's latency monitor saw.
+    ProbeReport? Stalls = null,
+    IReadOnlyList<RedisLatencyEvent>? RedisLatency = null);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
 

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text;
+
+namespace CityPass.LoadTests;
+
+/// <summary>The report's stalls section: for each fixed-rate step, what the stall probes and Redis's latency monitor saw.</summary>
+public static class StallReport
+{
+    private const int MostRows = 60;
+
+    public static string Markdown(IReadOnlyList<ScenarioResult> scenarios)
+    {
+        var steps = scenarios.Where(s => s.Stalls is not null).ToList();
+        if (steps.Count == 0) return "";
+        var sb = new StringBuilder("\n### Stalls\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"During each fixed-rate step two probes answered every 10 ms on threads of the runner's own: `PING` to redis-server on a socket of its own, and `GET /v1/ping` to the server (no store behind it). An answer slower than {StallProbe.ThresholdMs:0} ms, or a probe thread that woke that late, is a stall. ");
+        sb.Append(CultureInfo.InvariantCulture, $"Redis's latency monitor (threshold {LocalRedis.LatencyThresholdMs} ms) names what blocked its one thread. ");
+        sb.Append("A stall of the Redis probe with no Redis event beside it is not Redis's thread: the machine (see pressure: time some task waited for a core, the disk or memory over the tick) or the connection.\n\n");
+        sb.Append("| step | probe answers | Redis probe stalls (longest ms) | server probe stalls (longest ms) | Redis latency events: max ms (samples) |\n|---|---:|---:|---:|---|\n");
+        foreach (var s in steps)
+        {
+            var probe = s.Stalls!;
+            string Count(string name) => probe.Longest(name) is { } longest
+                ? string.Create(CultureInfo.InvariantCulture, $"{probe.Stalls.Count(x => x.Probe == name)} ({longest.Ms:0})")
+                : "0";
+            var events = s.RedisLatency is { Count: > 0 } latency
+                ? string.Join(", ", latency.Select(e => string.Create(CultureInfo.InvariantCulture, $"`{e.Event}` {e.MaxMs} ({e.Samples.Count})")))
+                : "none";
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count("redis")} | {Count("server")} | {events} |\n");
+        }
+
+        var rows = steps.SelectMany(s => s.Stalls!.Stalls.Select(x => (Step: s, Stall: x))).ToList();
+        if (rows.Count == 0) return sb.ToString();
+        sb.Append(CultureInfo.InvariantCulture, $"\nThe stalls ({(rows.Count > MostRows ? $"the {MostRows} longest of {rows.Count}" : "all")}, by time; Redis events within a second of each):\n\n");
+        sb.Append("| step | at s | probe | took ms | woke late ms | failed | pressure over the tick | Redis events near |\n|---|---:|---|---:|---:|---|---|---|\n");
+        foreach (var (step, stall) in rows.OrderByDescending(r => r.Stall.Ms).Take(MostRows).OrderBy(r => r.Step.Id, StringComparer.Ordinal).ThenBy(r => r.Stall.AtSeconds))
+        {
+            var near = (step.RedisLatency ?? [])
+                .SelectMany(e => e.Samples.Where(x => Math.Abs(x.AtSeconds - stall.AtSeconds) <= 1.5).Select(x => string.Create(CultureInfo.InvariantCulture, $"`{e.Event}` {x.Ms}")))
+                .ToList();
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
+        }
+        return sb.ToString();
+    }
+}

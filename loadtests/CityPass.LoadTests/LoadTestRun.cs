@@ -136,6 +136,8 @@ public sealed partial class LoadTestRun(RunOptions options)
             _server = rig.Server;
             _redis = rig.Multiplexer.GetDatabase();
             _redisPort = redisServer.Port;
+            await using var nicer = options.RedisNiceChildren is { } nice ? new RewriteChildNicer(() => redisServer.ProcessId, nice, Say) : null;
+            if (nicer is not null) _notes.Add($"An experiment: redis-server's forked children (append-only-file rewrites) ran at nice {options.RedisNiceChildren}.");
             var postmaster = postgres.PostmasterPid;
             _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
             {
@@ -327,10 +329,28 @@ public sealed partial class LoadTestRun(RunOptions options)
             // Wait until this chunk's pool is valid (it may have been issued slightly in the future).
             var wait = pools[i].ValidFrom - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
             if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var rewrite = options.SoakRewriteAt is { } at ? RewriteAtAsync(at) : Task.CompletedTask;
             await StepAsync($"soak-{i + 1}", "soak", $"Soak at 50% of max ({rate:N0}/s), part {i + 1}/{chunks}", "scans.lua", options.RateConnections, length, rate,
                 Scans(retry: options.RetryPermille), pools[i]);
+            await rewrite;
         }
         _notes.Add($"The soak ran {(DateTimeOffset.UtcNow - start).TotalMinutes:N1} min in {chunks} wrk run(s) of at most 5 min (each with a pool valid throughout).");
+        if (options.SoakRewriteAt is { } rewriteAt) _notes.Add($"An experiment: the runner started an append-only-file rewrite {rewriteAt.TotalSeconds:0} s into each soak chunk (BGREWRITEAOF).");
+    }
+
+    private async Task RewriteAtAsync(TimeSpan at)
+    {
+        await Task.Delay(at);
+        try
+        {
+            await _redis!.Multiplexer.GetServers()[0].ExecuteAsync("BGREWRITEAOF");
+            Say("Started an append-only-file rewrite (--soak-rewrite-at)");
+        }
+        catch (RedisServerException e)
+        {
+            // One already running (an automatic one) does the same.
+            Say($"BGREWRITEAOF: {e.Message}");
+        }
     }
 
     internal static async Task<MachineInfo> MachineAsync()

@@ -33,6 +33,7 @@ public sealed partial class LoadTestRun(RunOptions options)
     private CpuMeter? _cpu;
     private IDatabase? _redis;
     private int _redisPort;
+    private string _postgresConnection = "";
 
     public async Task<RunResults> RunAsync()
     {
@@ -136,6 +137,7 @@ public sealed partial class LoadTestRun(RunOptions options)
             _server = rig.Server;
             _redis = rig.Multiplexer.GetDatabase();
             _redisPort = redisServer.Port;
+            _postgresConnection = postgres.ConnectionString();
             await using var nicer = options.RedisNiceChildren is { } nice ? new RewriteChildNicer(() => redisServer.ProcessId, nice, Say) : null;
             if (nicer is not null) _notes.Add($"An experiment: redis-server's forked children (append-only-file rewrites) ran at nice {options.RedisNiceChildren}.");
             var postmaster = postgres.PostmasterPid;
@@ -255,12 +257,14 @@ public sealed partial class LoadTestRun(RunOptions options)
         // Fixed rates only: at the closed-loop maximum every probe waits in the queues, stalled or not.
         if (rate is not null) await redisServer.LatencyResetAsync();
         var startedUtc = DateTime.UtcNow;
-        using var probe = rate is null ? null : new StallProbe(_redisPort, _server!.BaseAddress, zeroMs: MonotonicClock.NowMs);
+        var maintenanceBefore = rate is null ? null : await PostgresMaintenance.TakeAsync(_postgresConnection);
+        using var probe = rate is null ? null : new StallProbe(_redisPort, _server!.BaseAddress, _cpu!, zeroMs: MonotonicClock.NowMs);
         var before = _cpu!.Take();
         var wrk = await Wrk.RunAsync(new WrkRun(id, script, threads, connections, duration, env), _server!.BaseAddress, _wrkDir, Path.Combine(_tmp, id + ".wrk.txt"));
         var cpu = CpuMeter.Between(before, _cpu.Take());
         var stalls = probe?.Stop();
         var redisLatency = rate is null ? null : await RedisLatencyEvent.TakeAsync(redisServer, startedUtc);
+        var maintenance = maintenanceBefore is null ? null : await PostgresMaintenance.SinceAsync(_postgresConnection, maintenanceBefore, startedUtc);
         var persistence = persistenceBefore is null ? null : (await RedisPersistence.TakeAsync(redisServer)).Since(persistenceBefore);
         var commands = RedisCommandCost.Between(commandsBefore, await RedisCommandCost.TakeAsync(redisServer));
         var backlog = await ArchiveCheck.BacklogAsync(_redis!);
@@ -268,7 +272,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         var result = new ScenarioResult(id, group, title, script == "ping.lua" ? "GET /v1/ping" : "POST /v1/scans", connections, rate, wrk.DurationSeconds,
             wrk.RequestsPerSecond, log?.Latency ?? wrk.WrkLatency, wrk.WrkLatency, wrk.Statuses, wrk.Kinds, wrk.Codes, wrk.Count5xx, wrk.SocketErrors,
             wrk.Retries, wrk.RetriesAnsweredAsDuplicate, wrk.RetriesWithChangedCode, log?.NewScansMarkedDuplicate ?? 0, cpu, log?.Windows ?? [],
-            backlog, drained, persistence, commands, stalls, redisLatency);
+            backlog, drained, persistence, commands, stalls, redisLatency, maintenance);
         if (group != "warm-up" && keep) _scenarios.Add(result);
         AnsiConsole.MarkupLine(Markup.Escape($"    {wrk.RequestsPerSecond,9:N0} req/s  p50 {result.Latency.P50:0.00} ms  p99 {result.Latency.P99:0.00} ms  max {result.Latency.Max:0.0} ms  " +
             $"non-2xx {wrk.Non2xx}  5xx {wrk.Count5xx}  errors {wrk.SocketErrors}  archive backlog {backlog:N0} (drained {drained:N1} s before)  CPU: {Format(cpu)}"));

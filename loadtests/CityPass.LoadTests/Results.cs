@@ -19,7 +19,9 @@ public sealed record ScenarioResult(
     IReadOnlyList<RedisCommandCost>? RedisCommands = null,
     // Fixed rates: the stall probes' slow answers (seconds from the step's start), and what Redis's latency monitor saw.
     ProbeReport? Stalls = null,
-    IReadOnlyList<RedisLatencyEvent>? RedisLatency = null);
+    IReadOnlyList<RedisLatencyEvent>? RedisLatency = null,
+    // Fixed rates: PostgreSQL's autovacuums, autoanalyzes and checkpoints during the step.
+    PostgresMaintenance? PostgresMaintenance = null);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
 

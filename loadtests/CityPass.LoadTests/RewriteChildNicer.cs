@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace CityPass.LoadTests;
 
@@ -32,7 +33,8 @@ public sealed class RewriteChildNicer : IAsyncDisposable
                 string children;
                 try
                 {
-                    children = await File.ReadAllTextAsync($"/proc/{pid}/task/{pid}/children", stop);
+                    // ReadAllBytes reads a /proc file to its end; a FileStream trusts its length, which /proc reports as 0.
+                    children = Encoding.ASCII.GetString(File.ReadAllBytes($"/proc/{pid}/task/{pid}/children"));
                 }
                 catch (IOException)
                 {

@@ -24,21 +24,48 @@ public sealed class StallProbe : IDisposable
     private readonly Thread[] _threads;
     private long _pings;
 
-    public StallProbe(int redisPort, Uri server, long zeroMs)
+    // The machine's CPU by process every half second, to say who had the cores around a stall.
+    private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
+    private readonly CpuMeter _cpu;
+    private readonly List<(long AtMs, CpuMeter.Snapshot Snapshot)> _cpuSamples = [];
+
+    public StallProbe(int redisPort, Uri server, CpuMeter cpu, long zeroMs)
     {
         _zeroMs = zeroMs;
+        _cpu = cpu;
         _threads =
         [
             Start("redis", () => new RedisPing(redisPort)),
             Start("server", () => new ServerPing(server)),
+            new Thread(SampleCpu) { IsBackground = true, Name = "stall probe: CPU" },
         ];
+        _threads[^1].Start();
     }
 
     /// <summary>Stops the probes and returns the stalls they saw, in the order they began.</summary>
     public ProbeReport Stop()
     {
         Dispose();
-        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds)]);
+        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(s => s with { Cpu = CpuAround(s) })]);
+    }
+
+    /// <summary>The CPU split from the last sample a quarter second before the stall began to the first a quarter second after it ended.</summary>
+    private CpuSplit? CpuAround(ProbeStall stall)
+    {
+        var startMs = _zeroMs + (long)(stall.AtSeconds * 1000);
+        var before = _cpuSamples.LastOrDefault(x => x.AtMs <= startMs - 250);
+        var after = _cpuSamples.FirstOrDefault(x => x.AtMs >= startMs + stall.Ms + 250);
+        return before.Snapshot is null || after.Snapshot is null ? null : CpuMeter.Between(before.Snapshot, after.Snapshot);
+    }
+
+    private void SampleCpu()
+    {
+        do
+        {
+            var sample = (MonotonicClock.NowMs, _cpu.Take());
+            lock (_stalls) _cpuSamples.Add(sample);
+        }
+        while (!_stop.Token.WaitHandle.WaitOne(CpuInterval));
     }
 
     public void Dispose()
@@ -147,7 +174,8 @@ public sealed record ProbeReport(long Pings, IReadOnlyList<ProbeStall> Stalls)
 /// One slow probe: which (redis, server), when (seconds from the run's zero), how long its answer took, how late its thread
 /// woke, why it failed (if it did), and the machine's pressure-stall time over that tick.
 /// </summary>
-public sealed record ProbeStall(string Probe, double AtSeconds, double Ms, double LateMs, string? Failure, PressureDelta Pressure);
+/// <param name="Cpu">The machine's CPU by process around it (half-second samples), who had the cores.</param>
+public sealed record ProbeStall(string Probe, double AtSeconds, double Ms, double LateMs, string? Failure, PressureDelta Pressure, CpuSplit? Cpu = null);
 
 /// <summary>Milliseconds some task waited for a core, the disk and memory (/proc/pressure's "some" totals) over an interval.</summary>
 public sealed record PressureDelta(double CpuMs, double IoMs, double MemoryMs)

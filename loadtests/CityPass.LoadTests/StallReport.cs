@@ -16,7 +16,7 @@ public static class StallReport
         sb.Append(CultureInfo.InvariantCulture, $"During each fixed-rate step two probes answered every 10 ms on threads of the runner's own: `PING` to redis-server on a socket of its own, and `GET /v1/ping` to the server (no store behind it). An answer slower than {StallProbe.ThresholdMs:0} ms, or a probe thread that woke that late, is a stall. ");
         sb.Append(CultureInfo.InvariantCulture, $"Redis's latency monitor (threshold {LocalRedis.LatencyThresholdMs} ms) names what blocked its one thread. ");
         sb.Append("A stall of the Redis probe with no Redis event beside it is not Redis's thread: the machine (see pressure: time some task waited for a core, the disk or memory over the tick) or the connection.\n\n");
-        sb.Append("| step | probe answers | Redis probe stalls (longest ms) | server probe stalls (longest ms) | Redis latency events: max ms (samples) |\n|---|---:|---:|---:|---|\n");
+        sb.Append("| step | probe answers | Redis probe stalls (longest ms) | server probe stalls (longest ms) | Redis latency events: max ms (samples) | PostgreSQL: checkpoints; autovacuum and autoanalyze (finished at s) |\n|---|---:|---:|---:|---|---|\n");
         foreach (var s in steps)
         {
             var probe = s.Stalls!;
@@ -26,21 +26,27 @@ public static class StallReport
             var events = s.RedisLatency is { Count: > 0 } latency
                 ? string.Join(", ", latency.Select(e => string.Create(CultureInfo.InvariantCulture, $"`{e.Event}` {e.MaxMs} ({e.Samples.Count})")))
                 : "none";
-            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count("redis")} | {Count("server")} | {events} |\n");
+            var pg = s.PostgresMaintenance is { } m
+                ? string.Create(CultureInfo.InvariantCulture, $"{m.Checkpoints}; ") + (m.Runs.Count == 0 ? "none" : string.Join(", ", m.Runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.What} `{r.Table}` ({r.AtSeconds:0})"))))
+                : "–";
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count("redis")} | {Count("server")} | {events} | {pg} |\n");
         }
 
         var rows = steps.SelectMany(s => s.Stalls!.Stalls.Select(x => (Step: s, Stall: x))).ToList();
         if (rows.Count == 0) return sb.ToString();
         sb.Append(CultureInfo.InvariantCulture, $"\nThe stalls ({(rows.Count > MostRows ? $"the {MostRows} longest of {rows.Count}" : "all")}, by time; Redis events within a second of each):\n\n");
-        sb.Append("| step | at s | probe | took ms | woke late ms | failed | pressure over the tick | Redis events near |\n|---|---:|---|---:|---:|---|---|---|\n");
+        sb.Append("| step | at s | probe | took ms | woke late ms | failed | pressure over the tick | CPU around it, cores: server / redis (with its rewrite) / PostgreSQL / the rest (wrk, the runner, the kernel) / idle | Redis events near |\n|---|---:|---|---:|---:|---|---|---|---|\n");
         foreach (var (step, stall) in rows.OrderByDescending(r => r.Stall.Ms).Take(MostRows).OrderBy(r => r.Step.Id, StringComparer.Ordinal).ThenBy(r => r.Stall.AtSeconds))
         {
             var near = (step.RedisLatency ?? [])
                 .SelectMany(e => e.Samples.Where(x => Math.Abs(x.AtSeconds - stall.AtSeconds) <= 1.5).Select(x => string.Create(CultureInfo.InvariantCulture, $"`{e.Event}` {x.Ms}")))
                 .ToList();
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
+                $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {Cpu(stall.Cpu)} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
         }
         return sb.ToString();
     }
+
+    private static string Cpu(CpuSplit? c) => c is null ? "–" : string.Create(CultureInfo.InvariantCulture,
+        $"{c.Server:0.00} / {c.Redis:0.00} / {c.Postgres:0.00} / {c.LoadGenerator + c.Runner + c.Other:0.00} / {c.Idle:0.00}");
 }

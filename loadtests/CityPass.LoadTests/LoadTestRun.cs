@@ -138,8 +138,6 @@ public sealed partial class LoadTestRun(RunOptions options)
             _redis = rig.Multiplexer.GetDatabase();
             _redisPort = redisServer.Port;
             _postgresConnection = postgres.ConnectionString();
-            await using var nicer = options.RedisNiceChildren is { } nice ? new RewriteChildNicer(() => redisServer.ProcessId, nice, Say) : null;
-            if (nicer is not null) _notes.Add($"An experiment: redis-server's forked children (append-only-file rewrites) ran at nice {options.RedisNiceChildren}.");
             var postmaster = postgres.PostmasterPid;
             _cpu = new CpuMeter(() => new Dictionary<string, IReadOnlyList<int>>
             {

@@ -36,6 +36,14 @@ if (args is ["aof-bytes", var aof, .. var more] && more.Length <= 1)
     return 0;
 }
 
+// Rewrites a run's report.md (and chart) from its results.json, touching no docs: citypass-loadtests write-report loadtests/results/<run>
+if (args is ["write-report", var reportDirectory])
+{
+    var directory = Path.GetFullPath(reportDirectory);
+    await ReportWriter.WriteAsync(await ReportWriter.ReadAsync(directory), directory);
+    return 0;
+}
+
 // Rewrites a run's report.md and the docs section from its results.json, with loadtests/analysis.md (the
 // profile's reading, written by a person after the run): citypass-loadtests write-docs loadtests/results/<run>
 if (args is ["write-docs", var runDirectory])

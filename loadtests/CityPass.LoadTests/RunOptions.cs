@@ -59,9 +59,6 @@ public sealed record RunOptions
     /// <summary>redis-server settings for an experiment (--redis-set no-appendfsync-on-rewrite=no), over production's (<see cref="LocalRedis"/>).</summary>
     public IReadOnlyDictionary<string, string> RedisSettings { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>An experiment: redis-server's children (rewrites) at this nice level (<see cref="RewriteChildNicer"/>).</summary>
-    public int? RedisNiceChildren { get; init; }
-
     /// <summary>An experiment: the runner starts an append-only-file rewrite this far into each soak chunk, so every run has one at the same point.</summary>
     public TimeSpan? SoakRewriteAt { get; init; }
 
@@ -220,7 +217,6 @@ public sealed record RunOptions
           --out DIR         results directory (default loadtests/results/<UTC timestamp>)
           --redis-no-aof    run redis-server without its append-only file (an experiment: rewrites fork and compete for the cores)
           --redis-set K=V   a redis-server setting for an experiment, over production's (e.g. no-appendfsync-on-rewrite=no)
-          --redis-nice-children N   an experiment: redis-server's forked children (rewrites) run at nice N
           --soak-rewrite-at S       an experiment: start an append-only-file rewrite S seconds into each soak chunk (implies --soak)
           --set KEY=VALUE   an extra server setting for an experiment (environment form, e.g. HotState__ReconcileSeconds=600)
           --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
@@ -266,7 +262,6 @@ public sealed record RunOptions
                 "--no-profile" => o with { Profile = false },
                 "--no-docs" => o with { UpdateDocs = false },
                 "--redis-no-aof" => o with { RedisAppendOnly = false },
-                "--redis-nice-children" => o with { RedisNiceChildren = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--soak-rewrite-at" => o with { Soak = true, SoakRewriteAt = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--out" => o with { OutputDirectory = Path.GetFullPath(Next()) },
                 "--grains" => o with { Grains = true },

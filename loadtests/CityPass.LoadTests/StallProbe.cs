@@ -27,7 +27,7 @@ public sealed class StallProbe : IDisposable
     // The machine's CPU by process every half second, to say who had the cores around a stall.
     private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
     private readonly CpuMeter _cpu;
-    private readonly List<(long AtMs, CpuMeter.Snapshot Snapshot)> _cpuSamples = [];
+    private readonly List<(long AtMs, CpuMeter.Snapshot Snapshot, long ReportedKib)> _cpuSamples = [];
 
     public StallProbe(int redisPort, Uri server, CpuMeter cpu, long zeroMs)
     {
@@ -46,7 +46,7 @@ public sealed class StallProbe : IDisposable
     public ProbeReport Stop()
     {
         Dispose();
-        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(s => s with { Cpu = CpuAround(s) })]);
+        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(s => s with { Cpu = CpuAround(s), ReportedToHostMb = ReportedMbAround(s) })]);
     }
 
     /// <summary>The CPU split from the last sample a quarter second before the stall began to the first a quarter second after it ended.</summary>
@@ -58,11 +58,36 @@ public sealed class StallProbe : IDisposable
         return before.Snapshot is null || after.Snapshot is null ? null : CpuMeter.Between(before.Snapshot, after.Snapshot);
     }
 
+    /// <summary>Memory the machine handed back to its host over the same window as <see cref="CpuAround"/>.</summary>
+    private double? ReportedMbAround(ProbeStall stall)
+    {
+        var startMs = _zeroMs + (long)(stall.AtSeconds * 1000);
+        var before = _cpuSamples.LastOrDefault(x => x.AtMs <= startMs - 250);
+        var after = _cpuSamples.FirstOrDefault(x => x.AtMs >= startMs + stall.Ms + 250);
+        return before.Snapshot is null || after.Snapshot is null || after.ReportedKib < 0 ? null : (after.ReportedKib - before.ReportedKib) / 1024.0;
+    }
+
+    /// <summary>
+    /// What a virtual machine with free page reporting (virtio-balloon) has handed back to its host, in KiB; -1 without
+    /// it. A page handed back is faulted in again by the host when it is next used: time the guest's own accounting does not see.
+    /// </summary>
+    private static long ReportedKib()
+    {
+        try
+        {
+            return long.Parse(File.ReadAllText("/sys/module/page_reporting/parameters/reported_kib").Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
     private void SampleCpu()
     {
         do
         {
-            var sample = (MonotonicClock.NowMs, _cpu.Take());
+            var sample = (MonotonicClock.NowMs, _cpu.Take(), ReportedKib());
             lock (_stalls) _cpuSamples.Add(sample);
         }
         while (!_stop.Token.WaitHandle.WaitOne(CpuInterval));
@@ -175,7 +200,9 @@ public sealed record ProbeReport(long Pings, IReadOnlyList<ProbeStall> Stalls)
 /// woke, why it failed (if it did), and the machine's pressure-stall time over that tick.
 /// </summary>
 /// <param name="Cpu">The machine's CPU by process around it (half-second samples), who had the cores.</param>
-public sealed record ProbeStall(string Probe, double AtSeconds, double Ms, double LateMs, string? Failure, PressureDelta Pressure, CpuSplit? Cpu = null);
+/// <param name="ReportedToHostMb">Memory the virtual machine handed back to its host over the same window (null where it does not).</param>
+public sealed record ProbeStall(string Probe, double AtSeconds, double Ms, double LateMs, string? Failure, PressureDelta Pressure, CpuSplit? Cpu = null,
+    double? ReportedToHostMb = null);
 
 /// <summary>Milliseconds some task waited for a core, the disk and memory (/proc/pressure's "some" totals) over an interval.</summary>
 public sealed record PressureDelta(double CpuMs, double IoMs, double MemoryMs)

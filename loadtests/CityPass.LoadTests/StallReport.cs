@@ -15,7 +15,8 @@ public static class StallReport
         var sb = new StringBuilder("\n### Stalls\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"During each fixed-rate step two probes answered every 10 ms on threads of the runner's own: `PING` to redis-server on a socket of its own, and `GET /v1/ping` to the server (no store behind it). An answer slower than {StallProbe.ThresholdMs:0} ms, or a probe thread that woke that late, is a stall. ");
         sb.Append(CultureInfo.InvariantCulture, $"Redis's latency monitor (threshold {LocalRedis.LatencyThresholdMs} ms) names what blocked its one thread. ");
-        sb.Append("A stall of the Redis probe with no Redis event beside it is not Redis's thread: the machine (see pressure: time some task waited for a core, the disk or memory over the tick) or the connection.\n\n");
+        sb.Append("A stall of the Redis probe with no Redis event beside it is not Redis's thread: the machine (see pressure: time some task waited for a core, the disk or memory over the tick) or the connection. ");
+        sb.Append("The machine's CPU around each stall is by process from half-second samples of /proc; what /proc/stat counts neither busy nor idle is time the virtual machine's cores were not run by its host (this machine kind reports no steal time), and the memory it handed back to its host (free page reporting) is what the host must fault in again when it is next used.\n\n");
         sb.Append("| step | probe answers | Redis probe stalls (longest ms) | server probe stalls (longest ms) | Redis latency events: max ms (samples) | PostgreSQL: checkpoints; autovacuum and autoanalyze (finished at s) |\n|---|---:|---:|---:|---|---|\n");
         foreach (var s in steps)
         {
@@ -35,17 +36,24 @@ public static class StallReport
         var rows = steps.SelectMany(s => s.Stalls!.Stalls.Select(x => (Step: s, Stall: x))).ToList();
         if (rows.Count == 0) return sb.ToString();
         sb.Append(CultureInfo.InvariantCulture, $"\nThe stalls ({(rows.Count > MostRows ? $"the {MostRows} longest of {rows.Count}" : "all")}, by time; Redis events within a second of each):\n\n");
-        sb.Append("| step | at s | probe | took ms | woke late ms | failed | pressure over the tick | CPU around it, cores: server / redis (with its rewrite) / PostgreSQL / the rest (wrk, the runner, the kernel) / idle | Redis events near |\n|---|---:|---|---:|---:|---|---|---|---|\n");
+        sb.Append("| step | at s | probe | took ms | woke late ms | failed | pressure over the tick | CPU around it, cores: server / redis (with its rewrite) / PostgreSQL / the rest (wrk, the runner, the kernel) / idle | cores the machine did not run | MB handed back to the host | Redis events near |\n|---|---:|---|---:|---:|---|---|---|---:|---:|---|\n");
         foreach (var (step, stall) in rows.OrderByDescending(r => r.Stall.Ms).Take(MostRows).OrderBy(r => r.Step.Id, StringComparer.Ordinal).ThenBy(r => r.Stall.AtSeconds))
         {
             var near = (step.RedisLatency ?? [])
                 .SelectMany(e => e.Samples.Where(x => Math.Abs(x.AtSeconds - stall.AtSeconds) <= 1.5).Select(x => string.Create(CultureInfo.InvariantCulture, $"`{e.Event}` {x.Ms}")))
                 .ToList();
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {Cpu(stall.Cpu)} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
+                $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {Cpu(stall.Cpu)} | {NotRun(stall.Cpu)} | {(stall.ReportedToHostMb is { } mb ? mb.ToString("0", CultureInfo.InvariantCulture) : "–")} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The cores' time /proc/stat counts neither busy nor idle: the virtual machine's cores not run by its host (this
+    /// kind of machine reports no steal time), when everything on it stops at once.
+    /// </summary>
+    private static string NotRun(CpuSplit? c) => c is null ? "–" : string.Create(CultureInfo.InvariantCulture,
+        $"{Math.Max(0, c.Cores - (c.Server + c.LoadGenerator + c.Redis + c.Postgres + c.Runner + c.Other + c.Idle)):0.00}");
 
     private static string Cpu(CpuSplit? c) => c is null ? "–" : string.Create(CultureInfo.InvariantCulture,
         $"{c.Server:0.00} / {c.Redis:0.00} / {c.Postgres:0.00} / {c.LoadGenerator + c.Runner + c.Other:0.00} / {c.Idle:0.00}");

@@ -51,13 +51,13 @@ public sealed class LoadTestRig : IAsyncDisposable
     public IReadOnlyList<ServerProcess> Servers => [Server, .. _replicas];
 
     public static async Task<LoadTestRig> StartAsync(string tmp, bool redisAppendOnly, string serverDll, IReadOnlyDictionary<string, string> serverSettings,
-        Action<string> say, IReadOnlyDictionary<string, string>? redisSettings = null)
+        Action<string> say, IReadOnlyDictionary<string, string>? redisSettings = null, IReadOnlyDictionary<string, string>? postgresSettings = null)
     {
         var (keys, serverSecret) = NewCityKeys();
 
         say("Starting redis-server and PostgreSQL on loopback");
         var redis = await LocalRedis.StartAsync(tmp, redisAppendOnly, redisSettings);
-        var postgres = await LocalPostgres.StartAsync();
+        var postgres = await LocalPostgres.StartAsync(postgresSettings);
         // The server runs as production does, so its one-time codes go out through its real SMS gateway adapter: to this inbox.
         var sms = await SmsInbox.StartAsync();
         // Admin mode: the A/B comparison asks for INFO and BGREWRITEAOF.

@@ -130,7 +130,8 @@ public sealed partial class LoadTestRun(RunOptions options)
         var machine = await MachineAsync();
         if (machine.ChromiumSeenRunning) _notes.Add("Chromium (the other engineer's browser tests) was running when the run started: the machine was busier than usual.");
 
-        var rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, options.ServerSettings, Say, options.RedisSettings);
+        var rig = await LoadTestRig.StartAsync(_tmp, options.RedisAppendOnly, serverDll, options.ServerSettings, Say, options.RedisSettings, options.PostgresSettings);
+        if (options.PostgresSettings.Count > 0) _notes.Add("An experiment: PostgreSQL ran with " + string.Join(", ", options.PostgresSettings.Select(kv => $"{kv.Key}={kv.Value}")) + ".");
         try
         {
             var (redisServer, postgres) = (rig.Redis, rig.Postgres);

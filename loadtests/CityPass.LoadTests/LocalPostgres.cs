@@ -13,14 +13,19 @@ public sealed class LocalPostgres : IAsyncDisposable
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private readonly string _directory;
 
-    private LocalPostgres(string directory, int port)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private LocalPostgres(string directory, int port, IReadOnlyDictionary<string, string> settings)
     {
         _directory = directory;
         Port = port;
+        _settings = settings;
     }
 
+    // Later settings win: an experiment's (--pg-set) over these.
     private string ServerOptions => string.Create(CultureInfo.InvariantCulture,
-        $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB");
+        $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB")
+        + string.Concat(_settings.Select(kv => $" -c {kv.Key}={kv.Value}"));
 
     public int Port { get; }
 
@@ -37,7 +42,8 @@ public sealed class LocalPostgres : IAsyncDisposable
             ? Processes.CheckedAsync("runuser", ["-u", "postgres", "--", $"{Bin}/{tool}", .. args], TimeSpan.FromMinutes(2))
             : Processes.CheckedAsync($"{Bin}/{tool}", args, TimeSpan.FromMinutes(2));
 
-    public static async Task<LocalPostgres> StartAsync()
+    /// <param name="settings">PostgreSQL settings for an experiment (--pg-set autovacuum_vacuum_cost_limit=50).</param>
+    public static async Task<LocalPostgres> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         // Under /tmp rather than the work tree: the postgres user must be able to reach it.
         var directory = Path.Combine(Path.GetTempPath(), "citypass-load-pg-" + Guid.NewGuid().ToString("N")[..10]);
@@ -45,7 +51,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         if (IsRoot) await Processes.CheckedAsync("chown", ["postgres:postgres", directory], TimeSpan.FromSeconds(10));
         await AsPostgresAsync("initdb", "-D", directory, "-A", "trust", "-U", "citypass", "-E", "UTF8", "--locale=C.UTF-8");
         var port = Processes.FreeLoopbackPort();
-        var pg = new LocalPostgres(directory, port);
+        var pg = new LocalPostgres(directory, port, settings ?? new Dictionary<string, string>());
         await pg.StartServerAsync();
         await using (var c = new NpgsqlConnection(pg.ConnectionString("postgres")))
         {

@@ -59,6 +59,9 @@ public sealed record RunOptions
     /// <summary>redis-server settings for an experiment (--redis-set no-appendfsync-on-rewrite=no), over production's (<see cref="LocalRedis"/>).</summary>
     public IReadOnlyDictionary<string, string> RedisSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>PostgreSQL settings for an experiment (--pg-set autovacuum_vacuum_cost_limit=50), over the runner's (<see cref="LocalPostgres"/>).</summary>
+    public IReadOnlyDictionary<string, string> PostgresSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>An experiment: the runner starts an append-only-file rewrite this far into each soak chunk, so every run has one at the same point.</summary>
     public TimeSpan? SoakRewriteAt { get; init; }
 
@@ -217,6 +220,7 @@ public sealed record RunOptions
           --out DIR         results directory (default loadtests/results/<UTC timestamp>)
           --redis-no-aof    run redis-server without its append-only file (an experiment: rewrites fork and compete for the cores)
           --redis-set K=V   a redis-server setting for an experiment, over production's (e.g. no-appendfsync-on-rewrite=no)
+          --pg-set K=V      a PostgreSQL setting for an experiment (e.g. autovacuum_vacuum_cost_limit=50)
           --soak-rewrite-at S       an experiment: start an append-only-file rewrite S seconds into each soak chunk (implies --soak)
           --set KEY=VALUE   an extra server setting for an experiment (environment form, e.g. HotState__ReconcileSeconds=600)
           --ab-baseline DLL an A/B comparison instead of the full run: this build against that CityPass.Server.dll, in turns
@@ -271,6 +275,7 @@ public sealed record RunOptions
                 "--ab-name" => o with { AbBaselineName = Next() },
                 "--archiver-apart" => o with { ArchiverApart = true },
                 "--ab-rounds" => o with { AbRounds = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--pg-set" => o with { PostgresSettings = new Dictionary<string, string>(o.PostgresSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 "--redis-set" => o with { RedisSettings = new Dictionary<string, string>(o.RedisSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 "--set" => o with { ServerSettings = new Dictionary<string, string>(o.ServerSettings) { [Key(args[i + 1])] = Value(Next()) } },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),

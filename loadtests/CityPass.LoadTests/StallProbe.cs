@@ -11,6 +11,7 @@ namespace CityPass.LoadTests;
 /// pressure-stall counters (/proc/pressure: time tasks waited for a core, the disk or memory). A scan stuck for a second
 /// says only that something stopped; which of these stopped with it says what: Redis alone (its thread blocked by a fork
 /// or a write to its file), the server alone (its garbage collector or thread pool), or the machine (the disk, the cores).
+/// Every half second it also samples the machine's CPU by process, to say who had the cores around each stall.
 /// </summary>
 public sealed class StallProbe : IDisposable
 {
@@ -18,14 +19,12 @@ public sealed class StallProbe : IDisposable
     public const double ThresholdMs = 50;
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
     private readonly long _zeroMs;
     private readonly List<ProbeStall> _stalls = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread[] _threads;
     private long _pings;
-
-    // The machine's CPU by process every half second, to say who had the cores around a stall.
-    private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
     private readonly CpuMeter _cpu;
     private readonly List<(long AtMs, CpuMeter.Snapshot Snapshot, long ReportedKib)> _cpuSamples = [];
 
@@ -46,25 +45,24 @@ public sealed class StallProbe : IDisposable
     public ProbeReport Stop()
     {
         Dispose();
-        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(s => s with { Cpu = CpuAround(s), ReportedToHostMb = ReportedMbAround(s) })]);
+        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(Around)]);
     }
 
-    /// <summary>The CPU split from the last sample a quarter second before the stall began to the first a quarter second after it ended.</summary>
-    private CpuSplit? CpuAround(ProbeStall stall)
+    /// <summary>
+    /// The stall with the machine's CPU split and the memory it handed back to its host, from the last sample a quarter
+    /// second before the stall began to the first a quarter second after it ended.
+    /// </summary>
+    private ProbeStall Around(ProbeStall stall)
     {
         var startMs = _zeroMs + (long)(stall.AtSeconds * 1000);
         var before = _cpuSamples.LastOrDefault(x => x.AtMs <= startMs - 250);
         var after = _cpuSamples.FirstOrDefault(x => x.AtMs >= startMs + stall.Ms + 250);
-        return before.Snapshot is null || after.Snapshot is null ? null : CpuMeter.Between(before.Snapshot, after.Snapshot);
-    }
-
-    /// <summary>Memory the machine handed back to its host over the same window as <see cref="CpuAround"/>.</summary>
-    private double? ReportedMbAround(ProbeStall stall)
-    {
-        var startMs = _zeroMs + (long)(stall.AtSeconds * 1000);
-        var before = _cpuSamples.LastOrDefault(x => x.AtMs <= startMs - 250);
-        var after = _cpuSamples.FirstOrDefault(x => x.AtMs >= startMs + stall.Ms + 250);
-        return before.Snapshot is null || after.Snapshot is null || after.ReportedKib < 0 ? null : (after.ReportedKib - before.ReportedKib) / 1024.0;
+        if (before.Snapshot is null || after.Snapshot is null) return stall;
+        return stall with
+        {
+            Cpu = CpuMeter.Between(before.Snapshot, after.Snapshot),
+            ReportedToHostMb = after.ReportedKib < 0 ? null : (after.ReportedKib - before.ReportedKib) / 1024.0,
+        };
     }
 
     /// <summary>

@@ -263,7 +263,7 @@ public sealed partial class LoadTestRun(RunOptions options)
         var cpu = CpuMeter.Between(before, _cpu.Take());
         var stalls = probe?.Stop();
         var redisLatency = rate is null ? null : await RedisLatencyEvent.TakeAsync(redisServer, startedUtc);
-        var maintenance = maintenanceBefore is null ? null : await PostgresMaintenance.SinceAsync(_postgresConnection, maintenanceBefore, startedUtc);
+        var maintenance = maintenanceBefore is null ? null : PostgresMaintenance.Between(maintenanceBefore, await PostgresMaintenance.TakeAsync(_postgresConnection), startedUtc);
         var persistence = persistenceBefore is null ? null : (await RedisPersistence.TakeAsync(redisServer)).Since(persistenceBefore);
         var commands = RedisCommandCost.Between(commandsBefore, await RedisCommandCost.TakeAsync(redisServer));
         var backlog = await ArchiveCheck.BacklogAsync(_redis!);

@@ -32,7 +32,8 @@ public sealed class SentinelSet : IAsyncDisposable
             TimeSpan.FromSeconds(30), "replica in sync");
         // The sentinel learns of the replica from the primary's INFO, every 10 s; a client that asks it before then is told
         // of no replica, and does not ask again until the roles change (a test waiting to reach the replica timed out so in CI).
-        await Eventually.TrueAsync(async () => (await sentinel.CliAsync("SENTINEL", "REPLICAS", ServiceName)).Contains(replica.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal),
+        // redis-cli prints each field and value on a line of its own: "port", then the replica's port.
+        await Eventually.TrueAsync(async () => (await sentinel.CliAsync("SENTINEL", "REPLICAS", ServiceName)).Contains($"port\n{replica.Port.ToString(CultureInfo.InvariantCulture)}\n", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "the sentinel knows the replica");
         return new SentinelSet(primary, replica, sentinel);
     }

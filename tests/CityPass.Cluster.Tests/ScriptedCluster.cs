@@ -71,6 +71,36 @@ public sealed class ScriptedCluster : IAsyncLifetime
         return entry?[(entry.IndexOf('=', StringComparison.Ordinal) + 1)..] ?? $"(not in: {line})";
     }
 
+    /// <summary>
+    /// Waits until every server answers its readiness directly and haproxy has it UP: a server the cluster's failure
+    /// detector voted out restarts on its own (its supervisor), and a test that needs both starts once it is back.
+    /// Fails with what the servers' supervisors logged, which says whether one exited and with what.
+    /// </summary>
+    public async Task WholeAsync(TimeSpan deadline)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            for (var i = 1; i <= Servers; i++)
+            {
+                var server = i;
+                await Eventually.TrueAsync(async () =>
+                {
+                    using var ready = await http.GetAsync(new Uri(Server(server), "health/ready"));
+                    return ready.IsSuccessStatusCode && await InRotationAsync(server) == "UP";
+                }, deadline, $"server {server} ready and in rotation");
+            }
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "\n" + SupervisorLines(), e.InnerException);
+        }
+    }
+
+    /// <summary>The supervisors' lines of every server's log (each start and exit, with its code and time), for a failure's message.</summary>
+    public string SupervisorLines() => string.Join('\n', Enumerable.Range(1, Servers)
+        .SelectMany(i => ServerLog(i).Split('\n').Where(l => l.StartsWith("--- cluster:", StringComparison.Ordinal))));
+
     /// <summary>The process id of server <paramref name="i"/>, from <c>cluster.sh env</c>.</summary>
     public async Task<int?> ServerPidAsync(int i)
     {

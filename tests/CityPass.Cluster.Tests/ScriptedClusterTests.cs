@@ -12,9 +12,13 @@ public sealed partial class ScriptedClusterTests(ScriptedCluster cluster) : ICla
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a test waits for both servers to be ready and in rotation before it begins (one may be restarting).</summary>
+    private static readonly TimeSpan Whole = TimeSpan.FromSeconds(90);
+
     [Fact]
     public async Task TheBalancerServesThePagesAndTheApiAndSendsToEveryServer()
     {
+        await cluster.WholeAsync(Whole);
         using var http = NewClient();
         foreach (var path in new[] { "citizen/", "gate/", "public/", "admin/signin", "openapi/v1.json", "v1/public/venues" })
         {
@@ -27,6 +31,7 @@ public sealed partial class ScriptedClusterTests(ScriptedCluster cluster) : ICla
     [Fact]
     public async Task AConsoleSessionWorksWhicheverServerAnswers()
     {
+        await cluster.WholeAsync(Whole);
         using var http = NewClient();
         // The form and its antiforgery cookie from one server, the post through the balancer (round robin: the
         // next server), and the session cookie it sets then taken to each server directly: every one reads it,
@@ -65,6 +70,7 @@ public sealed partial class ScriptedClusterTests(ScriptedCluster cluster) : ICla
     [Fact]
     public async Task AKilledServerIsStartedAgainAndTheBalancerAnswersMeanwhile()
     {
+        await cluster.WholeAsync(Whole);
         var before = await cluster.ServerPidAsync(2);
         Assert.NotNull(before);
         await cluster.RunAsync(Wait, "kill", "2");
@@ -87,7 +93,7 @@ public sealed partial class ScriptedClusterTests(ScriptedCluster cluster) : ICla
     [Fact]
     public async Task AServerCutOffFromRedisReportsNotReadyAndLeavesTheBalancerUntilHealed()
     {
-        await Eventually.TrueAsync(async () => await cluster.InRotationAsync(2) == "UP", TimeSpan.FromSeconds(90), "server 2 in rotation to start with");
+        await cluster.WholeAsync(Whole);
         using var http = NewClient();
         await cluster.RunAsync(Wait, "cut", "2");
         try

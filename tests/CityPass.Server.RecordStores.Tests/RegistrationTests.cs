@@ -72,6 +72,62 @@ public sealed class RegistrationTests
         Assert.Contains("ConnectionStrings:Postgres is not a valid Npgsql connection string", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheServerHoldsNoMoreConnectionsThanPostgresMaxPoolSize()
+    {
+        var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("pool");
+        using var host = BuildHost(("ConnectionStrings:Postgres", connectionString), ("Postgres:MaxPoolSize", "2"));
+        await host.StartAsync();
+        var source = host.Services.GetRequiredService<NpgsqlDataSource>();
+
+        await using var first = await source.OpenConnectionAsync();
+        await using var second = await source.OpenConnectionAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        // A third waits for one of the two to come back, here until it gives up: no third backend is started.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await source.OpenConnectionAsync(wait.Token));
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task WithoutTheSettingThePoolIsBoundedBelowNpgsqlsOwnDefault()
+    {
+        var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("pool-default");
+        using var host = BuildHost(("ConnectionStrings:Postgres", connectionString));
+        await host.StartAsync();
+
+        var pool = new NpgsqlConnectionStringBuilder(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).MaxPoolSize;
+
+        Assert.Equal(PostgresOptions.DefaultMaxPoolSize, pool);
+        Assert.True(pool < new NpgsqlConnectionStringBuilder().MaxPoolSize);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Maximum Pool Size=50")]
+    [InlineData("MaxPoolSize=50")]
+    [InlineData("maximum pool size=50")]
+    public async Task APoolBoundInTheConnectionStringStopsTheBoot(string bound)
+    {
+        using var host = BuildHost(("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=citypass;" + bound));
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("sets Maximum Pool Size; set Postgres:MaxPoolSize instead", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    public async Task APoolBoundOutsideOneToAThousandStopsTheBoot(string size)
+    {
+        using var host = BuildHost(("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=citypass"), ("Postgres:MaxPoolSize", size));
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Postgres:MaxPoolSize is between 1 and 1000", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("3651")]

@@ -31,9 +31,16 @@ public static class RecordStoresRegistration
         var connectionString = configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            services.AddOptions<PostgresOptions>().Configure(o => o.ConnectionString = connectionString).ValidateOnStart();
+            services.AddOptions<PostgresOptions>().Bind(configuration.GetSection(PostgresOptions.Section))
+                .Configure(o => o.ConnectionString = connectionString).ValidateOnStart();
             services.AddSingleton<IValidateOptions<PostgresOptions>, PostgresOptionsValidator>();
-            services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+            services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
+                var source = new NpgsqlDataSourceBuilder(options.ConnectionString);
+                source.ConnectionStringBuilder.MaxPoolSize = options.MaxPoolSize;
+                return source.Build();
+            });
             // The migrator runs while the host is starting, before any other hosted service starts or a request is served.
             services.AddSingleton<PostgresMigrator>();
             services.AddHostedService(sp => sp.GetRequiredService<PostgresMigrator>());

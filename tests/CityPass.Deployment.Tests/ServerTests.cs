@@ -106,6 +106,32 @@ public sealed class ServerTests
         Assert.Equal(("Resource", "cpu"), (Rendered.Str(metric, "type"), Rendered.Str(metric!["resource"], "name")));
     }
 
+    /// <summary>Connections the database keeps beside the servers' pools: its reserved ones, the operator's, replication, a migration or an audit by hand.</summary>
+    private const int ConnectionsBesideTheServers = 20;
+
+    [Theory]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
+    public async Task EveryReplicasPostgresPoolFitsInTheDatabasesConnections(string overlay)
+    {
+        var (r, deployment, _, c) = await ServerAsync(overlay);
+        var pool = int.Parse(Setting(r, c, "Postgres__MaxPoolSize")!, CultureInfo.InvariantCulture);
+        var pods = r.Get("HorizontalPodAutoscaler", "citypass-server")["spec"]!["maxReplicas"]!.GetValue<int>()
+            + deployment["spec"]!["strategy"]!["rollingUpdate"]!["maxSurge"]!.GetValue<int>();
+        var maxConnections = MaxConnections(r);
+        Assert.True(pods * pool + ConnectionsBesideTheServers <= maxConnections,
+            $"{overlay}: {pods} pods x {pool} connections + {ConnectionsBesideTheServers} > max_connections {maxConnections}");
+    }
+
+    /// <summary>The database's max_connections: the CloudNativePG cluster's parameter, else a StatefulSet's <c>-c max_connections=</c>, else PostgreSQL's default.</summary>
+    private static int MaxConnections(Rendered r)
+    {
+        if (r.OfKind("Cluster").SingleOrDefault() is { } cluster)
+            return int.Parse(Rendered.Str(cluster["spec"]!["postgresql"]!["parameters"], "max_connections")!, CultureInfo.InvariantCulture);
+        var postgres = Pods.Containers(r.Get("StatefulSet", "citypass-postgres")["spec"]!["template"]!.AsObject()).Single(c => Rendered.Str(c, "name") == "postgres");
+        var set = (postgres["args"]?.AsArray() ?? []).Select(a => a!.GetValue<string>()).FirstOrDefault(a => a.StartsWith("max_connections=", StringComparison.Ordinal));
+        return set is null ? 100 : int.Parse(set["max_connections=".Length..], CultureInfo.InvariantCulture);
+    }
+
     [Theory]
     [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public async Task TheGracePeriodOutlastsThePreStopSleepAndTheHostsShutdown(string overlay)

@@ -90,16 +90,18 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task WithoutTheSettingThePoolIsBoundedBelowNpgsqlsOwnDefault()
+    public async Task WithoutTheSettingThePoolIsBoundedBelowNpgsqlsOwnDefaultAndKeepsItsConnections()
     {
         var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("pool-default");
         using var host = BuildHost(("ConnectionStrings:Postgres", connectionString));
         await host.StartAsync();
 
-        var pool = new NpgsqlConnectionStringBuilder(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).MaxPoolSize;
+        var pool = new NpgsqlConnectionStringBuilder(host.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
 
-        Assert.Equal(PostgresOptions.DefaultMaxPoolSize, pool);
-        Assert.True(pool < new NpgsqlConnectionStringBuilder().MaxPoolSize);
+        Assert.Equal(PostgresOptions.DefaultMaxPoolSize, pool.MaxPoolSize);
+        Assert.True(pool.MaxPoolSize < new NpgsqlConnectionStringBuilder().MaxPoolSize);
+        // Its connections are kept once opened, never pruned together.
+        Assert.Equal(pool.MaxPoolSize, pool.MinPoolSize);
         await host.StopAsync();
     }
 
@@ -107,13 +109,14 @@ public sealed class RegistrationTests
     [InlineData("Maximum Pool Size=50")]
     [InlineData("MaxPoolSize=50")]
     [InlineData("maximum pool size=50")]
-    public async Task APoolBoundInTheConnectionStringStopsTheBoot(string bound)
+    [InlineData("Minimum Pool Size=5")]
+    public async Task APoolSizeInTheConnectionStringStopsTheBoot(string size)
     {
-        using var host = BuildHost(("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=citypass;" + bound));
+        using var host = BuildHost(("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=citypass;" + size));
 
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("sets Maximum Pool Size; set Postgres:MaxPoolSize instead", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Pool Size; set Postgres:MaxPoolSize instead", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

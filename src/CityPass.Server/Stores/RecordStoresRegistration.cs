@@ -39,6 +39,10 @@ public static class RecordStoresRegistration
                 var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
                 var source = new NpgsqlDataSourceBuilder(options.ConnectionString);
                 source.ConnectionStringBuilder.MaxPoolSize = options.MaxPoolSize;
+                // Kept once opened: Npgsql closes the connections a pool has not needed for 5 minutes all in one go, and
+                // the backends ending together, and the ones opened again after them, took a core from the scans for a
+                // moment (the load runner's soak, docs/performance.md). The bound is budgeted in max_connections anyway.
+                source.ConnectionStringBuilder.MinPoolSize = options.MaxPoolSize;
                 return source.Build();
             });
             // The migrator runs while the host is starting, before any other hosted service starts or a request is served.

@@ -12,8 +12,8 @@ public sealed class PostgresOptions
     /// The pool's bound unless Postgres:MaxPoolSize says otherwise; Npgsql's own is 100. A server needs few at once (the
     /// archive, the roll-ups' fold and the reconciler take one each; staff's changes queue on the audit chain's lock
     /// anyway), and every replica's pool must fit in the database's max_connections together (k8s/: replicas x pool).
-    /// A pool that grew to its bound in a burst is also closed all at once when it has idled for Npgsql's pruning
-    /// window: 46 backends ending together took a core from the scans for half a second (docs/performance.md).
+    /// It is also the pool's floor: a pool that grew in a burst and was then closed all at once by Npgsql's pruning (46
+    /// backends ending together) took a core from the scans for half a second (docs/performance.md).
     /// </summary>
     public const int DefaultMaxPoolSize = 16;
 
@@ -34,9 +34,12 @@ public sealed class PostgresOptionsValidator : IValidateOptions<PostgresOptions>
             var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
             if (string.IsNullOrWhiteSpace(builder.Host)) return ValidateOptionsResult.Fail("ConnectionStrings:Postgres names no Host.");
             if (string.IsNullOrWhiteSpace(builder.Database)) return ValidateOptionsResult.Fail("ConnectionStrings:Postgres names no Database.");
-            // One place for the bound, which the manifests' budget check reads: a second one in the string would win silently.
-            if (builder.Keys.Contains("Maximum Pool Size", StringComparer.OrdinalIgnoreCase))
-                return ValidateOptionsResult.Fail("ConnectionStrings:Postgres sets Maximum Pool Size; set Postgres:MaxPoolSize instead.");
+            // One place for the pool's size, which the manifests' budget check reads: the server sets both from it, over the string's.
+            foreach (var size in (string[])["Maximum Pool Size", "Minimum Pool Size"])
+            {
+                if (builder.Keys.Contains(size, StringComparer.OrdinalIgnoreCase))
+                    return ValidateOptionsResult.Fail($"ConnectionStrings:Postgres sets {size}; set Postgres:MaxPoolSize instead.");
+            }
         }
         catch (ArgumentException e)
         {

@@ -55,9 +55,8 @@ public sealed class ServerProcess : IAsyncDisposable
         // The runs' status changes all come from the demo's authority account, thousands an hour: the anomaly guard's
         // hourly limit would hold them for a second approver (it is tested in StatusDraftTests, not measured here).
         ["StatusDrafts__ChangesPerHourBeforeHold"] = "1000000",
-        // Works around a bug the mixed scenario found: the per-citizen limiter keys on the NameIdentifier
-        // claim, which citizen tokens don't carry (they carry "sub"), so every citizen shares one bucket of
-        // 10/s. Until that is fixed, the run lifts the limit so pass refreshes reach pass issuing.
+        // The mixed steps' pass refreshes come from 200 signed-in citizens, about 6 a second each at the closed loop's
+        // rate, near a citizen's limit (10 a second, a bucket of 20): lifted, so a refresh measures issuing, not the limiter.
         ["RateLimits__PerCitizenPerSecond"] = "100000",
     };
 

@@ -98,8 +98,19 @@ public sealed partial class LoadTestRun(RunOptions options)
         // The Redis ceiling for the scan's one round trip, on the same redis-server.
         Say("redis-benchmark with the scan's Lua script");
         var before = _cpu!.Take();
-        var redisBench = await RedisBenchmark.RunAsync(redis, redisServer.Port, options.Citizens >= 100_000 ? 200_000 : 50_000, Path.Combine(_tmp, "redis-benchmark.txt"));
-        _notes.Add($"CPU during redis-benchmark: {Format(CpuMeter.Between(before, _cpu.Take()))}.");
+        IReadOnlyList<RedisBenchmarkResult> redisBench = [];
+        try
+        {
+            redisBench = await RedisBenchmark.RunAsync(redis, redisServer.Port, options.Citizens >= 100_000 ? 200_000 : 50_000, Path.Combine(_tmp, "redis-benchmark.txt"));
+            _notes.Add($"CPU during redis-benchmark: {Format(CpuMeter.Between(before, _cpu.Take()))}.");
+        }
+        catch (InvalidOperationException e)
+        {
+            // The ceiling is a side measurement: the run goes on to its soak and its checks without it. Seen once
+            // (2026-12-05: no record from 200,000 calls that every other run took the allowed path with; cause not found).
+            Say("redis-benchmark failed: " + e.Message);
+            _notes.Add("The Redis ceiling was not measured: " + e.Message);
+        }
 
         // 4. Soak at 50% (behind --soak), in chunks of at most five minutes, each with its own pool minted up front.
         if (options.Soak) await SoakAsync(half);

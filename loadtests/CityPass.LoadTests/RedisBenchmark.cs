@@ -69,13 +69,32 @@ public static class RedisBenchmark
             // Every call admitted is a record in the stream (random ids may collide now and then: a duplicate records
             // nothing); a script that answered early ('unknown', 'late') would leave it nearly empty.
             var recorded = await redis.StreamLengthAsync("cpbench:{b}:scans");
-            if (recorded < requests * 9 / 10) throw new InvalidOperationException($"redis-benchmark's {requests:N0} scans left {recorded:N0} records: the script did not take the allowed path; check RedisBenchmark's keys and arguments.");
+            if (recorded < requests * 9 / 10)
+            {
+                throw new InvalidOperationException($"redis-benchmark's {requests:N0} scans left {recorded:N0} records: the script did not take the allowed path; " +
+                    $"check RedisBenchmark's keys and arguments. One call of the same command now answers: {await AnswerOfOneCallAsync(redis, command)}.");
+            }
             // The stream and the presence set grow with every allowed scan; start each measurement alike.
             await redis.KeyDeleteAsync(["cpbench:{b}:scans", "cpbench:{b}:inside", "cpbench:{b}:occupancy"]);
         }
         await redis.KeyDeleteAsync("cpbench:{b}:citizen");
         await File.WriteAllLinesAsync(outputFile, log);
         return results;
+    }
+
+    /// <summary>What the benchmark's command answers when sent once, with its random fields filled in: the script's early answer, or Redis's error.</summary>
+    private static async Task<string> AnswerOfOneCallAsync(IDatabase redis, string[] command)
+    {
+        var arguments = command[1..].Select(a => (object)a.Replace("__rand_int__", Random.Shared.NextInt64(1, 100_000_000_000).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToArray();
+        try
+        {
+            var answer = await redis.ExecuteAsync(command[0], arguments);
+            return answer.Resp2Type == ResultType.Array ? "[" + string.Join(", ", ((RedisResult[])answer!).Select(r => r.ToString())) + "]" : answer.ToString();
+        }
+        catch (RedisException e)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
     }
 
     /// <summary>redis-benchmark --csv: a header line, then "name","rps","avg","min","p50","p95","p99","max".</summary>

@@ -98,7 +98,7 @@ public sealed class ScriptedCluster : IAsyncLifetime
     }
 
     /// <summary>The supervisors' lines of every server's log (each start and exit, with its code and time), for a failure's message.</summary>
-    public string SupervisorLines() => string.Join('\n', Enumerable.Range(1, Servers)
+    private string SupervisorLines() => string.Join('\n', Enumerable.Range(1, Servers)
         .SelectMany(i => ServerLog(i).Split('\n').Where(l => l.StartsWith("--- cluster:", StringComparison.Ordinal))));
 
     /// <summary>The process id of server <paramref name="i"/>, from <c>cluster.sh env</c>.</summary>

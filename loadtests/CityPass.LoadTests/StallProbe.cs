@@ -12,6 +12,9 @@ namespace CityPass.LoadTests;
 /// says only that something stopped; which of these stopped with it says what: Redis alone (its thread blocked by a fork
 /// or a write to its file), the server alone (its garbage collector or thread pool), or the machine (the disk, the cores).
 /// Every half second it also samples the machine's CPU by process, to say who had the cores around each stall.
+/// Every answer's time is kept too: a probe's p99 beside the scans' says whether a step's tail is the scans' own (waiting
+/// on Redis through the server's connection, the archiver, the server's collector) or the machine's (a trivial request
+/// on a separate connection waits as long).
 /// </summary>
 public sealed class StallProbe : IDisposable
 {
@@ -22,6 +25,7 @@ public sealed class StallProbe : IDisposable
     private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
     private readonly long _zeroMs;
     private readonly List<ProbeStall> _stalls = [];
+    private readonly Dictionary<string, List<int>> _answerMicros = new() { ["redis"] = [], ["server"] = [] };
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread[] _threads;
     private long _pings;
@@ -41,11 +45,15 @@ public sealed class StallProbe : IDisposable
         _threads[^1].Start();
     }
 
-    /// <summary>Stops the probes and returns the stalls they saw, in the order they began.</summary>
+    /// <summary>Stops the probes and returns the stalls they saw, in the order they began, and each probe's answer times.</summary>
     public ProbeReport Stop()
     {
         Dispose();
-        lock (_stalls) return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(Around)]);
+        lock (_stalls)
+        {
+            return new ProbeReport(Interlocked.Read(ref _pings), [.. _stalls.OrderBy(s => s.AtSeconds).Select(Around)],
+                _answerMicros.ToDictionary(kv => kv.Key, kv => LatencyStats.FromMicroseconds(kv.Value)));
+        }
     }
 
     /// <summary>
@@ -114,6 +122,7 @@ public sealed class StallProbe : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             var startMs = MonotonicClock.NowMs;
+            var started = Stopwatch.GetTimestamp();
             // How late this thread woke: a machine short of cores delays the probe itself.
             var lateMs = Stopwatch.GetElapsedTime(next).TotalMilliseconds;
             string? failure = null;
@@ -128,9 +137,14 @@ public sealed class StallProbe : IDisposable
                 ping?.Dispose();
                 ping = null;
             }
+            var took = Stopwatch.GetElapsedTime(started);
             var tookMs = MonotonicClock.NowMs - startMs;
             var now = Pressure.Read();
             Interlocked.Increment(ref _pings);
+            if (failure is null)
+            {
+                lock (_stalls) _answerMicros[name].Add((int)Math.Min(int.MaxValue, took.Ticks / TimeSpan.TicksPerMicrosecond));
+            }
             if (tookMs > ThresholdMs || lateMs > ThresholdMs || failure is not null)
             {
                 lock (_stalls) _stalls.Add(new ProbeStall(name, (startMs - _zeroMs) / 1000.0, tookMs, Math.Round(lateMs, 1), failure, now.Since(pressure)));
@@ -187,8 +201,8 @@ public sealed class StallProbe : IDisposable
     }
 }
 
-/// <summary>The probes' pings in a step and the slow ones.</summary>
-public sealed record ProbeReport(long Pings, IReadOnlyList<ProbeStall> Stalls)
+/// <summary>The probes' pings in a step, the slow ones, and each probe's answer times (by probe name; null in runs before they were kept).</summary>
+public sealed record ProbeReport(long Pings, IReadOnlyList<ProbeStall> Stalls, IReadOnlyDictionary<string, LatencyStats>? Answers = null)
 {
     public ProbeStall? Longest(string probe) => Stalls.Where(s => s.Probe == probe).MaxBy(s => s.Ms);
 }

@@ -33,6 +33,8 @@ public static class StallReport
             sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count("redis")} | {Count("server")} | {events} | {pg} |\n");
         }
 
+        sb.Append(Tails(steps));
+
         var rows = steps.SelectMany(s => s.Stalls!.Stalls.Select(x => (Step: s, Stall: x))).ToList();
         if (rows.Count == 0) return sb.ToString();
         sb.Append(CultureInfo.InvariantCulture, $"\nThe stalls ({(rows.Count > MostRows ? $"the {MostRows} longest of {rows.Count}" : "all")}, by time; Redis events within a second of each):\n\n");
@@ -44,6 +46,28 @@ public static class StallReport
                 .ToList();
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {step.Id} | {stall.AtSeconds:0.00} | {stall.Probe} | {stall.Ms:0} | {stall.LateMs:0} | {stall.Failure ?? ""} | {stall.Pressure} | {Cpu(stall.Cpu)} | {NotRun(stall.Cpu)} | {(stall.ReportedToHostMb is { } mb ? mb.ToString("0", CultureInfo.InvariantCulture) : "–")} | {(near.Count == 0 ? "none" : string.Join(", ", near))} |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Each step's scan latency beside the probes' answer times in the same seconds: where a trivial request on a
+    /// connection of its own has the scans' p99 too, the tail is the machine's (cores, scheduling), not the scan's work.
+    /// </summary>
+    public static string Tails(IReadOnlyList<ScenarioResult> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        var measured = steps.Where(s => s.Stalls?.Answers is { Count: > 0 }).ToList();
+        if (measured.Count == 0) return "";
+        var sb = new StringBuilder("\nThe tail beside the probes (ms; the scans timed as in the steps' table, each probe from its send to its answer, one at a time every 10 ms):\n\n");
+        sb.Append("| step | scans p50 / p99 | server probe `GET /v1/ping` p50 / p99 / max | Redis probe `PING` p50 / p99 / max | scans' p99 over the server probe's |\n|---|---|---|---|---:|\n");
+        foreach (var s in measured)
+        {
+            var answers = s.Stalls!.Answers!;
+            var server = answers.GetValueOrDefault("server");
+            string Of(LatencyStats? l) => l is null || l.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{l.P50:0.00} / {l.P99:0.00} / {l.Max:0.0}");
+            var ratio = server is { Count: > 0, P99: > 0 } ? string.Create(CultureInfo.InvariantCulture, $"{s.Latency.P99 / server.P99:0.0}x") : "–";
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {s.Latency.P50:0.00} / {s.Latency.P99:0.00} | {Of(server)} | {Of(answers.GetValueOrDefault("redis"))} | {ratio} |\n");
         }
         return sb.ToString();
     }

@@ -45,6 +45,9 @@ public sealed class StallProbe : IDisposable
         _threads[^1].Start();
     }
 
+    /// <summary>The probes' pings so far, answered or not.</summary>
+    public long Pings => Interlocked.Read(ref _pings);
+
     /// <summary>Stops the probes and returns the stalls they saw, in the order they began, and each probe's answer times.</summary>
     public ProbeReport Stop()
     {

@@ -204,7 +204,7 @@ public sealed partial class LoadTestRun(RunOptions options)
 
     /// <summary>The server probe's p99 in the same step, for the tail's share that any request on this machine meets.</summary>
     private static string ProbeP99(ScenarioResult step) =>
-        step.Stalls?.Answers?.GetValueOrDefault("server") is { Count: > 0 } probe ? $"; GET /v1/ping beside it, one at a time: p99 {probe.P99:0.00} ms" : "";
+        step.Stalls?.Answers?.GetValueOrDefault(StallProbe.ServerProbe) is { Count: > 0 } probe ? $"; GET /v1/ping beside it, one at a time: p99 {probe.P99:0.00} ms" : "";
 
     private List<TargetCheck> Targets(double max, double ping, ArchiveVerdict archive, ProfileResult? profile)
     {

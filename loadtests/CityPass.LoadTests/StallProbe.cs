@@ -21,11 +21,14 @@ public sealed class StallProbe : IDisposable
     /// <summary>A probe's answer slower than this is a stall (the soak's target: no window with p99 above 50 ms).</summary>
     public const double ThresholdMs = 50;
 
+    /// <summary>The probes' names, in their stalls and their answer times.</summary>
+    public const string RedisProbe = "redis", ServerProbe = "server";
+
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan CpuInterval = TimeSpan.FromMilliseconds(500);
     private readonly long _zeroMs;
     private readonly List<ProbeStall> _stalls = [];
-    private readonly Dictionary<string, List<int>> _answerMicros = new() { ["redis"] = [], ["server"] = [] };
+    private readonly Dictionary<string, List<int>> _answerMicros = new() { [RedisProbe] = [], [ServerProbe] = [] };
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread[] _threads;
     private long _pings;
@@ -38,8 +41,8 @@ public sealed class StallProbe : IDisposable
         _cpu = cpu;
         _threads =
         [
-            Start("redis", () => new RedisPing(redisPort)),
-            Start("server", () => new ServerPing(server)),
+            Start(RedisProbe, () => new RedisPing(redisPort)),
+            Start(ServerProbe, () => new ServerPing(server)),
             new Thread(SampleCpu) { IsBackground = true, Name = "stall probe: CPU" },
         ];
         _threads[^1].Start();
@@ -141,7 +144,7 @@ public sealed class StallProbe : IDisposable
                 ping = null;
             }
             var took = Stopwatch.GetElapsedTime(started);
-            var tookMs = MonotonicClock.NowMs - startMs;
+            var tookMs = took.TotalMilliseconds;
             var now = Pressure.Read();
             Interlocked.Increment(ref _pings);
             if (failure is null)

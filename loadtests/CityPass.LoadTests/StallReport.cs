@@ -30,7 +30,7 @@ public static class StallReport
             var pg = s.PostgresMaintenance is { } m
                 ? string.Create(CultureInfo.InvariantCulture, $"{m.Checkpoints}; ") + (m.Runs.Count == 0 ? "none" : string.Join(", ", m.Runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.What} `{r.Table}` ({r.AtSeconds:0})"))))
                 : "–";
-            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count("redis")} | {Count("server")} | {events} | {pg} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {probe.Pings:N0} | {Count(StallProbe.RedisProbe)} | {Count(StallProbe.ServerProbe)} | {events} | {pg} |\n");
         }
 
         sb.Append(Tails(steps));
@@ -64,10 +64,10 @@ public static class StallReport
         foreach (var s in measured)
         {
             var answers = s.Stalls!.Answers!;
-            var server = answers.GetValueOrDefault("server");
+            var server = answers.GetValueOrDefault(StallProbe.ServerProbe);
             string Of(LatencyStats? l) => l is null || l.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{l.P50:0.00} / {l.P99:0.00} / {l.Max:0.0}");
             var ratio = server is { Count: > 0, P99: > 0 } ? string.Create(CultureInfo.InvariantCulture, $"{s.Latency.P99 / server.P99:0.0}x") : "–";
-            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {s.Latency.P50:0.00} / {s.Latency.P99:0.00} | {Of(server)} | {Of(answers.GetValueOrDefault("redis"))} | {ratio} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Id} | {s.Latency.P50:0.00} / {s.Latency.P99:0.00} | {Of(server)} | {Of(answers.GetValueOrDefault(StallProbe.RedisProbe))} | {ratio} |\n");
         }
         return sb.ToString();
     }

@@ -19,13 +19,12 @@ fill=${4:-8000000}
 tmp=$(mktemp -d)
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
-python3 - src/CityPass.Server/Stores/Redis/ScanScript.cs "$tmp" <<'PY'
-import re, sys, textwrap
-src, out = open(sys.argv[1]).read(), sys.argv[2]
-body = textwrap.dedent(re.search(r'Script = new\(\$\$"""\n(.*?)\n\s*"""\);', src, re.S).group(1)).replace('{{ScanStreamFields.Record}}', 'record')
-open(f'{out}/single.lua', 'w').write(body)
+python3 loadtests/scan-script/scan-lua.py src/CityPass.Server/Stores/Redis/ScanScript.cs > "$tmp/single.lua"
 # The same body as a function of its own KEYS and ARGV, called once per group of 8 keys and 21 arguments.
-inner = body.replace('KEYS[', 'K[').replace('ARGV[', 'A[')
+python3 - "$tmp" <<'PY'
+import sys
+out = sys.argv[1]
+inner = open(f'{out}/single.lua').read().replace('KEYS[', 'K[').replace('ARGV[', 'A[')
 open(f'{out}/batch.lua', 'w').write(f"""local function scan(K, A)
 {inner}
 end

@@ -13,16 +13,8 @@ calls=${3:-200000}
 tmp=$(mktemp -d)
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
-# The Lua text of ScanScript.Script in a ScanScript.cs: the raw string between new($$""" and """); with the record
-# field's name put in and the indentation taken off.
-lua_of() {
-  python3 - "$1" <<'PY'
-import re, sys, textwrap
-src = open(sys.argv[1]).read()
-body = re.search(r'Script = new\(\$\$"""\n(.*?)\n\s*"""\);', src, re.S).group(1)
-print(textwrap.dedent(body).replace('{{ScanStreamFields.Record}}', 'record'))
-PY
-}
+# The Lua text of ScanScript.Script in a ScanScript.cs, as redis-server runs it.
+lua_of() { python3 loadtests/scan-script/scan-lua.py "$1"; }
 git show "$rev:src/CityPass.Server/Stores/Redis/ScanScript.cs" > "$tmp/a.cs"
 cp src/CityPass.Server/Stores/Redis/ScanScript.cs "$tmp/b.cs"
 lua_of "$tmp/a.cs" > "$tmp/a.lua"

@@ -13,8 +13,8 @@ public sealed class StallReportTests
     {
         var answers = new Dictionary<string, LatencyStats>
         {
-            ["server"] = new(3_000, 0.4, 0.8, 2.0, 6.0, 12.5, 0.5),
-            ["redis"] = new(3_000, 0.1, 0.2, 0.5, 1.0, 3.0, 0.12),
+            [StallProbe.ServerProbe] = new(3_000, 0.4, 0.8, 2.0, 6.0, 12.5, 0.5),
+            [StallProbe.RedisProbe] = new(3_000, 0.1, 0.2, 0.5, 1.0, 3.0, 0.12),
         };
         var step = Step("rate-50", new LatencyStats(300_000, 1.3, 6.4, 16.0, 30.0, 38.2, 2.0), new ProbeReport(6_000, [], answers));
 
@@ -47,11 +47,11 @@ public sealed class StallReportTests
             while (probe.Pings < 60 && DateTime.UtcNow < deadline) await Task.Delay(50);
             var report = probe.Stop();
 
-            var answered = report.Answers!["redis"];
+            var answered = report.Answers![StallProbe.RedisProbe];
             Assert.InRange(answered.Count, 10, report.Pings);
             Assert.True(answered.P50 > 0 && answered.P50 <= answered.P99 && answered.P99 <= answered.Max, $"p50 {answered.P50}, p99 {answered.P99}, max {answered.Max}");
-            Assert.Equal(0, report.Answers["server"].Count);
-            Assert.Contains(report.Stalls, s => s.Probe == "server" && s.Failure is not null);
+            Assert.Equal(0, report.Answers[StallProbe.ServerProbe].Count);
+            Assert.Contains(report.Stalls, s => s.Probe == StallProbe.ServerProbe && s.Failure is not null);
         }
         finally
         {

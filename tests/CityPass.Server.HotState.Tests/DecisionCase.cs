@@ -85,7 +85,7 @@ public sealed record DecisionCase(
             var another = OwnPass ? Passes.Of(citizen) : Passes.Foreign();
             if (!await SetUpAsync(hot, Passes.Attempt(venue, another, ScanDirection.Out), cancellationToken)) return "set-up: exit refused";
         }
-        if (Inside && !await SetUpAsync(hot, Passes.Attempt(venue, Passes.Of(citizen)), cancellationToken)) return "set-up: entry refused";
+        if (Inside && !await SetUpAsync(hot, Passes.Attempt(venue, Passes.Of(citizen), policy: Passes.OpenDoorWithAntiPassback), cancellationToken)) return "set-up: entry refused";
 
         var occupancy = await hot.GetOccupancyAsync(venue, cancellationToken);
         var policy = new VenuePolicy

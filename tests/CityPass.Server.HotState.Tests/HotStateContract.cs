@@ -338,7 +338,7 @@ public abstract class HotStateContract : IAsyncLifetime
         await Hot.PutCitizenAsync(citizen, None);
         var pass = Passes.Of(citizen);
 
-        var entry = await Hot.ScanAsync(Passes.Attempt(venue, pass), None);
+        var entry = await Hot.ScanAsync(Passes.Attempt(venue, pass, policy: VenuePolicy.Default), None);
         var exit = await Hot.ScanAsync(Passes.Attempt(venue, pass, ScanDirection.Out, VenuePolicy.Default), None);
         var again = await Hot.ScanAsync(Passes.Attempt(venue, pass), None);
         var other = await Hot.ScanAsync(Passes.Attempt(elsewhere, pass), None);
@@ -365,6 +365,46 @@ public abstract class HotStateContract : IAsyncLifetime
         Assert.Equal(DecisionCode.BookingRequired, (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: booked), None))!.Record.Code);
         // Presence is gone too: with anti-passback, leaving now is an exit without an entry.
         Assert.Equal(DecisionCode.NotInside, (await Hot.ScanAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, VenuePolicy.Default), None))!.Record.Code);
+    }
+
+    [Fact]
+    public async Task WithoutAntiPassbackNobodysPresenceIsKept()
+    {
+        var venue = Guid.NewGuid();
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, None);
+        Assert.Equal((DecisionCode.Allowed, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: Passes.OpenDoor)));
+        Assert.Equal((DecisionCode.Allowed, 0), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, Passes.OpenDoor)));
+        Assert.Equal((DecisionCode.Allowed, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: Passes.OpenDoor)));
+
+        // Anti-passback now, with nobody's presence put: the entries above were counted but not kept, so the citizen is
+        // not inside (an exit is one without an entry) and may enter.
+        Assert.Equal((DecisionCode.NotInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), ScanDirection.Out, VenuePolicy.Default)));
+        Assert.Equal((DecisionCode.Allowed, 2), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(citizen), policy: VenuePolicy.Default)));
+    }
+
+    [Fact]
+    public async Task PresencePutReplacesOrAddsAndForgettingItLeavesTheOccupancy()
+    {
+        var venue = Guid.NewGuid();
+        var (first, second, third) = (Passes.NewCitizen(), Passes.NewCitizen(), Passes.NewCitizen());
+        foreach (var c in new[] { first, second, third }) await Hot.PutCitizenAsync(c, None);
+        Assert.Equal((DecisionCode.Allowed, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(first), policy: VenuePolicy.Default)));
+
+        await Hot.PutPresenceAsync(venue, [second.Id], replace: true, None);
+        Assert.Equal((DecisionCode.AlreadyInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(second), policy: VenuePolicy.Default)));
+        Assert.Equal((DecisionCode.NotInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(first), ScanDirection.Out, VenuePolicy.Default)));
+
+        await Hot.PutPresenceAsync(venue, [third.Id], replace: false, None);
+        Assert.Equal((DecisionCode.AlreadyInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(third), policy: VenuePolicy.Default)));
+        Assert.Equal((DecisionCode.Allowed, 0), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(second), ScanDirection.Out, VenuePolicy.Default)));
+
+        await Hot.ForgetPresenceAsync(venue, None);
+        Assert.Equal((DecisionCode.NotInside, 0), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(third), ScanDirection.Out, VenuePolicy.Default)));
+        Assert.Equal((DecisionCode.Allowed, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(third), policy: VenuePolicy.Default)));
+        // An empty replacement empties it.
+        await Hot.PutPresenceAsync(venue, [], replace: true, None);
+        Assert.Equal((DecisionCode.NotInside, 1), await CodeAndOccupancyAsync(Passes.Attempt(venue, Passes.Of(third), ScanDirection.Out, VenuePolicy.Default)));
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public static class Passes
     /// <summary>Admits anyone at any time: used to set a situation up, never to test a rule.</summary>
     public static readonly VenuePolicy OpenDoor = new() { AllowedColours = StatusColours.All, AntiPassback = false };
 
+    /// <summary>The same with anti-passback, the only policy under which who is inside is kept: sets a citizen up inside.</summary>
+    public static readonly VenuePolicy OpenDoorWithAntiPassback = OpenDoor with { AntiPassback = true };
+
     public static CitizenHotState NewCitizen(StatusColour colour = StatusColour.Green, uint version = 1, Credentials credentials = Credentials.None,
         string maskedName = "欧*明") =>
         new(CitizenPseudonym.NewRandom(), colour, version, credentials, maskedName);

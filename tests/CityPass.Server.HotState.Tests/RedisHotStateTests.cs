@@ -128,7 +128,7 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
     {
         var citizen = Passes.NewCitizen() with { MaskedName = "A|B*" };
         await Hot.PutCitizenAsync(citizen, CancellationToken.None);
-        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen));
+        var attempt = Passes.Attempt(Guid.NewGuid(), Passes.Of(citizen), policy: Passes.OpenDoorWithAntiPassback);
         var first = (await Hot.ScanAsync(attempt, CancellationToken.None))!;
         var key = new RedisKeys.Venue(attempt.VenueId).Dedupe(attempt.GateId, attempt.ScanId);
 
@@ -143,6 +143,23 @@ public sealed class RedisHotStateTests(RedisServerFixture redis) : HotStateContr
         {
             Assert.Throws<FormatException>(() => ScanStreamFields.ParseDedupeAnswer(broken, attempt));
         }
+    }
+
+    [Fact]
+    public async Task WithoutAntiPassbackAnEntryAndAnExitWriteNoPresenceAndTheirAnswersMovedNobody()
+    {
+        var citizen = Passes.NewCitizen();
+        await Hot.PutCitizenAsync(citizen, CancellationToken.None);
+        var venue = new RedisKeys.Venue(Guid.NewGuid());
+        var entry = Passes.Attempt(venue.Id, Passes.Of(citizen), policy: Passes.OpenDoor);
+        var exit = Passes.Attempt(venue.Id, Passes.Of(citizen), ScanDirection.Out, Passes.OpenDoor);
+
+        Assert.True((await Hot.ScanAsync(entry, CancellationToken.None))!.Record.Allowed);
+        Assert.True((await Hot.ScanAsync(exit, CancellationToken.None))!.Record.Allowed);
+
+        Assert.False(await _db.KeyExistsAsync(venue.Presence));
+        Assert.StartsWith("0i|", (string?)await _db.StringGetAsync(venue.Dedupe(entry.GateId, entry.ScanId)), StringComparison.Ordinal);
+        Assert.StartsWith("0o|", (string?)await _db.StringGetAsync(venue.Dedupe(exit.GateId, exit.ScanId)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,6 +13,7 @@ public sealed record VenuePolicyDocument(
     IReadOnlyList<string>? AllowedColours,
     IReadOnlyList<string>? RequiredCredentials,
     int? Capacity,
+    [property: System.ComponentModel.Description("True (the default): an entry is refused to someone inside and an exit to someone not inside, so who is inside is kept. Turned on, it starts from who the day's scans have inside. Set false at a venue that scans no exits.")]
     bool? AntiPassback,
     bool? RequiresBooking,
     OpeningHoursDocument? OpeningHours,

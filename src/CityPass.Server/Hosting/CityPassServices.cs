@@ -74,6 +74,7 @@ public static class CityPassServices
         services.AddSingleton<ScanService>();
         services.AddSingleton<CitizenSignIn>();
         services.AddSingleton<VenueService>();
+        services.AddSingleton<IPresenceKeeping, PresenceKeeper>();
         services.AddSingleton<ScanLogService>();
         services.AddCases();
         services.AddValidatedOptions<StatusDraftOptions>(configuration.GetSection("StatusDrafts"), o => o.Validate());

@@ -41,6 +41,9 @@ public sealed class GateDirectory(IVenueStore store, TimeProvider clock, IConfig
     /// <summary>How old the copy in use is while reloading it fails (the store is away); null while reloads succeed.</summary>
     public TimeSpan? StaleFor => _failing && _snapshot is { } s ? clock.GetUtcNow() - s.LoadedAt : null;
 
+    /// <summary>The longest a replica decides with a copy older than a change, unless its store is away (<c>Venues:DirectoryMaxAgeSeconds</c>, 5 s by default).</summary>
+    public TimeSpan MaxAge => _maxAge;
+
     /// <summary>How long past its reload time the copy is served while the store is away (<c>Venues:DirectoryMaxStaleSeconds</c>, 1 hour by default).</summary>
     public TimeSpan MaxStale => _maxStale;
 

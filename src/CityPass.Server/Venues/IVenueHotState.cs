@@ -1,8 +1,11 @@
+using CityPass.Core.Citizens;
+
 namespace CityPass.Server.Venues;
 
 /// <summary>
-/// A venue's part of the hot state the scan path keeps (Redis, or memory when embedded): how many are inside now, and
-/// what to forget when the venue goes. An interface of its own so that Venues need not know the scan path.
+/// A venue's part of the hot state the scan path keeps (Redis, or memory when embedded): how many are inside now, who is
+/// (kept only where anti-passback reads it), and what to forget when the venue goes. An interface of its own so that
+/// Venues need not know the scan path.
 /// </summary>
 public interface IVenueHotState
 {
@@ -10,4 +13,10 @@ public interface IVenueHotState
 
     /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
     Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
+
+    /// <summary>Who is inside the venue as anti-passback reads it: with <paramref name="replace"/> exactly these, else these as well.</summary>
+    Task PutPresenceAsync(Guid venueId, IReadOnlyCollection<CitizenPseudonym> inside, bool replace, CancellationToken cancellationToken);
+
+    /// <summary>Forgets who is inside the venue (anti-passback was turned off there); the occupancy stays.</summary>
+    Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken);
 }

@@ -12,8 +12,8 @@ namespace CityPass.Server.Venues;
 /// Tenancy is enforced here: a venue outside the caller's scope answers "not found". Every change
 /// is audited here, once, whether it came from the API or the console; never with a credential's secret.
 /// </summary>
-public sealed class VenueService(IVenueStore store, IVenueHotState hot, IGrainFactory grains, ActiveCitizens activeCitizens, IAuditLog audit, GateDirectory directory,
-    IGateClocks gateClocks, TimeProvider clock)
+public sealed class VenueService(IVenueStore store, IVenueHotState hot, IPresenceKeeping presence, IGrainFactory grains, ActiveCitizens activeCitizens, IAuditLog audit,
+    GateDirectory directory, IGateClocks gateClocks, TimeProvider clock)
 {
     public async Task<IReadOnlyList<VenueView>> ListAsync(AccessScope scope, CancellationToken ct) =>
         (await store.ListVenuesAsync(scope.VenueFilter, ct)).Select(VenueView.From).ToList();
@@ -69,10 +69,14 @@ public sealed class VenueService(IVenueStore store, IVenueHotState hot, IGrainFa
         if (document is null) return Failure.Invalid("", "A policy is required.");
         var (policy, errors) = document.ToPolicy();
         if (policy is null) return Failure.Invalid(errors);
+        // Who is inside is kept only under anti-passback. Started before the policy is stored: stored first, it would
+        // refuse the exits of people already inside; should starting fail (a store away), nothing has changed.
+        if (policy.AntiPassback && !venue.Policy.AntiPassback) await presence.StartAsync(venue, ct);
         await store.SetPolicyAsync(id, policy, ct);
         var after = VenuePolicyDocument.From(policy);
         await AuditAsync(scope, "venue.policy.set", id, VenuePolicyDocument.From(venue.Policy).ToJson(), after.ToJson(), ct);
         directory.Invalidate();
+        if (!policy.AntiPassback && venue.Policy.AntiPassback) await presence.StopAsync(id, ct);
         return after;
     }
 

@@ -76,7 +76,8 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
             if (decision.Allowed && !a.LateUpload)
             {
                 venue.Occupancy = decision.OccupancyAfter;
-                if (key is { } k) moved = a.Direction == ScanDirection.In ? venue.Inside.Add(k) : venue.Inside.Remove(k);
+                // Who is inside is kept only where anti-passback reads it (as the script).
+                if (key is { } k && a.Policy.AntiPassback) moved = a.Direction == ScanDirection.In ? venue.Inside.Add(k) : venue.Inside.Remove(k);
                 if (a.Direction == ScanDirection.In) venue.EnteredTokens[a.Claims.TokenId.Value] = a.ReplayMarkUntil;
             }
 
@@ -172,6 +173,26 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
     public Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken)
     {
         lock (_lock) _venues.Remove(venueId);
+        return Task.CompletedTask;
+    }
+
+    public Task PutPresenceAsync(Guid venueId, IReadOnlyCollection<CitizenPseudonym> inside, bool replace, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var venue = Venue(venueId);
+            if (replace) venue.Inside.Clear();
+            foreach (var citizen in inside) venue.Inside.Add(citizen.Value);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_venues.TryGetValue(venueId, out var venue)) venue.Inside.Clear();
+        }
         return Task.CompletedTask;
     }
 

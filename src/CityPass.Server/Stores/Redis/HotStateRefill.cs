@@ -14,8 +14,8 @@ namespace CityPass.Server.Stores.Redis;
 /// someone booked them again. The sign is a marker key per venue shard (<see cref="RedisKeys.Filled"/>),
 /// written after a complete refill, so on a Redis Cluster a node that lost its slots is noticed too. Every
 /// replica checks; a refill is idempotent (a citizen's copy only moves forward, a booking is a set member).
-/// Occupancy and presence are rebuilt from the day's archived entries and exits (the venue's day, in its time
-/// zone); scans that were in Redis's stream and not yet archived when it lost them are lost with it (the
+/// Occupancy, and presence where anti-passback keeps it, are rebuilt from the day's archived entries and exits
+/// (<see cref="VenueDayTally"/>); scans that were in Redis's stream and not yet archived when it lost them are lost with it (the
 /// archiver drains within tens of milliseconds), so the rebuilt figures can be a few scans short.
 /// </summary>
 /// <remarks>
@@ -28,8 +28,6 @@ public sealed class HotStateRefill(
     Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, ITicketStore tickets, Func<IHotState> hot, TimeProvider clock,
     TimeSpan reconcileEvery, ILogger<HotStateRefill> logger, RedisLease? bookingsLease = null) : BackgroundService
 {
-    private const int PageSize = 1000;
-
     // KEYS: 1 occupancy, 2 presence. ARGV: 1 the archive's count of people inside, 2.. the pseudonyms inside.
     // Scans decided since the loss have counted from zero already; the larger count is the better estimate.
     private static readonly RedisScript RebuildVenueScript = new("""
@@ -69,9 +67,11 @@ public sealed class HotStateRefill(
             if (booked.Count > 0) await db.SetAddAsync(keys.Bookings, [.. booked.Select(b => (RedisValue)b.CitizenId.ToString())]);
             bookings += booked.Count;
             bookings += await CopyTicketsAsync(venue.Id, cancellationToken);
-            var (count, present) = await TallyTodayAsync(venue, cancellationToken);
+            var (count, present) = await VenueDayTally.TodayAsync(scans, venue, clock.GetUtcNow(), cancellationToken);
+            // Who is inside is kept only where anti-passback reads it.
+            if (!venue.Policy.AntiPassback) present.Clear();
             if (count > 0 || present.Count > 0)
-                await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p)]);
+                await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p.ToString())]);
             inside += count;
         }
         await Task.WhenAll(Markers.Select(m => db.StringSetAsync(m, "1")));
@@ -128,35 +128,6 @@ public sealed class HotStateRefill(
 
     private void ScheduleBookingPass() =>
         _nextBookingPass = TimeProvider.System.GetTimestamp() + (long)(reconcileEvery.TotalSeconds * TimeProvider.System.TimestampFrequency);
-
-    /// <summary>
-    /// From the archive, the venue's allowed entries and exits since its midnight, late uploads left out: how many are
-    /// inside (entries less exits, never below zero) and who is (the citizens whose latest allowed scan is an entry).
-    /// </summary>
-    private async Task<(int Count, List<string> Present)> TallyTodayAsync(Venue venue, CancellationToken cancellationToken)
-    {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(venue.Policy.Hours?.TimeZoneId ?? Core.Venues.OpeningHours.Always().TimeZoneId);
-        var local = TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone);
-        var midnight = new DateTimeOffset(local.Date, local.Offset);
-        var net = 0;
-        var latest = new Dictionary<string, bool>(StringComparer.Ordinal);
-        ScanCursor? before = null;
-        while (true)
-        {
-            var page = await scans.QueryAsync(new ScanQuery(VenueId: venue.Id, From: midnight, Allowed: true, Before: before, Limit: PageSize), cancellationToken);
-            foreach (var r in page)
-            {
-                // A late upload never counted (it describes the past): it must not count in the rebuilt figures either.
-                if (r.LateUpload) continue;
-                net += r.Direction == Core.Venues.ScanDirection.In ? 1 : -1;
-                // Newest first: the first scan seen of a citizen is their latest.
-                if (r.CitizenId is { } id) latest.TryAdd(id.ToString(), r.Direction == Core.Venues.ScanDirection.In);
-            }
-            if (page.Count < PageSize) break;
-            before = ScanCursor.After(page[^1]);
-        }
-        return (Math.Max(0, net), [.. latest.Where(p => p.Value).Select(p => p.Key)]);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -241,6 +241,26 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         await _db.KeyDeleteAsync([venue.Occupancy, venue.Presence, venue.Bookings, venue.Tickets]);
     }
 
+    /// <summary>Presence sets are added to in slices, so a large venue's is not one command of unbounded size.</summary>
+    private const int PresenceSlice = 1000;
+
+    public async Task PutPresenceAsync(Guid venueId, IReadOnlyCollection<CitizenPseudonym> inside, bool replace, CancellationToken cancellationToken)
+    {
+        var key = new RedisKeys.Venue(venueId).Presence;
+        var slices = inside.Select(p => (RedisValue)p.ToString()).Chunk(PresenceSlice).ToList();
+        // Replaced in one transaction: no scan's anti-passback check sees the set emptied and not yet refilled.
+        var transaction = _db.CreateTransaction();
+        var writes = new List<Task>();
+        if (replace) writes.Add(transaction.KeyDeleteAsync(key));
+        writes.AddRange(slices.Select(slice => transaction.SetAddAsync(key, slice)));
+        if (writes.Count == 0) return;
+        if (!await transaction.ExecuteAsync()) throw new RedisException("The presence transaction was not executed.");
+        await Task.WhenAll(writes);
+    }
+
+    public Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken) =>
+        _db.KeyDeleteAsync(new RedisKeys.Venue(venueId).Presence);
+
     // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash, 2 ttl ms, 3 max codes an hour.
     private static readonly RedisScript StoreOtpScript = new("""
         local issued = tonumber(redis.call('GET', KEYS[2]) or '0')

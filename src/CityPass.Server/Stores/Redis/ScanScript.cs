@@ -6,14 +6,14 @@ namespace CityPass.Server.Stores.Redis;
 /// The rules are <see cref="Core.Venues.EntryRules.Decide"/>'s, in the same order; the contract tests
 /// run both on every combination. Opening hours are evaluated in C# (time zones) and arrive as a flag.
 /// It does as little as a decision allows, because every call inside it is Redis CPU on every scan: the
-/// presence set is looked at only for anti-passback, a check that can also make the admission's change makes it in the
+/// presence set is kept and looked at only for anti-passback, a check that can also make the admission's change makes it in the
 /// same call (the replay mark by SET NX, the presence by SADD/SREM, the occupancy by INCR/DECR) and a later refusal
 /// takes it back, the record arrives half-written from the server (<see cref="ScanStreamFields.Head"/>) and goes to
 /// the stream as one string; the dedupe answer keeps only what the decision added.
 /// </summary>
 internal static class ScanScript
 {
-    // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set, 4 bookings set, 5 replay mark, 6 scan stream,
+    // KEYS: 1 dedupe answer, 2 occupancy, 3 presence set (anti-passback only), 4 bookings set, 5 replay mark, 6 scan stream,
     //       7 tickets hash (<see cref="TicketValue"/>), 8 citizen hash (standalone and Sentinel only; on a cluster it lives
     //       on another node and its fields arrive in ARGV 17-20 instead).
     public const int KeyCount = 8;
@@ -176,10 +176,9 @@ internal static class ScanScript
         if not entering then seat = '' end
         local effect = '-'
         if allowed and not lateUpload then
-          -- Whether the presence set changed (an exit of someone not inside changes nothing): a withdrawal undoes only that.
-          if pseudonym ~= '' and not antiPassback then
-            if entering then moved = redis.call('SADD', KEYS[3], pseudonym) else moved = redis.call('SREM', KEYS[3], pseudonym) end
-          end
+          -- Whether the presence set changed (anti-passback's SADD or SREM above; an exit of someone not inside changes
+          -- nothing): a withdrawal undoes only that. Without anti-passback nobody's presence is kept: nothing reads it, and
+          -- at a venue that scans no exits the set would hold everyone who ever came in.
           -- An admitted live entry has set its replay mark above (SET NX): only such a scan gets this far with allowed.
           if entering then
             effect = moved == 1 and 'I' or 'i'

@@ -194,6 +194,11 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(library, zhangPass, Guid.NewGuid())).Status);
         var librarian = await App.StaffAsync("library");
         await Outages.EventuallyAsync(() => librarian.GetFromJsonAsync<JsonElement>($"/v1/venues/{libraryKeys.Id}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
+        // John is inside the theatre, which now has no anti-passback: its count comes back, and nobody's presence.
+        var theatreKeys = new RedisKeys.Venue(theatreId);
+        (await clinic.PutAsJsonAsync($"/v1/venues/{theatreId}/policy", new { requiresBooking = true, antiPassback = false })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid())).Status);
+        await Outages.EventuallyAsync(() => clinic.GetFromJsonAsync<JsonElement>($"/v1/venues/{theatreId}/scans"), s => s.GetProperty("items").GetArrayLength() == 1);
 
         _redis.Kill();
         await _redis.StartAgainAsync();
@@ -204,6 +209,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
         // Who is inside, and how many, from the day's archive: anti-passback still knows Zhang is in.
         Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("GET", libraryKeys.Occupancy), r => r == "1"));
         Assert.Equal("1", await RedisAsync("SISMEMBER", libraryKeys.Presence, zhangId.ToString()));
+        Assert.Equal("1", await Outages.EventuallyAsync(() => RedisAsync("GET", theatreKeys.Occupancy), r => r == "1"));
+        Assert.Equal("0", await RedisAsync("EXISTS", theatreKeys.Presence));
         var scan = await Outages.EventuallyAsync(async () => await Outages.ScanAsync(theatre, await johnPhone.PassTextAsync(), Guid.NewGuid()), s => s.Status == HttpStatusCode.OK);
         Assert.Equal((HttpStatusCode.OK, "allowed"), (scan.Status, scan.Code));
         Assert.Contains(App.Logs.Lines, l => l.Line.Contains("put back", StringComparison.Ordinal) && l.Category.EndsWith("HotStateRefill", StringComparison.Ordinal));

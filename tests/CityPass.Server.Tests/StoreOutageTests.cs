@@ -217,6 +217,24 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TurningAntiPassbackOnWhileRedisIsDownAnswers503AndTheOldPolicyStands()
+    {
+        var library = await App.StaffAsync("library");
+        var venueId = await App.VenueIdAsync("上海图书馆");
+        (await library.PutAsJsonAsync($"/v1/venues/{venueId}/policy", new { antiPassback = false })).EnsureSuccessStatusCode();
+
+        _redis.Kill();
+        var refused = await library.PutAsJsonAsync($"/v1/venues/{venueId}/policy", new { antiPassback = true });
+        var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        await _redis.StartAgainAsync();
+
+        // Who is inside could not be started, so the policy that needs it was not stored.
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "store_unavailable"), (refused.StatusCode, body.GetProperty("code").GetString()));
+        var policy = await Outages.EventuallyAsync(() => library.GetFromJsonAsync<JsonElement>($"/v1/venues/{venueId}/policy"), _ => true);
+        Assert.False(policy.GetProperty("antiPassback").GetBoolean());
+    }
+
+    [Fact]
     public async Task ALateUploadArchivedTodayIsLeftOutOfTheFiguresRebuiltAfterRedisRestartsEmpty()
     {
         var library = App.Gate("上海图书馆");

@@ -27,6 +27,7 @@ public static class VenueDayTally
             var page = await scans.QueryAsync(new ScanQuery(VenueId: venue.Id, From: midnight, Allowed: true, Before: before, Limit: PageSize), cancellationToken);
             foreach (var r in page)
             {
+                // A late upload never counted (it describes the past): it must not count here either.
                 if (r.LateUpload) continue;
                 net += r.Direction == ScanDirection.In ? 1 : -1;
                 // Newest first: the first scan seen of a citizen is their latest.

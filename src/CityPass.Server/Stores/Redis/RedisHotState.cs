@@ -254,7 +254,8 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         if (replace) writes.Add(transaction.KeyDeleteAsync(key));
         writes.AddRange(slices.Select(slice => transaction.SetAddAsync(key, slice)));
         if (writes.Count == 0) return;
-        if (!await transaction.ExecuteAsync()) throw new RedisException("The presence transaction was not executed.");
+        // No conditions: it always executes.
+        await transaction.ExecuteAsync();
         await Task.WhenAll(writes);
     }
 

@@ -50,14 +50,19 @@ internal static class MemoryRun
         var citizenKeys = Sample(citizenCount).Select(i => RedisKeys.Citizen(citizens[i].Id)).ToArray();
         var citizenSample = await KeySample.ReadAsync(db, citizenKeys);
 
-        // This city's passes of seeded citizens, at venues that admit every colour, so every scan is an entry that
-        // writes all it can: the dedupe answer, the replay mark, the stream entry, the presence set. Each scan comes from
-        // a new gate with a new scan id and a new pass, as at a city's worth of gates.
+        // This city's passes of seeded citizens, at venues that admit every colour with anti-passback (the only venues that
+        // keep a presence set), so every scan is an entry that writes all it can: the dedupe answer, the replay mark, the
+        // stream entry, the presence set. Each scan comes from a new gate with a new scan id and a new pass, as at a city's
+        // worth of gates, and from a citizen not yet inside that venue: the citizens in a shuffled order, none twice while
+        // there are at most as many scans as citizens.
+        if (scanCount > citizenCount) throw new ArgumentException("--scans must be at most --citizens: each scan is an entry of a citizen not yet inside.");
         var venues = Enumerable.Range(0, VenueCount).Select(_ => NewGuid(random)).ToArray();
-        var scanned = Enumerable.Range(0, scanCount).Select(_ => citizens[random.Next(citizenCount)]).ToArray();
+        var order = Enumerable.Range(0, citizenCount).ToArray();
+        random.Shuffle(order);
+        var scanned = order.Take(scanCount).Select(i => citizens[i]).ToArray();
         var issuer = IssuerId.TryParse(new KeyOptions().IssuerCode, out var code) ? code : throw new InvalidOperationException("The default issuer code does not parse.");
         var passLifetime = TimeSpan.FromSeconds(new PassOptions().LifetimeSeconds);
-        var policy = new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = false };
+        var policy = new VenuePolicy { AllowedColours = StatusColours.All, AntiPassback = true };
         var dedupeWindow = new ScanOptions().DedupeWindow;
         var sampledFrom = scanCount - Math.Min(SampleSize, scanCount);
         var sampledScans = new ScanAttempt[scanCount - sampledFrom];

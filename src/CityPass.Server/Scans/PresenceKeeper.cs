@@ -32,7 +32,7 @@ public sealed class PresenceKeeper(IScanStore scans, IVenueHotState hot, GateDir
     {
         try
         {
-            await hot.ForgetPresenceAsync(venueId, cancellationToken);
+            await hot.PutPresenceAsync(venueId, [], replace: true, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

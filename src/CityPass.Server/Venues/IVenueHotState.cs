@@ -14,9 +14,9 @@ public interface IVenueHotState
     /// <summary>Forgets a venue's occupancy, presence, bookings and tickets (the venue was deleted).</summary>
     Task ForgetVenueAsync(Guid venueId, CancellationToken cancellationToken);
 
-    /// <summary>Who is inside the venue as anti-passback reads it: with <paramref name="replace"/> exactly these, else these as well.</summary>
+    /// <summary>
+    /// Who is inside the venue as anti-passback reads it: with <paramref name="replace"/> exactly these (none: forgotten,
+    /// as when anti-passback is turned off), else these as well. The occupancy stays.
+    /// </summary>
     Task PutPresenceAsync(Guid venueId, IReadOnlyCollection<CitizenPseudonym> inside, bool replace, CancellationToken cancellationToken);
-
-    /// <summary>Forgets who is inside the venue (anti-passback was turned off there); the occupancy stays.</summary>
-    Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken);
 }

@@ -187,15 +187,6 @@ public sealed class EmbeddedHotState(IScanStore archive, TimeProvider clock) : I
         return Task.CompletedTask;
     }
 
-    public Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            if (_venues.TryGetValue(venueId, out var venue)) venue.Inside.Clear();
-        }
-        return Task.CompletedTask;
-    }
-
     public Task<bool> TryStoreOtpAsync(string phone, byte[] codeHash, TimeSpan ttl, int maxCodesPerHour, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -28,12 +28,11 @@ public sealed class HotStateRefill(
     Func<IConnectionMultiplexer> redis, CitizenReconciler citizens, IVenueStore venues, IScanStore scans, ITicketStore tickets, Func<IHotState> hot, TimeProvider clock,
     TimeSpan reconcileEvery, ILogger<HotStateRefill> logger, RedisLease? bookingsLease = null) : BackgroundService
 {
-    // KEYS: 1 occupancy, 2 presence. ARGV: 1 the archive's count of people inside, 2.. the pseudonyms inside.
+    // KEYS: 1 occupancy. ARGV: 1 the archive's count of people inside.
     // Scans decided since the loss have counted from zero already; the larger count is the better estimate.
-    private static readonly RedisScript RebuildVenueScript = new("""
+    private static readonly RedisScript RebuildOccupancyScript = new("""
         local live = tonumber(redis.call('GET', KEYS[1]) or '0')
         if tonumber(ARGV[1]) > live then redis.call('SET', KEYS[1], ARGV[1]) end
-        for i = 2, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
         return 1
         """);
 
@@ -68,10 +67,9 @@ public sealed class HotStateRefill(
             bookings += booked.Count;
             bookings += await CopyTicketsAsync(venue.Id, cancellationToken);
             var (count, present) = await VenueDayTally.TodayAsync(scans, venue, clock.GetUtcNow(), cancellationToken);
-            // Who is inside is kept only where anti-passback reads it.
-            if (!venue.Policy.AntiPassback) present.Clear();
-            if (count > 0 || present.Count > 0)
-                await RebuildVenueScript.EvaluateAsync(db, [keys.Occupancy, keys.Presence], [count, .. present.Select(p => (RedisValue)p.ToString())]);
+            if (count > 0) await RebuildOccupancyScript.EvaluateAsync(db, [keys.Occupancy], [count]);
+            // Who is inside is kept only where anti-passback reads it; added to, as scans since the loss may have added too.
+            if (venue.Policy.AntiPassback && present.Count > 0) await hot().PutPresenceAsync(venue.Id, present, replace: false, cancellationToken);
             inside += count;
         }
         await Task.WhenAll(Markers.Select(m => db.StringSetAsync(m, "1")));

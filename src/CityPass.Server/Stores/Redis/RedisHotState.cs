@@ -259,9 +259,6 @@ public sealed class RedisHotState(IConnectionMultiplexer redis) : IHotState
         await Task.WhenAll(writes);
     }
 
-    public Task ForgetPresenceAsync(Guid venueId, CancellationToken cancellationToken) =>
-        _db.KeyDeleteAsync(new RedisKeys.Venue(venueId).Presence);
-
     // KEYS: 1 the code, 2 codes issued this hour. ARGV: 1 hash, 2 ttl ms, 3 max codes an hour.
     private static readonly RedisScript StoreOtpScript = new("""
         local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
